@@ -1,0 +1,59 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from ..models import Photo, PhotoTag
+
+
+class PhotoTagSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="tag.name")
+
+    class Meta:
+        model = PhotoTag
+        fields = ["name", "source", "state", "confidence"]
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    """A photo as the API and the pages' JavaScript see it. File URLs point at owner-checked views."""
+
+    thumbnail_url = serializers.SerializerMethodField()
+    original_url = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = [
+            "id", "original_name", "status", "error", "width", "height", "format", "size_bytes",
+            "taken_at", "uploaded_at", "thumbnail_url", "original_url", "tags",
+        ]
+
+    def get_thumbnail_url(self, photo: Photo) -> str | None:
+        return reverse("api:photo-thumbnail", args=[photo.id]) if photo.thumbnail else None
+
+    def get_original_url(self, photo: Photo) -> str:
+        return reverse("api:photo-original", args=[photo.id])
+
+    def get_tags(self, photo: Photo) -> list[dict]:
+        links = getattr(photo, "visible_tags", None)
+        if links is None:  # not prefetched (e.g. just created)
+            links = photo.photo_tags.exclude(state=PhotoTag.State.REJECTED).select_related("tag")
+        return PhotoTagSerializer(links, many=True).data
+
+
+class UploadResultSerializer(serializers.Serializer):
+    created = PhotoSerializer(many=True)
+    duplicates = serializers.ListField(child=serializers.DictField())
+    rejected = serializers.ListField(child=serializers.DictField())
+
+
+class PhotoFilterSerializer(serializers.Serializer):
+    tag = serializers.CharField(required=False)
+    status = serializers.ChoiceField(choices=Photo.Status.choices, required=False)
+
+
+class TagInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=63)
+
+
+class TagDecisionSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=63)
+    accept = serializers.BooleanField()

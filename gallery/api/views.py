@@ -1,0 +1,126 @@
+"""The photo API. Thin: parse, call one service or selector, render."""
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors, services
+from ..media import photo_file_response
+from .pagination import PhotoPagination
+from .serializers import (
+    PhotoFilterSerializer,
+    PhotoSerializer,
+    TagDecisionSerializer,
+    TagInputSerializer,
+    UploadResultSerializer,
+)
+
+
+def _django_error(error: ValidationError) -> APIValidationError:
+    return APIValidationError({"detail": " ".join(error.messages)})
+
+
+class PhotoListApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(parameters=[PhotoFilterSerializer], responses=PhotoSerializer(many=True))
+    def get(self, request):
+        filters = PhotoFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        photos = selectors.photo_list(owner=request.user, filters=filters.validated_data)
+        paginator = PhotoPagination()
+        page = paginator.paginate_queryset(photos, request, view=self)
+        return paginator.get_paginated_response(PhotoSerializer(page, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": {"type": "object", "properties": {
+            "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+        responses={201: UploadResultSerializer, 200: UploadResultSerializer, 400: UploadResultSerializer},
+    )
+    def post(self, request):
+        """Upload one or many files (field ``files``): 201 if any was stored, 200 if all were duplicates."""
+        files = request.FILES.getlist("files")
+        if not files:
+            raise APIValidationError({"files": ["Attach one or more files in the multipart field “files”."]})
+        result = services.photos_upload(owner=request.user, files=files)
+        if result.created:
+            code = status.HTTP_201_CREATED
+        elif result.duplicates:
+            code = status.HTTP_200_OK
+        else:
+            code = status.HTTP_400_BAD_REQUEST
+        return Response(UploadResultSerializer(result).data, status=code)
+
+
+class PhotoDetailApi(APIView):
+    @extend_schema(responses=PhotoSerializer)
+    def get(self, request, id: int):
+        return Response(PhotoSerializer(selectors.photo_get(owner=request.user, id=id)).data)
+
+    def delete(self, request, id: int):
+        services.photo_delete(photo=selectors.photo_get(owner=request.user, id=id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PhotoRetryApi(APIView):
+    @extend_schema(request=None, responses=PhotoSerializer)
+    def post(self, request, id: int):
+        try:
+            photo = services.photo_retry(photo=selectors.photo_get(owner=request.user, id=id))
+        except ValidationError as error:
+            raise _django_error(error) from None
+        return Response(PhotoSerializer(photo).data, status=status.HTTP_202_ACCEPTED)
+
+
+class PhotoTagsApi(APIView):
+    """Add (POST) or remove (DELETE) one of the owner's own tags; PATCH accepts or rejects a suggestion."""
+
+    def _respond(self, request, id: int, code=status.HTTP_200_OK):
+        return Response(PhotoSerializer(selectors.photo_get(owner=request.user, id=id)).data, status=code)
+
+    @extend_schema(request=TagInputSerializer, responses=PhotoSerializer)
+    def post(self, request, id: int):
+        photo = selectors.photo_get(owner=request.user, id=id)
+        data = TagInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.tag_add(photo=photo, name=data.validated_data["name"])
+        except ValidationError as error:
+            raise _django_error(error) from None
+        return self._respond(request, id, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TagDecisionSerializer, responses=PhotoSerializer)
+    def patch(self, request, id: int):
+        photo = selectors.photo_get(owner=request.user, id=id)
+        data = TagDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            services.tag_decide(photo=photo, **data.validated_data)
+        except ValidationError as error:
+            raise _django_error(error) from None
+        return self._respond(request, id)
+
+    @extend_schema(parameters=[OpenApiParameter("name", str, required=True)], responses=PhotoSerializer)
+    def delete(self, request, id: int):
+        photo = selectors.photo_get(owner=request.user, id=id)
+        name = request.query_params.get("name") or request.data.get("name")
+        if not name:
+            raise APIValidationError({"name": ["Say which tag to remove (?name=…)."]})
+        try:
+            services.tag_remove(photo=photo, name=name)
+        except ValidationError as error:
+            raise _django_error(error) from None
+        return self._respond(request, id)
+
+
+class PhotoFileApi(APIView):
+    """The original or the thumbnail, to the owner only."""
+
+    which = "original"
+
+    @extend_schema(responses={(200, "image/*"): bytes})
+    def get(self, request, id: int):
+        return photo_file_response(selectors.photo_get(owner=request.user, id=id), which=self.which)

@@ -1,0 +1,24 @@
+from django import forms
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Accepts many files; each is validated by the shared image validator inside photos_upload."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f] or self._required()
+
+    def _required(self):
+        raise forms.ValidationError("Choose one or more photos to upload.", code="required")
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(label="Photos")

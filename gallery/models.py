@@ -1,0 +1,77 @@
+"""Photos, tags and the link between them. Behaviour lives in services.py, not here."""
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+def original_path(photo: "Photo", filename: str) -> str:
+    # The client's file name is kept for display only; on disk a generated name avoids traversal and collisions.
+    return f"originals/{photo.owner_id}/{uuid.uuid4().hex}.{photo.format.lower()}"
+
+
+def thumbnail_path(photo: "Photo", filename: str) -> str:
+    return f"thumbnails/{photo.owner_id}/{uuid.uuid4().hex}.jpg"
+
+
+class Photo(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        READY = "ready"
+        FAILED = "failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
+    original = models.FileField(upload_to=original_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField()
+    format = models.CharField(max_length=8)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    taken_at = models.DateTimeField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    thumbnail = models.FileField(upload_to=thumbnail_path, max_length=255, blank=True)
+    tags = models.ManyToManyField("Tag", through="PhotoTag", related_name="photos")
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "sha256"], name="unique_photo_per_owner")]
+        indexes = [models.Index(fields=["owner", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.pk})"
+
+
+class Tag(models.Model):
+    """A word. Shared between users: a tag name reveals nothing; which photos carry it is per-owner."""
+
+    name = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PhotoTag(models.Model):
+    class Source(models.TextChoices):
+        USER = "user"  # typed by the owner, or an auto tag the owner accepted
+        AUTO = "auto"  # suggested by the model; the owner has not decided yet
+
+    class State(models.TextChoices):
+        SUGGESTED = "suggested"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="photo_tags")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)
+    confidence = models.FloatField(default=1.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-confidence", "tag__name"]
+        constraints = [models.UniqueConstraint(fields=["photo", "tag"], name="unique_tag_per_photo")]

@@ -1,0 +1,151 @@
+"""One image validator for every way in: the web form, the API and `import_photos`.
+
+It checks content, never the extension or the client's content type, and names the reason precisely.
+"""
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+from struct import error as struct_error  # Pillow raises it on some malformed headers
+from datetime import datetime, timezone
+from typing import IO
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from PIL import Image, UnidentifiedImageError
+
+# Pillow format name → the extension we store under.
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp"}
+ALLOWED_LABEL = "JPEG, PNG, WebP, GIF or BMP"
+
+EXIF_IFD = 0x8769
+EXIF_DATETIME_ORIGINAL = 36867
+EXIF_DATETIME = 306
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str
+    width: int
+    height: int
+    sha256: str
+    size: int
+    taken_at: datetime | None
+
+
+def validate_image(file: IO[bytes], *, size: int | None = None) -> ImageInfo:
+    """Return facts about an acceptable image, or raise ValidationError saying why it is not one."""
+    size = _size_of(file) if size is None else size
+    if size == 0:
+        raise ValidationError("The file is empty.", code="empty")
+    if size > settings.UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            f"The file is {filesizeformat(size)}; the limit is {filesizeformat(settings.UPLOAD_MAX_BYTES)}.",
+            code="too_large",
+        )
+    sha256 = _sha256(file)
+    fmt, width, height, taken_at = _inspect(file)
+    return ImageInfo(format=fmt, width=width, height=height, sha256=sha256, size=size, taken_at=taken_at)
+
+
+def _inspect(file: IO[bytes]) -> tuple[str, int, int, datetime | None]:
+    # Decompression bombs: Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse both, and also
+    # anything above our own (lower) pixel limit before a single pixel is decoded.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            file.seek(0)
+            with Image.open(file, formats=list(ALLOWED_FORMATS)) as image:
+                fmt, (width, height) = image.format, image.size
+                _check_pixels(width, height)
+                taken_at = _taken_at(image)
+            file.seek(0)
+            with Image.open(file, formats=[fmt]) as image:
+                image.verify()  # structure and checksums, without decoding
+            if fmt == "JPEG":
+                # JPEG's verify() checks nothing, so decode once at 1/8 scale: cheap, and it reads the whole
+                # entropy-coded stream, which is where truncation and garbage show up.
+                file.seek(0)
+                with Image.open(file, formats=["JPEG"]) as image:
+                    image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                    image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ValidationError(
+                "The image has too many pixels to be decoded safely (a possible decompression bomb).",
+                code="bomb",
+            ) from None
+        except UnidentifiedImageError:
+            raise ValidationError(_unsupported_message(file), code="unsupported") from None
+        except ValidationError:
+            raise
+        except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct_error) as exc:
+            raise ValidationError(
+                f"The image data is corrupt or truncated: {exc}", code="corrupt"
+            ) from None
+        finally:
+            file.seek(0)
+    return fmt, width, height, taken_at
+
+
+def _check_pixels(width: int, height: int) -> None:
+    limit = settings.UPLOAD_MAX_PIXELS
+    if width * height > limit:
+        raise ValidationError(
+            f"The image is {width}×{height} pixels ({width * height / 1e6:.0f} MP); the limit is "
+            f"{limit / 1e6:.0f} MP.",
+            code="bomb",
+        )
+
+
+def _unsupported_message(file: IO[bytes]) -> str:
+    """Name the format when we can: "TIFF is not supported" helps more than "not an image"."""
+    file.seek(0)
+    head = file.read(512)
+    stripped = head.lstrip()
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        name = "TIFF"
+    elif head.startswith(b"%!PS") or head.startswith(b"\xc5\xd0\xd3\xc6"):
+        name = "EPS/PostScript"
+    elif b"<svg" in head.lower() or stripped.startswith(b"<?xml"):
+        name = "SVG"
+    elif head.startswith(b"%PDF"):
+        name = "PDF"
+    else:
+        try:
+            with Image.open(file) as other:  # any format Pillow knows, only to name it
+                name = other.format
+        except Exception:
+            return f"The file is not an image we can read. Upload {ALLOWED_LABEL}."
+    return f"{name} files are not supported. Upload {ALLOWED_LABEL}."
+
+
+def _taken_at(image: Image.Image) -> datetime | None:
+    exif = image.getexif()
+    raw = exif.get_ifd(EXIF_IFD).get(EXIF_DATETIME_ORIGINAL) or exif.get(EXIF_DATETIME)
+    if not isinstance(raw, str):
+        return None
+    try:
+        # EXIF has no time zone; store it as UTC wall-clock so it sorts and displays as the camera said.
+        return datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _size_of(file: IO[bytes]) -> int:
+    size = getattr(file, "size", None)
+    if size is None:
+        file.seek(0, 2)
+        size = file.tell()
+        file.seek(0)
+    return size
+
+
+def _sha256(file: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(1 << 20), b""):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()

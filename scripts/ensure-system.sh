@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Make sure the system programs searchsite needs are present: redis-server always, chromium for the UI tests.
+# As root we use apt; otherwise we unpack Debian's packages into .venv/system without installing them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want=("redis-server")
+[ "${1:-}" = "--test" ] && want+=("chromium")
+
+missing=()
+for prog in "${want[@]}"; do
+  command -v "$prog" >/dev/null 2>&1 || [ -x ".venv/system/usr/bin/$prog" ] || missing+=("$prog")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+pkgs=()
+for prog in "${missing[@]}"; do
+  case "$prog" in
+    redis-server) pkgs+=(redis-server redis-tools) ;;
+    chromium) pkgs+=(chromium) ;;
+  esac
+done
+echo "Installing ${pkgs[*]} ..."
+if [ "$(id -u)" = "0" ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+else
+  # No root: fetch the .debs and unpack them under .venv/system (bin/ is added to PATH by our scripts).
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download "${pkgs[@]}" liblzf1 libjemalloc2 >/dev/null)
+  for deb in "$tmp"/*.deb; do dpkg -x "$deb" .venv/system; done
+  rm -rf "$tmp"
+fi

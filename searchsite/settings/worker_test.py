@@ -1,0 +1,8 @@
+"""Settings for real Celery worker processes started by the tests: the test database and folders of the run."""
+import os
+
+from .test import *  # noqa: F403
+
+DATABASES["default"]["NAME"] = os.environ["TEST_DB_NAME"]  # noqa: F405
+MEDIA_ROOT = os.environ["MEDIA_ROOT"]
+SEARCH_INDEX_DIR = os.environ["SEARCH_INDEX_DIR"]

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.api import RegisterApi, TokenApi
+
+api_patterns = [
+    path("auth/register/", RegisterApi.as_view(), name="register"),
+    path("auth/token/", TokenApi.as_view(), name="token"),
+    path("", include("gallery.api.urls")),
+    path("", include("search.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),  # login, logout, password reset: Django's own
+    path("accounts/", include("accounts.urls")),
+    path("api/", include((api_patterns, "api"))),
+    path("", include("gallery.urls")),
+]

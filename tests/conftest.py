@@ -1,0 +1,115 @@
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def private_data_dirs(settings, tmp_path):
+    """Each test writes media and indexes to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SEARCH_INDEX_DIR = tmp_path / "indexes"
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Unit tests run tasks in-process; pipeline tests use the `celery_worker` fixture instead."""
+    from searchsite.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def other_api(other_user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(other_user)
+    return client
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run on_commit callbacks (i.e. queued tasks) when the block ends, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A real `celery worker` process on the test Redis, sharing the test database and data folder."""
+    from searchsite.celery import app
+
+    app.conf.task_always_eager = False
+    db_name = settings.DATABASES["default"]["NAME"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "searchsite.settings.worker_test",
+        "TEST_DB_NAME": str(db_name),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR),
+        "DATA_DIR": str(settings.DATA_DIR),
+    }
+    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"  # a private queue: no stray worker steals our tasks
+    app.conf.task_default_queue = queue
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "searchsite", "worker", "--pool=solo", "-Q", queue,
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=0.5)
+        if replies:
+            break
+        assert proc.poll() is None, "celery worker exited during start-up"
+    else:
+        proc.kill()
+        pytest.fail("celery worker did not answer a ping within 60 s")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    app.conf.task_default_queue = "celery"
+    app.conf.task_always_eager = True
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1):
+    """Poll until predicate() is truthy; return its value or fail with how long we waited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")

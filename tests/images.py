@@ -1,0 +1,63 @@
+"""Small real test images, made on the fly (scikit-image's sample photos, or Pillow for odd formats)."""
+import io
+import struct
+import zlib
+
+import numpy as np
+from PIL import Image
+from skimage import data as samples
+
+SAMPLES = {"chelsea": samples.chelsea, "coffee": samples.coffee, "astronaut": samples.astronaut,
+           "rocket": samples.rocket, "camera": samples.camera}
+
+
+def sample(name: str) -> Image.Image:
+    return Image.fromarray(SAMPLES[name]()).convert("RGB")
+
+
+def encode(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def jpeg(name: str = "chelsea", **options) -> bytes:
+    return encode(sample(name), "JPEG", quality=90, **options)
+
+
+def solid(color=(200, 30, 30), size=(64, 48)) -> Image.Image:
+    return Image.new("RGB", size, color)
+
+
+def png_bomb(side: int = 30000) -> bytes:
+    """A valid grayscale PNG of side×side pixels that compresses to a few kB."""
+    raw = zlib.compress(b"".join(b"\x00" + bytes(side) for _ in range(side)), 9)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def exif_rotated_jpeg() -> bytes:
+    """A landscape-stored JPEG whose EXIF says "rotate 90°": displayed upright it is portrait, top half red."""
+    stored = Image.new("RGB", (80, 40), (0, 0, 255))
+    stored.paste((255, 0, 0), (0, 0, 40, 40))  # left half red → after a 90° CW turn (orientation 6), top is red
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return encode(stored, "JPEG", quality=95, exif=exif.tobytes())
+
+
+def cmyk_jpeg() -> bytes:
+    return encode(sample("coffee").convert("CMYK"), "JPEG", quality=90)
+
+
+def png16() -> bytes:
+    ramp = np.tile(np.linspace(0, 65535, 64), (32, 1)).astype(np.uint16)  # dark left → light right
+    return encode(Image.fromarray(ramp), "PNG")  # mode I;16
+
+
+def animated_gif() -> bytes:
+    frames = [solid((255, 0, 0)), solid((0, 255, 0)), solid((0, 0, 255))]
+    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
