@@ -22,3 +22,10 @@ class MultipleFileField(forms.FileField):
 
 class UploadForm(forms.Form):
     files = MultipleFileField(label="Photos")
+
+
+class TagActionForm(forms.Form):
+    """One tag action from the photo page; the name's own rules are checked by the tag services."""
+
+    name = forms.CharField(max_length=63, label="Tag")
+    action = forms.ChoiceField(choices=[(a, a) for a in ("add", "remove", "accept", "reject")])

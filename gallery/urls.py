@@ -6,7 +6,11 @@ app_name = "gallery"
 urlpatterns = [
     path("", views.home, name="home"),
     path("upload/", views.upload, name="upload"),
+    path("search/", views.search, name="search"),
     path("photos/<int:id>/", views.photo_detail, name="photo"),
+    path("photos/<int:id>/tags/", views.photo_tags, name="photo-tags"),
+    path("photos/<int:id>/retry/", views.photo_retry, name="photo-retry"),
+    path("photos/<int:id>/delete/", views.photo_delete, name="photo-delete"),
     path("photos/<int:id>/original", views.photo_file, {"which": "original"}, name="original"),
     path("photos/<int:id>/thumbnail", views.photo_file, {"which": "thumbnail"}, name="thumbnail"),
 ]

@@ -1,0 +1,49 @@
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct horse battery staple"
+
+
+def test_signup_logs_in_and_leads_to_upload(client):
+    response = client.post(
+        "/accounts/signup/", {"username": "bea", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert response.status_code == 302 and response.url == "/upload/"
+    assert get_user_model().objects.filter(username="bea").exists()
+    assert client.get("/").status_code == 200
+
+
+def test_login_and_logout(client):
+    UserFactory(username="bea")
+    response = client.post("/accounts/login/", {"username": "bea", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    client.post("/accounts/logout/")
+    assert client.get("/").status_code == 302
+
+
+def test_password_change(client):
+    user = UserFactory()
+    client.force_login(user)
+    new = "another long passphrase 42"
+    response = client.post(
+        "/accounts/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(new)
+
+
+def test_token_page_shows_and_regenerates(client):
+    user = UserFactory()
+    client.force_login(user)
+    first = Token.objects.get_or_create(user=user)[0].key
+    assert first in client.get("/accounts/token/").content.decode()
+    client.post("/accounts/token/")
+    second = Token.objects.get(user=user).key
+    assert second != first
+    assert second in client.get("/accounts/token/").content.decode()
