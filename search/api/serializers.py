@@ -1,0 +1,53 @@
+from rest_framework import serializers
+
+from gallery.api.serializers import PhotoSerializer
+
+
+class HitSerializer(serializers.Serializer):
+    photo = PhotoSerializer()
+    score = serializers.FloatField()
+
+
+class ResultsSerializer(serializers.Serializer):
+    results = HitSerializer(many=True)
+
+
+class ClassParamMixin:
+    """Exposes the ``class_`` field as ``class`` (a Python keyword, so it cannot be declared by that name)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["class"] = fields.pop("class_")
+        return fields
+
+
+class SimilarQuerySerializer(ClassParamMixin, serializers.Serializer):
+    photo = serializers.IntegerField(min_value=1)
+    k = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    class_ = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="ImageNet id or name")
+
+
+class SimilarUploadSerializer(SimilarQuerySerializer):
+    photo = None
+    image = serializers.FileField()
+
+
+class ClassQuerySerializer(ClassParamMixin, serializers.Serializer):
+    k = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    class_ = serializers.CharField(max_length=100, help_text="ImageNet id or name")
+
+
+class TextQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(allow_blank=True, max_length=500, trim_whitespace=True)
+    k = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    photo = serializers.IntegerField(min_value=1, required=False)
+
+
+class WordQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=100)
+    k = serializers.IntegerField(min_value=1, max_value=100, default=10)
+
+
+class AutocompleteSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=20)

@@ -1,0 +1,97 @@
+"""The search API. Thin: parse, call one function of search.query, render hits."""
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import ValidationError as APIValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gallery.images import open_rgb
+from gallery.validators import validate_image
+
+from .. import query
+from ..classes import search_classes
+from .serializers import (
+    AutocompleteSerializer,
+    ClassQuerySerializer,
+    ResultsSerializer,
+    SimilarQuerySerializer,
+    SimilarUploadSerializer,
+    TextQuerySerializer,
+    WordQuerySerializer,
+)
+
+def _parse(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _results(run, **extra) -> Response:
+    try:
+        hits = run()
+    except query.QueryError as error:
+        raise APIValidationError({"detail": str(error)}) from None
+    return Response({"results": ResultsSerializer({"results": hits}).data["results"], **extra})
+
+
+class SimilarApi(APIView):
+    """Photos like one of yours (GET ?photo=ID) or like an uploaded image that is not stored (POST image)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(parameters=[SimilarQuerySerializer], responses=ResultsSerializer)
+    def get(self, request):
+        params = _parse(SimilarQuerySerializer, request.query_params)
+        return _results(lambda: query.similar_to_photo(
+            owner=request.user, photo_id=params["photo"], k=params["k"], class_value=params.get("class")))
+
+    @extend_schema(request={"multipart/form-data": SimilarUploadSerializer}, responses=ResultsSerializer)
+    def post(self, request):
+        params = _parse(SimilarUploadSerializer, request.data)
+        upload = params["image"]
+        try:
+            validate_image(upload)  # the same checks as a stored upload: size, format, bombs, corruption
+            image = open_rgb(upload, min_side=224)
+        except ValidationError as error:
+            raise APIValidationError({"image": error.messages}) from None
+        return _results(lambda: query.similar_to_image(
+            owner=request.user, image=image, k=params["k"], class_value=params.get("class")))
+
+
+class ClassSearchApi(APIView):
+    @extend_schema(parameters=[ClassQuerySerializer], responses=ResultsSerializer)
+    def get(self, request):
+        params = _parse(ClassQuerySerializer, request.query_params)
+        return _results(lambda: query.by_class(owner=request.user, class_value=params["class"], k=params["k"]))
+
+
+class TextSearchApi(APIView):
+    @extend_schema(parameters=[TextQuerySerializer], responses=ResultsSerializer)
+    def get(self, request):
+        params = _parse(TextQuerySerializer, request.query_params)
+        return _results(
+            lambda: query.by_text(owner=request.user, q=params["q"], k=params["k"], photo_id=params.get("photo")),
+            mapping=query.text_mapping(owner=request.user),
+        )
+
+
+class SimilarWordsApi(APIView):
+    @extend_schema(parameters=[WordQuerySerializer])
+    def get(self, request):
+        params = _parse(WordQuerySerializer, request.query_params)
+        try:
+            words = query.similar_words(q=params["q"], k=params["k"])
+        except query.QueryError as error:
+            raise APIValidationError({"detail": str(error)}) from None
+        return Response({"results": [{"word": word, "score": round(score, 4)} for word, score in words]})
+
+
+class ClassListApi(APIView):
+    """Autocomplete over the 1000 ImageNet class names."""
+
+    @extend_schema(parameters=[AutocompleteSerializer])
+    def get(self, request):
+        params = _parse(AutocompleteSerializer, request.query_params)
+        matches = search_classes(params["q"], limit=params["limit"])
+        return Response({"results": [{"id": class_id, "name": name} for class_id, name in matches]})

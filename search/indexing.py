@@ -1,0 +1,150 @@
+"""Per-user index versions: build, publish, find the current one, and schedule rebuilds.
+
+A rebuild reads every stored vector of the owner, builds each space's index into a temporary folder and
+publishes it atomically (search.index), then records it in SearchIndex. Queries load the newest recorded
+version and scan anything embedded after it exactly, so rebuilds can be lazy: they are debounced (many
+uploads → one rebuild) and serialised per user by a Redis lock.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+
+from . import index as vector_index
+from .models import PhotoEmbedding, SearchIndex
+from .spaces import Space, image_space, text_space
+
+logger = logging.getLogger(__name__)
+KEEP_VERSIONS = 2  # the current one, and the previous one for readers that loaded it a moment ago
+
+
+@dataclass
+class Collection:
+    """What a query searches in one space: a published index (maybe none) plus the exact delta after it."""
+
+    space: Space
+    index: vector_index.VectorIndex | None
+    delta_ids: np.ndarray
+    delta_vectors: np.ndarray
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def owner_dir(owner_id: int) -> Path:
+    return Path(settings.SEARCH_INDEX_DIR) / str(owner_id)
+
+
+def embeddings(*, owner_id: int, model_key: str, after_id: int = 0):
+    name, _, version = model_key.rpartition("-")
+    return PhotoEmbedding.objects.filter(
+        photo__owner_id=owner_id, model_name=name, model_version=version, id__gt=after_id
+    ).order_by("id")
+
+
+def load_features(*, owner_id: int, model_key: str, after_id: int = 0) -> tuple[np.ndarray, np.ndarray, int]:
+    """(photo ids, (N, D) features, newest embedding id) for the owner's photos embedded after ``after_id``."""
+    rows = list(embeddings(owner_id=owner_id, model_key=model_key, after_id=after_id).values_list(
+        "id", "photo_id", "vector"))
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), after_id
+    photo_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
+    features = np.stack([np.frombuffer(bytes(r[2]), dtype=np.float32) for r in rows])
+    return photo_ids, features, rows[-1][0]
+
+
+def index_rebuild(*, owner_id: int, model_key: str) -> list[SearchIndex]:
+    """Build and publish the owner's image and text indexes for one model; safe to run at any time."""
+    photo_ids, features, max_id = load_features(owner_id=owner_id, model_key=model_key)
+    built = []
+    for space in (image_space(model_key=model_key), text_space(owner_id=owner_id, model_key=model_key)):
+        if len(photo_ids) == 0:  # everything was deleted: nothing to publish, and nothing old may linger
+            SearchIndex.objects.filter(owner_id=owner_id, key=space.key).delete()
+            vector_index.remove_stale(owner_dir(owner_id), space.key, keep=0)
+            continue
+        vectors = space.vectors(features)
+        path = vector_index.build_index(ids=photo_ids, vectors=vectors, directory=owner_dir(owner_id), name=space.key)
+        record = SearchIndex.objects.create(
+            owner_id=owner_id, space=space.kind, key=space.key, path=str(path), size=len(photo_ids),
+            max_embedding_id=max_id, params=vector_index.load_index(path).params,
+        )
+        built.append(record)
+        _forget_old_versions(owner_id=owner_id, space=space)
+    return built
+
+
+def _forget_old_versions(*, owner_id: int, space: Space) -> None:
+    stale = SearchIndex.objects.filter(owner_id=owner_id, space=space.kind, key=space.key).order_by("-id")[
+        KEEP_VERSIONS:]
+    SearchIndex.objects.filter(id__in=[record.id for record in stale]).delete()
+    vector_index.remove_stale(owner_dir(owner_id), space.key, keep=KEEP_VERSIONS)
+
+
+def collection(*, owner_id: int, space: Space) -> Collection:
+    """The newest published index of this space, plus vectors embedded since it was built."""
+    record = SearchIndex.objects.filter(owner_id=owner_id, space=space.kind, key=space.key).order_by("-id").first()
+    index, after_id = None, 0
+    if record is not None:
+        try:
+            index, after_id = vector_index.load_index(Path(record.path)), record.max_embedding_id
+        except vector_index.IndexGone:  # collected by a newer build between our read and the load
+            return collection(owner_id=owner_id, space=space)
+    photo_ids, features, _ = load_features(owner_id=owner_id, model_key=space.model_key, after_id=after_id)
+    return Collection(space=space, index=index, delta_ids=photo_ids, delta_vectors=space.vectors(features))
+
+
+# Scheduling -----------------------------------------------------------------------------------------------
+
+def _scheduled_key(owner_id: int) -> str:
+    return f"searchsite:index-rebuild-scheduled:{owner_id}"
+
+
+def _lock_key(owner_id: int) -> str:
+    return f"searchsite:index-rebuild-lock:{owner_id}"
+
+
+def index_rebuild_schedule(*, owner_id: int) -> None:
+    """Ask for a rebuild soon. Calls within the debounce window share one rebuild (SET NX marks it queued)."""
+    from .tasks import rebuild_index_task
+
+    delay = settings.SEARCH_INDEX_DEBOUNCE_SECONDS
+    if _redis().set(_scheduled_key(owner_id), 1, nx=True, ex=int(delay) + 600):
+        transaction.on_commit(lambda: rebuild_index_task.apply_async((owner_id,), countdown=delay))
+
+
+def index_rebuild_locked(*, owner_id: int) -> bool:
+    """Run the scheduled rebuild under the owner's lock; False if another rebuild holds it (caller retries)."""
+    client = _redis()
+    # The timeout frees the lock of a worker killed mid-build; a 1M-photo build takes about two minutes.
+    lock = client.lock(_lock_key(owner_id), timeout=900, blocking=False)
+    if not lock.acquire(blocking=False):
+        return False
+    try:
+        # Cleared before reading vectors: an upload from now on schedules a fresh rebuild instead of being missed.
+        client.delete(_scheduled_key(owner_id))
+        for model_key in models_in_use(owner_id=owner_id):
+            index_rebuild(owner_id=owner_id, model_key=model_key)
+    finally:
+        lock.release()
+    return True
+
+
+def models_in_use(*, owner_id: int) -> list[str]:
+    rows = (
+        PhotoEmbedding.objects.filter(photo__owner_id=owner_id)
+        .values("model_name", "model_version")
+        .annotate(newest=Max("id"))
+    )
+    keys = {f"{row['model_name']}-{row['model_version']}" for row in rows}
+    # Models whose photos were all deleted still have an index to retire.
+    keys |= set(SearchIndex.objects.filter(owner_id=owner_id, space=SearchIndex.Space.IMAGE).values_list(
+        "key", flat=True))
+    return sorted(keys)

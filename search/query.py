@@ -1,0 +1,189 @@
+"""Where a query becomes results: a request (photo, image, class or words) → the owner's photos, best first.
+
+Every query starts from the owner: it searches only their indexes, and every hit is re-read through the
+gallery selector, so a photo deleted since the last rebuild, or anybody else's, can never come back.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count
+from PIL import Image
+
+from gallery.models import Photo
+from gallery.selectors import photo_get, photos_by_ids
+
+from . import components
+from .classes import UnknownClass, resolve_class
+from .index import exact_search
+from .indexing import collection, embeddings
+from .models import PhotoEmbedding, TextProjection
+from .spaces import Space, active_projection, image_space, text_space
+from .words import UnknownWord
+
+MAX_K = 100
+
+
+class QueryError(ValueError):
+    """A query we cannot run, with a message meant for the person who typed it."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    photo: Photo
+    score: float
+
+
+def similar_to_photo(*, owner: AbstractBaseUser, photo_id: int, k: int, class_value: str | None = None) -> list[Hit]:
+    """Photos like one of the owner's photos (404 for anyone else's id), optionally conditioned on a class."""
+    photo = photo_get(owner=owner, id=photo_id)
+    space = image_space(model_key=serving_model_key(owner=owner))
+    features = _photo_features(photo, model_key=space.model_key)
+    return _rank(owner, space, features, k, weights=_class_weights(class_value, space), exclude={photo.id})
+
+
+def similar_to_image(
+    *, owner: AbstractBaseUser, image: Image.Image, k: int, class_value: str | None = None
+) -> list[Hit]:
+    """Photos like an uploaded image that is not stored."""
+    space = image_space(model_key=serving_model_key(owner=owner))
+    weights = _class_weights(class_value, space)  # before the model runs: a bad class is a cheap 400
+    features, _ = components.encoder_for_key(space.model_key).encode([image])
+    return _rank(owner, space, features[0], k, weights=weights)
+
+
+def by_class(*, owner: AbstractBaseUser, class_value: str, k: int) -> list[Hit]:
+    """The owner's photos most like an ImageNet class: cosine between a photo's features and the class's weights."""
+    space = image_space(model_key=serving_model_key(owner=owner))
+    class_id = _class_id(class_value)
+    weights, _ = components.encoder_for_key(space.model_key).classifier()
+    return _rank(owner, space, weights[:, class_id], k)
+
+
+def by_text(*, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = None) -> list[Hit]:
+    """Words (``-word`` pushes away), optionally combined with one of the owner's photos."""
+    positive, negative = parse_words(q)
+    if not positive and photo_id is None:
+        raise QueryError("Type at least one word to search for." if not negative else
+                         "Add a word to search for; “-word” only pushes results away from it.")
+    space = text_space(owner_id=owner.id, model_key=serving_model_key(owner=owner))
+    words = components.word_space()
+    query = np.zeros(words.dim, np.float32)
+    try:
+        for sign, group in ((1, positive), (-1, negative)):
+            for word in group:
+                query += sign * words.vector(word)
+    except UnknownWord as unknown:
+        raise QueryError(f"Unknown word: “{unknown.args[0]}”. Try another word or a simpler spelling.") from None
+    exclude = set()
+    if photo_id is not None:
+        # "Like this one, but …": the photo's place in word space, moved by the words.
+        photo = photo_get(owner=owner, id=photo_id)
+        query += space.vectors(_photo_features(photo, model_key=space.model_key)[None])[0]
+        exclude = {photo.id}
+    if np.linalg.norm(query) < 1e-6:
+        raise QueryError("The words cancel each other out.")
+    return _rank(owner, space, query, k, exclude=exclude)
+
+
+def text_mapping(*, owner: AbstractBaseUser) -> dict:
+    """Which text mapping the owner's text search uses, and the held-out scores that decided it."""
+    latest = TextProjection.objects.filter(owner=owner).first()
+    model_key = serving_model_key(owner=owner)
+    return {
+        "method": "trained" if active_projection(owner_id=owner.id, model_key=model_key) else "zero-shot",
+        "zeroshot_score": latest.zeroshot_score if latest else None,
+        "trained_score": latest.trained_score if latest else None,
+        "tagged_photos": latest.n_photos if latest else 0,
+        "trained_at": latest.trained_at if latest else None,
+    }
+
+
+def similar_words(*, q: str, k: int) -> list[tuple[str, float]]:
+    word = q.strip().lower()
+    if not word or " " in word:
+        raise QueryError("Give one word, e.g. ?q=ocean.")
+    try:
+        return components.word_space().similar(word, k)
+    except UnknownWord:
+        raise QueryError(f"Unknown word: “{word}”.") from None
+
+
+_WORD = re.compile(r"^-?[\w'’-]+$")
+
+
+def parse_words(q: str) -> tuple[list[str], list[str]]:
+    """'cat sofa -person' → (['cat', 'sofa'], ['person']); commas and extra spaces are ignored."""
+    positive, negative = [], []
+    for token in q.replace(",", " ").split():
+        if not _WORD.match(token) or token == "-":
+            raise QueryError(f"“{token}” is not a word; use letters, and “-word” to push a word away.")
+        (negative if token.startswith("-") else positive).append(token.lstrip("-").lower())
+    return positive, negative
+
+
+def serving_model_key(*, owner: AbstractBaseUser) -> str:
+    """The configured model, unless most of the owner's photos still only have vectors from an older one.
+
+    After SEARCH_MODEL changes, photos are re-embedded in the background; until the new model has caught up,
+    the old model's vectors and indexes keep serving (queries are embedded with that same old model).
+    """
+    configured = components.configured_model_key()
+    counts = {
+        f"{row['model_name']}-{row['model_version']}": row["n"]
+        for row in PhotoEmbedding.objects.filter(photo__owner=owner)
+        .values("model_name", "model_version")
+        .annotate(n=Count("id"))
+    }
+    if counts.get(configured, 0) >= max(counts.values(), default=0):
+        return configured
+    return max(counts, key=counts.get)
+
+
+def _photo_features(photo: Photo, *, model_key: str) -> np.ndarray:
+    row = embeddings(owner_id=photo.owner_id, model_key=model_key).filter(photo=photo).first()
+    if row is None:
+        raise QueryError(f"“{photo.original_name}” is not searchable yet (status: {photo.status}).")
+    return row.as_array()
+
+
+def _class_id(value: str) -> int:
+    try:
+        return resolve_class(value)
+    except UnknownClass:
+        raise QueryError(f"Unknown ImageNet class: “{value}”. Pick one from /api/classes/?q=…") from None
+
+
+def _class_weights(class_value: str | None, space: Space) -> np.ndarray | None:
+    """Per-feature weights of one class, negatives clipped to zero.
+
+    cosine(q⊙w, x⊙w) depends on w², so a negative weight (evidence *against* the class) would be emphasised
+    exactly like a positive one; clipping keeps only the features that speak for the class.
+    """
+    if not class_value:
+        return None
+    weights, _ = components.encoder_for_key(space.model_key).classifier()
+    return np.maximum(weights[:, _class_id(class_value)], 0).astype(np.float32)
+
+
+def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclude=frozenset()) -> list[Hit]:
+    k = max(1, min(int(k), MAX_K))
+    found = collection(owner_id=owner.id, space=space)
+    fetch = k + len(exclude) + 8
+    while True:
+        candidates: dict[int, float] = {}
+        if found.index is not None:
+            candidates.update(found.index.search(query, fetch, weights=weights, exclude=exclude))
+        # Embedded after the last build (or re-embedded): exact scan, and its score wins.
+        candidates.update(exact_search(found.delta_ids, found.delta_vectors, query, fetch, weights=weights,
+                                       exclude=exclude))
+        ranked = sorted(candidates.items(), key=lambda item: -item[1])
+        photos = photos_by_ids(owner=owner, ids=[photo_id for photo_id, _ in ranked])
+        hits = [Hit(photos[i], score) for i, score in ranked if i in photos][:k]
+        exhausted = len(ranked) < fetch or fetch >= len(found.index or ()) + len(found.delta_ids)
+        if len(hits) == k or exhausted:
+            return hits
+        fetch *= 4  # photos deleted since the last build took places in the candidates: look further

