@@ -77,7 +77,7 @@ def by_text(*, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = N
             for word in group:
                 query += sign * words.vector(word)
     except UnknownWord as unknown:
-        raise QueryError(f"Unknown word: “{unknown.args[0]}”. Try another word or a simpler spelling.") from None
+        raise QueryError(f"Unknown word: “{unknown.word}”. Try another word or a simpler spelling.") from None
     exclude = set()
     if photo_id is not None:
         # "Like this one, but …": the photo's place in word space, moved by the words.

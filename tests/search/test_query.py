@@ -1,29 +1,12 @@
 """Search services end to end on the real model and small real photos (eager tasks, real Redis)."""
 import pytest
-from django.core.files.base import ContentFile
-
 from gallery import services
 from gallery.models import Photo
 from search import query
 from tests import images
+from tests.search.conftest import names
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def gallery(user, django_capture_on_commit_callbacks):
-    """Four of the user's photos, processed (embedded, tagged) as the worker would."""
-    with django_capture_on_commit_callbacks(execute=True):
-        result = services.photos_upload(
-            owner=user,
-            files=[ContentFile(images.jpeg(name), name=f"{name}.jpg") for name in ("chelsea", "coffee", "astronaut", "rocket")],
-        )
-    assert not result.rejected
-    return {p.original_name.removesuffix(".jpg"): Photo.objects.get(id=p.id) for p in result.created}
-
-
-def names(hits):
-    return [hit.photo.original_name.removesuffix(".jpg") for hit in hits]
 
 
 def test_photos_are_ready_with_auto_tags(gallery):
@@ -50,3 +33,90 @@ def test_similar_to_image_finds_its_twin(user, gallery):
 def test_similar_to_photo_excludes_itself(user, gallery):
     hits = query.similar_to_photo(owner=user, photo_id=gallery["coffee"].id, k=10)
     assert "coffee" not in names(hits) and len(hits) == 3
+
+
+def test_negative_word_pushes_results_away(user, gallery):
+    plain = query.by_text(owner=user, q="cup", k=4)
+    pushed = query.by_text(owner=user, q="cup -coffee", k=4)
+    score = {hit.photo.id: hit.score for hit in plain}
+    pushed_score = {hit.photo.id: hit.score for hit in pushed}
+    coffee = gallery["coffee"].id
+    # Relative to the other photos, coffee loses ground when "coffee" is pushed away.
+    others = [pid for pid in score if pid != coffee]
+    assert pushed_score[coffee] - max(pushed_score[p] for p in others) < score[coffee] - max(score[p] for p in others)
+
+
+def test_text_with_photo_excludes_the_photo(user, gallery):
+    hits = query.by_text(owner=user, q="space", k=4, photo_id=gallery["astronaut"].id)
+    assert "astronaut" not in names(hits)
+    assert names(hits)[0] == "rocket"
+
+
+def test_unknown_word_error_names_it(user, gallery):
+    with pytest.raises(query.QueryError, match="Unknown word: “blorptastic”"):
+        query.by_text(owner=user, q="cat blorptastic", k=4)
+
+
+def test_empty_text_query_is_an_error(user, gallery):
+    with pytest.raises(query.QueryError, match="at least one word"):
+        query.by_text(owner=user, q="   ", k=4)
+
+
+def test_only_negative_words_is_an_error(user, gallery):
+    with pytest.raises(query.QueryError, match="Add a word"):
+        query.by_text(owner=user, q="-cat", k=4)
+
+
+def test_class_search_ranks_matching_photo_first(user, gallery):
+    assert names(query.by_class(owner=user, class_value="tabby cat", k=4))[0] == "chelsea"
+    assert names(query.by_class(owner=user, class_value="967", k=4))[0] == "coffee"  # 967 = espresso
+
+
+def test_class_conditioning_favours_that_class(user, gallery):
+    astronaut = gallery["astronaut"].id
+    assert names(query.similar_to_photo(owner=user, photo_id=astronaut, k=3))[-1] == "chelsea"
+    assert names(query.similar_to_photo(owner=user, photo_id=astronaut, k=3, class_value="tabby cat"))[0] == "chelsea"
+    assert names(query.similar_to_photo(owner=user, photo_id=astronaut, k=3, class_value="espresso"))[0] == "coffee"
+
+
+def test_unknown_class_is_an_error(user, gallery):
+    with pytest.raises(query.QueryError, match="Unknown ImageNet class: “flux capacitor”"):
+        query.by_class(owner=user, class_value="flux capacitor", k=4)
+
+
+def test_deleted_photo_is_never_returned(user, gallery, django_capture_on_commit_callbacks):
+    from search.indexing import index_rebuild_locked
+
+    assert index_rebuild_locked(owner_id=user.id)  # the cat is now inside a published index, not only the delta
+    with django_capture_on_commit_callbacks(execute=False):  # the follow-up rebuild does not run
+        services.photo_delete(photo=gallery["chelsea"])
+    for hits in (
+        query.by_text(owner=user, q="cat", k=10),
+        query.by_class(owner=user, class_value="tabby cat", k=10),
+        query.similar_to_image(owner=user, image=images.sample("chelsea"), k=10),
+    ):
+        assert "chelsea" not in names(hits) and len(hits) == 3
+
+
+def test_results_never_include_other_users_photos(user, other_user, gallery, django_capture_on_commit_callbacks):
+    from tests.search.conftest import upload_samples
+
+    upload_samples(other_user, names=("chelsea",), capture=django_capture_on_commit_callbacks)
+    theirs = set(Photo.objects.filter(owner=other_user).values_list("id", flat=True))
+    for hits in (
+        query.by_text(owner=user, q="cat", k=10),
+        query.similar_to_image(owner=user, image=images.sample("chelsea"), k=10),
+        query.by_class(owner=user, class_value="tabby cat", k=10),
+    ):
+        assert not theirs & {hit.photo.id for hit in hits}
+        assert len(hits) == 4
+
+
+def test_photo_found_before_and_after_rebuild(user, gallery):
+    from search.indexing import index_rebuild_locked
+    from search.models import SearchIndex
+
+    before = names(query.by_text(owner=user, q="cat", k=4))
+    assert index_rebuild_locked(owner_id=user.id)
+    assert SearchIndex.objects.filter(owner=user).count() == 2  # image and text
+    assert names(query.by_text(owner=user, q="cat", k=4)) == before

@@ -1,0 +1,122 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests import images
+from tests.search.conftest import result_names
+
+pytestmark = pytest.mark.django_db
+
+
+def test_similar_by_photo_id(api, gallery):
+    response = api.get(f"/api/search/similar/?photo={gallery['coffee'].id}&k=2")
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["results"]) == 2
+    assert {"id", "thumbnail_url", "original_name", "tags"} <= set(body["results"][0]["photo"])
+    scores = [hit["score"] for hit in body["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_similar_by_uploaded_image_is_not_stored(api, gallery):
+    from gallery.models import Photo
+
+    before = Photo.objects.count()
+    response = api.post("/api/search/similar/", {"image": SimpleUploadedFile("q.jpg", images.jpeg("chelsea"))})
+    assert response.status_code == 200
+    assert result_names(response)[0] == "chelsea"
+    assert Photo.objects.count() == before
+
+
+def test_similar_upload_with_class(api, gallery):
+    response = api.post(
+        "/api/search/similar/", {"image": SimpleUploadedFile("q.jpg", images.jpeg("astronaut")), "class": "espresso"}
+    )
+    assert response.status_code == 200
+    assert result_names(response)[0] in ("coffee", "astronaut")
+
+
+def test_non_image_query_upload_is_400(api, gallery):
+    response = api.post("/api/search/similar/", {"image": SimpleUploadedFile("q.jpg", b"<html>hello</html>")})
+    assert response.status_code == 400
+    assert "not an image" in response.json()["image"][0]
+
+
+def test_oversized_query_upload_is_400(api, gallery, settings):
+    settings.UPLOAD_MAX_BYTES = 5_000
+    response = api.post("/api/search/similar/", {"image": SimpleUploadedFile("q.jpg", images.jpeg("astronaut"))})
+    assert response.status_code == 400
+    assert "the limit is" in response.json()["image"][0]
+
+
+def test_class_search(api, gallery):
+    response = api.get("/api/search/class/?class=tabby cat&k=1")
+    assert response.status_code == 200
+    assert result_names(response) == ["chelsea"]
+
+
+def test_unknown_class_is_400(api, gallery):
+    response = api.get("/api/search/class/?class=flux capacitor")
+    assert response.status_code == 400
+    assert "flux capacitor" in response.json()["detail"]
+
+
+def test_text_search_reports_mapping(api, gallery):
+    response = api.get("/api/search/text/?q=cat&k=2")
+    assert response.status_code == 200
+    assert result_names(response)[0] == "chelsea"
+    assert response.json()["mapping"]["method"] == "zero-shot"
+
+
+def test_unknown_word_is_400_naming_it(api, gallery):
+    response = api.get("/api/search/text/?q=cat zzqxv")
+    assert response.status_code == 400
+    assert "“zzqxv”" in response.json()["detail"]
+
+
+def test_empty_text_query_is_400(api, gallery):
+    response = api.get("/api/search/text/?q=")
+    assert response.status_code == 400
+    assert "at least one word" in response.json()["detail"]
+
+
+def test_similar_words(api):
+    response = api.get("/api/words/similar/?q=ocean&k=5")
+    assert response.status_code == 200
+    words = [row["word"] for row in response.json()["results"]]
+    assert len(words) == 5 and "ocean" not in words
+    assert {"sea", "waters", "pacific", "atlantic", "coast"} & set(words)
+
+
+def test_similar_words_unknown_is_400(api):
+    response = api.get("/api/words/similar/?q=zzqxv")
+    assert response.status_code == 400
+    assert "zzqxv" in response.json()["detail"]
+
+
+def test_class_autocomplete(api):
+    response = api.get("/api/classes/?q=siam")
+    assert response.status_code == 200
+    assert {"id": 284, "name": "Siamese cat"} in response.json()["results"]
+
+
+def test_search_requires_authentication(client):
+    assert client.get("/api/search/text/?q=cat").status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/search/similar/?photo={id}",
+        "/api/search/similar/?photo={id}&class=tabby cat",
+        "/api/search/text/?q=cat&photo={id}",
+    ],
+)
+def test_other_users_photo_as_query_is_404(other_api, gallery, url):
+    assert other_api.get(url.format(id=gallery["chelsea"].id)).status_code == 404
+
+
+def test_other_user_finds_nothing_of_ours(other_api, gallery):
+    assert other_api.get("/api/search/text/?q=cat").json()["results"] == []
+    assert other_api.get("/api/search/class/?class=tabby cat").json()["results"] == []
+    response = other_api.post("/api/search/similar/", {"image": SimpleUploadedFile("q.jpg", images.jpeg("chelsea"))})
+    assert response.json()["results"] == []
