@@ -43,6 +43,36 @@ def photos_index(*, photos: list[Photo], images: list[Image.Image]) -> None:
         index_rebuild_schedule(owner_id=owner_id)
 
 
+def photos_missing_vectors(*, owner_id: int | None = None) -> list[int]:
+    """Ready photos without a vector from the configured model, e.g. after SEARCH_MODEL changed."""
+    name, _, version = components.configured_model_key().rpartition("-")
+    photos = Photo.objects.filter(status=Photo.Status.READY).exclude(
+        embeddings__model_name=name, embeddings__model_version=version
+    )
+    if owner_id is not None:
+        photos = photos.filter(owner_id=owner_id)
+    return list(photos.order_by("id").values_list("id", flat=True))
+
+
+def photos_reembed(*, photo_ids: list[int]) -> int:
+    """Embed ready photos with the configured model. They stay ready: until the new model covers most of an
+    owner's photos, queries keep using the old vectors (search.query.serving_model_key)."""
+    from gallery.images import open_rgb
+
+    missing = set(photos_missing_vectors()) & set(photo_ids)
+    photos = list(Photo.objects.filter(id__in=missing).order_by("id"))
+    decoded = []
+    for photo in photos:
+        try:
+            with photo.original.open("rb") as original:
+                decoded.append((photo, open_rgb(original, min_side=settings.THUMBNAIL_SIZE)))
+        except OSError:
+            continue  # unreadable now; it keeps its old vector and is tried again at the next catch-up
+    if decoded:
+        photos_index(photos=[p for p, _ in decoded], images=[image for _, image in decoded])
+    return len(decoded)
+
+
 def predicted_labels(logits: np.ndarray, k: int = LABELS_PER_PHOTO) -> list[list[tuple[str, float]]]:
     """Top-k ImageNet class names with their softmax probabilities, per photo."""
     probabilities = softmax(np.atleast_2d(logits))

@@ -2,7 +2,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import indexing, training
+from . import indexing, ingest, training
 
 
 @shared_task(bind=True, acks_late=True, max_retries=20)
@@ -15,3 +15,18 @@ def rebuild_index_task(self, owner_id: int) -> None:
 @shared_task(acks_late=True)
 def train_projection_task(owner_id: int) -> None:
     training.projection_train(owner_id=owner_id)
+
+
+@shared_task(acks_late=True, max_retries=3)
+def reembed_task(photo_ids: list[int]) -> None:
+    ingest.photos_reembed(photo_ids=photo_ids)
+
+
+@shared_task
+def reembed_missing_task() -> int:
+    """Queue every ready photo that lacks a vector from the configured model, in model-sized batches."""
+    missing = ingest.photos_missing_vectors()
+    batch = settings.SEARCH_EMBED_BATCH
+    for start in range(0, len(missing), batch):
+        reembed_task.delay(missing[start : start + batch])
+    return len(missing)

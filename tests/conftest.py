@@ -20,6 +20,17 @@ def private_data_dirs(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def clean_redis():
+    """Debounce marks and locks live in Redis; ids repeat across rolled-back tests, so start each test clean."""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield
+    client.flushdb()
+
+
+@pytest.fixture(autouse=True)
 def eager_celery():
     """Unit tests run tasks in-process; pipeline tests use the `celery_worker` fixture instead."""
     from searchsite.celery import app
@@ -70,6 +81,7 @@ def celery_worker(transactional_db, settings):
 
     app.conf.task_always_eager = False
     db_name = settings.DATABASES["default"]["NAME"]
+    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"  # a private queue: no stray worker steals our tasks
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "searchsite.settings.worker_test",
@@ -77,8 +89,8 @@ def celery_worker(transactional_db, settings):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR),
         "DATA_DIR": str(settings.DATA_DIR),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
     }
-    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"  # a private queue: no stray worker steals our tasks
     app.conf.task_default_queue = queue
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "searchsite", "worker", "--pool=solo", "-Q", queue,

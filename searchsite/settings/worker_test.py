@@ -6,3 +6,5 @@ from .test import *  # noqa: F403
 DATABASES["default"]["NAME"] = os.environ["TEST_DB_NAME"]  # noqa: F405
 MEDIA_ROOT = os.environ["MEDIA_ROOT"]
 SEARCH_INDEX_DIR = os.environ["SEARCH_INDEX_DIR"]
+# Tasks the worker queues itself (index rebuilds, training) must reach the test's private queue too.
+CELERY_TASK_DEFAULT_QUEUE = os.environ["CELERY_TASK_DEFAULT_QUEUE"]

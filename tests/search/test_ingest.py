@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+
+from gallery.models import PhotoTag
+from search import components, ingest, query
+from search.models import PhotoEmbedding
+from tests.search.conftest import names
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_photo_gets_one_vector_of_the_model(gallery):
+    embedding = PhotoEmbedding.objects.get(photo=gallery["chelsea"])
+    assert (embedding.model_name, embedding.model_version) == ("lite0", "1")
+    assert embedding.as_array().shape == (1280,) and np.isfinite(embedding.as_array()).all()
+
+
+def test_model_versions_table_matches_encoders():
+    encoder = components.encoder()
+    assert components.configured_model_key() == f"{encoder.name}-{encoder.version}"
+
+
+def test_auto_tags_are_labels_and_words_without_stopwords(gallery):
+    from search.words import STOPWORDS
+
+    links = PhotoTag.objects.filter(photo=gallery["coffee"])
+    assert all(link.source == "auto" and link.state == "suggested" for link in links)
+    tags = {link.tag.name for link in links}
+    assert {"espresso", "cup"} & tags
+    assert not tags & STOPWORDS
+    assert len(links) >= 5
+    assert all(0 < link.confidence <= 1 for link in links)
+
+
+def test_rejected_suggestion_is_not_suggested_again(gallery, django_capture_on_commit_callbacks):
+    from gallery import services
+    from tests import images
+
+    photo = gallery["coffee"]
+    name = PhotoTag.objects.filter(photo=photo).order_by("-confidence").first().tag.name
+    services.tag_decide(photo=photo, name=name, accept=False)
+    ingest.photos_index(photos=[photo], images=[images.sample("coffee")])  # reprocessing, e.g. a retry
+    assert PhotoTag.objects.get(photo=photo, tag__name=name).state == "rejected"
+
+
+def test_processing_twice_keeps_one_vector(gallery):
+    from tests import images
+
+    ingest.photos_index(photos=[gallery["rocket"]], images=[images.sample("rocket")])
+    assert PhotoEmbedding.objects.filter(photo=gallery["rocket"]).count() == 1
+
+
+def test_model_change_reembeds_while_old_vectors_serve(user, gallery, settings, monkeypatch):
+    """Ensure switching SEARCH_MODEL keeps search working on old vectors until the new model has caught up."""
+    from search.encoder import VGG16Encoder
+
+    vgg = VGG16Encoder(weights=None)  # random weights: the wiring, not the quality, is under test
+    real_encoder = components.encoder
+    monkeypatch.setattr(components, "encoder", lambda name=None: vgg if (name or settings.SEARCH_MODEL) == "vgg16"
+                        else real_encoder(name))
+    settings.SEARCH_MODEL = "vgg16"
+
+    assert query.serving_model_key(owner=user) == "lite0-1"
+    assert names(query.by_text(owner=user, q="cat", k=1)) == ["chelsea"]  # still the Lite0 index
+    missing = ingest.photos_missing_vectors(owner_id=user.id)
+    assert len(missing) == 4
+
+    assert ingest.photos_reembed(photo_ids=missing) == 4
+    assert query.serving_model_key(owner=user) == "vgg16-1"
+    assert PhotoEmbedding.objects.get(photo=gallery["chelsea"], model_name="vgg16").as_array().shape == (4096,)
+    assert len(query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=3)) == 3
+    assert ingest.photos_missing_vectors(owner_id=user.id) == []
