@@ -90,6 +90,7 @@ def celery_worker(transactional_db, settings):
         "SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR),
         "DATA_DIR": str(settings.DATA_DIR),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "SEARCH_PROJECTION_MIN_PHOTOS": str(settings.SEARCH_PROJECTION_MIN_PHOTOS),
     }
     app.conf.task_default_queue = queue
     proc = subprocess.Popen(

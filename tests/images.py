@@ -61,3 +61,17 @@ def png16() -> bytes:
 def animated_gif() -> bytes:
     frames = [solid((255, 0, 0)), solid((0, 255, 0)), solid((0, 0, 255))]
     return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+
+def variants(name: str, count: int) -> list[bytes]:
+    """Distinct JPEGs of one sample photo (crops, flips, scales): the same subject, different bytes."""
+    base = sample(name)
+    out = []
+    for i in range(count):
+        w, h = base.size
+        box = (i * 7 % 40, i * 11 % 30, w - (i * 13 % 40), h - (i * 5 % 30))
+        image = base.crop(box).resize((int(w * (0.6 + 0.05 * (i % 5))), int(h * (0.6 + 0.05 * (i % 5)))))
+        if i % 2:
+            image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        out.append(encode(image, "JPEG", quality=85 + i % 10))
+    return out
