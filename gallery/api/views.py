@@ -60,6 +60,7 @@ class PhotoDetailApi(APIView):
     def get(self, request, id: int):
         return Response(PhotoSerializer(selectors.photo_get(owner=request.user, id=id)).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, id: int):
         services.photo_delete(photo=selectors.photo_get(owner=request.user, id=id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -51,3 +51,21 @@ class WordQuerySerializer(serializers.Serializer):
 class AutocompleteSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=20)
+
+
+class WordSerializer(serializers.Serializer):
+    word = serializers.CharField()
+    score = serializers.FloatField()
+
+
+class WordsSerializer(serializers.Serializer):
+    results = WordSerializer(many=True)
+
+
+class ImageNetClassSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ClassesSerializer(serializers.Serializer):
+    results = ImageNetClassSerializer(many=True)

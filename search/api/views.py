@@ -13,12 +13,14 @@ from .. import query
 from ..classes import search_classes
 from .serializers import (
     AutocompleteSerializer,
+    ClassesSerializer,
     ClassQuerySerializer,
     ResultsSerializer,
     SimilarQuerySerializer,
     SimilarUploadSerializer,
     TextQuerySerializer,
     WordQuerySerializer,
+    WordsSerializer,
 )
 
 def _parse(serializer_class, data) -> dict:
@@ -77,7 +79,7 @@ class TextSearchApi(APIView):
 
 
 class SimilarWordsApi(APIView):
-    @extend_schema(parameters=[WordQuerySerializer])
+    @extend_schema(parameters=[WordQuerySerializer], responses=WordsSerializer)
     def get(self, request):
         params = _parse(WordQuerySerializer, request.query_params)
         try:
@@ -90,7 +92,7 @@ class SimilarWordsApi(APIView):
 class ClassListApi(APIView):
     """Autocomplete over the 1000 ImageNet class names."""
 
-    @extend_schema(parameters=[AutocompleteSerializer])
+    @extend_schema(parameters=[AutocompleteSerializer], responses=ClassesSerializer)
     def get(self, request):
         params = _parse(AutocompleteSerializer, request.query_params)
         matches = search_classes(params["q"], limit=params["limit"])

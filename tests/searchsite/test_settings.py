@@ -1,0 +1,36 @@
+"""Production settings: secrets from the environment, and Django's deployment checklist passes."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def run_manage(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "searchsite.settings.prod", **env},
+    )
+
+
+def test_prod_refuses_to_start_without_secret_key(tmp_path):
+    result = run_manage("check", ALLOWED_HOSTS="photos.example.org", DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_prod_refuses_a_short_secret_key(tmp_path):
+    result = run_manage("check", SECRET_KEY="short", ALLOWED_HOSTS="photos.example.org", DATA_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr
+
+
+def test_prod_passes_check_deploy(tmp_path):
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        SECRET_KEY="k3#Vq9-zP!r7Lw2@xT5$mN8^bH4&cJ6*dF1(gS0)eY" + "uA7iO2pQ", ALLOWED_HOSTS="photos.example.org", DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
