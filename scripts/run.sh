@@ -21,10 +21,12 @@ if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
   pids+=($!)
   for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 fi
-# One worker process: the model is loaded once and uses both cores itself.
-celery -A searchsite worker --loglevel=INFO --concurrency=1 &
+# One worker process (solo pool): the model is loaded once, in the process that runs the tasks, and uses
+# both cores itself; TensorFlow does not survive a fork, which rules out preloading in a prefork parent.
+celery -A searchsite worker --loglevel=INFO --pool=solo &
 pids+=($!)
-python manage.py runserver 127.0.0.1:${PORT:-8000} &
+# No autoreload: this serves the site; a code change means a restart of the worker too.
+python manage.py runserver --noreload 127.0.0.1:${PORT:-8000} &
 pids+=($!)
 echo "searchsite: http://127.0.0.1:${PORT:-8000}/  (Ctrl-C stops Redis, the worker and the web server)"
 wait -n

@@ -52,3 +52,11 @@ def _class_matrix(cache_key: tuple) -> np.ndarray:
 def class_matrix() -> np.ndarray:
     """(1000, dim) word vectors of the ImageNet class names (ConSE's vocabulary)."""
     return _class_matrix((str(settings.SEARCH_MODEL_DIR), str(settings.SEARCH_WORDS_SOURCE)))
+
+
+def warm_up() -> None:
+    """Load the model, trace it and load the words before the first photo arrives (seconds, once per worker)."""
+    from PIL import Image
+
+    encoder().encode([Image.new("RGB", (224, 224))])
+    class_matrix()

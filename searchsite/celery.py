@@ -12,6 +12,10 @@ app.autodiscover_tasks()
 
 
 @worker_ready.connect
-def catch_up_on_model_change(**kwargs):
-    """After SEARCH_MODEL changes, a restarted worker re-embeds in the background; old vectors serve meanwhile."""
+def prepare_worker(**kwargs):
+    """Warm the model up before the first upload arrives, then catch up on photos the configured model
+    has not embedded yet (after SEARCH_MODEL changed; old vectors serve meanwhile)."""
+    from search.components import warm_up
+
+    warm_up()
     app.send_task("search.tasks.reembed_missing_task")

@@ -98,7 +98,7 @@ def celery_worker(transactional_db, settings):
          "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # the worker warms the model up before it answers
     while time.monotonic() < deadline:
         replies = app.control.ping(timeout=0.5)
         if replies:
@@ -106,7 +106,7 @@ def celery_worker(transactional_db, settings):
         assert proc.poll() is None, "celery worker exited during start-up"
     else:
         proc.kill()
-        pytest.fail("celery worker did not answer a ping within 60 s")
+        pytest.fail("celery worker did not answer a ping within 180 s")
     yield proc
     proc.terminate()
     try:
