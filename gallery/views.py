@@ -39,9 +39,9 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def upload(request):
     """Works without JavaScript; upload.js posts the same files to the API to show progress instead."""
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     result = None
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         result = services.photos_upload(owner=request.user, files=form.cleaned_data["files"])
     status = 400 if result and not (result.created or result.duplicates) else 200
     return render(request, "gallery/upload.html", {"form": form, "result": result}, status=status)

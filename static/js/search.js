@@ -1,0 +1,260 @@
+// The results page. The query lives in the URL (q, photo, class; image=1 for an image held in the tab),
+// so results can be linked, reloaded and navigated with Back.
+import { API, IMAGE_KEY, debounce, el, errorMessage, request, resultCard } from "./api.js";
+
+const K = 24;
+const results = document.getElementById("results");
+const statusBox = document.getElementById("results-status");
+const empty = document.getElementById("search-empty");
+const refine = document.getElementById("refine");
+const classInput = document.getElementById("class-input");
+const classList = document.getElementById("class-options");
+const queryImage = document.getElementById("query-image");
+const neighbours = document.getElementById("word-neighbours");
+const headerInput = document.getElementById("search-q");
+
+const state = { q: "", photoId: "", className: "", image: null, imageLost: false };
+let generation = 0; // a slow answer to an older query must not overwrite a newer one
+
+function readUrl() {
+  const params = new URLSearchParams(window.location.search);
+  state.q = (params.get("q") || "").trim();
+  state.photoId = params.get("photo") || "";
+  state.className = (params.get("class") || "").trim();
+  if (params.get("image") !== "1") state.image = null;
+  else if (!state.image) state.image = storedImage();
+  state.imageLost = params.get("image") === "1" && !state.image;
+}
+
+function storedImage() {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(IMAGE_KEY));
+    if (!stored) return null;
+    const [head, body] = stored.dataUrl.split(",");
+    const bytes = Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
+    const type = head.match(/data:([^;]+)/)[1];
+    return { blob: new Blob([bytes], { type }), name: stored.name, url: stored.dataUrl };
+  } catch {
+    return null;
+  }
+}
+
+function writeUrl() {
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  if (state.image) params.set("image", "1");
+  else if (state.photoId) params.set("photo", state.photoId);
+  if (state.className) params.set("class", state.className);
+  history.pushState(null, "", `?${params}`);
+}
+
+function showQueryImage() {
+  if (!state.image) {
+    if (!state.photoId) queryImage.hidden = true;
+    return;
+  }
+  queryImage.replaceChildren(
+    el("img", { src: state.image.url, alt: `Query image: ${state.image.name}` }),
+    el("span", { text: `Like ${state.image.name}` }),
+    el("button", { type: "button", class: "tag-x", id: "query-image-clear", "aria-label": "Stop searching by this image", title: "Remove image", text: "×" }),
+  );
+  queryImage.hidden = false;
+}
+
+function setStatus(...nodes) {
+  statusBox.replaceChildren(...nodes);
+}
+
+function describe() {
+  const parts = [];
+  if (state.image) parts.push(`photos like “${state.image.name}”`);
+  else if (state.photoId) parts.push("photos like this one");
+  if (state.q && !state.image) parts.push(`“${state.q}”`);
+  if (state.className) parts.push(`class “${state.className}”`);
+  return parts.join(" · ");
+}
+
+function plan() {
+  const classParam = state.className ? `&class=${encodeURIComponent(state.className)}` : "";
+  if (state.image) {
+    const body = new FormData();
+    body.append("image", state.image.blob, state.image.name);
+    body.append("k", String(K));
+    if (state.className) body.append("class", state.className);
+    return { url: API.similar, method: "POST", body };
+  }
+  if (state.photoId && state.q) {
+    return { url: `${API.text}?q=${encodeURIComponent(state.q)}&photo=${state.photoId}&k=${K}` };
+  }
+  if (state.photoId) return { url: `${API.similar}?photo=${state.photoId}&k=${K + 1}${classParam}` };
+  if (state.q) return { url: `${API.text}?q=${encodeURIComponent(state.q)}&k=${K}` };
+  if (state.className) return { url: `${API.byClass}?class=${encodeURIComponent(state.className)}&k=${K}` };
+  return null;
+}
+
+async function run() {
+  const mine = ++generation;
+  showQueryImage();
+  classInput.value = state.className;
+  if (headerInput && !state.image) headerInput.value = state.q;
+  const query = plan();
+  neighbours.hidden = true;
+  if (!query) {
+    results.replaceChildren();
+    setStatus(state.imageLost
+      ? el("p", { class: "alert alert-error", role: "alert", text: "The image of that search is no longer here; choose it again." })
+      : "");
+    empty.hidden = false;
+    return;
+  }
+  empty.hidden = true;
+  results.setAttribute("aria-busy", "true");
+  setStatus(el("span", { class: "spinner", "aria-hidden": "true" }), `Searching ${describe()}…`);
+  const { ok, status, data } = await request(query.url, { method: query.method, body: query.body });
+  if (mine !== generation) return;
+  results.removeAttribute("aria-busy");
+  if (!ok) {
+    results.replaceChildren();
+    setStatus(el("p", { class: "alert alert-error", role: "alert", text: errorMessage(status, data) }));
+    return;
+  }
+  const hits = data.results.filter(({ photo }) => String(photo.id) !== state.photoId || state.image).slice(0, K);
+  results.replaceChildren(...hits.map((hit, i) => resultCard(hit, i + 1)));
+  if (hits.length) {
+    const note = state.className && state.q && !state.image && !state.photoId
+      ? " A class refines an image search; for words it is ignored."
+      : "";
+    setStatus(el("p", { class: "muted", text: `${hits.length} result${hits.length === 1 ? "" : "s"} for ${describe()}, best first.${note}` }));
+  } else {
+    setStatus(el("div", { class: "empty" },
+      el("h2", { text: "No matches" }),
+      el("p", { text: "Nothing in your gallery matches yet. Photos still being processed are not searchable until they are ready — or try other words." })));
+  }
+  if (state.q && !state.image) showNeighbours(mine);
+}
+
+async function showNeighbours(mine) {
+  const words = state.q.split(/\s+/).filter((w) => w && !w.startsWith("-"));
+  const word = words[words.length - 1];
+  if (!word) return;
+  const { ok, data } = await request(`${API.words}?q=${encodeURIComponent(word)}&k=6`);
+  if (!ok || mine !== generation || !data.results.length) return;
+  const head = state.q.slice(0, state.q.lastIndexOf(word));
+  neighbours.replaceChildren(
+    el("span", { text: `Words near “${word}”:` }),
+    ...data.results.map(({ word: other }) => {
+      const params = new URLSearchParams({ q: head + other });
+      return el("a", { class: "chip", href: `?${params}`, text: other });
+    }),
+  );
+  neighbours.hidden = false;
+}
+
+// Class picker: an ARIA combobox over the 1000 ImageNet class names.
+let options = [];
+let active = -1;
+
+function closeList() {
+  classList.hidden = true;
+  classInput.setAttribute("aria-expanded", "false");
+  classInput.removeAttribute("aria-activedescendant");
+  active = -1;
+}
+
+function highlight(index) {
+  active = index;
+  [...classList.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === index)));
+  if (index >= 0) {
+    classInput.setAttribute("aria-activedescendant", classList.children[index].id);
+    classList.children[index].scrollIntoView({ block: "nearest" });
+  }
+}
+
+function choose(name) {
+  classInput.value = name;
+  closeList();
+  refine.requestSubmit();
+}
+
+const lookupClasses = debounce(async () => {
+  const text = classInput.value.trim();
+  if (!text) return closeList();
+  const { ok, data } = await request(`${API.classes}?q=${encodeURIComponent(text)}`);
+  if (!ok || classInput.value.trim() !== text) return;
+  options = data.results.slice(0, 12);
+  classList.replaceChildren(...options.map(({ id, name }, i) =>
+    el("li", { id: `class-option-${i}`, role: "option", "aria-selected": "false", "data-class-id": id, text: name })));
+  if (!options.length) {
+    classList.replaceChildren(el("li", { role: "option", "aria-disabled": "true", class: "muted", text: "No class matches" }));
+  }
+  classList.hidden = false;
+  classInput.setAttribute("aria-expanded", "true");
+  active = -1;
+}, 150);
+
+classInput.addEventListener("input", lookupClasses);
+classInput.addEventListener("keydown", (event) => {
+  const open = !classList.hidden && options.length;
+  if (event.key === "ArrowDown" && open) {
+    event.preventDefault();
+    highlight((active + 1) % options.length);
+  } else if (event.key === "ArrowUp" && open) {
+    event.preventDefault();
+    highlight((active - 1 + options.length) % options.length);
+  } else if (event.key === "Enter" && open && active >= 0) {
+    event.preventDefault();
+    choose(options[active].name);
+  } else if (event.key === "Escape") {
+    closeList();
+  }
+});
+classList.addEventListener("mousedown", (event) => event.preventDefault()); // keep focus in the input
+classList.addEventListener("click", (event) => {
+  const li = event.target.closest("li[data-class-id]");
+  if (li) choose(li.textContent);
+});
+classInput.addEventListener("blur", () => setTimeout(closeList, 100));
+
+refine.addEventListener("submit", (event) => {
+  event.preventDefault();
+  closeList();
+  state.className = classInput.value.trim();
+  writeUrl();
+  run();
+});
+
+queryImage.addEventListener("click", (event) => {
+  if (!event.target.closest("#query-image-clear")) return;
+  state.image = null;
+  state.photoId = "";
+  queryImage.hidden = true;
+  sessionStorage.removeItem(IMAGE_KEY);
+  writeUrl();
+  run();
+});
+
+document.addEventListener("search:image", ({ detail: { file } }) => {
+  state.image = { blob: file, name: file.name || "pasted image", url: URL.createObjectURL(file) };
+  state.photoId = "";
+  state.q = ""; // a picture replaces the words: an image query takes no words
+  if (headerInput) headerInput.value = "";
+  const reader = new FileReader(); // keep it for a reload of this tab
+  reader.onload = () => {
+    try {
+      sessionStorage.setItem(IMAGE_KEY, JSON.stringify({ name: state.image.name, dataUrl: reader.result }));
+    } catch {
+      sessionStorage.removeItem(IMAGE_KEY);
+    }
+  };
+  reader.readAsDataURL(file);
+  writeUrl();
+  run();
+});
+
+window.addEventListener("popstate", () => {
+  readUrl();
+  run();
+});
+
+readUrl();
+run();
