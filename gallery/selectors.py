@@ -18,7 +18,7 @@ def visible_tags() -> Prefetch:
 
 
 def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> QuerySet[Photo]:
-    """The owner's photos, newest first; filters: ``tag`` (accepted tags only) and ``status``."""
+    """The owner's photos, newest first; filters: ``tag`` (accepted tags only), ``status`` and ``ids``."""
     filters = filters or {}
     photos = Photo.objects.filter(owner=owner)
     if tag := filters.get("tag"):
@@ -27,6 +27,8 @@ def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> Query
         )
     if status := filters.get("status"):
         photos = photos.filter(status=status)
+    if ids := filters.get("ids"):
+        photos = photos.filter(id__in=ids)
     return photos.prefetch_related(visible_tags())
 
 

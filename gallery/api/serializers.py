@@ -48,6 +48,11 @@ class UploadResultSerializer(serializers.Serializer):
 class PhotoFilterSerializer(serializers.Serializer):
     tag = serializers.CharField(required=False)
     status = serializers.ChoiceField(choices=Photo.Status.choices, required=False)
+    ids = serializers.RegexField(r"^\d+(,\d+)*$", required=False, max_length=10_000,
+                                 help_text="Comma-separated ids, e.g. to poll a batch of uploads in one request")
+
+    def validate_ids(self, value: str) -> list[int]:
+        return [int(i) for i in value.split(",")]
 
 
 class TagInputSerializer(serializers.Serializer):

@@ -106,9 +106,10 @@ THUMBNAIL_SIZE = 400
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # SessionAuthentication enforces CSRF for logged-in browser writes; tokens are for scripts.
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first, so an unauthenticated call gets 401 with "WWW-Authenticate: Token"; sessions (the pages'
+        # JavaScript) still work, with CSRF enforced on writes by SessionAuthentication.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "gallery.api.pagination.PhotoPagination",

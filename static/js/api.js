@@ -69,27 +69,31 @@ export function setBadge(badge, status) {
 
 /**
  * Poll photos until each reaches a final status; onUpdate(photo) runs on every change,
- * onGone(id) when a photo disappears (deleted meanwhile).
+ * onGone(id) when a photo disappears (deleted meanwhile). One request per tick for up to 1000 photos.
  */
 export function pollPhotos(ids, { onUpdate, onGone = () => {}, interval = 1200 } = {}) {
   const waiting = new Map(ids.map((id) => [String(id), null]));
   async function tick() {
-    await Promise.all(
-      [...waiting.keys()].map(async (id) => {
-        const { ok, status, data } = await request(API.photo(id));
-        if (status === 404) {
+    const batch = [...waiting.keys()].slice(0, 1000);
+    const { ok, data } = await request(`${API.photos}?page_size=1000&ids=${batch.join(",")}`);
+    if (ok) {
+      const seen = new Set();
+      for (const photo of data.results) {
+        const id = String(photo.id);
+        seen.add(id);
+        if (waiting.get(id) !== photo.status) {
+          waiting.set(id, photo.status);
+          onUpdate(photo);
+        }
+        if (FINAL_STATUSES.has(photo.status)) waiting.delete(id);
+      }
+      for (const id of batch) {
+        if (!seen.has(id)) {
           waiting.delete(id);
           onGone(id);
-          return;
         }
-        if (!ok) return; // transient: try again next tick
-        if (waiting.get(id) !== data.status) {
-          waiting.set(id, data.status);
-          onUpdate(data);
-        }
-        if (FINAL_STATUSES.has(data.status)) waiting.delete(id);
-      }),
-    );
+      }
+    } // else transient: try again next tick
     if (waiting.size) setTimeout(tick, interval);
   }
   if (waiting.size) tick();

@@ -13,7 +13,7 @@ function follow(cards) {
     cards.filter((card) => !FINAL_STATUSES.has(card.dataset.status)).map((card) => [card.dataset.photoId, card]),
   );
   pollPhotos([...waiting.keys()], {
-    interval: Math.min(5000, 1000 + waiting.size * 100), // one request per waiting photo: go easy on big batches
+    interval: 1500,
     onUpdate(photo) {
       const card = waiting.get(String(photo.id));
       card.dataset.status = photo.status;

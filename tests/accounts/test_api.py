@@ -44,7 +44,15 @@ def test_token_for_wrong_password_is_refused():
 
 
 def test_api_requires_authentication():
-    assert APIClient().get("/api/photos/").status_code in (401, 403)
+    response = APIClient().get("/api/photos/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_bad_token_is_401():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert client.get("/api/photos/").status_code == 401
 
 
 def test_session_api_write_without_csrf_is_refused():

@@ -51,6 +51,13 @@ def test_list_filters_by_tag_and_status(api, user, photo):
     assert [p["id"] for p in api.get("/api/photos/?status=failed").json()["results"]] == [other.id]
 
 
+def test_list_filters_by_ids(api, user, photo, other_user):
+    mine = PhotoFactory(owner=user, content=images.jpeg("coffee"))
+    theirs = PhotoFactory(owner=other_user, content=images.jpeg("rocket"))
+    body = api.get(f"/api/photos/?ids={photo.id},{theirs.id},{mine.id}").json()
+    assert sorted(p["id"] for p in body["results"]) == sorted([photo.id, mine.id])
+
+
 def test_invalid_status_filter_is_400(api):
     assert api.get("/api/photos/?status=nonsense").status_code == 400
 
