@@ -93,12 +93,25 @@ def _word_tags(photos: list[Photo], features: np.ndarray, model_key: str) -> lis
     return words
 
 
+def label_tag(name: str) -> str:
+    """A class name as a short tag: "cardboard box / carton" → "cardboard box", "St. Bernard" → "st bernard".
+
+    Parentheses, alternatives and glosses disambiguate the class list; on a photo the head words say enough.
+    """
+    name = re.sub(r"\s*\(.*?\)", "", name)
+    name = re.split(r" / |,| or ", name)[0]
+    return re.sub(r"[^\w' -]", "", name).strip()
+
+
 def _suggest(photo: Photo, name: str, confidence: float) -> None:
+    from django.core.exceptions import ValidationError
+
     from gallery.services import tag_add
 
-    # "kite (bird of prey)" → "kite": parentheses disambiguate the class list, not the photo.
-    name = re.sub(r"\s*\(.*?\)", "", name).replace("/", " ").strip()
-    tag_add(photo=photo, name=name, source=PhotoTag.Source.AUTO, confidence=round(confidence, 4))
+    try:
+        tag_add(photo=photo, name=label_tag(name), source=PhotoTag.Source.AUTO, confidence=round(confidence, 4))
+    except ValidationError:
+        pass  # a suggestion that cannot be a tag is dropped; it must never fail the photo
 
 
 def photo_forget(*, photo: Photo) -> None:

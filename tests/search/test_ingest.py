@@ -70,3 +70,21 @@ def test_model_change_reembeds_while_old_vectors_serve(user, gallery, settings, 
     assert PhotoEmbedding.objects.get(photo=gallery["chelsea"], model_name="vgg16").as_array().shape == (4096,)
     assert len(query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=3)) == 3
     assert ingest.photos_missing_vectors(owner_id=user.id) == []
+
+
+def test_every_class_name_makes_a_valid_tag():
+    from gallery.services import tag_normalise
+    from search.classes import class_names
+
+    for name in class_names():
+        assert tag_normalise(ingest.label_tag(name))
+
+
+@pytest.mark.parametrize(
+    ("name", "tag"),
+    [("cardboard box / carton", "cardboard box"), ("St. Bernard", "St Bernard"), ("kite (bird of prey)", "kite"),
+     ("red wolf or maned wolf", "red wolf"), ("tights for gymnastics, a one-piece leotard, or a sport jersey",
+                                              "tights for gymnastics")],
+)
+def test_label_tag_keeps_the_head_words(name, tag):
+    assert ingest.label_tag(name) == tag
