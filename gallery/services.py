@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from .images import open_rgb, thumbnail_jpeg
 from .models import Photo, PhotoTag, Tag
@@ -110,28 +111,26 @@ def photos_process(*, photo_ids: list[int]) -> None:
     """
     from search.ingest import photos_index  # the search side of the pipeline: features, tags, index
 
-    photos = list(
-        Photo.objects.filter(id__in=photo_ids).exclude(status=Photo.Status.READY).select_related("owner")
-    )
+    pending = Photo.objects.filter(id__in=photo_ids).exclude(status=Photo.Status.READY)
+    # One statement for the whole batch: the attempt is on record before any decoding can crash the worker.
+    pending.update(attempts=F("attempts") + 1, status=Photo.Status.PROCESSING)
     decoded = []
-    for photo in photos:
-        photo.attempts += 1
-        if photo.attempts > settings.PHOTO_MAX_ATTEMPTS:
-            _fail(photo, f"Processing was interrupted {photo.attempts - 1} times; giving up.")
-            continue
-        photo.status = Photo.Status.PROCESSING
-        photo.save(update_fields=["attempts", "status"])
-        try:
-            with photo.original.open("rb") as original:
-                image = open_rgb(original, min_side=settings.THUMBNAIL_SIZE)
-        except Exception as exc:  # the full decode is the last word on whether the image is usable
-            _fail(photo, f"The image could not be decoded: {exc}")
-            continue
-        if not photo.thumbnail:
-            thumb = thumbnail_jpeg(image, size=settings.THUMBNAIL_SIZE)
-            photo.thumbnail.save("thumb.jpg", ContentFile(thumb), save=False)
-            photo.save(update_fields=["thumbnail"])
-        decoded.append((photo, image))
+    with transaction.atomic():
+        for photo in pending.select_related("owner"):
+            if photo.attempts > settings.PHOTO_MAX_ATTEMPTS:
+                _fail(photo, f"Processing was interrupted {photo.attempts - 1} times; giving up.")
+                continue
+            try:
+                with photo.original.open("rb") as original:
+                    image = open_rgb(original, min_side=settings.THUMBNAIL_SIZE)
+            except Exception as exc:  # the full decode is the last word on whether the image is usable
+                _fail(photo, f"The image could not be decoded: {exc}")
+                continue
+            if not photo.thumbnail:
+                thumb = thumbnail_jpeg(image, size=settings.THUMBNAIL_SIZE)
+                photo.thumbnail.save("thumb.jpg", ContentFile(thumb), save=False)
+                photo.save(update_fields=["thumbnail"])
+            decoded.append((photo, image))
     if not decoded:
         return
     try:
@@ -147,7 +146,7 @@ def photos_process(*, photo_ids: list[int]) -> None:
 def _fail(photo: Photo, message: str) -> None:
     photo.status = Photo.Status.FAILED
     photo.error = message
-    photo.save(update_fields=["status", "error", "attempts"])
+    photo.save(update_fields=["status", "error"])
 
 
 def photo_retry(*, photo: Photo) -> Photo:
@@ -201,6 +200,34 @@ def tag_add(
     if source == PhotoTag.Source.USER:
         _tags_changed(photo)
     return link
+
+
+def tags_suggest(*, suggestions: dict[Photo, list[tuple[str, float]]]) -> None:
+    """Store model suggestions for many photos in three queries (ingest speed matters).
+
+    Names that cannot be tags are dropped, never fatal. Existing links are left alone: a suggestion never
+    overrides the user's own tag or their decision about an earlier suggestion.
+    """
+    best: dict[tuple[int, str], tuple[Photo, float]] = {}
+    for photo, pairs in suggestions.items():
+        for raw, confidence in pairs:
+            try:
+                name = tag_normalise(raw)
+            except ValidationError:
+                continue
+            if (photo.id, name) not in best or best[(photo.id, name)][1] < confidence:
+                best[(photo.id, name)] = (photo, confidence)
+    names = {name for _, name in best}
+    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
+    PhotoTag.objects.bulk_create(
+        [
+            PhotoTag(photo=photo, tag_id=tag_ids[name], source=PhotoTag.Source.AUTO,
+                     state=PhotoTag.State.SUGGESTED, confidence=round(confidence, 4))
+            for (_, name), (photo, confidence) in best.items()
+        ],
+        ignore_conflicts=True,
+    )
 
 
 @transaction.atomic

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from PIL import Image
 
-from gallery.models import Photo, PhotoTag
+from gallery.models import Photo
+from gallery.services import tags_suggest
 
 from . import components
 from .classes import class_name
@@ -30,15 +31,22 @@ def photos_index(*, photos: list[Photo], images: list[Image.Image]) -> None:
     encoder = components.encoder()
     features, logits = encoder.encode(images)
     model_key = components.model_key(encoder.name, encoder.version)
+    suggestions = {
+        photo: [(label_tag(name), p) for name, p in labels] + words
+        for photo, labels, words in zip(photos, predicted_labels(logits), _word_tags(photos, features, model_key))
+    }
     with transaction.atomic():
-        for photo, vector in zip(photos, features):
-            PhotoEmbedding.objects.update_or_create(
-                photo=photo, model_name=encoder.name, model_version=encoder.version,
-                defaults={"vector": vector.astype(np.float32).tobytes()},
-            )
-        for photo, labels, words in zip(photos, predicted_labels(logits), _word_tags(photos, features, model_key)):
-            for name, confidence in labels + words:
-                _suggest(photo, name, confidence)
+        PhotoEmbedding.objects.bulk_create(
+            [
+                PhotoEmbedding(photo=photo, model_name=encoder.name, model_version=encoder.version,
+                               vector=vector.astype(np.float32).tobytes())
+                for photo, vector in zip(photos, features)
+            ],
+            update_conflicts=True,
+            unique_fields=["photo", "model_name", "model_version"],
+            update_fields=["vector"],
+        )
+        tags_suggest(suggestions=suggestions)
     for owner_id in {photo.owner_id for photo in photos}:
         index_rebuild_schedule(owner_id=owner_id)
 
@@ -101,17 +109,6 @@ def label_tag(name: str) -> str:
     name = re.sub(r"\s*\(.*?\)", "", name)
     name = re.split(r" / |,| or ", name)[0]
     return re.sub(r"[^\w' -]", "", name).strip()
-
-
-def _suggest(photo: Photo, name: str, confidence: float) -> None:
-    from django.core.exceptions import ValidationError
-
-    from gallery.services import tag_add
-
-    try:
-        tag_add(photo=photo, name=label_tag(name), source=PhotoTag.Source.AUTO, confidence=round(confidence, 4))
-    except ValidationError:
-        pass  # a suggestion that cannot be a tag is dropped; it must never fail the photo
 
 
 def photo_forget(*, photo: Photo) -> None:

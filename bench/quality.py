@@ -1,0 +1,145 @@
+"""Retrieval quality on Fashion-MNIST "product photos" (dark object on white).
+
+Eval set: the first 100 test images of each class (1,000 images). Each metric is a
+function of an ``EvalSet`` and a feature post-processing, registered in ``METRICS`` so
+other benchmarks (e.g. word queries) can add theirs. Last stdout line is JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from bench.fmnist import BENCH_CACHE, CLASS_NAMES, fmnist_features, load_fmnist, to_photo
+from search.classes import resolve_class
+from search.encoder import get_encoder, postprocess_features
+
+PER_CLASS = 100
+TOP_K = 10
+# Fashion-MNIST class → the ImageNet class a user would pick for it. Shirt has no
+# ImageNet counterpart (only "T-shirt" and "sweatshirt", taken by two other classes).
+IMAGENET_MATCH = {
+    "T-shirt/top": "T-shirt",
+    "Trouser": "jeans",
+    "Pullover": "sweatshirt",
+    "Dress": "gown",
+    "Coat": "trench coat",
+    "Sandal": "sandal",
+    "Sneaker": "sneaker",
+    "Bag": "purse",
+    "Ankle boot": "cowboy boot",
+}
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    features: np.ndarray  # raw encoder features (N, D), as persisted by the app
+    labels: np.ndarray  # Fashion-MNIST class ids (N,)
+    classifier: tuple[np.ndarray, np.ndarray]  # (W (D, 1000), b)
+
+
+def eval_indices(labels: np.ndarray, split: np.ndarray) -> np.ndarray:
+    test = np.flatnonzero(split == 1)
+    return np.concatenate([test[labels[test] == c][:PER_CLASS] for c in range(len(CLASS_NAMES))])
+
+
+def load_eval_set(cache_dir: Path = BENCH_CACHE) -> EvalSet:
+    """Slice the 70k feature cache if present, else embed just the 1,000 eval images."""
+    encoder = get_encoder("lite0", cache_dir=cache_dir)
+    if (cache_dir / "fmnist-lite0-features.npy").exists():
+        features, labels, split = fmnist_features(cache_dir)
+        index = eval_indices(labels, split)
+        return EvalSet(features[index], labels[index], encoder.classifier())
+    images, labels, split = load_fmnist()
+    index = eval_indices(labels, split)
+    features, _ = encoder.encode([to_photo(image) for image in images[index]])
+    return EvalSet(features, labels[index], encoder.classifier())
+
+
+def _top_k(queries: np.ndarray, gallery: np.ndarray) -> np.ndarray:
+    """Top-k gallery rows by cosine for each query row; query i is gallery row i and is excluded."""
+    q = queries / np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
+    g = gallery / np.maximum(np.linalg.norm(gallery, axis=1, keepdims=True), 1e-12)
+    scores = q @ g.T
+    np.fill_diagonal(scores, -np.inf)
+    return np.argsort(-scores, axis=1)[:, :TOP_K]
+
+
+def _class_weights(eval_set: EvalSet, class_id: int) -> np.ndarray:
+    return np.maximum(eval_set.classifier[0][:, class_id], 0.0)
+
+
+def image_p10(eval_set: EvalSet, postprocess: Callable) -> float:
+    """Share of the 10 nearest images (query excluded) with the query's class."""
+    x = postprocess(eval_set.features)
+    return float((eval_set.labels[_top_k(x, x)] == eval_set.labels[:, None]).mean())
+
+
+def _target_share(eval_set: EvalSet, x: np.ndarray, rows: np.ndarray, target: int, class_id: int | None) -> float:
+    weighted = x if class_id is None else x * _class_weights(eval_set, class_id)
+    top = _top_k(weighted, weighted)[rows]
+    return float((eval_set.labels[top] == target).mean())
+
+
+def _shift(eval_set: EvalSet, postprocess: Callable, *, same_class: bool) -> float:
+    x = postprocess(eval_set.features)
+    shifts = []
+    for target, name in enumerate(CLASS_NAMES):
+        if name not in IMAGENET_MATCH:
+            continue
+        class_id = resolve_class(IMAGENET_MATCH[name])
+        rows = np.flatnonzero((eval_set.labels == target) == same_class)
+        before = _target_share(eval_set, x, rows, target, None)
+        after = _target_share(eval_set, x, rows, target, class_id)
+        shifts.append(after - before)
+    return float(100 * np.mean(shifts))
+
+
+def class_shift(eval_set: EvalSet, postprocess: Callable) -> float:
+    """Percentage-point gain in own-class share of the top 10 when conditioning on the class's ImageNet match."""
+    return _shift(eval_set, postprocess, same_class=True)
+
+
+def class_shift_other(eval_set: EvalSet, postprocess: Callable) -> float:
+    """Same, for queries of other classes: how far conditioning pulls results towards the chosen class."""
+    return _shift(eval_set, postprocess, same_class=False)
+
+
+METRICS: dict[str, Callable[[EvalSet, Callable], float]] = {
+    "fmnist_image_p10": image_p10,
+    "class_shift": class_shift,
+    "class_shift_other": class_shift_other,
+}
+
+
+def _centered_sqrt(features: np.ndarray) -> np.ndarray:
+    root = np.sqrt(features)
+    return root - root.mean(axis=0)
+
+
+# "app" is what search.encoder.postprocess_features does; the rest are candidates for comparison.
+POSTPROCESSING: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "app": postprocess_features,
+    "raw": lambda features: features,
+    "sqrt": np.sqrt,
+    "sqrt_centered": _centered_sqrt,
+}
+
+
+def main() -> None:
+    eval_set = load_eval_set()
+    results = {
+        variant: {name: round(metric(eval_set, postprocess), 4) for name, metric in METRICS.items()}
+        for variant, postprocess in POSTPROCESSING.items()
+    }
+    for variant, scores in results.items():
+        print(variant, scores)
+    print(json.dumps({**results["app"], "by_postprocessing": results}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""The benchmarks still run end to end and end with one JSON line (tiny sizes: the numbers are not checked)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_bench(name: str, *args: str) -> dict:
+    done = subprocess.run([sys.executable, "-m", f"bench.{name}", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_ingest_bench_reports_throughput_and_split_per_size():
+    result = run_bench("ingest", "--models", "lite0", "--small", "2", "--large", "2", "--repeats", "1")
+
+    assert result["bench"] == "ingest"
+    for size in ("small", "large"):
+        measured = result[f"lite0_{size}"]
+        assert measured["images"] == 2 and measured["images_per_s"] > 0
+        assert set(measured["ms_per_image"]) == {"decode", "thumbnail", "preprocess", "forward", "store",
+                                                 "bookkeeping"}
+
+
+def test_latency_bench_reports_upload_and_query_percentiles():
+    result = run_bench("latency", "--uploads", "1", "--gallery", "2", "--queries", "2", "--pause", "0.2")
+
+    assert result["bench"] == "latency"
+    assert result["upload_to_ready"]["n"] == 1 and result["upload_to_ready"]["not_first_for_its_own_image"] == 0
+    for kind in ("similar_upload", "text_cat", "similar_photo"):
+        assert result[kind]["p50_ms"] > 0

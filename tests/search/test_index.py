@@ -1,0 +1,212 @@
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search.index import (
+    AnnoyIndex,
+    ExactIndex,
+    IndexGone,
+    build_index,
+    exact_search,
+    latest_index,
+    load_index,
+    load_latest,
+    remove_stale,
+    versions,
+)
+
+SMALL_ANNOY = {"kind": "annoy", "components": 16, "n_trees": 10}
+
+
+def clustered(n: int, dim: int = 32, *, seed: int = 0) -> np.ndarray:
+    """Non-negative, low-rank-plus-noise vectors around a few centres, like CNN features (pure noise has no
+    neighbourhoods). The space is fixed; `seed` only picks the points, so queries share the corpus' space."""
+    rng = np.random.default_rng(seed)
+    mixing = np.random.default_rng(100).random((8, dim))
+    centres = np.random.default_rng(101).random((8, 8)) * 3
+    latent = centres[rng.integers(0, 8, n)] + rng.normal(0, 0.6, (n, 8))
+    return np.maximum(latent @ mixing + rng.normal(0, 0.1, (n, dim)), 0).astype(np.float32)
+
+
+def brute_force(vectors: np.ndarray, query: np.ndarray, k: int, weights: np.ndarray | None = None) -> list[int]:
+    w = np.ones(vectors.shape[1]) if weights is None else weights
+    x, q = vectors * w, query * w
+    scores = x @ q / (np.linalg.norm(x, axis=1) * np.linalg.norm(q))
+    return np.argsort(-scores, kind="stable")[:k].tolist()
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def built(directory: Path, vectors: np.ndarray, params: dict | None = None):
+    path = build_index(ids=np.arange(len(vectors)), vectors=vectors, directory=directory, name="p", params=params)
+    return load_index(path)
+
+
+def recall(index, vectors, queries, k, weights=None) -> float:
+    hits = 0
+    for i, query in enumerate(queries):
+        w = None if weights is None else weights[i]
+        found = {id_ for id_, _ in index.search(query, k, weights=w)}
+        hits += len(found & set(brute_force(vectors, query, k, w)))
+    return hits / (k * len(queries))
+
+
+def test_exact_round_trip_returns_true_neighbours(tmp_path):
+    vectors = clustered(500)
+    index = built(tmp_path, vectors)
+    query = clustered(1, seed=1)[0]
+    found = index.search(query, 10)
+    assert isinstance(index, ExactIndex)
+    assert [id_ for id_, _ in found] == brute_force(vectors, query, 10)
+    assert found[0][1] == pytest.approx(cosine(vectors[found[0][0]], query), abs=1e-5)
+
+
+def test_ids_are_caller_ids_not_positions(tmp_path):
+    vectors = clustered(50)
+    ids = np.arange(50) * 7 + 1000
+    index = load_index(build_index(ids=ids, vectors=vectors, directory=tmp_path, name="photos"))
+    assert index.search(vectors[3], 1)[0][0] == 1021
+
+
+def test_annoy_recall_is_at_least_0_9(tmp_path):
+    vectors = clustered(3000)
+    index = built(tmp_path, vectors, SMALL_ANNOY)
+    assert isinstance(index, AnnoyIndex)
+    assert recall(index, vectors, clustered(30, seed=1), 10) >= 0.9
+
+
+def test_annoy_conditioned_recall_is_at_least_0_9(tmp_path):
+    vectors = clustered(3000)
+    index = built(tmp_path, vectors, SMALL_ANNOY)
+    weights = np.maximum(np.random.default_rng(2).normal(0, 1, (30, 32)), 0)
+    assert recall(index, vectors, clustered(30, seed=1), 10, weights) >= 0.9
+
+
+@pytest.mark.parametrize("params", [{"kind": "exact"}, SMALL_ANNOY])
+def test_excluded_ids_are_never_returned(tmp_path, params):
+    vectors = clustered(1000)
+    index = built(tmp_path, vectors, params)
+    query = vectors[0]
+    excluded = {id_ for id_, _ in index.search(query, 20)}
+    found = index.search(query, 20, exclude=excluded)
+    assert len(found) == 20
+    assert not excluded & {id_ for id_, _ in found}
+
+
+def test_conditioned_search_ranks_by_exact_conditioned_cosine(tmp_path):
+    vectors = clustered(400)
+    weights = np.maximum(np.random.default_rng(3).normal(0, 1, 32), 0).astype(np.float32)
+    query = clustered(1, seed=4)[0]
+    index = built(tmp_path, vectors)
+    found = index.search(query, 15, weights=weights)
+    assert [id_ for id_, _ in found] == brute_force(vectors, query, 15, weights)
+    assert found[0][1] == pytest.approx(cosine(vectors[found[0][0]] * weights, query * weights), abs=1e-5)
+
+
+def test_exact_search_treats_raw_rows_by_cosine():
+    """Ensure scale does not matter: a delta scan gets raw, unnormalised feature rows."""
+    vectors = clustered(200)
+    scales = np.random.default_rng(5).uniform(0.1, 10, (200, 1)).astype(np.float32)
+    query = clustered(1, seed=6)[0]
+    found = exact_search(np.arange(200), vectors * scales, query, 10)
+    assert [id_ for id_, _ in found] == brute_force(vectors, query, 10)
+
+
+@pytest.mark.parametrize("params", [{"kind": "exact"}, SMALL_ANNOY])
+def test_k_larger_than_size_returns_everything(tmp_path, params):
+    index = built(tmp_path, clustered(30), params)
+    found = index.search(clustered(1, seed=1)[0], 100)
+    assert sorted(id_ for id_, _ in found) == list(range(30))
+
+
+@pytest.mark.parametrize("params", [{"kind": "exact"}, SMALL_ANNOY])
+def test_empty_index_returns_nothing(tmp_path, params):
+    empty = np.zeros((0, 32), np.float32)
+    index = built(tmp_path, empty, params)
+    assert len(index) == 0
+    assert index.search(np.ones(32, np.float32), 10) == []
+
+
+def test_load_is_cached_per_path(tmp_path):
+    path = build_index(ids=np.arange(10), vectors=clustered(10), directory=tmp_path, name="p")
+    assert load_index(path) is load_index(path)
+
+
+def test_failed_build_publishes_nothing(tmp_path):
+    with pytest.raises(KeyError):
+        build_index(ids=np.arange(10), vectors=clustered(10), directory=tmp_path, name="p", params={"kind": "nope"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_remove_stale_keeps_newest_two(tmp_path):
+    published = [build_index(ids=np.arange(5), vectors=clustered(5), directory=tmp_path, name="p") for _ in range(4)]
+    other = build_index(ids=np.arange(5), vectors=clustered(5), directory=tmp_path, name="words")
+    removed = remove_stale(tmp_path, "p", keep=2)
+    assert removed == published[:2]
+    assert versions(tmp_path, "p") == published[2:]
+    assert other.exists()
+
+
+def test_remove_stale_sweeps_day_old_abandoned_builds(tmp_path):
+    build_index(ids=np.arange(5), vectors=clustered(5), directory=tmp_path, name="p")
+    abandoned, fresh = tmp_path / ".tmp-abandoned", tmp_path / ".tmp-in-progress"
+    abandoned.mkdir()
+    fresh.mkdir()
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(abandoned, (two_days_ago, two_days_ago))
+    remove_stale(tmp_path, "p")
+    assert not abandoned.exists()
+    assert fresh.exists()
+
+
+def test_removed_version_raises_index_gone(tmp_path):
+    old = build_index(ids=np.arange(5), vectors=clustered(5), directory=tmp_path, name="p")
+    newest = build_index(ids=np.arange(5), vectors=clustered(5), directory=tmp_path, name="p")
+    remove_stale(tmp_path, "p", keep=1)
+    with pytest.raises(IndexGone):
+        load_index(old)
+    assert latest_index(tmp_path, "p") == newest
+
+
+def _query_latest_until_stopped(directory: Path, stop, errors, seen) -> None:
+    query = clustered(1, seed=9)[0]
+    paths = set()
+    while not stop.is_set():
+        try:
+            index = load_latest(directory, "p")
+            found = index.search(query, 5, weights=np.ones(32, np.float32))
+            assert len(found) == 5 and all(0 <= id_ < 300 for id_, _ in found), found
+            paths.add(index.path)
+        except Exception as exc:  # noqa: BLE001 — any failure is what this test looks for
+            errors.put(repr(exc))
+    seen.value = len(paths)
+
+
+def test_index_swap_while_another_process_queries_never_fails_a_query(tmp_path):
+    build_index(ids=np.arange(300), vectors=clustered(300), directory=tmp_path, name="p", params=SMALL_ANNOY)
+    context = multiprocessing.get_context("spawn")
+    stop, errors, seen = context.Event(), context.Queue(), context.Value("i", 0)
+    reader = context.Process(target=_query_latest_until_stopped, args=(tmp_path, stop, errors, seen))
+    reader.start()
+    try:
+        time.sleep(2)  # spawn start-up: let the reader get going before swapping under it
+        # Many quick versions and the harshest collection (keep=1) make the reader often resolve a version that is
+        # deleted before it loads it, and query indexes whose files are gone: both must be survived.
+        for version in range(200):
+            params = SMALL_ANNOY if version % 10 == 0 else {"kind": "exact"}
+            vectors = clustered(300, seed=version)
+            build_index(ids=np.arange(300), vectors=vectors, directory=tmp_path, name="p", params=params)
+            remove_stale(tmp_path, "p", keep=1)
+    finally:
+        stop.set()
+        reader.join(timeout=30)
+    failures = [errors.get() for _ in range(errors.qsize())]
+    assert reader.exitcode == 0
+    assert failures == []
+    assert seen.value > 2  # the reader really queried across swaps
