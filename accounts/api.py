@@ -17,12 +17,17 @@ class CredentialsSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
 
-class RegisterApi(APIView):
+class AnonymousCredentialsApi(APIView):
+    """Takes a username and password from anyone; throttled per client, since it guards password guessing."""
+
     permission_classes = [AllowAny]
     authentication_classes = []  # anonymous by design, so no CSRF-bearing session is involved
     throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "register"
     serializer_class = CredentialsSerializer
+
+
+class RegisterApi(AnonymousCredentialsApi):
+    throttle_scope = "register"
 
     def post(self, request):
         data = CredentialsSerializer(data=request.data)
@@ -35,12 +40,8 @@ class RegisterApi(APIView):
         return Response({"id": user.id, "username": user.username}, status=status.HTTP_201_CREATED)
 
 
-class TokenApi(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
+class TokenApi(AnonymousCredentialsApi):
     throttle_scope = "token"
-    serializer_class = CredentialsSerializer
 
     def post(self, request):
         data = CredentialsSerializer(data=request.data)

@@ -179,13 +179,3 @@ def _cached_encoder(name: str, cache_dir: Path) -> Encoder:
 def get_encoder(name: str, *, cache_dir: Path) -> Encoder:
     """Return the process-wide encoder, so a worker loads a model once and traces once."""
     return _cached_encoder(name, Path(cache_dir))
-
-
-def postprocess_features(features: np.ndarray) -> np.ndarray:
-    """Map stored features to the space used for image-to-image cosine search.
-
-    Square root (power normalisation) damps the few large activations that otherwise
-    dominate the cosine: Fashion-MNIST P@10 0.743 → 0.748 (bench.quality). Stateless,
-    so the index and queries need no fitted parameters.
-    """
-    return np.sqrt(np.maximum(features, 0.0, dtype=np.float32))

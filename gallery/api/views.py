@@ -79,42 +79,31 @@ class PhotoRetryApi(APIView):
 class PhotoTagsApi(APIView):
     """Add (POST) or remove (DELETE) one of the owner's own tags; PATCH accepts or rejects a suggestion."""
 
-    def _respond(self, request, id: int, code=status.HTTP_200_OK):
+    def _change(self, request, id: int, *, input_class, data, change, code=status.HTTP_200_OK) -> Response:
+        photo = selectors.photo_get(owner=request.user, id=id)  # 404 before the input is looked at
+        serializer = input_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            change(photo=photo, **serializer.validated_data)
+        except ValidationError as error:
+            raise _django_error(error) from None
+        # Re-read: the answer shows the photo's tags as they are now.
         return Response(PhotoSerializer(selectors.photo_get(owner=request.user, id=id)).data, status=code)
 
     @extend_schema(request=TagInputSerializer, responses=PhotoSerializer)
     def post(self, request, id: int):
-        photo = selectors.photo_get(owner=request.user, id=id)
-        data = TagInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            services.tag_add(photo=photo, name=data.validated_data["name"])
-        except ValidationError as error:
-            raise _django_error(error) from None
-        return self._respond(request, id, status.HTTP_201_CREATED)
+        return self._change(request, id, input_class=TagInputSerializer, data=request.data,
+                            change=services.tag_add, code=status.HTTP_201_CREATED)
 
     @extend_schema(request=TagDecisionSerializer, responses=PhotoSerializer)
     def patch(self, request, id: int):
-        photo = selectors.photo_get(owner=request.user, id=id)
-        data = TagDecisionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            services.tag_decide(photo=photo, **data.validated_data)
-        except ValidationError as error:
-            raise _django_error(error) from None
-        return self._respond(request, id)
+        return self._change(request, id, input_class=TagDecisionSerializer, data=request.data,
+                            change=services.tag_decide)
 
     @extend_schema(parameters=[OpenApiParameter("name", str, required=True)], responses=PhotoSerializer)
     def delete(self, request, id: int):
-        photo = selectors.photo_get(owner=request.user, id=id)
-        name = request.query_params.get("name") or request.data.get("name")
-        if not name:
-            raise APIValidationError({"name": ["Say which tag to remove (?name=…)."]})
-        try:
-            services.tag_remove(photo=photo, name=name)
-        except ValidationError as error:
-            raise _django_error(error) from None
-        return self._respond(request, id)
+        return self._change(request, id, input_class=TagInputSerializer,
+                            data={"name": request.query_params.get("name", "")}, change=services.tag_remove)
 
 
 class PhotoFileApi(APIView):

@@ -4,7 +4,7 @@ from PIL import Image
 
 from search import lite0
 from search.classes import class_name, resolve_class
-from search.encoder import ModelUnavailable, VGG16Encoder, get_encoder, postprocess_features
+from search.encoder import ModelUnavailable, VGG16Encoder, get_encoder
 from tests.images import sample
 
 CATS = {resolve_class(n) for n in ("tabby cat", "a cat having a striped coat", "Egyptian Mau", "Persian cat", "Siamese cat")}
@@ -69,13 +69,6 @@ def test_encode_of_nothing_is_empty(encoder):
     features, logits = encoder.encode([])
 
     assert features.shape == (0, 1280) and logits.shape == (0, 1000)
-
-
-def test_postprocessing_is_an_elementwise_square_root():
-    features = np.array([[0.0, 0.25, 4.0]], np.float32)
-
-    np.testing.assert_array_equal(postprocess_features(features), [[0.0, 0.5, 2.0]])
-    assert postprocess_features(features).dtype == np.float32
 
 
 def test_get_encoder_loads_once_per_process(encoder, model_dir):
