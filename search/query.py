@@ -181,9 +181,11 @@ def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclu
         candidates.update(exact_search(found.delta_ids, found.delta_vectors, query, fetch, weights=weights,
                                        exclude=exclude))
         ranked = sorted(candidates.items(), key=lambda item: -item[1])
-        photos = photos_by_ids(owner=owner, ids=[photo_id for photo_id, _ in ranked])
-        hits = [Hit(photos[i], score) for i, score in ranked if i in photos][:k]
+        # Candidates deleted since the last build drop out here; only the final k are loaded with their tags.
+        alive = set(Photo.objects.filter(owner=owner, id__in=[i for i, _ in ranked]).values_list("id", flat=True))
+        top = [(i, score) for i, score in ranked if i in alive][:k]
         exhausted = len(ranked) < fetch or fetch >= len(found.index or ()) + len(found.delta_ids)
-        if len(hits) == k or exhausted:
-            return hits
+        if len(top) == k or exhausted:
+            photos = photos_by_ids(owner=owner, ids=[i for i, _ in top])
+            return [Hit(photos[i], score) for i, score in top if i in photos]
         fetch *= 4  # photos deleted since the last build took places in the candidates: look further
