@@ -1,6 +1,7 @@
 """Index benchmark: latency and recall@10 of search.index against exact numpy cosine in the full space.
 
     python -m bench.search [--sizes 10000,100000,1000000] [--queries 300] [--repeats 3] [--params '{"n_trees": 20}']
+                           [--sweep 0.5,2] [--crossover 1000,2000,5000,10000]
 
 Per size: build time and bytes on disk, the index parameters, p50/p99 latency and recall@10 for plain queries and
 for class-conditioned ones (w = max(W[:, c], 0) for a random ImageNet class c), and exact numpy latency alongside.
@@ -123,11 +124,13 @@ def effort_sweep(index: VectorIndex, queries, truths, weights, *, scales: list[f
 
 
 def profiles(vectors: np.ndarray, real: int, queries: np.ndarray) -> dict[str, dict]:
-    """Neighbour-score profiles of equally many real and synthetic rows (equal counts: top-1 cosine grows with N)."""
+    """Neighbour-score profiles of equally many random real and synthetic rows (equal counts: top-1 grows with N)."""
     n = min(real, len(vectors) - real, 40_000) or real
-    found = {"real": score_profile(vectors[:n], queries)}
+    rng = np.random.default_rng(0)
+    found = {"real": score_profile(vectors[np.sort(rng.choice(real, n, replace=False))], queries)}
     if len(vectors) > real:
-        found["synthetic"] = score_profile(vectors[real : real + n], queries)
+        synthetic = real + np.sort(rng.choice(len(vectors) - real, n, replace=False))
+        found["synthetic"] = score_profile(vectors[synthetic], queries)
     return found
 
 
@@ -247,5 +250,43 @@ def main(argv: list[str] | None = None, *, extra_sections: Mapping[str, Callable
     return result
 
 
+def text_section(*, size: int = 100_000, queries: int = 300, repeats: int = 3, cache_dir: Path = Path("data/bench")):
+    """Text queries as the app runs them: photos placed in the 50-d GloVe space by ConSE, queried by word vectors."""
+    from search.encoder import get_encoder
+    from search.semantic import conse, imagenet_class_matrix
+    from search.words import get_word_space
+
+    words = get_word_space(cache_dir=cache_dir)
+    weights, bias = get_encoder("lite0", cache_dir=cache_dir).classifier()
+    features = bench_set(size=size, queries=1, cache_dir=cache_dir).vectors
+    class_matrix = imagenet_class_matrix(words)
+    vectors = np.concatenate([
+        conse(np.asarray(features[start : start + 50_000]) @ weights + bias, class_matrix)
+        for start in range(0, len(features), 50_000)
+    ])
+    rng = np.random.default_rng(0)
+    probes = np.stack([words.vector(w) for w in rng.choice(words.vocabulary[:20_000], queries, replace=False)])
+    directory = Path(tempfile.mkdtemp(dir=cache_dir, prefix="bench-text-"))
+    try:
+        started = time.perf_counter()
+        index = load_index(build_index(ids=np.arange(len(vectors)), vectors=vectors, directory=directory, name="text"))
+        build_s = time.perf_counter() - started
+        measured = measure_index(index, probes, exact_top(vectors, probes, K), repeats=repeats)
+        exact = latency(lambda i: ExactIndex.search(index, probes[i], K), min(queries, EXACT_QUERIES), repeats=repeats)
+        return {"size": size, "dim": int(vectors.shape[1]), "kind": type(index).kind, "build_s": round(build_s, 2),
+                **measured, "exact_p50_ms": exact["p50_ms"]}
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def words_section(*, cache_dir: Path = Path("data/bench")) -> dict:
+    """Word → similar words over the filtered vocabulary (the word Annoy index)."""
+    from bench.quality_text import word_search_latency
+    from search.words import get_word_space
+
+    words = get_word_space(cache_dir=cache_dir)
+    return {"vocabulary": len(words.vocabulary), **word_search_latency(words)}
+
+
 if __name__ == "__main__":
-    main()
+    main(extra_sections={"text_100k": text_section, "words": words_section})

@@ -7,8 +7,8 @@ makes a per-process cache keyed by path safe. No Django here: callers pass the d
 
 Class-conditioned similarity is cosine(q⊙w, x⊙w). The approximate index is probed with the plain query and a wider
 candidate set is reranked with the exact conditioned cosine: a near-duplicate of q stays near under any per-dimension
-reweighting, and measured on Lite0 features (bench.search) this finds the conditioned top 10 far better than probing
-with q⊙w² (recall@10 0.95 vs 0.75 from 100 candidates), because Annoy's angle to q⊙w² ignores the ‖x⊙w‖ normaliser
+reweighting, and measured on 5k Lite0 Fashion-MNIST features this finds the conditioned top 10 far better than
+probing with q⊙w² (recall@10 0.95 vs 0.75 from 100 candidates, 0.99 vs 0.96 from 400), because Annoy's angle to q⊙w² ignores the ‖x⊙w‖ normaliser
 and so favours items that are merely large on the few heaviest dimensions.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import shutil
 import time
 import uuid
@@ -33,32 +32,43 @@ Neighbour = tuple[int, float]
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 
-# Up to this many vectors a numpy scan is as fast as Annoy + rerank, and exact (bench.search --crossover, Lite0
-# Fashion-MNIST features, 2 busy cores, plain p50: 0.10 vs 0.13 ms at 1k, 0.22 vs 0.17 ms at 2k, 1.5 vs 0.23 ms at 5k).
-EXACT_MAX_SIZE = 1_000
+# Up to this many vectors a numpy scan is faster than Annoy + rerank, and exact (bench.search --crossover, Lite0
+# Fashion-MNIST features, 2 cores, plain p50: 0.11 vs 0.22 ms at 1k, 0.21 vs 0.29 ms at 2k, 1.15 vs 0.42 ms at 5k).
+EXACT_MAX_SIZE = 2_000
+# Low-dimensional spaces (the 50-d word space of text search) scan fast, while Annoy over them struggles with the
+# many near-ties: at 100k × 50-d exact takes ~1.1 ms against Annoy's 1.5 ms at recall@10 0.84 (bench.search).
+LOW_DIM = 64
+LOW_DIM_EXACT_MAX_SIZE = 150_000
+
+
+def default_kind(n: int, dim: int) -> str:
+    exact = n <= EXACT_MAX_SIZE or (dim <= LOW_DIM and n <= LOW_DIM_EXACT_MAX_SIZE)
+    return "exact" if exact else "annoy"
 
 
 def annoy_params(n: int) -> dict[str, Any]:
     """Default AnnoyIndex parameters for n vectors (overridable per build; the chosen values go in the manifest).
 
-    At fixed query effort recall@10 falls as the collection grows; effort ∝ √n kept it level from 100k to 1M
-    (bench.search --sweep). Conditioned queries rerank a much wider pool of plain neighbours (see module docstring).
+    At fixed query effort recall@10 falls as the collection grows. Measured (bench.search --sweep, Lite0 Fashion-MNIST
+    features, 64 trees): plain effort ∝ n^0.25 holds recall@10 near 0.99 at 100k and 0.98 at 1M within the latency
+    budget; conditioned queries rerank a wider pool of plain neighbours (see module docstring), grown ∝ n^0.4.
     """
-    root = math.sqrt(n)
+    small, large = n**0.25, n**0.4  # 10, 40 at 10k; 17.8, 100 at 100k; 31.6, 251 at 1M
     return {
         "components": 128,  # PCA dimensions the trees are built on; the full 1280-d rerank restores precision
         "pca_sample": 50_000,  # rows used to fit the PCA; the spectrum is stable well before this
-        "n_trees": 32,  # the most that keeps a 1M build within 2 minutes on 2 cores
-        "search_k": round(38 * root),  # Annoy nodes inspected per plain query
-        "rerank": max(100, round(0.75 * root)),  # candidates reranked exactly in the full space
-        "conditioned_search_k": round(40 * root),
-        "conditioned_rerank": max(400, round(4 * root)),
+        "n_trees": 64,  # 1M builds in ~60 s on 2 cores; at equal latency 64 trees beat 32 by ~0.015 recall@10
+        "search_k": round(675 * small),  # Annoy nodes inspected per plain query
+        "rerank": max(100, round(13.5 * small)),  # candidates reranked exactly in the full space
+        "conditioned_search_k": round(120 * large),
+        "conditioned_rerank": max(400, round(12 * large)),
     }
 
 
-# Rows per streamed matrix-vector step. OpenBLAS multithreads a product above ~400k elements; on a busy 2-core
-# host that waits on threads for up to 15 ms per call, while one thread is memory-bound anyway (measured).
-_ROW_CHUNK = 256
+# Elements per streamed matrix-vector step. OpenBLAS multithreads a product above ~400k elements; on a busy 2-core
+# host that waits on threads for up to 15 ms per call, while one thread is memory-bound anyway (measured). Rows per
+# step follow from the dimension: 256 at 1280-d, 5,242 at 50-d (where per-step overhead would otherwise dominate).
+_CHUNK_ELEMENTS = 327_680
 _ABANDONED_AFTER = 24 * 3600  # seconds; far longer than any build
 _BUILD_CHUNK = 65_536  # rows per build step (matrix-matrix products, where threads do pay)
 
@@ -195,8 +205,9 @@ def _exact_search(ids, vectors, query, k, *, weights, exclude, normalised) -> li
     if query_norm == 0:
         return []
     scores = np.empty(n, dtype=np.float32)
-    for start in range(0, n, _ROW_CHUNK):
-        rows = np.asarray(vectors[start : start + _ROW_CHUNK], dtype=np.float32)
+    step = max(1, _CHUNK_ELEMENTS // max(1, vectors.shape[1]))
+    for start in range(0, n, step):
+        rows = np.asarray(vectors[start : start + step], dtype=np.float32)
         dots = rows @ probe
         if row_weights is not None:
             norms = np.sqrt(np.square(rows) @ row_weights)
@@ -210,11 +221,29 @@ def _exact_search(ids, vectors, query, k, *, weights, exclude, normalised) -> li
     scores /= query_norm
     if len(exclude):
         scores[np.isin(ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude)))] = -np.inf
-    k = min(k, n)
-    top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
-    top = top[np.argsort(-scores[top], kind="stable")]
+    top = _top_k(scores, min(k, n))
     top = top[np.isfinite(scores[top])]
     return [(int(i), float(s)) for i, s in zip(ids[top], scores[top])]
+
+
+_SAMPLE_STRIDE = 16
+
+
+def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest scores, best first.
+
+    A full argpartition of 100k scores costs ~0.8 ms, more than the scan itself at 50-d. The k-th largest of every
+    16th score is a lower bound for the true k-th largest, so filtering by it keeps all of the top k while leaving
+    only ~16·k candidates to partition.
+    """
+    candidates = np.arange(len(scores))
+    if len(scores) > 64 * _SAMPLE_STRIDE * k:
+        sample = scores[::_SAMPLE_STRIDE]
+        threshold = np.partition(sample, len(sample) - k)[len(sample) - k]
+        candidates = np.flatnonzero(scores >= threshold)
+    if len(candidates) > k:
+        candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+    return candidates[np.argsort(-scores[candidates], kind="stable")]
 
 
 def _fit_projection(vectors: np.ndarray, *, n_components: int, sample: int) -> np.ndarray:
@@ -239,7 +268,7 @@ def build_index(
 ) -> Path:
     """Build and atomically publish a new version of index `name` under `directory`; return its path.
 
-    params: ``kind`` ("exact" | "annoy"; default by size, see EXACT_MAX_SIZE) plus implementation parameters
+    params: ``kind`` ("exact" | "annoy"; default by size and dimension, see default_kind) plus implementation parameters
     (annoy_params). Rows are unit-normalised here; zero rows stay zero and never match.
     """
     if "." in name or "/" in name:
@@ -249,7 +278,7 @@ def build_index(
     if vectors.ndim != 2 or len(ids) != len(vectors):
         raise ValueError(f"need ids (N,) and vectors (N, D); got {ids.shape} and {vectors.shape}")
     params = dict(params or {})
-    kind = params.pop("kind", "exact" if len(ids) <= EXACT_MAX_SIZE else "annoy")
+    kind = params.pop("kind", default_kind(len(ids), vectors.shape[1]))
     directory.mkdir(parents=True, exist_ok=True)
     staging = directory / f".tmp-{uuid.uuid4().hex}"
     staging.mkdir()

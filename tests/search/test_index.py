@@ -210,3 +210,22 @@ def test_index_swap_while_another_process_queries_never_fails_a_query(tmp_path):
     assert reader.exitcode == 0
     assert failures == []
     assert seen.value > 2  # the reader really queried across swaps
+
+
+@pytest.mark.parametrize("n", [10, 5_000, 100_000])
+def test_top_k_matches_a_full_sort(n):
+    from search.index import _top_k
+
+    scores = np.random.default_rng(n).normal(size=n).astype(np.float32)
+    scores[::7] = -np.inf  # excluded rows
+    for k in (1, 10, 100):
+        k = min(k, n)
+        assert list(_top_k(scores, k)) == list(np.argsort(-scores, kind="stable")[:k])
+
+
+def test_low_dimensional_spaces_stay_exact_longer():
+    from search.index import default_kind
+
+    assert default_kind(100_000, 50) == "exact"
+    assert default_kind(100_000, 1280) == "annoy"
+    assert default_kind(1_000, 1280) == "exact"
