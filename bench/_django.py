@@ -90,12 +90,8 @@ def stop(proc: subprocess.Popen, *, timeout: float = 20) -> None:
 
 
 @contextlib.contextmanager
-def site(*, sqlite_wal: bool = False):
-    """Set up Django in this process on a fresh data folder and Redis, migrated; yields the Site.
-
-    ``sqlite_wal`` tries a configuration the app does not ship (yet): WAL journal for every process (the mode is
-    stored in the database file) and synchronous=NORMAL for this one, i.e. commits without an fsync each.
-    """
+def site():
+    """Set up Django in this process on a fresh data folder and Redis, migrated; yields the Site."""
     data_dir = Path(tempfile.mkdtemp(prefix="searchsite-bench-"))
     try:
         with redis_server(data_dir) as redis_url:
@@ -110,24 +106,10 @@ def site(*, sqlite_wal: bool = False):
             from django.core.management import call_command
 
             django.setup()
-            if sqlite_wal:
-                _sqlite_wal()
             call_command("migrate", verbosity=0)
             yield Site(data_dir=data_dir, redis_url=redis_url)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _sqlite_wal() -> None:
-    from django.db import connection as default_connection
-    from django.db.backends.signals import connection_created
-
-    def no_fsync_per_commit(connection, **kwargs):
-        connection.cursor().execute("PRAGMA synchronous=NORMAL")
-
-    connection_created.connect(no_fsync_per_commit, weak=False)
-    with default_connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode=WAL")
 
 
 def start_worker(s: Site) -> subprocess.Popen:

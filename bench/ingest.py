@@ -1,7 +1,7 @@
 """Ingest throughput: images/s through the worker's real code path, and where the time goes.
 
     python -m bench.ingest [--small 96] [--large 64] [--vgg-small 32] [--vgg-large 32] [--repeats 3]
-                           [--models lite0,vgg16] [--sqlite-wal]
+                           [--models lite0,vgg16]
 
 Photos are stored with gallery.services.photo_create, then gallery.services.photos_process runs on them in
 batches of SEARCH_EMBED_BATCH, in this process, exactly as a Celery worker would: decode, thumbnail, embed,
@@ -179,11 +179,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--vgg-large", type=int, default=32, help="12 MP photos per VGG16 run")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--models", default="lite0,vgg16", help="comma-separated: lite0, vgg16")
-    parser.add_argument("--sqlite-wal", action="store_true", help="try SQLite WAL + synchronous=NORMAL")
     args = parser.parse_args(argv)
     wanted = args.models.split(",")
 
-    with site(sqlite_wal=args.sqlite_wal):
+    with site():
         from django.conf import settings
         from django.test import override_settings
 
@@ -211,7 +210,6 @@ def main(argv: list[str] | None = None) -> dict:
                 results[f"vgg16_slowdown_{size}"] = round(
                     results[f"lite0_{size}"]["images_per_s"] / results[f"vgg16_{size}"]["images_per_s"], 2)
         results["load_average_1m"] = round(os.getloadavg()[0], 2)  # other processes on the 2 cores skew wall times
-        results["sqlite_wal"] = args.sqlite_wal
         results["file_mb"] = {size: round(float(np.mean([len(f) for f in fs])) / 1e6, 3) for size, fs in files.items()}
         results["targets"] = targets(results)
     print(json.dumps({"bench": "ingest", **results}))
