@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count
 from PIL import Image
 
-from gallery.models import Photo
+from gallery.models import Photo, PhotoTag
 from gallery.selectors import photo_get, photos_by_ids
 
 from . import components
@@ -63,30 +63,52 @@ def by_class(*, owner: AbstractBaseUser, class_value: str, k: int) -> list[Hit]:
     return _rank(owner, space, weights[:, class_id], k)
 
 
+TAG_MATCH_BONUS = 1.0  # a photo the owner tagged with a query word outranks any vector similarity
+
+
 def by_text(*, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = None) -> list[Hit]:
-    """Words (``-word`` pushes away), optionally combined with one of the owner's photos."""
+    """Words (``-word`` pushes away), optionally combined with one of the owner's photos.
+
+    The owner's accepted tags count directly: a photo tagged with a query word (or the whole query, for a
+    multi-word tag) gets TAG_MATCH_BONUS added to its score, one tagged with a ``-word`` loses it, and a word
+    GloVe does not know is fine as long as it is one of the owner's tags ("xmas2024").
+    """
     positive, negative = parse_words(q)
     if not positive and photo_id is None:
         raise QueryError("Type at least one word to search for." if not negative else
                          "Add a word to search for; “-word” only pushes results away from it.")
     space = text_space(owner_id=owner.id, model_key=serving_model_key(owner=owner))
     words = components.word_space()
+    tagged = _tag_matches(owner, positive, negative)
     query = np.zeros(words.dim, np.float32)
-    try:
-        for sign, group in ((1, positive), (-1, negative)):
-            for word in group:
+    for sign, group in ((1, positive), (-1, negative)):
+        for word in group:
+            if word in words:
                 query += sign * words.vector(word)
-    except UnknownWord as unknown:
-        raise QueryError(f"Unknown word: “{unknown.word}”. Try another word or a simpler spelling.") from None
+            elif word not in tagged["names"]:
+                raise QueryError(f"Unknown word: “{word}”. Try another word or a simpler spelling.")
     exclude = set()
     if photo_id is not None:
         # "Like this one, but …": the photo's place in word space, moved by the words.
         photo = photo_get(owner=owner, id=photo_id)
         query += space.vectors(_photo_features(photo, model_key=space.model_key)[None])[0]
         exclude = {photo.id}
-    if np.linalg.norm(query) < 1e-6:
+    if np.linalg.norm(query) < 1e-6 and not tagged["bonus"]:
         raise QueryError("The words cancel each other out.")
-    return _rank(owner, space, query, k, exclude=exclude)
+    return _rank(owner, space, query, k, exclude=exclude, bonus=tagged["bonus"])
+
+
+def _tag_matches(owner, positive: list[str], negative: list[str]) -> dict:
+    """The owner's photos carrying a query word as an accepted tag: {"names": matched tags, "bonus": {id: ±bonus}}."""
+    sign = {name: 1.0 for name in positive + [" ".join(positive)] if name}
+    sign.update({name: -1.0 for name in negative})
+    rows = PhotoTag.objects.filter(
+        photo__owner=owner, state=PhotoTag.State.ACCEPTED, tag__name__in=list(sign)
+    ).values_list("photo_id", "tag__name")
+    bonus: dict[int, float] = {}
+    for photo_id, name in rows:
+        bonus[photo_id] = bonus.get(photo_id, 0.0) + sign[name] * TAG_MATCH_BONUS
+    return {"names": {name for _, name in rows}, "bonus": bonus}
 
 
 def text_mapping(*, owner: AbstractBaseUser) -> dict:
@@ -169,17 +191,25 @@ def _class_weights(class_value: str | None, space: Space) -> np.ndarray | None:
     return np.maximum(weights[:, _class_id(class_value)], 0).astype(np.float32)
 
 
-def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclude=frozenset()) -> list[Hit]:
+def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclude=frozenset(),
+          bonus: dict[int, float] | None = None) -> list[Hit]:
+    """Top k of the owner's photos by similarity (plus ``bonus`` per photo id), best first."""
     k = max(1, min(int(k), MAX_K))
+    bonus = {i: b for i, b in (bonus or {}).items() if i not in exclude}
     found = collection(owner_id=owner.id, space=space)
-    fetch = k + len(exclude) + 8
+    fetch = k + len(exclude) + len(bonus) + 8
     while True:
         candidates: dict[int, float] = {}
+        if bonus:  # tag matches compete even when their vectors are far from the words
+            candidates.update(_scores_of(found, query, list(bonus), weights=weights))
         if found.index is not None:
             candidates.update(found.index.search(query, fetch, weights=weights, exclude=exclude))
         # Embedded after the last build (or re-embedded): exact scan, and its score wins.
         candidates.update(exact_search(found.delta_ids, found.delta_vectors, query, fetch, weights=weights,
                                        exclude=exclude))
+        for photo_id, extra in (bonus or {}).items():
+            if photo_id in candidates:
+                candidates[photo_id] += extra
         ranked = sorted(candidates.items(), key=lambda item: -item[1])
         # Candidates deleted since the last build drop out here; only the final k are loaded with their tags.
         alive = set(Photo.objects.filter(owner=owner, id__in=[i for i, _ in ranked]).values_list("id", flat=True))
@@ -189,3 +219,16 @@ def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclu
             photos = photos_by_ids(owner=owner, ids=[i for i, _ in top])
             return [Hit(photos[i], score) for i, score in top if i in photos]
         fetch *= 4  # photos deleted since the last build took places in the candidates: look further
+
+
+def _scores_of(found, query: np.ndarray, photo_ids: list[int], *, weights=None) -> dict[int, float]:
+    """Exact scores of particular photos, wherever their vectors are (published index or delta)."""
+    scores: dict[int, float] = {}
+    for ids, vectors in ((found.index.ids, found.index.vectors) if found.index is not None else (None, None),
+                         (found.delta_ids, found.delta_vectors)):
+        if ids is None or not len(ids):
+            continue
+        rows = np.flatnonzero(np.isin(ids, photo_ids))
+        if len(rows):
+            scores.update(exact_search(ids[rows], np.asarray(vectors[rows]), query, len(rows), weights=weights))
+    return {i: scores.get(i, 0.0) for i in photo_ids}

@@ -120,3 +120,32 @@ def test_photo_found_before_and_after_rebuild(user, gallery):
     assert index_rebuild_locked(owner_id=user.id)
     assert set(SearchIndex.objects.filter(owner=user).values_list("space", flat=True)) == {"image", "text"}
     assert names(query.by_text(owner=user, q="cat", k=4)) == before
+
+
+def test_own_tag_ranks_first_even_against_the_vectors(user, gallery):
+    services.tag_add(photo=gallery["rocket"], name="cat")  # the owner's word beats the model's view
+    hits = query.by_text(owner=user, q="cat", k=4)
+    assert names(hits)[:2] == ["rocket", "chelsea"]
+    assert hits[0].score > 1.0
+
+
+def test_tag_unknown_to_glove_is_searchable(user, gallery):
+    services.tag_add(photo=gallery["coffee"], name="xmas2024")
+    hits = query.by_text(owner=user, q="xmas2024", k=4)
+    assert names(hits)[0] == "coffee"
+    with pytest.raises(query.QueryError, match="Unknown word: “xmas2025”"):
+        query.by_text(owner=user, q="xmas2025", k=4)
+
+
+def test_negative_tag_pushes_tagged_photo_down(user, gallery):
+    services.tag_add(photo=gallery["chelsea"], name="indoors")
+    assert names(query.by_text(owner=user, q="cat -indoors", k=4))[-1] == "chelsea"
+
+
+def test_other_users_tags_do_not_count(user, other_user, gallery, django_capture_on_commit_callbacks):
+    from tests.search.conftest import upload_samples
+
+    theirs = upload_samples(other_user, names=("rocket",), capture=django_capture_on_commit_callbacks)["rocket"]
+    services.tag_add(photo=theirs, name="zzsecret")
+    with pytest.raises(query.QueryError, match="Unknown word"):
+        query.by_text(owner=user, q="zzsecret", k=4)
