@@ -10,7 +10,7 @@ native size (≤ 1 MP), "large" = the same photos upscaled to 4000×3000 (12 MP)
 flips) so duplicate detection drops none. Models: Lite0 (the default) and VGG16 (random weights: same compute
 as ImageNet weights, no download). The first batch per model (load, trace) is not timed.
 
-Split per image (ms): decode (open_rgb), thumbnail (thumbnail_jpeg), preprocess (square crop + resize to the
+Split per image (ms): decode (open_for_derivatives), thumbnail (thumbnail_jpeg), preprocess (square crop + resize to the
 model input), forward (the network), store (vectors, labels, word tags, rebuild scheduling: photos_index
 minus encode) and bookkeeping (the rest: status updates, thumbnail file, queries). Last stdout line is JSON.
 """
@@ -123,7 +123,7 @@ def measure(files: list[bytes], *, encoder, repeats: int) -> dict:
         ids = [services.photo_create(owner=owner, file=ContentFile(f, f"{i}.jpg")).id for i, f in enumerate(files)]
         totals: dict[str, float] = defaultdict(float)
         with ExitStack() as patches:
-            for target, name in ((services, "open_rgb"), (services, "thumbnail_jpeg"), (ingest, "photos_index"),
+            for target, name in ((services, "open_for_derivatives"), (services, "thumbnail_jpeg"), (ingest, "photos_index"),
                                  (encoder, "encode"), (encoder, "preprocess")):
                 patches.enter_context(mock.patch.object(target, name, timed(totals, name, getattr(target, name))))
             timed(totals, "total", process)(ids, batch=batch)
@@ -149,12 +149,12 @@ def _split(runs: list[dict[str, float]], n: int, suffix: str) -> dict[str, float
         return r[name + suffix]
 
     split = {
-        "decode": [part(r, "open_rgb") for r in runs],
+        "decode": [part(r, "open_for_derivatives") for r in runs],
         "thumbnail": [part(r, "thumbnail_jpeg") for r in runs],
         "preprocess": [part(r, "preprocess") for r in runs],
         "forward": [part(r, "encode") - part(r, "preprocess") for r in runs],
         "store": [part(r, "photos_index") - part(r, "encode") for r in runs],
-        "bookkeeping": [part(r, "total") - part(r, "open_rgb") - part(r, "thumbnail_jpeg") - part(r, "photos_index")
+        "bookkeeping": [part(r, "total") - part(r, "open_for_derivatives") - part(r, "thumbnail_jpeg") - part(r, "photos_index")
                         for r in runs],
     }
     return {key: round(statistics.median(values) / n * 1e3, 2) for key, values in split.items()}

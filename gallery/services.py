@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from PIL import Image
 
-from .images import open_rgb, thumbnail_jpeg
+from .images import open_for_derivatives, thumbnail_jpeg
 from .models import Photo, PhotoTag, Tag
 from .validators import ALLOWED_FORMATS, validate_image
 
@@ -151,7 +151,7 @@ def _decode(photo: Photo) -> tuple[Image.Image | None, bytes | None, str]:
     """(upright RGB image, thumbnail JPEG if the photo has none yet, error). No database access: runs in a thread."""
     try:
         with photo.original.open("rb") as original:
-            image = open_rgb(original, min_side=settings.THUMBNAIL_SIZE)
+            image = open_for_derivatives(original)
     except Exception as exc:  # the full decode is the last word on whether the image is usable
         return None, None, f"The image could not be decoded: {exc}"
     thumb = None if photo.thumbnail else thumbnail_jpeg(image, size=settings.THUMBNAIL_SIZE)

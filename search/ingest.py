@@ -68,7 +68,7 @@ def photos_missing_vectors(*, owner_id: int | None = None) -> list[int]:
 def photos_reembed(*, photo_ids: list[int]) -> int:
     """Embed ready photos with the configured model. They stay ready: until the new model covers most of an
     owner's photos, queries keep using the old vectors (search.query.serving_model_key)."""
-    from gallery.images import open_rgb
+    from gallery.images import open_for_derivatives
 
     missing = set(photos_missing_vectors()) & set(photo_ids)
     photos = list(Photo.objects.filter(id__in=missing).order_by("id"))
@@ -76,7 +76,7 @@ def photos_reembed(*, photo_ids: list[int]) -> int:
     for photo in photos:
         try:
             with photo.original.open("rb") as original:
-                decoded.append((photo, open_rgb(original, min_side=settings.THUMBNAIL_SIZE)))
+                decoded.append((photo, open_for_derivatives(original)))
         except OSError:
             continue  # unreadable now; it keeps its old vector and is tried again at the next catch-up
     if decoded:

@@ -1,4 +1,5 @@
 """The search API. Thin: parse, call one function of search.query, render hits."""
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError as APIValidationError
@@ -54,7 +55,7 @@ class SimilarApi(APIView):
         upload = params["image"]
         try:
             validate_image(upload)  # the same checks as a stored upload: size, format, bombs, corruption
-            image = open_rgb(upload, min_side=224)
+            image = open_rgb(upload, short_side=settings.MODEL_INPUT_SIDE)
         except ValidationError as error:
             raise APIValidationError({"image": error.messages}) from None
         return _results(lambda: query.similar_to_image(
