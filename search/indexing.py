@@ -7,7 +7,7 @@ uploads → one rebuild) and serialised per user by a Redis lock.
 """
 from __future__ import annotations
 
-import logging
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,6 @@ from . import index as vector_index
 from .models import PhotoEmbedding, SearchIndex
 from .spaces import Space, image_space, text_space
 
-logger = logging.getLogger(__name__)
 KEEP_VERSIONS = 2  # the current one, and the previous one for readers that loaded it a moment ago
 
 
@@ -35,8 +34,14 @@ class Collection:
     delta_vectors: np.ndarray
 
 
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL)
+def redis_client() -> redis.Redis:
+    """Debounce marks and locks live in Redis, next to the Celery queue (one pool per process and URL)."""
+    return _redis_for(settings.REDIS_URL)
+
+
+@functools.lru_cache(maxsize=4)
+def _redis_for(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
 
 
 def owner_dir(owner_id: int) -> Path:
@@ -116,13 +121,13 @@ def index_rebuild_schedule(*, owner_id: int) -> None:
     from .tasks import rebuild_index_task
 
     delay = settings.SEARCH_INDEX_DEBOUNCE_SECONDS
-    if _redis().set(_scheduled_key(owner_id), 1, nx=True, ex=int(delay) + 600):
+    if redis_client().set(_scheduled_key(owner_id), 1, nx=True, ex=int(delay) + 600):
         transaction.on_commit(lambda: rebuild_index_task.apply_async((owner_id,), countdown=delay))
 
 
 def index_rebuild_locked(*, owner_id: int) -> bool:
     """Run the scheduled rebuild under the owner's lock; False if another rebuild holds it (caller retries)."""
-    client = _redis()
+    client = redis_client()
     # The timeout frees the lock of a worker killed mid-build; a 1M-photo build takes about two minutes.
     lock = client.lock(_lock_key(owner_id), timeout=900, blocking=False)
     if not lock.acquire(blocking=False):

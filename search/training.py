@@ -15,7 +15,7 @@ from django.db import transaction
 from gallery.models import PhotoTag
 
 from . import components
-from .indexing import _redis, index_rebuild_locked, index_rebuild_schedule, load_features, owner_dir
+from .indexing import redis_client, index_rebuild_locked, index_rebuild_schedule, load_features, owner_dir
 from .models import TextProjection
 from .semantic import evaluate_split, tag_targets, train_projection
 from .spaces import logits
@@ -28,7 +28,7 @@ def projection_train_schedule(*, owner_id: int) -> None:
     from .tasks import train_projection_task
 
     delay = settings.SEARCH_INDEX_DEBOUNCE_SECONDS * 2
-    if _redis().set(f"searchsite:projection-scheduled:{owner_id}", 1, nx=True, ex=int(delay) + 600):
+    if redis_client().set(f"searchsite:projection-scheduled:{owner_id}", 1, nx=True, ex=int(delay) + 600):
         transaction.on_commit(lambda: train_projection_task.apply_async((owner_id,), countdown=delay))
 
 
@@ -48,7 +48,7 @@ def projection_train(*, owner_id: int) -> TextProjection | None:
 
     Returns None when the owner has too few tagged photos to judge (SEARCH_PROJECTION_MIN_PHOTOS).
     """
-    _redis().delete(f"searchsite:projection-scheduled:{owner_id}")
+    redis_client().delete(f"searchsite:projection-scheduled:{owner_id}")
     model_key = components.configured_model_key()
     photo_ids, features, _ = load_features(owner_id=owner_id, model_key=model_key)
     tag_sets = tagged_photos(owner_id=owner_id, photo_ids=photo_ids)

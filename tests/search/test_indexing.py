@@ -25,7 +25,7 @@ def test_rebuild_clears_the_schedule_so_later_uploads_queue_again(user, gallery,
 
 
 def test_rebuild_waits_while_another_holds_the_lock(user, gallery):
-    lock = indexing._redis().lock(indexing._lock_key(user.id), timeout=30)
+    lock = indexing.redis_client().lock(indexing._lock_key(user.id), timeout=30)
     assert lock.acquire(blocking=False)
     try:
         assert indexing.index_rebuild_locked(owner_id=user.id) is False
