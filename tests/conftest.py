@@ -75,46 +75,62 @@ def on_commit(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def celery_worker(transactional_db, settings):
-    """A real `celery worker` process on the test Redis, sharing the test database and data folder."""
+def start_worker(transactional_db, settings):
+    """Start real `celery worker` processes on the test Redis, sharing the test database and data folder.
+
+    Each call starts one more worker on the test's private queue and waits until it answers (after warming the
+    model up); all are stopped at the end of the test. ``extra_env`` adds settings for that worker.
+    """
     from searchsite.celery import app
 
     app.conf.task_always_eager = False
-    db_name = settings.DATABASES["default"]["NAME"]
     queue = f"test-{os.getpid()}-{time.monotonic_ns()}"  # a private queue: no stray worker steals our tasks
+    app.conf.task_default_queue = queue
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "searchsite.settings.worker_test",
-        "TEST_DB_NAME": str(db_name),
+        "TEST_DB_NAME": str(settings.DATABASES["default"]["NAME"]),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR),
         "DATA_DIR": str(settings.DATA_DIR),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "SEARCH_PROJECTION_MIN_PHOTOS": str(settings.SEARCH_PROJECTION_MIN_PHOTOS),
     }
-    app.conf.task_default_queue = queue
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "searchsite", "worker", "--pool=solo", "-Q", queue,
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env,
-    )
-    deadline = time.monotonic() + 180  # the worker warms the model up before it answers
-    while time.monotonic() < deadline:
-        replies = app.control.ping(timeout=0.5)
-        if replies:
-            break
-        assert proc.poll() is None, "celery worker exited during start-up"
-    else:
+    procs = []
+
+    def start(**extra_env: str) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "searchsite", "worker", "--pool=solo", "-Q", queue,
+             "--hostname", f"test{len(procs)}@%h", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"],
+            cwd=ROOT, env={**env, **extra_env},
+        )
+        procs.append(proc)
+        name = f"test{len(procs) - 1}@"
+        deadline = time.monotonic() + 180  # the worker warms the model up before it answers
+        while time.monotonic() < deadline:
+            if any(name in reply_name for reply in app.control.ping(timeout=0.5) for reply_name in reply):
+                return proc
+            assert proc.poll() is None, "celery worker exited during start-up"
         proc.kill()
         pytest.fail("celery worker did not answer a ping within 180 s")
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
     app.conf.task_default_queue = "celery"
     app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def celery_worker(start_worker):
+    """One real worker process (see start_worker)."""
+    return start_worker()
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1):

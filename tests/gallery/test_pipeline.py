@@ -1,4 +1,6 @@
 """The upload pipeline with a real Celery worker process on the test Redis (no eager mode)."""
+import time
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -39,3 +41,30 @@ def test_corrupt_image_fails_in_worker_with_reason_and_can_be_retried(celery_wor
         lambda: (p := Photo.objects.get(id=photo.id)).status == Photo.Status.FAILED and p.error and p, timeout=60
     )
     assert "could not be decoded" in failed.error
+
+
+def test_worker_killed_mid_batch_leads_to_a_retry_not_a_loss(start_worker, api):
+    """Ensure acks_late: a worker killed while processing leaves the batch to the next worker, which finishes it."""
+    import signal
+
+    base = images.sample("astronaut").resize((4000, 3000))
+    files = []
+    for i in range(24):  # 12 MP each, so the batch takes long enough to be killed halfway
+        base.putpixel((i, 0), (i, 255 - i, 0))
+        files.append(SimpleUploadedFile(f"big{i}.jpg", images.encode(base, "JPEG", quality=85)))
+    # Redelivery after a short visibility timeout, so the test need not wait an hour.
+    first = start_worker(CELERY_VISIBILITY_TIMEOUT="5")
+    response = api.post("/api/photos/", {"files": files})
+    assert response.status_code == 201, response.content
+    ids = [photo["id"] for photo in response.json()["created"]]
+    wait_for(lambda: Photo.objects.filter(id__in=ids, status=Photo.Status.PROCESSING).exists(), timeout=60,
+             interval=0.01)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert Photo.objects.filter(id__in=ids).exclude(status=Photo.Status.READY).exists()
+
+    time.sleep(6)  # past the visibility timeout, so the next worker restores the message when it starts
+    start_worker(CELERY_VISIBILITY_TIMEOUT="5")
+    wait_for(lambda: Photo.objects.filter(id__in=ids, status=Photo.Status.READY).count() == len(ids), timeout=120)
+    attempts = set(Photo.objects.filter(id__in=ids).values_list("attempts", flat=True))
+    assert 2 in attempts and max(attempts) <= 2  # the interrupted batch was retried exactly once
