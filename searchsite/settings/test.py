@@ -9,7 +9,8 @@ from .base import *  # noqa: E402,F403
 
 # Ported model weights and the word index are slow to build and never change: keep them across test runs.
 SEARCH_MODEL_DIR = BASE_DIR / "data" / "models"  # noqa: F405
-# A file, not :memory:, so that real Celery worker processes and the browser tests' live server share it.
-DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not :memory:, so that real Celery worker processes and the browser tests' live server share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SEARCH_INDEX_DEBOUNCE_SECONDS = 0.5
