@@ -105,7 +105,11 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=64_000_000)
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("UPLOAD_MAX_FILES", default=200)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # non-file form fields only
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger files spool to disk
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger files spool to disk, capped at UPLOAD_MAX_BYTES each
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "gallery.uploads.CappedUploadHandler",
+]
 THUMBNAIL_SIZE = 400  # longer side, px
 MODEL_INPUT_SIDE = 224  # the image model's input: uploads are decoded no smaller than this on the short side
 
