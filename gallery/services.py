@@ -195,25 +195,16 @@ def tag_normalise(name: str) -> str:
 
 
 @transaction.atomic
-def tag_add(
-    *, photo: Photo, name: str, source: str = PhotoTag.Source.USER, confidence: float = 1.0
-) -> PhotoTag:
-    """Tag a photo. A user tag overrides an auto suggestion; an auto tag never overrides the user's decision."""
+def tag_add(*, photo: Photo, name: str) -> PhotoTag:
+    """The owner tags a photo. On an existing suggestion this is an acceptance (even of a rejected one)."""
     tag, _ = Tag.objects.get_or_create(name=tag_normalise(name))
     link, created = PhotoTag.objects.get_or_create(
-        photo=photo,
-        tag=tag,
-        defaults={
-            "source": source,
-            "confidence": confidence,
-            "state": PhotoTag.State.ACCEPTED if source == PhotoTag.Source.USER else PhotoTag.State.SUGGESTED,
-        },
+        photo=photo, tag=tag, defaults={"source": PhotoTag.Source.USER, "state": PhotoTag.State.ACCEPTED}
     )
-    if not created and source == PhotoTag.Source.USER and link.state != PhotoTag.State.ACCEPTED:
+    if not created and link.state != PhotoTag.State.ACCEPTED:
         link.state = PhotoTag.State.ACCEPTED
         link.save(update_fields=["state"])
-    if source == PhotoTag.Source.USER:
-        _tags_changed(photo)
+    _tags_changed(photo)
     return link
 
 

@@ -66,8 +66,8 @@ def photos_missing_vectors(*, owner_id: int | None = None) -> list[int]:
 
 
 def photos_reembed(*, photo_ids: list[int]) -> int:
-    """Embed ready photos with the configured model. They stay ready: until the new model covers most of an
-    owner's photos, queries keep using the old vectors (search.query.serving_model_key)."""
+    """Embed ready photos with the configured model. They stay ready: until the new model's index covers as many
+    of an owner's photos as the old one, queries keep using the old vectors (search.query.serving_model_key)."""
     from gallery.images import open_for_derivatives
 
     missing = set(photos_missing_vectors()) & set(photo_ids)

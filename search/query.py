@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count
 from PIL import Image
 
 from gallery.models import Photo, PhotoTag
@@ -20,7 +19,7 @@ from . import components
 from .classes import UnknownClass, resolve_class
 from .index import exact_search
 from .indexing import collection, embeddings
-from .models import PhotoEmbedding, TextProjection
+from .models import SearchIndex, TextProjection
 from .spaces import Space, active_projection, image_space, text_space
 from .words import UnknownWord
 
@@ -148,21 +147,21 @@ def parse_words(q: str) -> tuple[list[str], list[str]]:
 
 
 def serving_model_key(*, owner: AbstractBaseUser) -> str:
-    """The configured model, unless most of the owner's photos still only have vectors from an older one.
+    """The configured model, unless an older model's published index still covers more of the owner's photos.
 
-    After SEARCH_MODEL changes, photos are re-embedded in the background; until the new model has caught up,
-    the old model's vectors and indexes keep serving (queries are embedded with that same old model).
+    After SEARCH_MODEL changes, photos are re-embedded in the background and the new model's index is rebuilt as
+    they come in; until it has caught up, the old model's vectors and index keep serving (queries are embedded
+    with that same old model). Reads the few SearchIndex rows, not every vector: this runs on every query.
     """
     configured = components.configured_model_key()
-    counts = {
-        f"{row['model_name']}-{row['model_version']}": row["n"]
-        for row in PhotoEmbedding.objects.filter(photo__owner=owner)
-        .values("model_name", "model_version")
-        .annotate(n=Count("id"))
-    }
-    if counts.get(configured, 0) >= max(counts.values(), default=0):
+    sizes: dict[str, int] = {}
+    for key, size in SearchIndex.objects.filter(owner=owner, space=SearchIndex.Space.IMAGE).order_by(
+        "id"
+    ).values_list("key", "size"):
+        sizes[key] = size  # newest version last
+    if sizes.get(configured, 0) >= max(sizes.values(), default=0):
         return configured
-    return max(counts, key=counts.get)
+    return max(sizes, key=sizes.get)
 
 
 def _photo_features(photo: Photo, *, model_key: str) -> np.ndarray:

@@ -2,7 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gallery import services
-from gallery.models import Photo, PhotoTag
+from gallery.models import Photo
 from tests import images
 from tests.factories import PhotoFactory
 
@@ -87,7 +87,7 @@ def test_invalid_tag_is_400(api, photo):
 
 
 def test_accepting_and_rejecting_auto_tag(api, photo):
-    services.tag_add(photo=photo, name="tabby", source=PhotoTag.Source.AUTO, confidence=0.7)
+    services.tags_suggest(suggestions={photo: [("tabby", 0.7)]})
     response = api.patch(f"/api/photos/{photo.id}/tags/", {"name": "tabby", "accept": True}, format="json")
     assert response.json()["tags"] == [{"name": "tabby", "source": "auto", "state": "accepted", "confidence": 0.7}]
     response = api.patch(f"/api/photos/{photo.id}/tags/", {"name": "tabby", "accept": False}, format="json")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from gallery.models import PhotoTag
-from search import components, ingest, query
+from search import components, indexing, ingest, query
 from search.models import PhotoEmbedding
 from tests.search.conftest import names
 
@@ -66,6 +66,8 @@ def test_model_change_reembeds_while_old_vectors_serve(user, gallery, settings, 
     assert len(missing) == 4
 
     assert ingest.photos_reembed(photo_ids=missing) == 4
+    assert query.serving_model_key(owner=user) == "lite0-1"  # until the new model's index is published
+    assert indexing.index_rebuild_locked(owner_id=user.id)
     assert query.serving_model_key(owner=user) == "vgg16-1"
     assert PhotoEmbedding.objects.get(photo=gallery["chelsea"], model_name="vgg16").as_array().shape == (4096,)
     assert len(query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=3)) == 3
