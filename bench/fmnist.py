@@ -16,7 +16,11 @@ import numpy as np
 from PIL import Image
 
 DATASET_DIR = Path("/usr/share/datasets/fashion-mnist")
-BENCH_CACHE = Path(os.environ.get("BENCH_CACHE", "/work/main/data/bench"))
+# Under the project's data dir unless BENCH_CACHE says otherwise (the features take minutes to compute).
+BENCH_CACHE = Path(
+    os.environ.get("BENCH_CACHE")
+    or Path(os.environ.get("DATA_DIR") or Path(__file__).resolve().parent.parent / "data") / "bench"
+)
 CLASS_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -64,7 +68,7 @@ def fmnist_features(cache_dir: Path = BENCH_CACHE) -> tuple[np.ndarray, np.ndarr
     paths = {key: cache_dir / f"fmnist-{key}.npy" for key in ("lite0-features", "labels", "split")}
     if all(p.exists() for p in paths.values()):
         return tuple(np.load(paths[key]) for key in ("lite0-features", "labels", "split"))
-    from search.encoder import get_encoder
+    from search.ml.encoder import get_encoder
 
     encoder = get_encoder("lite0", cache_dir=cache_dir)
     images, labels, split = load_fmnist()

@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> dict:
         from django.conf import settings
         from django.test import override_settings
 
-        from search import encoder as encoders
+        from search.ml import encoder as encoders
 
         models = {
             "lite0": (lambda: encoders.get_encoder("lite0", cache_dir=settings.SEARCH_MODEL_DIR), args.small,
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> dict:
         for model in wanted:
             load, n_small, n_large = models[model]
             encoder = load()
-            # The app asks search.encoder for its model by name; hand it this instance.
+            # The app asks search.ml.encoder for its model by name; hand it this instance.
             with override_settings(SEARCH_MODEL=model), \
                     mock.patch.object(encoders, "_cached_encoder", lambda name, cache_dir, e=encoder: e):
                 for size, n in (("small", n_small), ("large", n_large)):

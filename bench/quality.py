@@ -15,8 +15,8 @@ from typing import Callable
 import numpy as np
 
 from bench.fmnist import BENCH_CACHE, CLASS_NAMES, fmnist_features, load_fmnist, to_photo
-from search.classes import resolve_class
-from search.encoder import get_encoder
+from search.ml.classes import resolve_class
+from search.ml.encoder import get_encoder
 
 PER_CLASS = 100
 TOP_K = 10
@@ -134,7 +134,7 @@ POSTPROCESSING: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 def text_results(cache_dir: Path = BENCH_CACHE) -> dict[str, float]:
     """fmnist_text_p10_zeroshot / _trained on the same 1,000 eval images (bench.quality_text)."""
     from bench.quality_text import TRAIN_PER_CLASS, first_per_class, text_metrics
-    from search.words import get_word_space
+    from search.ml.words import get_word_space
 
     features, labels, split = fmnist_features(cache_dir)
     test = eval_indices(labels, split)

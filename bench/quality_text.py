@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 
-from search.semantic import conse, imagenet_class_matrix, train_projection
-from search.words import WordSpace
+from search.ml.semantic import conse, imagenet_class_matrix, train_projection
+from search.ml.words import WordSpace
 
 QUERY_WORDS = ("t-shirt", "trousers", "sweater", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot")
 TRAIN_PER_CLASS = 100  # measured: 30/class already gives P@10 ≈ 0.9, 100/class ≈ 0.92
@@ -85,8 +85,8 @@ def word_search_latency(word_space: WordSpace, n: int = 1000, *, k: int = 10) ->
 
 def main() -> None:
     from bench.fmnist import BENCH_CACHE, fmnist_features
-    from search.encoder import get_encoder
-    from search.words import get_word_space
+    from search.ml.encoder import get_encoder
+    from search.ml.words import get_word_space
 
     features, labels, split = fmnist_features(BENCH_CACHE)
     test, train = np.flatnonzero(split == 1), np.flatnonzero(split == 0)

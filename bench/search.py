@@ -1,4 +1,4 @@
-"""Index benchmark: latency and recall@10 of search.index against exact numpy cosine in the full space.
+"""Index benchmark: latency and recall@10 of search.ml.ann against exact numpy cosine in the full space.
 
     python -m bench.search [--sizes 10000,100000,1000000] [--queries 300] [--repeats 3] [--params '{"n_trees": 20}']
                            [--sweep 0.5,2] [--crossover 1000,2000,5000,10000]
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from bench.vectors import bench_set, score_profile
-from search.index import ExactIndex, VectorIndex, build_index, load_index
+from search.ml.ann import ExactIndex, VectorIndex, build_index, load_index
 
 K = 10
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
@@ -88,9 +88,9 @@ def class_weights(n: int, *, cache_dir: Path, seed: int) -> tuple[np.ndarray, st
     """n conditioning vectors max(W[:, c], 0) for random classes c, from the Lite0 classifier."""
     rng = np.random.default_rng(seed)
     try:
-        from search.encoder import get_encoder
+        from search.ml.encoder import get_encoder
     except ImportError:  # encoder not built yet: Gaussian columns at a classifier-like scale, and say so
-        matrix, source = rng.normal(0, 0.05, size=(1280, 1000)).astype(np.float32), "gaussian (no search.encoder)"
+        matrix, source = rng.normal(0, 0.05, size=(1280, 1000)).astype(np.float32), "gaussian (no search.ml.encoder)"
     else:
         classifier = get_encoder("lite0", cache_dir=cache_dir).classifier()
         matrix = np.asarray(classifier[0] if isinstance(classifier, tuple) else classifier, dtype=np.float32)
@@ -188,7 +188,7 @@ def bench_size(
 
 
 def crossover(sizes: tuple[int, ...], *, queries: int, repeats: int, cache_dir: Path, work_dir: Path) -> list[dict]:
-    """Exact scan vs Annoy p50 at small sizes: where exact stops being faster sets search.index.EXACT_MAX_SIZE."""
+    """Exact scan vs Annoy p50 at small sizes: where exact stops being faster sets search.ml.ann.EXACT_MAX_SIZE."""
     rows = []
     weights, _ = class_weights(queries, cache_dir=cache_dir, seed=1)
     for size in sizes:
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None, *, extra_sections: Mapping[str, Callable
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     # Latency on a shared 2-core box depends on what else runs: record the load next to the numbers.
     host = {"cpus": os.cpu_count(), "loadavg_1m_start": os.getloadavg()[0]}
-    result: dict[str, Any] = {"benchmark": "search.index", "k": K, "host": host, "sizes": []}
+    result: dict[str, Any] = {"benchmark": "search.ml.ann", "k": K, "host": host, "sizes": []}
     for size in (int(s) for s in args.sizes.split(",")):
         section = bench_size(
             size,
@@ -252,9 +252,9 @@ def main(argv: list[str] | None = None, *, extra_sections: Mapping[str, Callable
 
 def text_section(*, size: int = 100_000, queries: int = 300, repeats: int = 3, cache_dir: Path = Path("data/bench")):
     """Text queries as the app runs them: photos placed in the 50-d GloVe space by ConSE, queried by word vectors."""
-    from search.encoder import get_encoder
-    from search.semantic import conse, imagenet_class_matrix
-    from search.words import get_word_space
+    from search.ml.encoder import get_encoder
+    from search.ml.semantic import conse, imagenet_class_matrix
+    from search.ml.words import get_word_space
 
     words = get_word_space(cache_dir=cache_dir)
     weights, bias = get_encoder("lite0", cache_dir=cache_dir).classifier()
@@ -282,7 +282,7 @@ def text_section(*, size: int = 100_000, queries: int = 300, repeats: int = 3, c
 def words_section(*, cache_dir: Path = Path("data/bench")) -> dict:
     """Word → similar words over the filtered vocabulary (the word Annoy index)."""
     from bench.quality_text import word_search_latency
-    from search.words import get_word_space
+    from search.ml.words import get_word_space
 
     words = get_word_space(cache_dir=cache_dir)
     return {"vocabulary": len(words.vocabulary), **word_search_latency(words)}

@@ -6,7 +6,7 @@ import functools
 import numpy as np
 from django.conf import settings
 
-from .words import WordSpace, get_word_space
+from .ml.words import WordSpace, get_word_space
 
 # TensorFlow is imported on first use of a model, not when Django loads URLs: management commands stay quick.
 
@@ -20,7 +20,7 @@ def model_key(name: str, version: str) -> str:
 
 
 def encoder(name: str | None = None) -> "Encoder":  # noqa: F821
-    from .encoder import get_encoder
+    from .ml.encoder import get_encoder
 
     return get_encoder(name or settings.SEARCH_MODEL, cache_dir=settings.SEARCH_MODEL_DIR)
 
@@ -44,7 +44,7 @@ def word_space() -> WordSpace:
 
 @functools.lru_cache(maxsize=1)
 def _class_matrix(cache_key: tuple) -> np.ndarray:
-    from .semantic import imagenet_class_matrix
+    from .ml.semantic import imagenet_class_matrix
 
     return imagenet_class_matrix(word_space())
 

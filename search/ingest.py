@@ -16,10 +16,10 @@ from gallery.models import Photo
 from gallery.services import tags_suggest
 
 from . import components
-from .classes import class_name
-from .indexing import index_rebuild_schedule
+from .ml.classes import class_name
+from .index_versions import index_rebuild_schedule
 from .models import PhotoEmbedding
-from .semantic import softmax, tag_words
+from .ml.semantic import softmax, tag_words
 from .spaces import text_space
 
 LABELS_PER_PHOTO = 5  # top-5 ImageNet labels, stored as auto tags with their probabilities...

@@ -16,12 +16,12 @@ from gallery.models import Photo, PhotoTag
 from gallery.selectors import photo_get, photos_by_ids
 
 from . import components
-from .classes import UnknownClass, resolve_class
-from .index import exact_search
-from .indexing import collection, embeddings
+from .ml.classes import UnknownClass, resolve_class
+from .ml.ann import exact_search
+from .index_versions import collection, embeddings
 from .models import SearchIndex, TextProjection
 from .spaces import Space, active_projection, image_space, text_space
-from .words import UnknownWord
+from .ml.words import UnknownWord
 
 MAX_K = 100
 

@@ -51,7 +51,7 @@ def text_space(*, owner_id: int, model_key: str) -> Space:
 
 
 def conse_vectors(features: np.ndarray, *, model_key: str) -> np.ndarray:
-    from .semantic import conse
+    from .ml.semantic import conse
 
     return conse(logits(features, model_key=model_key), components.class_matrix())
 
@@ -71,7 +71,7 @@ _projections: dict[str, object] = {}
 
 def _load_projection(path: str):
     """Projection files are immutable (a retrain writes a new file), so caching by path is safe."""
-    from .semantic import Projection
+    from .ml.semantic import Projection
 
     if path not in _projections:
         _projections[path] = Projection.load(path)

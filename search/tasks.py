@@ -2,12 +2,12 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import indexing, ingest, training
+from . import index_versions, ingest, training
 
 
 @shared_task(bind=True, acks_late=True, max_retries=20)
 def rebuild_index_task(self, owner_id: int) -> None:
-    if not indexing.index_rebuild_locked(owner_id=owner_id):
+    if not index_versions.index_rebuild_locked(owner_id=owner_id):
         # Another rebuild for this user is running; come back after it rather than build twice at once.
         raise self.retry(countdown=settings.SEARCH_INDEX_DEBOUNCE_SECONDS)
 

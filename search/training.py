@@ -15,9 +15,9 @@ from django.db import transaction
 from gallery.models import PhotoTag
 
 from . import components
-from .indexing import redis_client, index_rebuild_locked, index_rebuild_schedule, load_features, owner_dir
+from .index_versions import redis_client, index_rebuild_locked, index_rebuild_schedule, load_features, owner_dir
 from .models import TextProjection
-from .semantic import evaluate_split, tag_targets, train_projection
+from .ml.semantic import evaluate_split, tag_targets, train_projection
 from .spaces import logits
 
 logger = logging.getLogger(__name__)

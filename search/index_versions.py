@@ -1,7 +1,7 @@
 """Per-user index versions: build, publish, find the current one, and schedule rebuilds.
 
 A rebuild reads every stored vector of the owner, builds each space's index into a temporary folder and
-publishes it atomically (search.index), then records it in SearchIndex. Queries load the newest recorded
+publishes it atomically (search.ml.ann), then records it in SearchIndex. Queries load the newest recorded
 version and scan anything embedded after it exactly, so rebuilds can be lazy: they are debounced (many
 uploads → one rebuild) and serialised per user by a Redis lock.
 """
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from . import index as vector_index
+from .ml import ann as vector_index
 from .models import PhotoEmbedding, SearchIndex
 from .spaces import Space, image_space, text_space
 

@@ -1,6 +1,6 @@
 import pytest
 
-from search.classes import UnknownClass, class_name, class_names, resolve_class, search_classes
+from search.ml.classes import UnknownClass, class_name, class_names, resolve_class, search_classes
 
 
 def test_there_are_1000_names_in_logit_order():

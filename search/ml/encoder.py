@@ -126,7 +126,7 @@ class Lite0Encoder(_KerasEncoder):
     input_size = 224
 
     def __init__(self, cache_dir: Path):
-        from search.lite0 import classifier_weights, load_lite0
+        from search.ml.lite0 import classifier_weights, load_lite0
 
         model = load_lite0(cache_dir=cache_dir)
         super().__init__(

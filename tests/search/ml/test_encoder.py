@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from search import lite0
-from search.classes import class_name, resolve_class
-from search.encoder import ModelUnavailable, VGG16Encoder, get_encoder
+from search.ml import lite0
+from search.ml.classes import class_name, resolve_class
+from search.ml.encoder import ModelUnavailable, VGG16Encoder, get_encoder
 from tests.images import sample
 
 CATS = {resolve_class(n) for n in ("tabby cat", "a cat having a striped coat", "Egyptian Mau", "Persian cat", "Siamese cat")}

@@ -118,7 +118,7 @@ def load_lite0(*, cache_dir: Path) -> keras.Model:
 
     The model maps uint8-range RGB (N, 224, 224, 3) to (features (N, 1280), logits (N, 1000)).
     """
-    from search.torchpickle import load_state_dict
+    from search.ml.torchpickle import load_state_dict
 
     model, plan = _build()
     weights = cache_dir / WEIGHTS_FILENAME

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from search import words
-from search.words import STOPWORDS, UnknownWord, WordSpace, get_word_space
+from search.ml import words
+from search.ml.words import STOPWORDS, UnknownWord, WordSpace, get_word_space
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ import pytest
 import skimage.data
 from PIL import Image
 
-from search.classes import class_names
-from search.semantic import (
+from search.ml.classes import class_names
+from search.ml.semantic import (
     Projection,
     class_vector,
     class_word_matrix,
@@ -17,7 +17,7 @@ from search.semantic import (
     tag_words,
     train_projection,
 )
-from search.words import STOPWORDS, get_word_space
+from search.ml.words import STOPWORDS, get_word_space
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,7 @@ def augmented_views(image: np.ndarray, count: int, rng: np.random.Generator) -> 
 
 @pytest.fixture(scope="module")
 def tagged_photos(tmp_path_factory):
-    from search.encoder import get_encoder
+    from search.ml.encoder import get_encoder
 
     rng = np.random.default_rng(0)
     images, tag_sets = [], []

@@ -2,7 +2,7 @@ from unittest import mock
 
 import pytest
 
-from search import indexing
+from search import index_versions
 from search.models import SearchIndex
 
 pytestmark = pytest.mark.django_db
@@ -12,52 +12,52 @@ def test_many_schedules_within_the_window_queue_one_rebuild(user, django_capture
     with mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async:
         with django_capture_on_commit_callbacks(execute=True):
             for _ in range(5):
-                indexing.index_rebuild_schedule(owner_id=user.id)
+                index_versions.index_rebuild_schedule(owner_id=user.id)
     assert apply_async.call_count == 1
 
 
 def test_rebuild_clears_the_schedule_so_later_uploads_queue_again(user, gallery, django_capture_on_commit_callbacks):
-    indexing.index_rebuild_locked(owner_id=user.id)
+    index_versions.index_rebuild_locked(owner_id=user.id)
     with mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async:
         with django_capture_on_commit_callbacks(execute=True):
-            indexing.index_rebuild_schedule(owner_id=user.id)
+            index_versions.index_rebuild_schedule(owner_id=user.id)
     assert apply_async.call_count == 1
 
 
 def test_rebuild_waits_while_another_holds_the_lock(user, gallery):
-    lock = indexing.redis_client().lock(indexing._lock_key(user.id), timeout=30)
+    lock = index_versions.redis_client().lock(index_versions._lock_key(user.id), timeout=30)
     assert lock.acquire(blocking=False)
     try:
-        assert indexing.index_rebuild_locked(owner_id=user.id) is False
+        assert index_versions.index_rebuild_locked(owner_id=user.id) is False
     finally:
         lock.release()
-    assert indexing.index_rebuild_locked(owner_id=user.id) is True
+    assert index_versions.index_rebuild_locked(owner_id=user.id) is True
 
 
 def test_rebuild_records_current_versions_and_keeps_two(user, gallery):
     for _ in range(3):
-        indexing.index_rebuild_locked(owner_id=user.id)
+        index_versions.index_rebuild_locked(owner_id=user.id)
     records = SearchIndex.objects.filter(owner=user, space="image")
-    assert records.count() == indexing.KEEP_VERSIONS
+    assert records.count() == index_versions.KEEP_VERSIONS
     newest = records.order_by("-id").first()
     assert newest.size == 4 and newest.max_embedding_id > 0
-    on_disk = sorted(p.name for p in indexing.owner_dir(user.id).iterdir() if p.name.startswith("lite0-1."))
-    assert len(on_disk) == indexing.KEEP_VERSIONS
+    on_disk = sorted(p.name for p in index_versions.owner_dir(user.id).iterdir() if p.name.startswith("lite0-1."))
+    assert len(on_disk) == index_versions.KEEP_VERSIONS
 
 
 def test_collection_has_no_delta_after_rebuild(user, gallery):
     from search.spaces import image_space
 
-    indexing.index_rebuild_locked(owner_id=user.id)
-    found = indexing.collection(owner_id=user.id, space=image_space(model_key="lite0-1"))
+    index_versions.index_rebuild_locked(owner_id=user.id)
+    found = index_versions.collection(owner_id=user.id, space=image_space(model_key="lite0-1"))
     assert len(found.index) == 4 and len(found.delta_ids) == 0
 
 
 def test_rebuild_after_everything_deleted_retires_indexes(user, gallery, django_capture_on_commit_callbacks):
     from gallery import services
 
-    indexing.index_rebuild_locked(owner_id=user.id)
+    index_versions.index_rebuild_locked(owner_id=user.id)
     for photo in gallery.values():
         services.photo_delete(photo=photo)
-    indexing.index_rebuild_locked(owner_id=user.id)
+    index_versions.index_rebuild_locked(owner_id=user.id)
     assert not SearchIndex.objects.filter(owner=user).exists()
