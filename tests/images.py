@@ -75,3 +75,14 @@ def variants(name: str, count: int) -> list[bytes]:
             image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         out.append(encode(image, "JPEG", quality=85 + i % 10))
     return out
+
+
+def gps_jpeg(name: str = "chelsea") -> bytes:
+    """A photo whose EXIF says where it was taken (GPS IFD) and by which camera, upright but with an orientation tag."""
+    exif = Image.Exif()
+    exif[0x0112] = 1  # orientation: upright
+    exif[0x010F] = "SomeCamera"  # make
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (48.0, 51.0, 24.0)  # latitude ref, latitude
+    gps[3], gps[4] = "E", (2.0, 21.0, 3.0)  # longitude ref, longitude
+    return encode(sample(name), "JPEG", quality=90, exif=exif.tobytes())
