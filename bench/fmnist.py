@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from search.ml.atomic import atomic_write
+
 DATASET_DIR = Path("/usr/share/datasets/fashion-mnist")
 # Under the project's data dir unless BENCH_CACHE says otherwise (the features take minutes to compute).
 BENCH_CACHE = Path(
@@ -57,12 +59,6 @@ def to_photo(image: np.ndarray) -> Image.Image:
     return Image.fromarray(255 - image, mode="L").convert("RGB")
 
 
-def _save_atomic(path: Path, array: np.ndarray) -> None:
-    partial = path.with_name(f".{path.stem}.{os.getpid()}.partial.npy")
-    np.save(partial, array)
-    partial.replace(path)
-
-
 def fmnist_features(cache_dir: Path = BENCH_CACHE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (features (70000, 1280) float32, labels, split), embedding once and caching as .npy."""
     paths = {key: cache_dir / f"fmnist-{key}.npy" for key in ("lite0-features", "labels", "split")}
@@ -78,9 +74,10 @@ def fmnist_features(cache_dir: Path = BENCH_CACHE) -> tuple[np.ndarray, np.ndarr
         pixels = np.stack([encoder.preprocess(to_photo(image)) for image in chunk])
         features[start : start + len(chunk)], _ = encoder.encode_pixels(pixels)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    _save_atomic(paths["labels"], labels)
-    _save_atomic(paths["split"], split)
-    _save_atomic(paths["lite0-features"], features)  # last: its presence means the set is complete
+    atomic_write(paths["labels"], lambda tmp: np.save(tmp, labels))
+    atomic_write(paths["split"], lambda tmp: np.save(tmp, split))
+    # Features last: their presence means the set is complete.
+    atomic_write(paths["lite0-features"], lambda tmp: np.save(tmp, features))
     return features, labels, split
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from scipy import special, stats
 
+from search.ml.atomic import atomic_write
+
 _GENERATE_CHUNK = 32_768
 
 
@@ -83,9 +85,9 @@ def bench_set(*, size: int, queries: int, cache_dir: Path, seed: int = 0) -> Ben
     extra = size - len(train)
     path = cache_dir / f"fmnist-lite0-synthetic-{extra}-s{seed}.npy"
     if not path.exists():
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, synthetic_like(features[train], labels[train], extra, seed=seed))
-        tmp.replace(path)
+        synthetic = synthetic_like(features[train], labels[train], extra, seed=seed)
+        atomic_write(path, lambda tmp: np.save(tmp, synthetic))
+        del synthetic
     vectors = np.concatenate([features[train], np.load(path, mmap_mode="r")])
     return BenchSet(vectors=vectors, real=len(train), queries=features[query_rows], source="fmnist-lite0+synthetic")
 

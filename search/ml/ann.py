@@ -351,32 +351,14 @@ def versions(directory: Path, name: str) -> list[Path]:
     return sorted(found, key=lambda p: int(p.name.rpartition(".")[2]))
 
 
-def latest_index(directory: Path, name: str) -> Path | None:
-    found = versions(directory, name)
-    return found[-1] if found else None
-
-
-def load_latest(directory: Path, name: str) -> VectorIndex | None:
-    """Load the newest version; if it is collected between listing and loading, a newer one exists, so retry."""
-    while True:
-        path = latest_index(directory, name)
-        if path is None:
-            return None
-        try:
-            return load_index(path)
-        except IndexGone:
-            continue
-
-
-def remove_stale(directory: Path, name: str, *, keep: int = 2, protect: Collection[Path] = ()) -> list[Path]:
-    """Delete all but the newest `keep` versions of `name` (and any in `protect`); return what was removed.
+def remove_stale(directory: Path, name: str, *, keep: int = 2) -> list[Path]:
+    """Delete all but the newest `keep` versions of `name`; return what was removed.
 
     A version is first renamed out of the namespace (atomic), so readers see it whole or not at all; processes that
     already memory-mapped it keep working because the files stay alive until unmapped. Leftovers of builds or
     removals that were killed midway are swept once they are a day old.
     """
-    protected = {Path(p).resolve() for p in protect}
-    stale = [p for p in versions(directory, name)[: -keep or None] if p.resolve() not in protected]
+    stale = versions(directory, name)[: -keep or None]
     for path in stale:
         trash = directory / f".trash-{uuid.uuid4().hex}"
         path.rename(trash)

@@ -19,6 +19,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
+from search.ml.atomic import atomic_write  # noqa: E402
+
 WEIGHTS_FILENAME = "efficientnet-lite0-v1.weights.h5"
 INPUT_SIZE = 224
 FEATURE_DIM = 1280
@@ -126,11 +128,7 @@ def load_lite0(*, cache_dir: Path) -> keras.Model:
         model.load_weights(weights)
         return model
     _port(plan, load_state_dict(_torch_checkpoint()))
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a concurrent worker never reads a half-written file.
-    partial = cache_dir / f".{WEIGHTS_FILENAME}.{os.getpid()}.partial.weights.h5"
-    model.save_weights(partial)
-    partial.replace(weights)
+    atomic_write(weights, model.save_weights)  # a concurrent worker never reads a half-written file
     return model
 
 

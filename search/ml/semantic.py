@@ -11,14 +11,13 @@ Keras is imported lazily: the zero-shot path, scoring and tagging run in web pro
 
 from __future__ import annotations
 
-import os
 import pathlib
 import re
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 
+from search.ml.atomic import atomic_write
 from search.ml.words import STOPWORDS, WordSpace, normalize
 
 # Chosen on Fashion-MNIST text queries by MAP (steadier than P@10 over 10 queries), on 1,000 training images
@@ -125,16 +124,7 @@ class Projection:
 
     def save(self, path: pathlib.Path) -> None:
         """Atomic save as .keras (architecture + weights): a reader never loads a half-written model."""
-        path = pathlib.Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".keras")
-        os.close(fd)
-        try:
-            self.model.save(tmp)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_write(path, self.model.save)
 
     @classmethod
     def load(cls, path: pathlib.Path) -> Projection:

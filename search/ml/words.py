@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import pathlib
 import re
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from annoy import AnnoyIndex
+
+from search.ml.atomic import atomic_write
 
 VOCAB_SIZE = 50_000  # rank cut-off in the frequency-ordered vocabulary; ~45k words survive the filter
 MIN_WORD_LENGTH = 3
@@ -89,8 +89,8 @@ def _text_source(path: pathlib.Path, cache_dir: pathlib.Path) -> _Source:
     words_path = cache_dir / f"glove-{key}.words.parquet"
     if not (emb_path.exists() and words_path.exists()):
         words, vectors = _parse_glove_text(path)
-        _atomic_write(emb_path, lambda tmp: np.save(tmp, vectors))
-        _atomic_write(words_path, lambda tmp: pq.write_table(pa.table({"index": words}), tmp))
+        atomic_write(emb_path, lambda tmp: np.save(tmp, vectors))
+        atomic_write(words_path, lambda tmp: pq.write_table(pa.table({"index": words}), tmp))
     return _Source(embeddings=emb_path, words=words_path, key=key)
 
 
@@ -108,19 +108,6 @@ def _parse_glove_text(path: pathlib.Path) -> tuple[list[str], np.ndarray]:
             words.append(parts[0])
             vectors[i] = np.array(parts[1:], dtype=np.float32)
     return words, vectors
-
-
-def _atomic_write(path: pathlib.Path, write) -> None:
-    """Write via a temp file in the same directory, then os.replace: readers never see a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def normalize(matrix: np.ndarray) -> np.ndarray:
@@ -220,7 +207,7 @@ class WordSpace:
         digest = hashlib.sha1(settings.encode()).hexdigest()[:16]
         path = cache_dir / f"words-{digest}.ann"
         if not path.exists():
-            _atomic_write(path, self._build_index)
+            atomic_write(path, self._build_index)
         index = AnnoyIndex(self.dim, "angular")
         index.load(str(path))  # mmap: processes share the page cache
         return index
