@@ -1,9 +1,7 @@
 """Register and obtain a token: the two unauthenticated API endpoints."""
 from django.contrib.auth import authenticate
-from django.core.exceptions import ValidationError
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -32,11 +30,7 @@ class RegisterApi(AnonymousCredentialsApi):
     def post(self, request):
         data = CredentialsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            user = services.user_create(**data.validated_data)
-        except ValidationError as error:
-            detail = error.message_dict if hasattr(error, "error_dict") else {"password": error.messages}
-            raise APIValidationError(detail) from None
+        user = services.user_create(**data.validated_data)
         return Response({"id": user.id, "username": user.username}, status=status.HTTP_201_CREATED)
 
 

@@ -10,7 +10,10 @@ def user_create(*, username: str, password: str) -> AbstractBaseUser:
     User = get_user_model()
     user = User(username=username)
     user.full_clean(exclude=["password"])  # username rules and uniqueness, with Django's own messages
-    password_validation.validate_password(password, user)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from None  # name the field, as for the username
     user.set_password(password)
     try:
         with transaction.atomic():

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from PIL import Image
 
 from gallery.models import Photo, PhotoTag
@@ -26,8 +27,8 @@ from .ml.words import UnknownWord
 MAX_K = 100
 
 
-class QueryError(ValueError):
-    """A query we cannot run, with a message meant for the person who typed it."""
+class QueryError(ValidationError):
+    """A query we cannot run, with a message meant for the person who typed it (a 400 on the API)."""
 
 
 @dataclass(frozen=True)

@@ -20,3 +20,9 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("", include("gallery.urls")),
 ]
+
+# JSON under /api/, Django's plain pages elsewhere (never a debug page: DEBUG is off outside `make dev`).
+handler400 = "searchsite.errors.bad_request"
+handler403 = "searchsite.errors.permission_denied"
+handler404 = "searchsite.errors.page_not_found"
+handler500 = "searchsite.errors.server_error"

@@ -3,6 +3,9 @@ from rest_framework import serializers
 
 from ..models import Photo, PhotoTag
 
+# Photo ids are 64-bit (BigAutoField): a larger number names no photo, and the database cannot even compare it.
+MAX_PHOTO_ID = 2**63 - 1
+
 
 class PhotoTagSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="tag.name")
@@ -52,7 +55,10 @@ class PhotoFilterSerializer(serializers.Serializer):
                                  help_text="Comma-separated ids, e.g. to poll a batch of uploads in one request")
 
     def validate_ids(self, value: str) -> list[int]:
-        return [int(i) for i in value.split(",")]
+        ids = [int(i) for i in value.split(",")]
+        if max(ids) > MAX_PHOTO_ID:
+            raise serializers.ValidationError(f"An id is at most {MAX_PHOTO_ID}.")
+        return ids
 
 
 class TagInputSerializer(serializers.Serializer):

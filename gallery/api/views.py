@@ -1,5 +1,4 @@
 """The photo API. Thin: parse, call one service or selector, render."""
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError as APIValidationError
@@ -17,10 +16,6 @@ from .serializers import (
     TagInputSerializer,
     UploadResultSerializer,
 )
-
-
-def _django_error(error: ValidationError) -> APIValidationError:
-    return APIValidationError({"detail": " ".join(error.messages)})
 
 
 class PhotoListApi(APIView):
@@ -69,10 +64,7 @@ class PhotoDetailApi(APIView):
 class PhotoRetryApi(APIView):
     @extend_schema(request=None, responses=PhotoSerializer)
     def post(self, request, id: int):
-        try:
-            photo = services.photo_retry(photo=selectors.photo_get(owner=request.user, id=id))
-        except ValidationError as error:
-            raise _django_error(error) from None
+        photo = services.photo_retry(photo=selectors.photo_get(owner=request.user, id=id))
         return Response(PhotoSerializer(photo).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -83,10 +75,7 @@ class PhotoTagsApi(APIView):
         photo = selectors.photo_get(owner=request.user, id=id)  # 404 before the input is looked at
         serializer = input_class(data=data)
         serializer.is_valid(raise_exception=True)
-        try:
-            change(photo=photo, **serializer.validated_data)
-        except ValidationError as error:
-            raise _django_error(error) from None
+        change(photo=photo, **serializer.validated_data)
         # Re-read: the answer shows the photo's tags as they are now.
         return Response(PhotoSerializer(selectors.photo_get(owner=request.user, id=id)).data, status=code)
 

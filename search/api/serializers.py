@@ -1,6 +1,9 @@
+from django.conf import settings
 from rest_framework import serializers
 
 from gallery.api.serializers import PhotoSerializer
+from gallery.images import open_rgb
+from gallery.validators import validate_image
 
 
 class HitSerializer(serializers.Serializer):
@@ -30,6 +33,11 @@ class SimilarQuerySerializer(ClassParamMixin, serializers.Serializer):
 class SimilarUploadSerializer(SimilarQuerySerializer):
     photo = None
     image = serializers.FileField()
+
+    def validate_image(self, upload):
+        """The same checks as a stored upload (size, format, bombs, corruption); the image comes back decoded."""
+        validate_image(upload)
+        return open_rgb(upload, short_side=settings.MODEL_INPUT_SIDE)
 
 
 class ClassQuerySerializer(ClassParamMixin, serializers.Serializer):

@@ -1,14 +1,8 @@
 """The search API. Thin: parse, call one function of search.query, render hits."""
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
-
-from gallery.images import open_rgb
-from gallery.validators import validate_image
 
 from .. import query
 from ..ml.classes import search_classes
@@ -30,11 +24,7 @@ def _parse(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
-def _results(run, **extra) -> Response:
-    try:
-        hits = run()
-    except query.QueryError as error:
-        raise APIValidationError({"detail": str(error)}) from None
+def _results(hits, **extra) -> Response:
     return Response({"results": ResultsSerializer({"results": hits}).data["results"], **extra})
 
 
@@ -46,27 +36,21 @@ class SimilarApi(APIView):
     @extend_schema(parameters=[SimilarQuerySerializer], responses=ResultsSerializer)
     def get(self, request):
         params = _parse(SimilarQuerySerializer, request.query_params)
-        return _results(lambda: query.similar_to_photo(
+        return _results(query.similar_to_photo(
             owner=request.user, photo_id=params["photo"], k=params["k"], class_value=params.get("class")))
 
     @extend_schema(request={"multipart/form-data": SimilarUploadSerializer}, responses=ResultsSerializer)
     def post(self, request):
-        params = _parse(SimilarUploadSerializer, request.data)
-        upload = params["image"]
-        try:
-            validate_image(upload)  # the same checks as a stored upload: size, format, bombs, corruption
-            image = open_rgb(upload, short_side=settings.MODEL_INPUT_SIDE)
-        except ValidationError as error:
-            raise APIValidationError({"image": error.messages}) from None
-        return _results(lambda: query.similar_to_image(
-            owner=request.user, image=image, k=params["k"], class_value=params.get("class")))
+        params = _parse(SimilarUploadSerializer, request.data)  # "image" comes back decoded
+        return _results(query.similar_to_image(
+            owner=request.user, image=params["image"], k=params["k"], class_value=params.get("class")))
 
 
 class ClassSearchApi(APIView):
     @extend_schema(parameters=[ClassQuerySerializer], responses=ResultsSerializer)
     def get(self, request):
         params = _parse(ClassQuerySerializer, request.query_params)
-        return _results(lambda: query.by_class(owner=request.user, class_value=params["class"], k=params["k"]))
+        return _results(query.by_class(owner=request.user, class_value=params["class"], k=params["k"]))
 
 
 class TextSearchApi(APIView):
@@ -74,7 +58,7 @@ class TextSearchApi(APIView):
     def get(self, request):
         params = _parse(TextQuerySerializer, request.query_params)
         return _results(
-            lambda: query.by_text(owner=request.user, q=params["q"], k=params["k"], photo_id=params.get("photo")),
+            query.by_text(owner=request.user, q=params["q"], k=params["k"], photo_id=params.get("photo")),
             mapping=query.text_mapping(owner=request.user),
         )
 
@@ -83,10 +67,7 @@ class SimilarWordsApi(APIView):
     @extend_schema(parameters=[WordQuerySerializer], responses=WordsSerializer)
     def get(self, request):
         params = _parse(WordQuerySerializer, request.query_params)
-        try:
-            words = query.similar_words(q=params["q"], k=params["k"])
-        except query.QueryError as error:
-            raise APIValidationError({"detail": str(error)}) from None
+        words = query.similar_words(q=params["q"], k=params["k"])
         return Response({"results": [{"word": word, "score": round(score, 4)} for word, score in words]})
 
 

@@ -40,6 +40,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Pages answer 503 (not 500) while Redis is down; the API's exception handler does the same in JSON.
+    "searchsite.errors.BrokerUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "searchsite.urls"
@@ -62,6 +64,8 @@ TEMPLATES = [
 
 # Everything the app writes (database, originals, thumbnails, model caches, indexes) lives under one folder.
 DATA_DIR = Path(env("DATA_DIR", default=str(BASE_DIR / "data")))
+# SQLite creates its file but not its folder: a fresh clone has no data/ yet when `migrate` first runs.
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web server and Celery worker write concurrently: WAL lets reads proceed during a write, and a writer
@@ -123,6 +127,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "gallery.api.pagination.PhotoPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "searchsite.errors.api_exception_handler",  # the API answers JSON, whatever happens
     "DEFAULT_THROTTLE_RATES": {"register": "20/hour", "token": "60/min"},
 }
 SPECTACULAR_SETTINGS = {

@@ -37,3 +37,14 @@ def test_prod_passes_check_deploy(tmp_path):
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_migrate_works_without_a_data_folder(tmp_path):
+    """A fresh clone has no data/: the first `migrate` must create it rather than fail to open the database."""
+    data_dir = tmp_path / "fresh" / "data"
+    result = run_manage(
+        "migrate", "--noinput", SECRET_KEY="k3#Vq9-zP!r7Lw2@xT5$mN8^bH4&cJ6*dF1(gS0)eY" + "uA7iO2pQ",
+        ALLOWED_HOSTS="photos.example.org", DATA_DIR=str(data_dir),
+    )
+    assert result.returncode == 0, result.stderr
+    assert (data_dir / "db.sqlite3").is_file()
