@@ -1,0 +1,93 @@
+"""Backup → wipe → restore gives back the same site, without re-embedding a photo."""
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from gallery import services
+from gallery.models import Photo, PhotoTag
+from search import components, query
+from search.models import PhotoEmbedding, SearchIndex
+from tests.search.conftest import upload_samples
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def site_snapshot(owner_id: int) -> dict:
+    """Everything a user would notice: photos, their files' bytes, tags, vectors and search results."""
+    photos = Photo.objects.filter(owner_id=owner_id).order_by("id")
+    owner = photos[0].owner
+    return {
+        "photos": list(photos.values_list("id", "original_name", "sha256", "status", "width", "height")),
+        "files": {
+            p.id: (hashlib.sha256(p.original.read()).hexdigest(), hashlib.sha256(p.thumbnail.read()).hexdigest())
+            for p in photos
+        },
+        "tags": sorted(PhotoTag.objects.filter(photo__owner_id=owner_id).values_list(
+            "photo_id", "tag__name", "source", "state", "confidence")),
+        "vectors": sorted((e.photo_id, bytes(e.vector)) for e in PhotoEmbedding.objects.all()),
+        "text": [(hit.photo.id, round(hit.score, 5)) for hit in query.by_text(owner=owner, q="cat", k=4)],
+        "similar": [
+            (hit.photo.id, round(hit.score, 5))
+            for hit in query.similar_to_photo(owner=owner, photo_id=photos[0].id, k=4)
+        ],
+    }
+
+
+@pytest.fixture
+def backed_up_site(user, django_capture_on_commit_callbacks, tmp_path):
+    photos = upload_samples(user, capture=django_capture_on_commit_callbacks)
+    services.tag_add(photo=photos["chelsea"], name="family")
+    before = site_snapshot(user.id)
+    archive = tmp_path / "backup" / "site.tar.gz"
+    call_command("backup", str(archive))
+    return user, before, archive
+
+
+def wipe_site() -> None:
+    call_command("flush", interactive=False, verbosity=0)
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    shutil.rmtree(settings.SEARCH_INDEX_DIR, ignore_errors=True)
+
+
+def test_restore_after_wipe_gives_back_the_same_photos_tags_and_results(backed_up_site, monkeypatch):
+    user, before, archive = backed_up_site
+    wipe_site()
+    assert not Photo.objects.exists() and not Path(settings.MEDIA_ROOT).exists()
+
+    def no_embedding(*args, **kwargs):
+        raise AssertionError("restore must not re-embed photos")
+
+    # The classifier weights may be read (text vectors derive from features), but no image is encoded.
+    monkeypatch.setattr(type(components.encoder()), "encode", no_embedding)
+    call_command("restore", str(archive))
+    assert site_snapshot(user.id) == before
+
+
+def test_restore_publishes_indexes_built_from_the_stored_vectors(backed_up_site):
+    user, _, archive = backed_up_site
+    wipe_site()
+    call_command("restore", str(archive))
+    records = SearchIndex.objects.filter(owner_id=user.id)
+    assert {r.space for r in records} == {"image", "text"}
+    assert all(Path(r.path).exists() and r.size == 4 for r in records)
+
+
+def test_restore_into_a_site_with_users_is_refused_and_changes_nothing(backed_up_site):
+    user, before, archive = backed_up_site
+    with pytest.raises(CommandError, match="already has users"):
+        call_command("restore", str(archive))
+    assert site_snapshot(user.id) == before
+
+
+def test_restore_of_a_file_that_is_not_a_backup_is_refused(user, tmp_path):
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a tar file at all")
+    user.delete()
+    with pytest.raises(CommandError, match="not a readable backup"):
+        call_command("restore", str(junk))
+    assert not Photo.objects.exists()
