@@ -69,3 +69,18 @@ def thumbnail_jpeg(image: Image.Image, *, size: int) -> bytes:
     out = io.BytesIO()
     thumb.save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+SHARPNESS_SIDE = 256
+
+
+def sharpness(image: Image.Image) -> float:
+    """Variance of the Laplacian of the photo scaled to a fixed size, in grey: higher is sharper.
+
+    A common scale makes copies of one scene comparable (a downscaled copy would otherwise look sharper), so this
+    only ranks copies of the same photo, which is what picking the best of a group of near-duplicates needs.
+    """
+    grey = np.asarray(image.convert("L").resize((SHARPNESS_SIDE, SHARPNESS_SIDE), Image.Resampling.BILINEAR),
+                      dtype=np.float32)
+    laplacian = (grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:] - 4 * grey[1:-1, 1:-1])
+    return round(float(laplacian.var()), 3)

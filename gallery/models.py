@@ -29,8 +29,11 @@ class Photo(models.Model):
     format = models.CharField(max_length=8)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    taken_at = models.DateTimeField(null=True, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)  # EXIF DateTimeOriginal; queries fall back to uploaded_at
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    latitude = models.FloatField(null=True, blank=True)  # EXIF GPS, decimal degrees
+    longitude = models.FloatField(null=True, blank=True)
+    sharpness = models.FloatField(null=True, blank=True)  # images.sharpness of the decoded photo; picks the best copy
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -40,7 +43,11 @@ class Photo(models.Model):
     class Meta:
         ordering = ["-uploaded_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["owner", "sha256"], name="unique_photo_per_owner")]
-        indexes = [models.Index(fields=["owner", "status"])]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["owner", "taken_at"]),
+            models.Index(fields=["owner", "latitude"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.pk})"

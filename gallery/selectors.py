@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, QuerySet
+import math
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
+
+from django.db.models import Count, Prefetch, QuerySet, Value
+from django.db.models.functions import ACos, Coalesce, Cos, Least, Radians, Sin
 from django.http import Http404
 
 from .models import Photo, PhotoTag
@@ -18,9 +23,10 @@ def visible_tags() -> Prefetch:
 
 
 def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> QuerySet[Photo]:
-    """The owner's photos, newest first; filters: ``tag`` (accepted tags only), ``status`` and ``ids``."""
+    """The owner's photos, newest first; filters: ``tag`` (accepted tags only), ``status``, ``ids``, and the
+    time and place filters of :func:`photos_filtered`."""
     filters = filters or {}
-    photos = Photo.objects.filter(owner=owner)
+    photos = photos_filtered(owner=owner, filters=filters)
     if tag := filters.get("tag"):
         photos = photos.filter(
             photo_tags__tag__name=tag.strip().lower(), photo_tags__state=PhotoTag.State.ACCEPTED
@@ -30,6 +36,66 @@ def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> Query
     if ids := filters.get("ids"):
         photos = photos.filter(id__in=ids)
     return photos.prefetch_related(visible_tags())
+
+
+def shot_at() -> Coalesce:
+    """When a photo was taken: EXIF DateTimeOriginal, else when it was uploaded."""
+    return Coalesce("taken_at", "uploaded_at")
+
+
+def photos_filtered(*, owner: AbstractBaseUser, filters: dict) -> QuerySet[Photo]:
+    """The owner's photos under the time and place filters every search shares, with ``shot_at`` annotated.
+
+    ``taken_after`` and ``taken_before`` are dates, both days included; ``year`` an int; ``near`` a
+    (latitude, longitude, km) triple (photos without GPS never match it).
+    """
+    photos = Photo.objects.filter(owner=owner).annotate(shot_at=shot_at())
+    if after := filters.get("taken_after"):
+        photos = photos.filter(shot_at__gte=_day_start(after))
+    if before := filters.get("taken_before"):
+        photos = photos.filter(shot_at__lt=_day_start(before + timedelta(days=1)))
+    if year := filters.get("year"):
+        photos = photos.filter(shot_at__gte=_day_start(date(year, 1, 1)),
+                               shot_at__lt=_day_start(date(year + 1, 1, 1)))
+    if near := filters.get("near"):
+        photos = _near(photos, *near)
+    return photos
+
+
+def filters_active(filters: dict | None) -> bool:
+    return any((filters or {}).get(key) for key in FILTER_KEYS)
+
+
+FILTER_KEYS = ("taken_after", "taken_before", "year", "near")
+
+
+def photo_ids_filtered(*, owner: AbstractBaseUser, filters: dict) -> set[int]:
+    """Ids of the owner's photos that pass the time and place filters (search restricts its candidates to them)."""
+    return set(photos_filtered(owner=owner, filters=filters).values_list("id", flat=True))
+
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def _near(photos: QuerySet[Photo], latitude: float, longitude: float, km: float) -> QuerySet[Photo]:
+    """Within ``km`` of a point by great-circle distance; a bounding box first keeps it on the index."""
+    dlat = math.degrees(km / EARTH_RADIUS_KM)
+    photos = photos.filter(latitude__gte=latitude - dlat, latitude__lte=latitude + dlat)
+    cos_lat = math.cos(math.radians(min(89.9, abs(latitude) + dlat)))
+    dlon = math.degrees(km / (EARTH_RADIUS_KM * cos_lat)) if cos_lat > 0 else 360
+    if dlon < 180 and -180 <= longitude - dlon and longitude + dlon <= 180:  # no box across the antimeridian
+        photos = photos.filter(longitude__gte=longitude - dlon, longitude__lte=longitude + dlon)
+    phi, lam = math.radians(latitude), math.radians(longitude)
+    cosine = (math.sin(phi) * Sin(Radians("latitude"))
+              + math.cos(phi) * Cos(Radians("latitude")) * Cos(Radians("longitude") - lam))
+    # Rounding can push the cosine of a zero angle just above 1, where ACos is undefined.
+    distance = ACos(Least(Value(1.0), cosine)) * EARTH_RADIUS_KM
+    return photos.annotate(distance_km=distance).filter(distance_km__lte=km)
+
+
+def _day_start(day: date) -> datetime:
+    # taken_at is stored as the camera's wall clock in UTC (validators._taken_at), so days are UTC days.
+    return datetime(day.year, day.month, day.day, tzinfo=dt_timezone.utc)
 
 
 def photo_get(*, owner: AbstractBaseUser, id: int) -> Photo:

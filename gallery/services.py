@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from PIL import Image
 
-from .images import open_for_derivatives, thumbnail_jpeg
+from .images import open_for_derivatives, sharpness, thumbnail_jpeg
 from .models import Photo, PhotoTag, Tag
 from .validators import ALLOWED_FORMATS, validate_image
 
@@ -65,6 +65,8 @@ def photo_create(*, owner: AbstractBaseUser, file: IO[bytes], name: str | None =
         width=info.width,
         height=info.height,
         taken_at=info.taken_at,
+        latitude=info.latitude,
+        longitude=info.longitude,
     )
     try:
         with transaction.atomic():
@@ -127,13 +129,16 @@ def photos_process(*, photo_ids: list[int]) -> None:
         outcomes = list(pool.map(_decode, photos))
     decoded = []
     with transaction.atomic():
-        for photo, (image, thumb, error) in zip(photos, outcomes):
+        for photo, (image, thumb, sharp, error) in zip(photos, outcomes):
             if error:
                 _fail(photo, error)
                 continue
+            photo.sharpness = sharp
+            fields = ["sharpness"]
             if thumb is not None:
                 photo.thumbnail.save("thumb.jpg", ContentFile(thumb), save=False)
-                photo.save(update_fields=["thumbnail"])
+                fields.append("thumbnail")
+            photo.save(update_fields=fields)
             decoded.append((photo, image))
     if not decoded:
         return
@@ -147,15 +152,18 @@ def photos_process(*, photo_ids: list[int]) -> None:
     Photo.objects.filter(id__in=[p.id for p, _ in decoded]).update(status=Photo.Status.READY, error="")
 
 
-def _decode(photo: Photo) -> tuple[Image.Image | None, bytes | None, str]:
-    """(upright RGB image, thumbnail JPEG if the photo has none yet, error). No database access: runs in a thread."""
+def _decode(photo: Photo) -> tuple[Image.Image | None, bytes | None, float | None, str]:
+    """(upright RGB image, thumbnail JPEG if the photo has none yet, sharpness, error).
+
+    No database access: runs in a thread.
+    """
     try:
         with photo.original.open("rb") as original:
             image = open_for_derivatives(original)
     except Exception as exc:  # the full decode is the last word on whether the image is usable
-        return None, None, f"The image could not be decoded: {exc}"
+        return None, None, None, f"The image could not be decoded: {exc}"
     thumb = None if photo.thumbnail else thumbnail_jpeg(image, size=settings.THUMBNAIL_SIZE)
-    return image, thumb, ""
+    return image, thumb, sharpness(image), ""
 
 
 def _fail(photo: Photo, message: str) -> None:

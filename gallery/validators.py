@@ -5,6 +5,7 @@ It checks content, never the extension or the client's content type, and names t
 from __future__ import annotations
 
 import hashlib
+import math
 import warnings
 from dataclasses import dataclass
 from struct import error as struct_error  # Pillow raises it on some malformed headers
@@ -23,6 +24,8 @@ ALLOWED_LABEL = "JPEG, PNG, WebP, GIF or BMP"
 EXIF_IFD = 0x8769
 EXIF_DATETIME_ORIGINAL = 36867
 EXIF_DATETIME = 306
+GPS_IFD = 0x8825
+GPS_LATITUDE_REF, GPS_LATITUDE, GPS_LONGITUDE_REF, GPS_LONGITUDE = 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class ImageInfo:
     sha256: str
     size: int
     taken_at: datetime | None
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 def validate_image(file: IO[bytes], *, size: int | None = None) -> ImageInfo:
@@ -46,11 +51,12 @@ def validate_image(file: IO[bytes], *, size: int | None = None) -> ImageInfo:
             code="too_large",
         )
     sha256 = _sha256(file)
-    fmt, width, height, taken_at = _inspect(file)
-    return ImageInfo(format=fmt, width=width, height=height, sha256=sha256, size=size, taken_at=taken_at)
+    fmt, width, height, taken_at, place = _inspect(file)
+    return ImageInfo(format=fmt, width=width, height=height, sha256=sha256, size=size, taken_at=taken_at,
+                     latitude=place[0] if place else None, longitude=place[1] if place else None)
 
 
-def _inspect(file: IO[bytes]) -> tuple[str, int, int, datetime | None]:
+def _inspect(file: IO[bytes]) -> tuple[str, int, int, datetime | None, tuple[float, float] | None]:
     # Decompression bombs: Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse both, and also
     # anything above our own (lower) pixel limit before a single pixel is decoded.
     with warnings.catch_warnings():
@@ -61,6 +67,7 @@ def _inspect(file: IO[bytes]) -> tuple[str, int, int, datetime | None]:
                 fmt, (width, height) = image.format, image.size
                 _check_pixels(width, height)
                 taken_at = _taken_at(image)
+                place = _gps(image)
             file.seek(0)
             with Image.open(file, formats=[fmt]) as image:
                 image.verify()  # structure and checksums, without decoding
@@ -86,7 +93,7 @@ def _inspect(file: IO[bytes]) -> tuple[str, int, int, datetime | None]:
             ) from None
         finally:
             file.seek(0)
-    return fmt, width, height, taken_at
+    return fmt, width, height, taken_at, place
 
 
 def _check_pixels(width: int, height: int) -> None:
@@ -131,6 +138,34 @@ def _taken_at(image: Image.Image) -> datetime | None:
         return datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S").replace(tzinfo=timezone.utc)
     except ValueError:
         return None
+
+
+def _gps(image: Image.Image) -> tuple[float, float] | None:
+    """(latitude, longitude) in degrees from EXIF GPS, or None when absent, partial or out of range."""
+    try:
+        gps = image.getexif().get_ifd(GPS_IFD)
+        latitude = _degrees(gps.get(GPS_LATITUDE), gps.get(GPS_LATITUDE_REF), negative="S")
+        longitude = _degrees(gps.get(GPS_LONGITUDE), gps.get(GPS_LONGITUDE_REF), negative="W")
+    except Exception:  # a malformed GPS block loses the place, never the photo
+        return None
+    if latitude is None or longitude is None or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    if latitude == 0 and longitude == 0:  # what many cameras write when they had no fix
+        return None
+    return round(latitude, 6), round(longitude, 6)
+
+
+def _degrees(value, ref, *, negative: str) -> float | None:
+    """EXIF (degrees, minutes, seconds) rationals and an N/S or E/W reference → signed decimal degrees."""
+    if not isinstance(value, tuple) or len(value) != 3:
+        return None
+    d, m, s = (float(part) for part in value)
+    if any(math.isnan(part) for part in (d, m, s)):
+        return None
+    degrees = d + m / 60 + s / 3600
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "replace")
+    return -degrees if str(ref).strip("\x00 ").upper() == negative else degrees
 
 
 def _size_of(file: IO[bytes]) -> int:

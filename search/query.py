@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from gallery.models import Photo, PhotoTag
-from gallery.selectors import photo_get, photos_by_ids
+from gallery.selectors import filters_active, photo_get, photo_ids_filtered, photos_by_ids
 
 from . import components
 from .ml.classes import UnknownClass, resolve_class
@@ -37,42 +37,79 @@ class Hit:
     score: float
 
 
-def similar_to_photo(*, owner: AbstractBaseUser, photo_id: int, k: int, class_value: str | None = None) -> list[Hit]:
+def similar_to_photo(*, owner: AbstractBaseUser, photo_id: int, k: int, class_value: str | None = None,
+                     filters: dict | None = None) -> list[Hit]:
     """Photos like one of the owner's photos (404 for anyone else's id), optionally conditioned on a class."""
     photo = photo_get(owner=owner, id=photo_id)
     space = image_space(model_key=serving_model_key(owner=owner))
     features = _photo_features(photo, model_key=space.model_key)
-    return _rank(owner, space, features, k, weights=_class_weights(class_value, space), exclude={photo.id})
+    return _rank(owner, space, features, k, weights=_class_weights(class_value, space), exclude={photo.id},
+                 allowed=_allowed(owner, filters))
 
 
 def similar_to_image(
-    *, owner: AbstractBaseUser, image: Image.Image, k: int, class_value: str | None = None
+    *, owner: AbstractBaseUser, image: Image.Image, k: int, class_value: str | None = None,
+    filters: dict | None = None,
 ) -> list[Hit]:
     """Photos like an uploaded image that is not stored."""
     space = image_space(model_key=serving_model_key(owner=owner))
     weights = _class_weights(class_value, space)  # before the model runs: a bad class is a cheap 400
     features, _ = components.encoder_for_key(space.model_key).encode([image])
-    return _rank(owner, space, features[0], k, weights=weights)
+    return _rank(owner, space, features[0], k, weights=weights, allowed=_allowed(owner, filters))
 
 
-def by_class(*, owner: AbstractBaseUser, class_value: str, k: int) -> list[Hit]:
+ROCCHIO_NEGATIVE_SHARE = 0.5  # how far the negatives' mean pulls the query away (Rocchio's gamma, beta = 1)
+MAX_EXAMPLES = 100
+
+
+def similar_to_photos(*, owner: AbstractBaseUser, photo_ids: list[int], not_photo_ids: list[int] | None = None,
+                      k: int, filters: dict | None = None) -> list[Hit]:
+    """"More like these": photos like all of ``photo_ids`` and unlike ``not_photo_ids`` (Rocchio).
+
+    The query is the mean of the positives' unit vectors minus ROCCHIO_NEGATIVE_SHARE × the mean of the
+    negatives'; every example is left out of the results. Any id that is not the owner's is a 404.
+    """
+    not_photo_ids = not_photo_ids or []
+    if not photo_ids:
+        raise QueryError("Pick at least one photo to search like.")
+    if len(photo_ids) + len(not_photo_ids) > MAX_EXAMPLES:
+        raise QueryError(f"Pick at most {MAX_EXAMPLES} example photos.")
+    if set(photo_ids) & set(not_photo_ids):
+        raise QueryError("A photo cannot be both an example and a counter-example.")
+    examples = [photo_get(owner=owner, id=i) for i in dict.fromkeys(photo_ids + not_photo_ids)]  # 404 first
+    space = image_space(model_key=serving_model_key(owner=owner))
+    vectors = {p.id: _photo_features(p, model_key=space.model_key) for p in examples}
+
+    def mean_direction(ids: list[int]) -> np.ndarray:
+        rows = np.stack([vectors[i] / max(np.linalg.norm(vectors[i]), 1e-12) for i in ids])
+        return rows.mean(axis=0)
+
+    query = mean_direction(photo_ids)
+    if not_photo_ids:
+        query = query - ROCCHIO_NEGATIVE_SHARE * mean_direction(not_photo_ids)
+    return _rank(owner, space, query.astype(np.float32), k, exclude=set(vectors), allowed=_allowed(owner, filters))
+
+
+def by_class(*, owner: AbstractBaseUser, class_value: str, k: int, filters: dict | None = None) -> list[Hit]:
     """The owner's photos most like an ImageNet class: cosine between a photo's features and the class's weights."""
     space = image_space(model_key=serving_model_key(owner=owner))
     class_id = _class_id(class_value)
     weights, _ = components.encoder_for_key(space.model_key).classifier()
-    return _rank(owner, space, weights[:, class_id], k)
+    return _rank(owner, space, weights[:, class_id], k, allowed=_allowed(owner, filters))
 
 
 TAG_MATCH_BONUS = 1.0  # a photo the owner tagged with a query word outranks any vector similarity
 
 
-def by_text(*, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = None) -> list[Hit]:
+def by_text(*, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = None,
+            filters: dict | None = None) -> list[Hit]:
     """Words (``-word`` pushes away), optionally combined with one of the owner's photos.
 
     The owner's accepted tags count directly: a photo tagged with a query word (or the whole query, for a
     multi-word tag) gets TAG_MATCH_BONUS added to its score, one tagged with a ``-word`` loses it, and a word
     GloVe does not know is fine as long as it is one of the owner's tags ("xmas2024").
     """
+    q, filters = query_year(q, filters)
     positive, negative = parse_words(q)
     if not positive and photo_id is None:
         raise QueryError("Type at least one word to search for." if not negative else
@@ -95,7 +132,7 @@ def by_text(*, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = N
         exclude = {photo.id}
     if np.linalg.norm(query) < 1e-6 and not tagged["bonus"]:
         raise QueryError("The words cancel each other out.")
-    return _rank(owner, space, query, k, exclude=exclude, bonus=tagged["bonus"])
+    return _rank(owner, space, query, k, exclude=exclude, bonus=tagged["bonus"], allowed=_allowed(owner, filters))
 
 
 def _tag_matches(owner, positive: list[str], negative: list[str]) -> dict:
@@ -191,13 +228,58 @@ def _class_weights(class_value: str | None, space: Space) -> np.ndarray | None:
     return np.maximum(weights[:, _class_id(class_value)], 0).astype(np.float32)
 
 
+# Time and place filters -----------------------------------------------------------------------------------
+# A filter is a restriction of the candidate photos, applied below the scoring: every search type gets it the
+# same way, whatever scores the candidates.
+
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def query_year(q: str, filters: dict | None) -> tuple[str, dict | None]:
+    """'beach 2023' → ('beach', filters with year=2023): a lone year in a text query means "taken that year"."""
+    tokens = q.split()
+    years = [t for t in tokens if _YEAR.match(t)]
+    if not years:
+        return q, filters
+    if len(set(years)) > 1:
+        raise QueryError(f"Give one year, not {len(set(years))}: use taken_after and taken_before for a range.")
+    words = " ".join(t for t in tokens if not _YEAR.match(t))
+    return words, {**(filters or {}), "year": int(years[0])}
+
+
+def _allowed(owner, filters: dict | None) -> set[int] | None:
+    """The photo ids a filtered search may return, or None when there is no filter."""
+    return photo_ids_filtered(owner=owner, filters=filters) if filters_active(filters) else None
+
+
+# Up to this many allowed photos a filtered query scores exactly those photos' vectors; above it, the index is
+# over-fetched in proportion to how much of the collection the filter keeps (bench/filters.py measures both).
+FILTER_EXACT_MAX = 20_000
+
+
 def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclude=frozenset(),
-          bonus: dict[int, float] | None = None) -> list[Hit]:
-    """Top k of the owner's photos by similarity (plus ``bonus`` per photo id), best first."""
+          bonus: dict[int, float] | None = None, allowed: set[int] | None = None) -> list[Hit]:
+    """Top k of the owner's photos by similarity (plus ``bonus`` per photo id), best first; only ``allowed``
+    ids when given (a time or place filter)."""
     k = max(1, min(int(k), MAX_K))
-    bonus = {i: b for i, b in (bonus or {}).items() if i not in exclude}
+    bonus = {i: b for i, b in (bonus or {}).items() if i not in exclude and (allowed is None or i in allowed)}
     found = collection(owner_id=owner.id, space=space)
     fetch = k + len(exclude) + len(bonus) + 8
+    if allowed is not None:
+        total = len(found.index or ()) + len(found.delta_ids)
+        if not allowed or not total:
+            return []
+        if len(allowed) <= FILTER_EXACT_MAX or found.index is None:
+            scores = _scores_within(found, query, allowed, weights=weights)
+            for photo_id in exclude:
+                scores.pop(photo_id, None)
+            for photo_id, extra in bonus.items():
+                if photo_id in scores:
+                    scores[photo_id] += extra
+            ranked = sorted(scores.items(), key=lambda item: -item[1])[:k]
+            photos = photos_by_ids(owner=owner, ids=[i for i, _ in ranked])
+            return [Hit(photos[i], score) for i, score in ranked if i in photos]
+        fetch = int(fetch * 2 * total / len(allowed))
     while True:
         candidates: dict[int, float] = {}
         if bonus:  # tag matches compete even when their vectors are far from the words
@@ -211,10 +293,13 @@ def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclu
             if photo_id in candidates:
                 candidates[photo_id] += extra
         ranked = sorted(candidates.items(), key=lambda item: -item[1])
+        if allowed is not None:
+            ranked_all, ranked = len(ranked), [(i, score) for i, score in ranked if i in allowed]
         # Candidates deleted since the last build drop out here; only the final k are loaded with their tags.
         alive = set(Photo.objects.filter(owner=owner, id__in=[i for i, _ in ranked]).values_list("id", flat=True))
         top = [(i, score) for i, score in ranked if i in alive][:k]
-        exhausted = len(ranked) < fetch or fetch >= len(found.index or ()) + len(found.delta_ids)
+        exhausted = (ranked_all if allowed is not None else len(ranked)) < fetch or fetch >= len(
+            found.index or ()) + len(found.delta_ids)
         if len(top) == k or exhausted:
             photos = photos_by_ids(owner=owner, ids=[i for i, _ in top])
             return [Hit(photos[i], score) for i, score in top if i in photos]
@@ -232,3 +317,19 @@ def _scores_of(found, query: np.ndarray, photo_ids: list[int], *, weights=None) 
         if len(rows):
             scores.update(exact_search(ids[rows], np.asarray(vectors[rows]), query, len(rows), weights=weights))
     return {i: scores.get(i, 0.0) for i in photo_ids}
+
+
+def _scores_within(found, query: np.ndarray, allowed: set[int], *, weights=None) -> dict[int, float]:
+    """Exact scores of the allowed photos that have a vector here (published index or delta)."""
+    wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
+    scores: dict[int, float] = {}
+    parts = [(found.delta_ids, found.delta_vectors)]
+    if found.index is not None:
+        parts.insert(0, (found.index.ids, found.index.vectors))
+    for ids, vectors in parts:  # the delta comes last: a re-embedded photo's newer vector wins
+        if not len(ids):
+            continue
+        rows = np.flatnonzero(np.isin(ids, wanted))
+        if len(rows):
+            scores.update(exact_search(ids[rows], np.asarray(vectors[rows]), query, len(rows), weights=weights))
+    return scores

@@ -86,3 +86,21 @@ def gps_jpeg(name: str = "chelsea") -> bytes:
     gps[1], gps[2] = "N", (48.0, 51.0, 24.0)  # latitude ref, latitude
     gps[3], gps[4] = "E", (2.0, 21.0, 3.0)  # longitude ref, longitude
     return encode(sample(name), "JPEG", quality=90, exif=exif.tobytes())
+
+
+def with_exif(name: str = "chelsea", *, taken: str | None = None, gps: tuple[float, float] | None = None,
+              image: Image.Image | None = None, **options) -> bytes:
+    """A JPEG carrying EXIF DateTimeOriginal ("2023:07:14 10:00:00") and/or a GPS position, like a phone's."""
+    exif = Image.Exif()
+    if taken:
+        exif.get_ifd(0x8769)[36867] = taken
+    if gps:
+        lat, lon = gps
+
+        def dms(value: float) -> tuple[float, float, float]:
+            value = abs(value)
+            degrees, minutes = int(value), int(value * 60) % 60
+            return float(degrees), float(minutes), round(value * 3600 - degrees * 3600 - minutes * 60, 4)
+
+        exif[0x8825] = {1: "N" if lat >= 0 else "S", 2: dms(lat), 3: "E" if lon >= 0 else "W", 4: dms(lon)}
+    return encode(image or sample(name), "JPEG", quality=90, exif=exif.tobytes(), **options)

@@ -26,7 +26,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         model = Photo
         fields = [
             "id", "original_name", "status", "error", "width", "height", "format", "size_bytes",
-            "taken_at", "uploaded_at", "thumbnail_url", "original_url", "tags",
+            "taken_at", "uploaded_at", "latitude", "longitude", "thumbnail_url", "original_url", "tags",
         ]
 
     def get_thumbnail_url(self, photo: Photo) -> str | None:
@@ -48,7 +48,41 @@ class UploadResultSerializer(serializers.Serializer):
     rejected = serializers.ListField(child=serializers.DictField())
 
 
-class PhotoFilterSerializer(serializers.Serializer):
+class TimePlaceFilterSerializer(serializers.Serializer):
+    """The time and place filters every photo list and search accepts (gallery.selectors.photos_filtered)."""
+
+    taken_after = serializers.DateField(required=False, help_text="YYYY-MM-DD, that day included; when the photo "
+                                        "was taken (EXIF), else when it was uploaded")
+    taken_before = serializers.DateField(required=False, help_text="YYYY-MM-DD, that day included")
+    year = serializers.IntegerField(required=False, min_value=1800, max_value=2200)
+    near = serializers.CharField(required=False, max_length=100,
+                                 help_text="lat,lon,km: photos whose GPS position is within km of the point")
+
+    def validate_near(self, value: str) -> tuple[float, float, float]:
+        try:
+            latitude, longitude, km = (float(part) for part in value.split(","))
+        except ValueError:
+            raise serializers.ValidationError("Use near=latitude,longitude,km, e.g. near=48.85,2.35,10.") from None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise serializers.ValidationError("Latitude must be within ±90 and longitude within ±180 degrees.")
+        if not (0 < km <= 20_100):
+            raise serializers.ValidationError("The distance must be more than 0 and at most 20100 km.")
+        return latitude, longitude, km
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        after, before = attrs.get("taken_after"), attrs.get("taken_before")
+        if after and before and after > before:
+            raise serializers.ValidationError({"taken_before": ["taken_before is earlier than taken_after."]})
+        return attrs
+
+
+def time_place_filters(params: dict) -> dict:
+    """The validated time and place filters out of a request's parameters."""
+    return {key: params[key] for key in TimePlaceFilterSerializer().fields if params.get(key) is not None}
+
+
+class PhotoFilterSerializer(TimePlaceFilterSerializer):
     tag = serializers.CharField(required=False)
     status = serializers.ChoiceField(choices=Photo.Status.choices, required=False)
     ids = serializers.RegexField(r"^\d+(,\d+)*$", required=False, max_length=10_000,

@@ -1,7 +1,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from gallery.api.serializers import PhotoSerializer
+from gallery.api.serializers import PhotoSerializer, TimePlaceFilterSerializer
 from gallery.images import open_rgb
 from gallery.validators import validate_image
 
@@ -24,7 +24,7 @@ class ClassParamMixin:
         return fields
 
 
-class SimilarQuerySerializer(ClassParamMixin, serializers.Serializer):
+class SimilarQuerySerializer(ClassParamMixin, TimePlaceFilterSerializer):
     photo = serializers.IntegerField(min_value=1)
     k = serializers.IntegerField(min_value=1, max_value=100, default=10)
     class_ = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="ImageNet id or name")
@@ -40,15 +40,25 @@ class SimilarUploadSerializer(SimilarQuerySerializer):
         return open_rgb(upload, short_side=settings.MODEL_INPUT_SIDE)
 
 
-class ClassQuerySerializer(ClassParamMixin, serializers.Serializer):
+class ClassQuerySerializer(ClassParamMixin, TimePlaceFilterSerializer):
     k = serializers.IntegerField(min_value=1, max_value=100, default=10)
     class_ = serializers.CharField(max_length=100, help_text="ImageNet id or name")
 
 
-class TextQuerySerializer(serializers.Serializer):
+class TextQuerySerializer(TimePlaceFilterSerializer):
     q = serializers.CharField(allow_blank=True, max_length=500, trim_whitespace=True)
     k = serializers.IntegerField(min_value=1, max_value=100, default=10)
     photo = serializers.IntegerField(min_value=1, required=False)
+
+
+class SimilarExamplesSerializer(TimePlaceFilterSerializer):
+    """"More like these": JSON body."""
+
+    photos = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=100,
+                                   help_text="ids of your photos to search like")
+    not_photos = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+                                       max_length=100, help_text="ids of your photos to search unlike")
+    k = serializers.IntegerField(min_value=1, max_value=100, default=10)
 
 
 class WordQuerySerializer(serializers.Serializer):

@@ -1,8 +1,10 @@
 """The search API. Thin: parse, call one function of search.query, render hits."""
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from gallery.api.serializers import time_place_filters
 
 from .. import query
 from ..ml.classes import search_classes
@@ -11,6 +13,7 @@ from .serializers import (
     ClassesSerializer,
     ClassQuerySerializer,
     ResultsSerializer,
+    SimilarExamplesSerializer,
     SimilarQuerySerializer,
     SimilarUploadSerializer,
     TextQuerySerializer,
@@ -29,28 +32,40 @@ def _results(hits, **extra) -> Response:
 
 
 class SimilarApi(APIView):
-    """Photos like one of yours (GET ?photo=ID) or like an uploaded image that is not stored (POST image)."""
+    """Photos like one of yours (GET ?photo=ID), like an uploaded image that is not stored (POST multipart
+    image), or like several of yours and unlike others (POST JSON photos, not_photos: "more like these")."""
 
-    parser_classes = [MultiPartParser]
+    parser_classes = [MultiPartParser, JSONParser]
 
     @extend_schema(parameters=[SimilarQuerySerializer], responses=ResultsSerializer)
     def get(self, request):
         params = _parse(SimilarQuerySerializer, request.query_params)
         return _results(query.similar_to_photo(
-            owner=request.user, photo_id=params["photo"], k=params["k"], class_value=params.get("class")))
+            owner=request.user, photo_id=params["photo"], k=params["k"], class_value=params.get("class"),
+            filters=time_place_filters(params)))
 
-    @extend_schema(request={"multipart/form-data": SimilarUploadSerializer}, responses=ResultsSerializer)
+    @extend_schema(
+        request={"multipart/form-data": SimilarUploadSerializer, "application/json": SimilarExamplesSerializer},
+        responses=ResultsSerializer,
+    )
     def post(self, request):
+        if "image" not in request.data and "photos" in request.data:
+            params = _parse(SimilarExamplesSerializer, request.data)
+            return _results(query.similar_to_photos(
+                owner=request.user, photo_ids=params["photos"], not_photo_ids=params["not_photos"], k=params["k"],
+                filters=time_place_filters(params)))
         params = _parse(SimilarUploadSerializer, request.data)  # "image" comes back decoded
         return _results(query.similar_to_image(
-            owner=request.user, image=params["image"], k=params["k"], class_value=params.get("class")))
+            owner=request.user, image=params["image"], k=params["k"], class_value=params.get("class"),
+            filters=time_place_filters(params)))
 
 
 class ClassSearchApi(APIView):
     @extend_schema(parameters=[ClassQuerySerializer], responses=ResultsSerializer)
     def get(self, request):
         params = _parse(ClassQuerySerializer, request.query_params)
-        return _results(query.by_class(owner=request.user, class_value=params["class"], k=params["k"]))
+        return _results(query.by_class(owner=request.user, class_value=params["class"], k=params["k"],
+                                       filters=time_place_filters(params)))
 
 
 class TextSearchApi(APIView):
@@ -58,7 +73,8 @@ class TextSearchApi(APIView):
     def get(self, request):
         params = _parse(TextQuerySerializer, request.query_params)
         return _results(
-            query.by_text(owner=request.user, q=params["q"], k=params["k"], photo_id=params.get("photo")),
+            query.by_text(owner=request.user, q=params["q"], k=params["k"], photo_id=params.get("photo"),
+                          filters=time_place_filters(params)),
             mapping=query.text_mapping(owner=request.user),
         )
 

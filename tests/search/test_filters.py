@@ -1,0 +1,159 @@
+"""Time and place filters on every search type, "beach 2023" queries, and "more like these" (Rocchio)."""
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from gallery import services
+from gallery.models import Photo
+from search import query
+from tests import images
+from tests.search.conftest import names, result_names
+
+pytestmark = pytest.mark.django_db
+
+PARIS = (48.8566, 2.3522)
+SYDNEY = (-33.8688, 151.2093)
+NEAR_PARIS = f"{PARIS[0]},{PARIS[1]},50"
+
+SHOTS = {  # name: (EXIF date, GPS)
+    "chelsea": ("2021:06:01 12:00:00", PARIS),
+    "coffee": ("2023:03:01 08:00:00", PARIS),
+    "astronaut": ("2023:09:09 09:09:09", SYDNEY),
+    "rocket": ("2019:05:05 05:05:05", None),
+}
+
+
+@pytest.fixture
+def shot(user, django_capture_on_commit_callbacks) -> dict[str, Photo]:
+    """Four real photos with EXIF dates and places, processed (embedded, tagged) as the worker would."""
+    files = [ContentFile(images.with_exif(name, taken=taken, gps=gps), name=f"{name}.jpg")
+             for name, (taken, gps) in SHOTS.items()]
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.photos_upload(owner=user, files=files)
+    photos = {p.original_name.removesuffix(".jpg"): Photo.objects.get(id=p.id) for p in result.created}
+    assert all(p.status == Photo.Status.READY for p in photos.values())
+    return photos
+
+
+def test_text_search_with_year_filter(user, shot):
+    assert set(names(query.by_text(owner=user, q="cat", k=10, filters={"year": 2023}))) == {"coffee", "astronaut"}
+
+
+def test_text_query_with_a_year_means_that_year(user, shot):
+    assert set(names(query.by_text(owner=user, q="cat 2021", k=10))) == {"chelsea"}
+    assert set(names(query.by_text(owner=user, q="cup 2023", k=10))) == {"coffee", "astronaut"}
+
+
+def test_text_query_with_two_years_is_an_error(user, shot):
+    with pytest.raises(query.QueryError, match="one year"):
+        query.by_text(owner=user, q="cat 2021 2023", k=10)
+
+
+def test_similar_photo_with_place_filter(user, shot):
+    hits = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters={"near": (*PARIS, 50)})
+    assert set(names(hits)) == {"chelsea", "coffee"}
+
+
+def test_class_search_with_date_range(user, shot):
+    from datetime import date
+
+    hits = query.by_class(owner=user, class_value="tabby cat", k=10,
+                          filters={"taken_after": date(2020, 1, 1), "taken_before": date(2022, 12, 31)})
+    assert names(hits) == ["chelsea"]
+
+
+def test_filter_that_matches_nothing_returns_nothing(user, shot):
+    assert query.by_class(owner=user, class_value="tabby cat", k=10, filters={"year": 1999}) == []
+
+
+def test_over_fetch_path_gives_the_same_answer_as_the_exact_path(user, shot, monkeypatch):
+    filters = {"near": (*PARIS, 50)}
+    exact = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters=filters)
+    monkeypatch.setattr(query, "FILTER_EXACT_MAX", 0)
+    fetched = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters=filters)
+    assert [(h.photo.id, round(h.score, 5)) for h in fetched] == [(h.photo.id, round(h.score, 5)) for h in exact]
+
+
+@pytest.mark.parametrize("path, params", [
+    ("/api/search/similar/", {"photo": "rocket"}),
+    ("/api/search/class/", {"class": "tabby cat"}),
+    ("/api/search/text/", {"q": "cat"}),
+])
+def test_every_get_search_takes_place_and_year_filters(api, shot, path, params):
+    params = {key: shot[value].id if key == "photo" else value for key, value in params.items()}
+    response = api.get(path, {**params, "near": NEAR_PARIS, "year": 2023, "k": 10})
+    assert response.status_code == 200, response.content
+    assert result_names(response) == ["coffee"]
+
+
+def test_uploaded_image_search_takes_filters(api, shot):
+    response = api.post("/api/search/similar/", {
+        "image": SimpleUploadedFile("q.jpg", images.jpeg("chelsea")), "taken_before": "2022-01-01", "k": 10})
+    assert response.status_code == 200, response.content
+    assert set(result_names(response)) == {"chelsea", "rocket"}
+
+
+def test_search_with_bad_near_is_400(api, shot):
+    response = api.get("/api/search/text/", {"q": "cat", "near": "paris"})
+    assert response.status_code == 400
+    assert "near" in response.json()
+
+
+# More like these --------------------------------------------------------------------------------------------
+
+def test_more_like_these_excludes_the_examples(user, shot):
+    hits = query.similar_to_photos(owner=user, photo_ids=[shot["chelsea"].id, shot["coffee"].id], k=10)
+    assert set(names(hits)) == {"astronaut", "rocket"}
+
+
+def test_more_like_these_minus_others_is_rocchio(user, shot):
+    import numpy as np
+
+    from search.models import PhotoEmbedding
+
+    def unit(name):
+        vector = PhotoEmbedding.objects.get(photo=shot[name]).as_array()
+        return vector / np.linalg.norm(vector)
+
+    hits = query.similar_to_photos(owner=user, photo_ids=[shot["astronaut"].id, shot["coffee"].id],
+                                   not_photo_ids=[shot["rocket"].id], k=10)
+    expected = (unit("astronaut") + unit("coffee")) / 2 - query.ROCCHIO_NEGATIVE_SHARE * unit("rocket")
+    assert names(hits) == ["chelsea"]  # the examples and the counter-example are all left out
+    assert hits[0].score == pytest.approx(float(unit("chelsea") @ expected / np.linalg.norm(expected)), abs=1e-4)
+
+
+def test_more_like_these_api(api, shot):
+    response = api.post("/api/search/similar/", {
+        "photos": [shot["chelsea"].id], "not_photos": [shot["rocket"].id], "k": 5}, format="json")
+    assert response.status_code == 200, response.content
+    assert set(result_names(response)) == {"coffee", "astronaut"}
+
+
+def test_more_like_these_api_with_filter(api, shot):
+    response = api.post("/api/search/similar/", {
+        "photos": [shot["chelsea"].id], "year": 2023, "near": NEAR_PARIS}, format="json")
+    assert response.status_code == 200, response.content
+    assert result_names(response) == ["coffee"]
+
+
+def test_more_like_these_with_another_users_photo_is_404(api, other_user, shot):
+    theirs = services.photo_create(owner=other_user, file=ContentFile(images.jpeg("camera"), name="c.jpg"))
+    for body in ({"photos": [theirs.id]}, {"photos": [shot["chelsea"].id], "not_photos": [theirs.id]}):
+        assert api.post("/api/search/similar/", body, format="json").status_code == 404
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ({"photos": []}, "photos"),
+    ({"photos": "1,2"}, "photos"),
+])
+def test_more_like_these_bad_body_is_400(api, shot, body, fragment):
+    response = api.post("/api/search/similar/", body, format="json")
+    assert response.status_code == 400
+    assert fragment in response.json()
+
+
+def test_photo_both_example_and_counter_example_is_400(api, shot):
+    chelsea = shot["chelsea"].id
+    response = api.post("/api/search/similar/", {"photos": [chelsea], "not_photos": [chelsea]}, format="json")
+    assert response.status_code == 400
+    assert "both" in response.json()["detail"]
