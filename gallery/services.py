@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import Http404
 from PIL import Image
 
 from .images import open_for_derivatives, sharpness, thumbnail_jpeg
@@ -269,7 +270,73 @@ def tag_decide(*, photo: Photo, name: str, accept: bool) -> PhotoTag:
     return link
 
 
-def _tags_changed(photo: Photo) -> None:
-    from search.ingest import tags_changed  # the owner's text projection learns from their tags
+BULK_MAX_PHOTOS = 1000  # one request's worth of ids; also the most a page of the photo API returns
 
-    tags_changed(owner_id=photo.owner_id)
+
+def photos_owned(*, owner: AbstractBaseUser, photo_ids: Iterable[int]) -> list[int]:
+    """The ids, checked as the owner's. One id that is not theirs (or does not exist) → Http404, so a bulk
+    request changes all of its photos or none."""
+    ids = sorted(set(photo_ids))
+    if len(ids) > BULK_MAX_PHOTOS:
+        raise ValidationError(f"At most {BULK_MAX_PHOTOS} photos at once.", code="too_many")
+    if Photo.objects.filter(owner=owner, id__in=ids).count() != len(ids):
+        raise Http404("No such photo.")
+    return ids
+
+
+@transaction.atomic
+def tags_bulk_add(*, owner: AbstractBaseUser, photo_ids: Iterable[int], name: str) -> int:
+    """Tag many of the owner's photos in a few queries, as tag_add does one: an existing suggestion (even a
+    rejected one) becomes accepted. Returns how many photos changed."""
+    ids = photos_owned(owner=owner, photo_ids=photo_ids)
+    tag, _ = Tag.objects.get_or_create(name=tag_normalise(name))
+    links = PhotoTag.objects.filter(photo_id__in=ids, tag=tag)
+    have = set(links.values_list("photo_id", flat=True))
+    changed = links.exclude(state=PhotoTag.State.ACCEPTED).update(state=PhotoTag.State.ACCEPTED)
+    created = PhotoTag.objects.bulk_create(
+        [PhotoTag(photo_id=i, tag=tag, source=PhotoTag.Source.USER, state=PhotoTag.State.ACCEPTED)
+         for i in ids if i not in have],
+        ignore_conflicts=True,
+    )
+    if changed or created:
+        _owner_tags_changed(owner.pk)
+    return changed + len(created)
+
+
+@transaction.atomic
+def tags_bulk_decide(*, owner: AbstractBaseUser, photo_ids: Iterable[int], name: str, accept: bool) -> int:
+    """Accept or reject one suggestion on every selected photo that has it; the others are left alone.
+    Returns how many photos changed."""
+    ids = photos_owned(owner=owner, photo_ids=photo_ids)
+    state = PhotoTag.State.ACCEPTED if accept else PhotoTag.State.REJECTED
+    changed = (
+        PhotoTag.objects.filter(photo_id__in=ids, tag__name=tag_normalise(name), state=PhotoTag.State.SUGGESTED)
+        .update(state=state)
+    )
+    if changed:
+        _owner_tags_changed(owner.pk)
+    return changed
+
+
+@transaction.atomic
+def tags_bulk_remove(*, owner: AbstractBaseUser, photo_ids: Iterable[int], name: str) -> int:
+    """tag_remove on many photos: own tags go, auto tags are remembered as rejected."""
+    ids = photos_owned(owner=owner, photo_ids=photo_ids)
+    links = PhotoTag.objects.filter(photo_id__in=ids, tag__name=tag_normalise(name))
+    rejected = links.filter(source=PhotoTag.Source.AUTO).exclude(state=PhotoTag.State.REJECTED).update(
+        state=PhotoTag.State.REJECTED
+    )
+    deleted, _ = links.filter(source=PhotoTag.Source.USER).delete()
+    if rejected or deleted:
+        _owner_tags_changed(owner.pk)
+    return rejected + deleted
+
+
+def _tags_changed(photo: Photo) -> None:
+    _owner_tags_changed(photo.owner_id)
+
+
+def _owner_tags_changed(owner_id: int) -> None:
+    from search.ingest import tags_changed  # the owner's text projection learns from their tags (debounced)
+
+    tags_changed(owner_id=owner_id)

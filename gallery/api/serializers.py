@@ -2,6 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from ..models import Photo, PhotoTag
+from ..services import BULK_MAX_PHOTOS
 
 # Photo ids are 64-bit (BigAutoField): a larger number names no photo, and the database cannot even compare it.
 MAX_PHOTO_ID = 2**63 - 1
@@ -102,3 +103,21 @@ class TagInputSerializer(serializers.Serializer):
 class TagDecisionSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=63)
     accept = serializers.BooleanField()
+
+
+class PhotoIdsSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
+                                max_length=BULK_MAX_PHOTOS, help_text="The selected photos (all must be yours)")
+
+
+class BulkTagSerializer(PhotoIdsSerializer):
+    name = serializers.CharField(max_length=63)
+    action = serializers.ChoiceField(
+        choices=["add", "accept", "reject", "remove"], default="add",
+        help_text="add: tag every photo (accepting a suggestion where there is one); accept/reject: decide a "
+                  "suggestion on the photos that have it; remove: untag",
+    )
+
+
+class BulkResultSerializer(serializers.Serializer):
+    changed = serializers.IntegerField(help_text="How many photos changed")

@@ -10,6 +10,8 @@ from .. import selectors, services
 from ..media import photo_file_response
 from .pagination import PhotoPagination
 from .serializers import (
+    BulkResultSerializer,
+    BulkTagSerializer,
     PhotoFilterSerializer,
     PhotoSerializer,
     TagDecisionSerializer,
@@ -103,3 +105,24 @@ class PhotoFileApi(APIView):
     @extend_schema(responses={(200, "image/*"): bytes})
     def get(self, request, id: int):
         return photo_file_response(selectors.photo_get(owner=request.user, id=id), which=self.which)
+
+
+class PhotoBulkTagsApi(APIView):
+    """One tag action on many photos in one request. Any id that is not yours → 404, and nothing changes."""
+
+    @extend_schema(request=BulkTagSerializer, responses=BulkResultSerializer)
+    def post(self, request):
+        params = BulkTagSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        ids, name, action = (params.validated_data[key] for key in ("ids", "name", "action"))
+        try:
+            if action == "add":
+                changed = services.tags_bulk_add(owner=request.user, photo_ids=ids, name=name)
+            elif action == "remove":
+                changed = services.tags_bulk_remove(owner=request.user, photo_ids=ids, name=name)
+            else:
+                changed = services.tags_bulk_decide(owner=request.user, photo_ids=ids, name=name,
+                                                    accept=action == "accept")
+        except ValidationError as error:
+            raise _django_error(error) from None
+        return Response({"changed": changed})
