@@ -1,4 +1,6 @@
-"""Gallery pages. They call the same services and selectors as the API; JavaScript only enhances them."""
+"""Gallery pages. They call the same services and selectors as the API. The gallery, photo and upload pages
+work without JavaScript (scripts add live status, selection, the viewer and in-place tagging); search results,
+the viewer and bulk actions need it."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError

@@ -1,13 +1,22 @@
 // Talking to the JSON API with the session cookie, and pieces of UI that several pages share.
 
+// Every URL comes from the server's named routes (searchsite/context_processors.py), rendered into the page
+// as JSON; per-photo routes are rendered for id 0.
+const URLS = JSON.parse(document.getElementById("script-urls")?.textContent || "{}");
+const forId = (template) => (id) => template.replace("/0/", `/${id}/`);
+
 export const API = {
-  photos: "/api/photos/",
-  photo: (id) => `/api/photos/${id}/`,
-  similar: "/api/search/similar/",
-  byClass: "/api/search/class/",
-  text: "/api/search/text/",
-  classes: "/api/classes/",
-  words: "/api/words/similar/",
+  ...URLS,
+  photo: forId(URLS.photo || ""),
+  photoTags: forId(URLS.photoTags || ""),
+};
+
+export const PAGES = {
+  photo: forId(URLS.photoPage || ""),
+  original: forId(URLS.original || ""),
+  thumbnail: forId(URLS.thumbnail || ""),
+  search: URLS.search,
+  home: URLS.home,
 };
 
 // An image to search by, handed from the search bar on any page to the results page (this tab only).
@@ -24,8 +33,8 @@ export function csrfToken() {
 export function errorMessage(status, data) {
   if (data && typeof data === "object") {
     if (typeof data.detail === "string") return data.detail;
-    const messages = Object.entries(data).flatMap(([field, value]) =>
-      (Array.isArray(value) ? value : [value]).map((text) => (field === "non_field_errors" ? text : `${text}`)),
+    const messages = Object.values(data).flatMap((value) =>
+      (Array.isArray(value) ? value : [value]).map(String),
     );
     if (messages.length) return messages.join(" ");
   }
@@ -35,10 +44,14 @@ export function errorMessage(status, data) {
   return `Something went wrong (HTTP ${status}).`;
 }
 
-/** fetch() with the CSRF header; resolves to {ok, status, data} and never throws. */
-export async function request(url, { method = "GET", body } = {}) {
+/** fetch() with the CSRF header; resolves to {ok, status, data} and never throws. `json` is sent as JSON. */
+export async function request(url, { method = "GET", body, json } = {}) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  }
   let response;
   try {
     response = await fetch(url, { method, body, headers, credentials: "same-origin" });
@@ -113,25 +126,25 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** A result card: thumbnail, name, score and "More like this" (the server-rendered cards look the same). */
-export function resultCard({ photo, score }, rank) {
+/** A photo card as the server renders it (templates/gallery/_photo_card.html), with a score on search results. */
+export function resultCard({ photo, score, label }, rank) {
   const thumb = photo.thumbnail_url
     ? el("img", { src: photo.thumbnail_url, alt: photo.original_name, loading: "lazy", decoding: "async" })
     : el("span", { class: "thumb-placeholder", role: "img", "aria-label": `${photo.original_name} (no preview yet)` });
-  const scoreNode = typeof score === "number"
-    ? el("span", { class: "score", title: "Similarity score", "data-role": "score" },
-        el("span", { class: "score-bar", "aria-hidden": "true" },
-          el("span", { style: `width: ${Math.max(0, Math.min(1, score)) * 100}%` })),
-        el("span", { text: score.toFixed(3) }))
+  const scoreText = label || (typeof score === "number" ? score.toFixed(3) : "");
+  const scoreNode = scoreText
+    ? el("span", { class: `score${label ? ` score-${label.replace(/\W+/g, "-")}` : ""}`, "data-role": "score",
+      title: typeof score === "number" ? `Score ${score.toFixed(3)}` : null, text: scoreText })
     : null;
   return el("li", { class: "card result", "data-photo-id": photo.id, "data-status": photo.status },
-    el("a", { class: "card-link", href: `/photos/${photo.id}/`, "aria-label": `${photo.original_name}${scoreNode ? `, score ${score.toFixed(3)}` : ""}` },
+    el("a", { class: "card-link", href: PAGES.photo(photo.id), "aria-label": `${photo.original_name}${scoreText ? `, ${scoreText}` : ""}` },
       el("div", { class: "thumb" }, thumb, rank ? el("span", { class: "rank", "aria-hidden": "true", text: `#${rank}` }) : null)),
+    el("input", { type: "checkbox", class: "card-select", value: String(photo.id), "aria-label": `Select ${photo.original_name}` }),
     el("div", { class: "card-body" },
       el("span", { class: "card-name", title: photo.original_name, text: photo.original_name }),
       scoreNode),
     el("div", { class: "card-actions" },
-      el("a", { class: "card-action more-like", href: `/search/?photo=${photo.id}`, text: "More like this" })));
+      el("a", { class: "card-action more-like", href: `${PAGES.search}?photo=${photo.id}`, text: "More like this" })));
 }
 
 export function formatBytes(bytes) {

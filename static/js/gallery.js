@@ -1,6 +1,7 @@
 // Gallery: photos still being processed update in place until they are ready or have failed, and the
 // next page is appended when the reader nears the end (the page links remain for everyone else).
 import { FINAL_STATUSES, el, pollPhotos, setBadge } from "./api.js";
+import { Selection } from "./selection.js";
 
 for (const select of document.querySelectorAll("select[data-autosubmit]")) {
   select.addEventListener("change", () => select.form.requestSubmit());
@@ -40,6 +41,7 @@ async function appendNextPage(observer) {
   const doc = new DOMParser().parseFromString(await response.text(), "text/html");
   const cards = [...doc.querySelectorAll("#photo-grid > .card")].map((card) => document.adoptNode(card));
   grid.append(...cards);
+  selection.refresh();
   follow(cards);
   const newer = doc.querySelector(".pagination");
   if (newer && newer.querySelector('a[rel="next"]')) {
@@ -51,6 +53,8 @@ async function appendNextPage(observer) {
     observer.disconnect();
   }
 }
+
+const selection = grid ? new Selection(grid) : null;
 
 if (grid) {
   follow([...grid.querySelectorAll(".card[data-photo-id]")]);

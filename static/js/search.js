@@ -1,6 +1,7 @@
 // The results page. The query lives in the URL (q, photo, class; image=1 for an image held in the tab),
 // so results can be linked, reloaded and navigated with Back.
 import { API, IMAGE_KEY, debounce, el, errorMessage, request, resultCard } from "./api.js";
+import { Selection } from "./selection.js";
 
 const K = 24;
 const results = document.getElementById("results");
@@ -12,6 +13,8 @@ const classList = document.getElementById("class-options");
 const queryImage = document.getElementById("query-image");
 const neighbours = document.getElementById("word-neighbours");
 const headerInput = document.getElementById("search-q");
+const tagResults = document.getElementById("tag-results");
+const selection = new Selection(results);
 
 const state = { q: "", photoId: "", className: "", image: null, imageLost: false };
 let generation = 0; // a slow answer to an older query must not overwrite a newer one
@@ -99,6 +102,8 @@ async function run() {
   if (headerInput && !state.image) headerInput.value = state.q;
   const query = plan();
   neighbours.hidden = true;
+  tagResults.hidden = true;
+  selection.clear();
   if (!query) {
     results.replaceChildren();
     setStatus(state.imageLost
@@ -120,6 +125,7 @@ async function run() {
   }
   const hits = data.results.filter(({ photo }) => String(photo.id) !== state.photoId || state.image).slice(0, K);
   results.replaceChildren(...hits.map((hit, i) => resultCard(hit, i + 1)));
+  tagResults.hidden = !hits.length;
   if (hits.length) {
     const note = state.className && state.q && !state.image && !state.photoId
       ? " A class refines an image search; for words it is ignored."
@@ -249,6 +255,12 @@ document.addEventListener("search:image", ({ detail: { file } }) => {
   reader.readAsDataURL(file);
   writeUrl();
   run();
+});
+
+// "Tag these results": a half-right word search becomes training data in two clicks.
+tagResults.addEventListener("click", () => {
+  selection.selectAll();
+  document.getElementById("selection-tag-name").focus();
 });
 
 window.addEventListener("popstate", () => {

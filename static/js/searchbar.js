@@ -1,6 +1,6 @@
 // The header search bar: word suggestions from the word space, and search by an image that is
 // chosen, dropped or pasted. Off the search page the image is handed over through sessionStorage.
-import { API, IMAGE_KEY, debounce, request } from "./api.js";
+import { API, IMAGE_KEY, PAGES, debounce, request } from "./api.js";
 
 const MAX_STORED_SIDE = 1024; // only large images are shrunk before hand-over; storage holds a few MB
 
@@ -65,7 +65,7 @@ async function searchByImage(file) {
     input.reportValidity();
     return;
   }
-  window.location.assign(`${form.dataset.searchUrl}?image=1`);
+  window.location.assign(`${PAGES.search}?image=1`);
 }
 
 if (form) {

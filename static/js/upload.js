@@ -1,7 +1,7 @@
 // Upload with progress. A selection or drop is sent as batches of up to BATCH_FILES files, one multipart
 // request each, one after another; a file's progress is read off its request's byte count, since the
 // files of a request are sent in order.
-import { csrfToken, el, errorMessage, formatBytes, pollPhotos, setBadge } from "./api.js";
+import { API, PAGES, csrfToken, el, errorMessage, formatBytes, pollPhotos, setBadge } from "./api.js";
 
 document.documentElement.classList.add("js");
 
@@ -11,7 +11,7 @@ const input = form.querySelector(".file-input");
 const dropzone = document.getElementById("dropzone");
 const section = document.getElementById("uploads");
 const batches = document.getElementById("upload-batches");
-const photoUrl = (id) => form.dataset.photoUrl.replace("/0/", `/${id}/`);
+const photoUrl = PAGES.photo;
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 let queue = Promise.resolve();
 
@@ -90,7 +90,7 @@ class Batch {
     const body = new FormData();
     for (const { file } of this.entries) body.append("files", file, file.name);
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", form.dataset.apiUrl);
+    xhr.open("POST", API.photos);
     xhr.setRequestHeader("X-CSRFToken", csrfToken());
     xhr.setRequestHeader("Accept", "application/json");
     xhr.responseType = "json";

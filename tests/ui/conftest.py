@@ -93,3 +93,33 @@ def chelsea_twin(photo_files):
     """Chelsea again, as different bytes: a smaller PNG a user might paste or drop."""
     picture = images.sample("chelsea")
     return photo_files("query.png", images.encode(picture.resize((picture.width // 2, picture.height // 2)), "PNG"))
+
+
+@pytest.fixture
+def axe(page):
+    """Run axe-core on the page (or a given one) and fail on any violation, with axe's report."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    engine = Axe()
+
+    def check(target=None):
+        results = engine.run(target or page)
+        assert results.violations_count == 0, results.generate_report()
+
+    return check
+
+
+@pytest.fixture
+def ready_photos(transactional_db):
+    """The owner's photos made searchable in this process with the real model (no worker needed)."""
+    from gallery import services
+    from tests.factories import PhotoFactory
+
+    def make(owner, names: list[str]) -> list:
+        photos = [PhotoFactory(owner=owner, name=f"{name}.jpg", content=images.jpeg(name)) for name in names]
+        services.photos_process(photo_ids=[photo.id for photo in photos])
+        for photo in photos:
+            photo.refresh_from_db()
+        return photos
+
+    return make
