@@ -115,14 +115,11 @@ class PhotoBulkTagsApi(APIView):
         params = BulkTagSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         ids, name, action = (params.validated_data[key] for key in ("ids", "name", "action"))
-        try:
-            if action == "add":
-                changed = services.tags_bulk_add(owner=request.user, photo_ids=ids, name=name)
-            elif action == "remove":
-                changed = services.tags_bulk_remove(owner=request.user, photo_ids=ids, name=name)
-            else:
-                changed = services.tags_bulk_decide(owner=request.user, photo_ids=ids, name=name,
-                                                    accept=action == "accept")
-        except ValidationError as error:
-            raise _django_error(error) from None
+        if action == "add":
+            changed = services.tags_bulk_add(owner=request.user, photo_ids=ids, name=name)
+        elif action == "remove":
+            changed = services.tags_bulk_remove(owner=request.user, photo_ids=ids, name=name)
+        else:
+            changed = services.tags_bulk_decide(owner=request.user, photo_ids=ids, name=name,
+                                                accept=action == "accept")
         return Response({"changed": changed})
