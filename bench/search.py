@@ -1,12 +1,15 @@
 """Index benchmark: latency and recall@10 of search.ml.ann against exact numpy cosine in the full space.
 
     python -m bench.search [--sizes 10000,100000,1000000] [--queries 300] [--repeats 3] [--params '{"n_trees": 20}']
-                           [--sweep 0.5,2] [--crossover 1000,2000,5000,10000]
+                           [--crossover 1000,2000,5000,10000] [--plot docs/search-recall-latency.png]
 
-Per size: build time and bytes on disk, the index parameters, p50/p99 latency and recall@10 for plain queries and
-for class-conditioned ones (w = max(W[:, c], 0) for a random ImageNet class c), and exact numpy latency alongside.
-Latencies are medians over `repeats` passes. Other benchmarks (text-query space, word search) reuse
-`measure_index` / `latency` and add their results through `main(extra_sections=...)`; the last stdout line is JSON.
+Per size: build time, the build child's peak RSS, bytes on disk (and per photo), the calibrated parameters, p50/p99
+latency and recall@10 for plain queries and for class-conditioned ones (w = max(W[:, c], 0) for a random ImageNet
+class c) at the default effort and at every calibrated effort level (the recall/latency curve), and exact numpy
+latency over the float32 vectors alongside. Recall is against the exact top 10 over the float32 vectors, so it
+includes what the uint8 rerank copies cost. Latencies are medians over `repeats` passes. Other benchmarks
+(text-query space, word search) reuse `measure_index` / `latency` and add their results through
+`main(extra_sections=...)`; the last stdout line is JSON.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from typing import Any
 
 import numpy as np
 
+from bench.fmnist import BENCH_CACHE
 from bench.vectors import bench_set, score_profile
-from search.ml.ann import ExactIndex, VectorIndex, build_index, load_index
+from search.ml.ann import AnnoyIndex, ExactIndex, VectorIndex, build_index, load_index
 
 K = 10
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
-EXACT_QUERIES = 30  # a 1M exact scan takes ~1 s per query; a few dozen give a stable median
+EXACT_QUERIES = 30  # a 1M exact scan takes about a second per query; a few dozen give a stable median
+CALIBRATION_CLASSES = 50
 
 
 def latency(search: Callable[[int], Any], n: int, *, repeats: int) -> dict[str, float]:
@@ -52,74 +57,70 @@ def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int, weights: np.ndar
     q = queries.astype(np.float32)
     w2 = None if weights is None else np.square(weights, dtype=np.float32)
     probe = q if w2 is None else q * w2
-    scores = np.empty((len(q), len(vectors)), dtype=np.float32)
-    for start in range(0, len(vectors), 32_768):
-        rows = np.asarray(vectors[start : start + 32_768], dtype=np.float32)
+    best_scores = np.full((len(q), k), -np.inf, np.float32)
+    best = np.zeros((len(q), k), np.int64)
+    step = 16_384
+    for start in range(0, len(vectors), step):
+        rows = np.asarray(vectors[start : start + step], dtype=np.float32)
         block = rows @ probe.T
         norms = np.linalg.norm(rows, axis=1)[:, None] if w2 is None else np.sqrt(np.square(rows) @ w2.T)
-        scores[:, start : start + len(rows)] = (block / np.maximum(norms, 1e-30)).T
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    return top
+        scores = (block / np.maximum(norms, 1e-30)).T
+        merged_scores = np.concatenate([best_scores, scores], axis=1)
+        merged = np.concatenate([best, np.broadcast_to(np.arange(start, start + len(rows)), scores.shape)], axis=1)
+        keep = np.argpartition(-merged_scores, k - 1, axis=1)[:, :k]
+        best_scores = np.take_along_axis(merged_scores, keep, axis=1)
+        best = np.take_along_axis(merged, keep, axis=1)
+    return best
 
 
-def measure_index(
-    index: VectorIndex,
+def measure(
+    search: Callable[[np.ndarray, np.ndarray | None], list],
+    ids: np.ndarray,
     queries: np.ndarray,
     truth: np.ndarray,
     *,
     weights: np.ndarray | None = None,
     repeats: int,
 ) -> dict[str, float]:
-    """Latency of index.search over the queries and recall@K against `truth` (row positions in the index)."""
-    found = [
-        index.search(queries[i], K, weights=None if weights is None else weights[i]) for i in range(len(queries))
-    ]
-    truth_ids = index.ids[truth]
+    """Latency of search(query, weights) over the queries and recall@K against `truth` (row positions)."""
+    w = (lambda i: None) if weights is None else (lambda i: weights[i])
+    found = [search(queries[i], w(i)) for i in range(len(queries))]
+    truth_ids = ids[truth]
     recall = np.mean([len({i for i, _ in f} & set(t.tolist())) / K for f, t in zip(found, truth_ids)])
-    timing = latency(
-        lambda i: index.search(queries[i], K, weights=None if weights is None else weights[i]),
-        len(queries),
-        repeats=repeats,
-    )
+    timing = latency(lambda i: search(queries[i], w(i)), len(queries), repeats=repeats)
     return {**timing, f"recall@{K}": round(float(recall), 4)}
+
+
+def measure_index(index: VectorIndex, queries, truth, *, weights=None, repeats: int) -> dict[str, float]:
+    """measure() of index.search at the index's default effort."""
+    return measure(lambda q, w: index.search(q, K, weights=w), index.ids, queries, truth, weights=weights,
+                   repeats=repeats)
 
 
 def class_weights(n: int, *, cache_dir: Path, seed: int) -> tuple[np.ndarray, str]:
     """n conditioning vectors max(W[:, c], 0) for random classes c, from the Lite0 classifier."""
+    from search.ml.encoder import get_encoder
+
     rng = np.random.default_rng(seed)
-    try:
-        from search.ml.encoder import get_encoder
-    except ImportError:  # encoder not built yet: Gaussian columns at a classifier-like scale, and say so
-        matrix, source = rng.normal(0, 0.05, size=(1280, 1000)).astype(np.float32), "gaussian (no search.ml.encoder)"
-    else:
-        classifier = get_encoder("lite0", cache_dir=cache_dir).classifier()
-        matrix = np.asarray(classifier[0] if isinstance(classifier, tuple) else classifier, dtype=np.float32)
-        source = "lite0-classifier"
+    matrix, _ = get_encoder("lite0", cache_dir=cache_dir).classifier()
     classes = rng.integers(0, matrix.shape[1], size=n)
-    return np.maximum(matrix[:, classes].T, 0), source
+    return np.maximum(np.asarray(matrix, dtype=np.float32)[:, classes].T, 0), "lite0-classifier"
 
 
-QUERY_EFFORT = ("search_k", "rerank", "conditioned_search_k", "conditioned_rerank")
-
-
-def effort_sweep(index: VectorIndex, queries, truths, weights, *, scales: list[float], repeats: int) -> list[dict]:
-    """Recall and latency with the query-time effort parameters scaled, on the same built index."""
-    chosen = dict(index.params)
+def effort_curve(index: AnnoyIndex, queries, truths, weights, *, repeats: int) -> list[dict]:
+    """Recall and latency at each calibrated effort level, plain and conditioned (the build's recall/latency curve)."""
     rows = []
-    try:
-        for scale in scales:
-            index.params.update({key: max(1, round(chosen[key] * scale)) for key in QUERY_EFFORT})
-            rows.append(
-                {
-                    "scale": scale,
-                    **{key: index.params[key] for key in QUERY_EFFORT},
-                    "plain": measure_index(index, queries, truths[0], repeats=repeats),
-                    "conditioned": measure_index(index, queries, truths[1], weights=weights, repeats=repeats),
-                }
-            )
-    finally:
-        index.params.clear()
-        index.params.update(chosen)
+    for plain, conditioned in zip(index.params["levels"], index.params["conditioned_levels"]):
+        row: dict[str, Any] = {}
+        for name, level, truth, w in (("plain", plain, truths[0], None), ("conditioned", conditioned, truths[1],
+                                                                           weights)):
+            def search(q, wi, level=level):
+                return index.search_with(q, K, weights=wi, search_k=level["search_k"], rerank=level["rerank"])
+
+            row[name] = {**level, "calibrated_recall": level["recall"],
+                         **measure(search, index.ids, queries, truth, weights=w, repeats=repeats)}
+            del row[name]["recall"]
+        rows.append(row)
     return rows
 
 
@@ -134,30 +135,42 @@ def profiles(vectors: np.ndarray, real: int, queries: np.ndarray) -> dict[str, d
     return found
 
 
+def _normalise_in_place(vectors: np.ndarray) -> None:
+    for start in range(0, len(vectors), 65_536):
+        chunk = vectors[start : start + 65_536]
+        chunk /= np.maximum(np.linalg.norm(chunk, axis=1, keepdims=True), 1e-30)
+
+
 def bench_size(
     size: int,
     *,
     queries: int,
     repeats: int,
     params: dict[str, Any],
-    sweep: list[float],
     cache_dir: Path,
     work_dir: Path,
 ) -> dict[str, Any]:
     data = bench_set(size=size, queries=queries, cache_dir=cache_dir)
-    source, real, query_vectors = data.source, data.real, data.queries
+    # bench_set's rows are a fresh copy (a selection or a concatenation), so normalising them in place is safe.
+    vectors, real, query_vectors, source = np.asarray(data.vectors, np.float32), data.real, data.queries, data.source
+    del data
+    _normalise_in_place(vectors)  # the exact reference scans unit rows, as ExactIndex stores them
+    ids = np.arange(size)
     weights, weights_source = class_weights(queries, cache_dir=cache_dir, seed=1)
+    calibration, _ = class_weights(CALIBRATION_CLASSES, cache_dir=cache_dir, seed=2)
     directory = Path(tempfile.mkdtemp(prefix="bench-index-", dir=work_dir))
     try:
         started = time.perf_counter()
-        path = build_index(ids=np.arange(size), vectors=data.vectors, directory=directory, name="bench", params=params)
+        path = build_index(ids=ids, vectors=vectors, directory=directory, name="bench", params=params,
+                           calibration_weights=calibration)
         build_seconds = time.perf_counter() - started
-        del data  # the index holds a normalised, memory-mapped copy; free the source matrix
+        manifest = json.loads((path / "manifest.json").read_text())
         index = load_index(path)
-        plain_truth = exact_top(index.vectors, query_vectors, K)
-        conditioned_truth = exact_top(index.vectors, query_vectors, K, weights)
-        exact = ExactIndex(path=path, ids=index.ids, vectors=index.vectors, params={})
+        plain_truth = exact_top(vectors, query_vectors, K)
+        conditioned_truth = exact_top(vectors, query_vectors, K, weights)
+        exact = ExactIndex(path=path, ids=ids, vectors=vectors, params={})
         n_exact = min(EXACT_QUERIES, queries)
+        size_bytes = sum(f.stat().st_size for f in path.iterdir())
         section = {
             "size": size,
             "source": source,
@@ -166,22 +179,22 @@ def bench_size(
             "kind": index.kind,
             "params": index.params,
             "build_seconds": round(build_seconds, 2),
-            "bytes": sum(f.stat().st_size for f in path.iterdir()),
+            "build_peak_rss_mb": manifest.get("build_peak_rss_mb"),
+            "bytes": size_bytes,
+            "bytes_per_photo": round(size_bytes / size, 1),
             "plain": measure_index(index, query_vectors, plain_truth, repeats=repeats),
-            "conditioned": measure_index(
-                index, query_vectors, conditioned_truth, weights=weights, repeats=repeats
-            ),
+            "conditioned": measure_index(index, query_vectors, conditioned_truth, weights=weights, repeats=repeats),
             "conditioning_weights": weights_source,
             "exact_numpy": latency(lambda i: exact.search(query_vectors[i], K), n_exact, repeats=1),
             "exact_numpy_conditioned": latency(
                 lambda i: exact.search(query_vectors[i], K, weights=weights[i]), n_exact, repeats=1
             ),
             "true_top10_real_fraction": round(float(np.mean(plain_truth < real)), 3),
-            "score_profile": profiles(index.vectors, real, query_vectors[:200]),
+            "score_profile": profiles(vectors, real, query_vectors[:200]),
         }
-        if sweep and index.kind == "annoy":
+        if index.kind == "annoy":
             truths = (plain_truth, conditioned_truth)
-            section["sweep"] = effort_sweep(index, query_vectors, truths, weights, scales=sweep, repeats=repeats)
+            section["curve"] = effort_curve(index, query_vectors, truths, weights, repeats=repeats)
         return section
     finally:
         shutil.rmtree(directory, ignore_errors=True)
@@ -212,45 +225,75 @@ def crossover(sizes: tuple[int, ...], *, queries: int, repeats: int, cache_dir: 
     return rows
 
 
+def plot(result: dict, path: Path) -> None:
+    """The recall/latency curve of every size, plain and conditioned, with exact numpy's p50 for scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=False)
+    for ax, kind in zip(axes, ("plain", "conditioned")):
+        for section in result["sizes"]:
+            if "curve" not in section:
+                continue
+            points = [(row[kind]["p50_ms"], row[kind][f"recall@{K}"]) for row in section["curve"]]
+            line = ax.plot(*zip(*points), marker="o", label=f"{section['size']:,} photos")[0]
+            default = section[kind]
+            ax.plot(default["p50_ms"], default[f"recall@{K}"], marker="*", markersize=14, color=line.get_color())
+        ax.set_xscale("log")
+        ax.set_xlabel("p50 latency per query (ms, log scale)")
+        ax.set_ylabel(f"recall@{K} vs exact float32")
+        ax.set_title(f"{kind} queries (★ = calibrated default)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    load = result["host"]
+    figure.suptitle(f"bench.search on {load['cpus']} shared cores, load {load['loadavg_1m_start']:.1f}"
+                    f"–{load['loadavg_1m_end']:.1f}", fontsize=10)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+
+
 def main(argv: list[str] | None = None, *, extra_sections: Mapping[str, Callable[[], dict]] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--params", type=json.loads, default={}, help="build params, e.g. '{\"kind\": \"annoy\"}'")
-    parser.add_argument("--cache-dir", type=Path, default=Path("data/bench"))
-    parser.add_argument("--sweep", default="", help="also scale Annoy query effort by these factors, e.g. 0.5,2")
+    parser.add_argument("--cache-dir", type=Path, default=BENCH_CACHE)
     parser.add_argument("--crossover", default="", help="also time exact vs Annoy at these small sizes, e.g. 1000,5000")
+    parser.add_argument("--plot", type=Path, help="write the recall/latency curve here (PNG)")
+    parser.add_argument("--no-extra", action="store_true", help="skip the text and word sections")
     args = parser.parse_args(argv)
     args.cache_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = Path(tempfile.mkdtemp(prefix="bench-search-"))
     # Latency on a shared 2-core box depends on what else runs: record the load next to the numbers.
     host = {"cpus": os.cpu_count(), "loadavg_1m_start": os.getloadavg()[0]}
     result: dict[str, Any] = {"benchmark": "search.ml.ann", "k": K, "host": host, "sizes": []}
-    for size in (int(s) for s in args.sizes.split(",")):
-        section = bench_size(
-            size,
-            queries=args.queries,
-            repeats=args.repeats,
-            params=args.params,
-            sweep=[float(s) for s in args.sweep.split(",") if s],
-            cache_dir=args.cache_dir,
-            work_dir=args.cache_dir,
-        )
-        print(json.dumps(section), flush=True)
-        result["sizes"].append(section)
-    if args.crossover:
-        sizes = tuple(int(s) for s in args.crossover.split(","))
-        result["crossover"] = crossover(
-            sizes, queries=args.queries, repeats=args.repeats, cache_dir=args.cache_dir, work_dir=args.cache_dir
-        )
-    for name, section in (extra_sections or {}).items():
-        result[name] = section()
+    try:
+        for size in (int(s) for s in args.sizes.split(",")):
+            section = bench_size(size, queries=args.queries, repeats=args.repeats, params=args.params,
+                                 cache_dir=args.cache_dir, work_dir=work_dir)
+            print(json.dumps(section), flush=True)
+            result["sizes"].append(section)
+        if args.crossover:
+            sizes = tuple(int(s) for s in args.crossover.split(","))
+            result["crossover"] = crossover(
+                sizes, queries=args.queries, repeats=args.repeats, cache_dir=args.cache_dir, work_dir=work_dir
+            )
+        for name, section in ({} if args.no_extra else extra_sections or {}).items():
+            result[name] = section()
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
     host["loadavg_1m_end"] = os.getloadavg()[0]
+    if args.plot:
+        plot(result, args.plot)
     print(json.dumps(result))
     return result
 
 
-def text_section(*, size: int = 100_000, queries: int = 300, repeats: int = 3, cache_dir: Path = Path("data/bench")):
+def text_section(*, size: int = 100_000, queries: int = 300, repeats: int = 3, cache_dir: Path = BENCH_CACHE):
     """Text queries as the app runs them: photos placed in the 50-d GloVe space by ConSE, queried by word vectors."""
     from search.ml.encoder import get_encoder
     from search.ml.semantic import conse, imagenet_class_matrix
@@ -279,7 +322,7 @@ def text_section(*, size: int = 100_000, queries: int = 300, repeats: int = 3, c
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def words_section(*, cache_dir: Path = Path("data/bench")) -> dict:
+def words_section(*, cache_dir: Path = BENCH_CACHE) -> dict:
     """Word → similar words over the filtered vocabulary (the word Annoy index)."""
     from bench.quality_text import word_search_latency
     from search.ml.words import get_word_space

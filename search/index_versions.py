@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
+from . import components
 from .ml import ann as vector_index
 from .models import PhotoEmbedding, SearchIndex
 from .spaces import Space, image_space, text_space
@@ -76,7 +77,10 @@ def index_rebuild(*, owner_id: int, model_key: str) -> list[SearchIndex]:
             vector_index.remove_stale(owner_dir(owner_id), space.key, keep=0)
             continue
         vectors = space.vectors(features)
-        path = vector_index.build_index(ids=photo_ids, vectors=vectors, directory=owner_dir(owner_id), name=space.key)
+        path = vector_index.build_index(
+            ids=photo_ids, vectors=vectors, directory=owner_dir(owner_id), name=space.key,
+            calibration_weights=_calibration_weights(space, vectors),
+        )
         record = SearchIndex.objects.create(
             owner_id=owner_id, space=space.kind, key=space.key, path=str(path), size=len(photo_ids),
             max_embedding_id=max_id, params=vector_index.load_index(path).params,
@@ -84,6 +88,18 @@ def index_rebuild(*, owner_id: int, model_key: str) -> list[SearchIndex]:
         built.append(record)
         _forget_old_versions(owner_id=owner_id, space=space)
     return built
+
+
+CALIBRATION_CLASSES = 50
+
+
+def _calibration_weights(space: Space, vectors: np.ndarray) -> np.ndarray | None:
+    """Conditioning weights as class-conditioned queries use them, for the index to calibrate its effort on."""
+    if space.kind != SearchIndex.Space.IMAGE or vector_index.default_kind(*vectors.shape) != "annoy":
+        return None
+    weights, _ = components.encoder_for_key(space.model_key).classifier()
+    classes = np.random.default_rng(0).choice(weights.shape[1], CALIBRATION_CLASSES, replace=False)
+    return np.maximum(weights[:, classes].T, 0)
 
 
 def _forget_old_versions(*, owner_id: int, space: Space) -> None:
@@ -128,7 +144,7 @@ def index_rebuild_schedule(*, owner_id: int) -> None:
 def index_rebuild_locked(*, owner_id: int) -> bool:
     """Run the scheduled rebuild under the owner's lock; False if another rebuild holds it (caller retries)."""
     client = redis_client()
-    # The timeout frees the lock of a worker killed mid-build; a 1M-photo build takes about two minutes.
+    # The timeout frees the lock of a worker killed mid-build; it is far longer than bench.search's 1M build.
     lock = client.lock(_lock_key(owner_id), timeout=900, blocking=False)
     if not lock.acquire(blocking=False):
         return False

@@ -5,18 +5,30 @@ files. It is written under a temporary name and published with one directory ren
 version sees all of it. Versions are never modified, only superseded and later removed by :func:`remove_stale`, which
 makes a per-process cache keyed by path safe. No Django here: callers pass the directory.
 
-Class-conditioned similarity is cosine(q⊙w, x⊙w). The approximate index is probed with the plain query and a wider
-candidate set is reranked with the exact conditioned cosine: a near-duplicate of q stays near under any per-dimension
-reweighting, and measured on 5k Lite0 Fashion-MNIST features this finds the conditioned top 10 far better than
-probing with q⊙w² (recall@10 0.95 vs 0.75 from 100 candidates, 0.99 vs 0.96 from 400), because Annoy's angle to q⊙w² ignores the ‖x⊙w‖ normaliser
-and so favours items that are merely large on the few heaviest dimensions.
+Large collections (``kind="annoy"``) keep three things per photo: its id, a uint8 copy of its unit vector (one byte
+per dimension, scaled per dimension) for the exact rerank, and its node in an Annoy forest built over a small
+uncentred PCA projection. A query probes the forest for a candidate pool and reranks the pool by the exact cosine of
+the uint8 copies. How much to probe and rerank (``search_k``, ``rerank``) is not a formula: the build calibrates it
+on a sample of the collection's own photos used as queries, per recall level, and records the levels in the manifest.
+
+Class-conditioned similarity is cosine(q⊙w, x⊙w). The forest is probed with the plain query and a wider pool is
+reranked by the exact conditioned cosine: a near-duplicate of q stays near under any per-dimension reweighting,
+whereas Annoy's angle to q⊙w² ignores the ‖x⊙w‖ normaliser and favours items that are merely large on the few
+heaviest dimensions (bench.search compares the two).
+
+Builds of the forest run in a child process (``python -m search.ml.ann build <staging>``) whose private memory is
+capped, so a million-photo build cannot take a worker's memory with it; the child reports its peak RSS.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
+import resource
 import shutil
+import subprocess
+import sys
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -30,15 +42,29 @@ import numpy as np
 Neighbour = tuple[int, float]
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
-# Up to this many vectors a numpy scan is faster than Annoy + rerank, and exact (bench.search --crossover, Lite0
-# Fashion-MNIST features, 2 cores, plain p50: 0.11 vs 0.22 ms at 1k, 0.21 vs 0.29 ms at 2k, 1.15 vs 0.42 ms at 5k).
+# Up to this many vectors a numpy scan is faster than Annoy + rerank, and exact (bench.search --crossover).
 EXACT_MAX_SIZE = 2_000
 # Low-dimensional spaces (the 50-d word space of text search) scan fast, while Annoy over them struggles with the
-# many near-ties: at 100k × 50-d exact takes ~1.1 ms against Annoy's 1.5 ms at recall@10 0.84 (bench.search).
+# many near-ties (bench.search, text section).
 LOW_DIM = 64
 LOW_DIM_EXACT_MAX_SIZE = 150_000
+
+# Recall@10 each size must reach with its default effort: (up to this many photos, plain, conditioned). The
+# calibration aims a little above (CALIBRATION_MARGIN): its self-queries are not the photos users will query with.
+RECALL_TARGETS = ((200_000, 0.99, 0.97), (sys.maxsize, 0.98, 0.95))
+CALIBRATION_MARGIN = 0.005
+# The effort levels calibrated and recorded for every index (bench.search draws the recall/latency curve from them).
+PLAIN_LEVELS = (0.95, 0.98, 0.99, 0.995)
+CONDITIONED_LEVELS = (0.90, 0.95, 0.97, 0.98)
+K = 10  # the k that calibration measures recall at
+# Cost model for choosing among calibrated (search_k, rerank) pairs: the time to rerank one candidate, in units of
+# the time Annoy spends per node of search_k. A conditioned rerank also squares the candidate's vector.
+RERANK_COST = {"plain": 4.0, "conditioned": 8.0}
+
+_SEARCH_K_GRID = (500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000)
+_RERANK_GRID = (20, 40, 80, 160, 320, 640, 1_280, 2_560, 5_120)
 
 
 def default_kind(n: int, dim: int) -> str:
@@ -47,45 +73,41 @@ def default_kind(n: int, dim: int) -> str:
 
 
 def annoy_params(n: int) -> dict[str, Any]:
-    """Default AnnoyIndex parameters for n vectors (overridable per build; the chosen values go in the manifest).
-
-    At fixed query effort recall@10 falls as the collection grows. Measured (bench.search --sweep, Lite0 Fashion-MNIST
-    features, 64 trees): plain effort ∝ n^0.25 holds recall@10 near 0.99 at 100k and 0.98 at 1M within the latency
-    budget; conditioned queries rerank a wider pool of plain neighbours (see module docstring), grown ∝ n^0.4.
-    """
-    small, large = n**0.25, n**0.4  # 10, 40 at 10k; 17.8, 100 at 100k; 31.6, 251 at 1M
+    """Default build parameters for n vectors (overridable per build; the values used go in the manifest)."""
     return {
-        "components": 128,  # PCA dimensions the trees are built on; the full 1280-d rerank restores precision
+        "components": 64,  # PCA dimensions the trees are built on; the 1280-d uint8 rerank restores precision
         "pca_sample": 50_000,  # rows used to fit the PCA; the spectrum is stable well before this
-        "n_trees": 64,  # 1M builds in ~60 s on 2 cores; at equal latency 64 trees beat 32 by ~0.015 recall@10
-        "search_k": round(675 * small),  # Annoy nodes inspected per plain query
-        "rerank": max(100, round(13.5 * small)),  # candidates reranked exactly in the full space
-        "conditioned_search_k": round(120 * large),
-        "conditioned_rerank": max(400, round(12 * large)),
+        "n_trees": 32,
+        "build_memory_mb": 2048,  # cap on the build child's private memory (heap and anonymous mappings)
+        "calibration_queries": 100,
     }
 
 
-# Elements per streamed matrix-vector step. OpenBLAS multithreads a product above ~400k elements; on a busy 2-core
-# host that waits on threads for up to 15 ms per call, while one thread is memory-bound anyway (measured). Rows per
-# step follow from the dimension: 256 at 1280-d, 5,242 at 50-d (where per-step overhead would otherwise dominate).
+# Elements per streamed matrix-vector step. OpenBLAS multithreads a product above ~400k elements, which on a busy
+# 2-core host waits on threads, and temporaries above a few MB are fresh mappings whose page faults cost more than
+# the arithmetic. Rows per step follow from the dimension.
 _CHUNK_ELEMENTS = 327_680
 _ABANDONED_AFTER = 24 * 3600  # seconds; far longer than any build
-_BUILD_CHUNK = 65_536  # rows per build step (matrix-matrix products, where threads do pay)
+_BUILD_CHUNK = 16_384  # rows per build step
 
 
 class IndexGone(FileNotFoundError):
     """The version was removed (superseded and garbage-collected) before it could be loaded."""
 
 
+class IndexCorrupt(ValueError):
+    """The version's files do not agree with its manifest (truncated, garbled or from another format)."""
+
+
 class VectorIndex(ABC):
-    """Immutable nearest-neighbour index over unit-normalised float32 vectors, cosine similarity."""
+    """Immutable nearest-neighbour index over unit-normalised vectors, cosine similarity."""
 
     kind: ClassVar[str]
 
-    def __init__(self, *, path: Path, ids: np.ndarray, vectors: np.ndarray, params: dict[str, Any]):
+    def __init__(self, *, path: Path, ids: np.ndarray, vectors: Any, params: dict[str, Any]):
         self.path = path
         self.ids = ids
-        self.vectors = vectors
+        self.vectors = vectors  # (N, D); indexing it gives float32 rows
         self.params = params
 
     def __len__(self) -> int:
@@ -109,14 +131,9 @@ class VectorIndex(ABC):
         `exclude` is for a few ids (the query photo, deletions since the build): each widens the candidate pool.
         """
 
-    @classmethod
-    def _write(cls, directory: Path, vectors: np.ndarray, params: dict[str, Any]) -> dict[str, Any]:
-        """Write implementation-specific files; return the params to record in the manifest."""
-        return params
-
 
 class ExactIndex(VectorIndex):
-    """Full numpy scan: exact, no build cost; the right choice for small collections."""
+    """Full numpy scan over float32 rows: exact, no build cost; the right choice for small collections."""
 
     kind = "exact"
 
@@ -124,8 +141,32 @@ class ExactIndex(VectorIndex):
         return _exact_search(self.ids, self.vectors, query, k, weights=weights, exclude=exclude, normalised=True)
 
 
+class Quantized:
+    """uint8 rows x ≈ low + step·code, per dimension; indexing decodes to float32, like an (N, D) array."""
+
+    def __init__(self, codes: np.ndarray, low: np.ndarray, step: np.ndarray):
+        self.codes, self.low, self.step = codes, low, step
+        self.shape = codes.shape
+        self.dtype = np.dtype(np.float32)
+        self.has_low = bool(low.any())
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, key) -> np.ndarray:
+        rows = np.asarray(self.codes[key], dtype=np.float32) * self.step
+        return rows + self.low if self.has_low else rows
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self[:], dtype=dtype)
+
+    @staticmethod
+    def encode(rows: np.ndarray, low: np.ndarray, step: np.ndarray) -> np.ndarray:
+        return np.clip(np.rint((rows - low) / step), 0, 255).astype(np.uint8)
+
+
 class AnnoyIndex(VectorIndex):
-    """Angular Annoy over an uncentred PCA projection, candidates reranked exactly in the full space.
+    """Angular Annoy over an uncentred PCA projection, candidates reranked exactly on uint8 copies.
 
     The projection is uncentred (eigenvectors of E[xxᵀ]) so that projected dot products approximate the full-space
     cosine of unit vectors; centring would make Annoy rank by a different quantity than the one we rerank by.
@@ -133,46 +174,84 @@ class AnnoyIndex(VectorIndex):
 
     kind = "annoy"
 
-    def __init__(self, *, path, ids, vectors, params):
+    def __init__(self, *, path, ids, vectors, params, components, norms):
         super().__init__(path=path, ids=ids, vectors=vectors, params=params)
-        self.components = np.load(path / "components.npy")
+        self.components = components
+        self.norms = norms  # of the decoded rows, so a plain rerank needs no second pass over them
         self.annoy = annoy.AnnoyIndex(self.components.shape[0], "angular")
         if len(ids):
             self.annoy.load(str(path / "index.ann"))
 
     def search(self, query, k, *, weights=None, exclude=()):
-        query = np.asarray(query, dtype=np.float32)
-        n = len(self)
         conditioned = weights is not None
-        candidates = self.params["conditioned_rerank" if conditioned else "rerank"]
-        candidates = max(candidates, k) + len(exclude)
-        if k <= 0 or n == 0:
-            return []
-        if candidates >= n:
-            return _exact_search(self.ids, self.vectors, query, k, weights=weights, exclude=exclude, normalised=True)
-        if not query.any():
-            return []
-        search_k = max(candidates, self.params["conditioned_search_k" if conditioned else "search_k"])
-        positions = self.annoy.get_nns_by_vector((self.components @ query).tolist(), candidates, search_k=search_k)
-        positions = np.sort(np.asarray(positions, dtype=np.int64))  # sorted reads are kinder to the memory map
-        return _exact_search(
-            self.ids[positions], self.vectors[positions], query, k, weights=weights, exclude=exclude, normalised=True
+        prefix = "conditioned_" if conditioned else ""
+        return self.search_with(
+            query, k, weights=weights, exclude=exclude,
+            search_k=self.params[prefix + "search_k"], rerank=self.params[prefix + "rerank"],
         )
 
-    @classmethod
-    def _write(cls, directory, vectors, params):
-        params = {**annoy_params(len(vectors)), **params}
-        components = _fit_projection(vectors, n_components=params["components"], sample=params["pca_sample"])
-        np.save(directory / "components.npy", components)
-        index = annoy.AnnoyIndex(components.shape[0], "angular")
-        index.on_disk_build(str(directory / "index.ann"))
-        for start in range(0, len(vectors), _BUILD_CHUNK):
-            projected = vectors[start : start + _BUILD_CHUNK] @ components.T
-            for offset, row in enumerate(projected):
-                index.add_item(start + offset, row)
-        index.build(params["n_trees"], n_jobs=-1)
-        index.unload()
-        return {**params, "components": int(components.shape[0])}
+    def search_with(self, query, k, *, search_k: int, rerank: int, weights=None, exclude=()) -> list[Neighbour]:
+        """search() at a given effort: probe `search_k` Annoy nodes, rerank the best `rerank` candidates."""
+        query = np.asarray(query, dtype=np.float32)
+        n = len(self)
+        if k <= 0 or n == 0 or not query.any():
+            return []
+        candidates = max(rerank, k) + len(exclude)
+        if candidates >= n:
+            positions = np.arange(n)
+        else:
+            found = self.annoy.get_nns_by_vector(
+                (self.components @ query).tolist(), candidates, search_k=max(candidates, search_k)
+            )
+            positions = np.sort(np.asarray(found, dtype=np.int64))  # sorted reads are kinder to the memory map
+        scores = _quantized_scores(self.vectors, self.norms, positions, query, weights)
+        return _best(self.ids[positions], scores, k, exclude)
+
+
+def _quantized_scores(rows: Quantized, norms: np.ndarray, positions: np.ndarray, query: np.ndarray, weights):
+    """Exact cosine (conditioned when weights are given) of the decoded rows at `positions`, without decoding them.
+
+    With x = low + step·c and u = w² (or 1): x·(q⊙u) = c·(step⊙q⊙u) + low·(q⊙u), and ‖x⊙w‖² expands the same way,
+    so each step is one uint8→float32 conversion and one or two matrix-vector products.
+    """
+    if weights is None:
+        u = None
+        probe, query_norm = query, np.linalg.norm(query)
+    else:
+        u = np.square(weights, dtype=np.float32)
+        probe = query * u
+        query_norm = np.sqrt(np.dot(query, probe))
+    scores = np.zeros(len(positions), dtype=np.float32)
+    if query_norm == 0:
+        return scores
+    a, alpha = rows.step * probe, float(rows.low @ probe)
+    if u is not None:
+        g, b, beta = u * rows.step**2, 2 * u * rows.low * rows.step, float(u @ rows.low**2)
+    step = max(1, _CHUNK_ELEMENTS // max(1, rows.shape[1]))
+    for start in range(0, len(positions), step):
+        chunk = positions[start : start + step]
+        codes = rows.codes[chunk].astype(np.float32)
+        dots = codes @ a + alpha
+        if u is None:
+            denominators = norms[chunk]
+        else:
+            squared = np.square(codes) @ g + beta
+            if rows.has_low:
+                squared += codes @ b
+            denominators = np.sqrt(np.maximum(squared, 0))
+        scores[start : start + len(chunk)] = np.divide(
+            dots, denominators, out=np.zeros_like(dots), where=denominators > 0
+        )
+    scores /= query_norm
+    return scores
+
+
+def _best(ids: np.ndarray, scores: np.ndarray, k: int, exclude: Collection[int]) -> list[Neighbour]:
+    if len(exclude):
+        scores[np.isin(ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude)))] = -np.inf
+    top = _top_k(scores, min(k, len(ids)))
+    top = top[np.isfinite(scores[top])]
+    return [(int(i), float(s)) for i, s in zip(ids[top], scores[top])]
 
 
 _KINDS: dict[str, type[VectorIndex]] = {cls.kind: cls for cls in (ExactIndex, AnnoyIndex)}
@@ -219,11 +298,7 @@ def _exact_search(ids, vectors, query, k, *, weights, exclude, normalised) -> li
             dots = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
         scores[start : start + len(rows)] = dots
     scores /= query_norm
-    if len(exclude):
-        scores[np.isin(ids, np.fromiter(exclude, dtype=np.int64, count=len(exclude)))] = -np.inf
-    top = _top_k(scores, min(k, n))
-    top = top[np.isfinite(scores[top])]
-    return [(int(i), float(s)) for i, s in zip(ids[top], scores[top])]
+    return _best(ids, scores, k, exclude)
 
 
 _SAMPLE_STRIDE = 16
@@ -232,9 +307,9 @@ _SAMPLE_STRIDE = 16
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Positions of the k largest scores, best first.
 
-    A full argpartition of 100k scores costs ~0.8 ms, more than the scan itself at 50-d. The k-th largest of every
-    16th score is a lower bound for the true k-th largest, so filtering by it keeps all of the top k while leaving
-    only ~16·k candidates to partition.
+    A full argpartition costs more than a 50-d scan of the same rows. The k-th largest of every 16th score is a lower
+    bound for the true k-th largest, so filtering by it keeps all of the top k while leaving only ~16·k candidates
+    to partition.
     """
     candidates = np.arange(len(scores))
     if len(scores) > 64 * _SAMPLE_STRIDE * k:
@@ -246,16 +321,7 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return candidates[np.argsort(-scores[candidates], kind="stable")]
 
 
-def _fit_projection(vectors: np.ndarray, *, n_components: int, sample: int) -> np.ndarray:
-    """Top eigenvectors of the uncentred second moment of a row sample, as (n_components, D) float32."""
-    n, dim = vectors.shape
-    n_components = min(n_components, dim)
-    if n == 0:
-        return np.eye(n_components, dim, dtype=np.float32)
-    rows = np.sort(np.random.default_rng(0).choice(n, size=min(n, sample), replace=False))
-    x = np.asarray(vectors[rows], dtype=np.float64)
-    _, eigenvectors = np.linalg.eigh(x.T @ x)
-    return np.ascontiguousarray(eigenvectors[:, ::-1][:, :n_components].T, dtype=np.float32)
+# Building ------------------------------------------------------------------------------------------------------
 
 
 def build_index(
@@ -265,51 +331,253 @@ def build_index(
     directory: Path,
     name: str,
     params: dict[str, Any] | None = None,
+    calibration_weights: np.ndarray | None = None,
 ) -> Path:
     """Build and atomically publish a new version of index `name` under `directory`; return its path.
 
-    params: ``kind`` ("exact" | "annoy"; default by size and dimension, see default_kind) plus implementation parameters
-    (annoy_params). Rows are unit-normalised here; zero rows stay zero and never match.
+    params: ``kind`` ("exact" | "annoy"; default by size and dimension, see default_kind) plus build parameters
+    (annoy_params), or fixed query effort (``search_k``, ``rerank``, ``conditioned_search_k``,
+    ``conditioned_rerank``) instead of calibrated. ``calibration_weights`` (M, D) are typical conditioning weights
+    (classifier columns) to calibrate conditioned queries with; without them they are calibrated on random
+    non-negative weights. Rows are unit-normalised here; zero rows stay zero and never match.
     """
     if "." in name or "/" in name:
         raise ValueError(f"index name must not contain '.' or '/': {name!r}")
     ids = np.asarray(ids, dtype=np.int64)
-    vectors = np.asarray(vectors, dtype=np.float32)
+    vectors = np.asarray(vectors)
     if vectors.ndim != 2 or len(ids) != len(vectors):
         raise ValueError(f"need ids (N,) and vectors (N, D); got {ids.shape} and {vectors.shape}")
     params = dict(params or {})
     kind = params.pop("kind", default_kind(len(ids), vectors.shape[1]))
+    if kind not in _KINDS:
+        raise KeyError(f"unknown index kind {kind!r}")
     directory.mkdir(parents=True, exist_ok=True)
     staging = directory / f".tmp-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
         started = time.perf_counter()
         np.save(staging / "ids.npy", ids)
-        normalised = np.lib.format.open_memmap(
-            staging / "vectors.npy", mode="w+", dtype=np.float32, shape=vectors.shape
-        )
-        for start in range(0, len(vectors), _BUILD_CHUNK):
-            chunk = vectors[start : start + _BUILD_CHUNK]
-            norms = np.linalg.norm(chunk, axis=1, keepdims=True)
-            normalised[start : start + len(chunk)] = np.divide(chunk, norms, out=np.zeros_like(chunk), where=norms > 0)
-        normalised.flush()
-        params = _KINDS[kind]._write(staging, normalised, params)
-        del normalised
-        manifest = {
-            "format": FORMAT_VERSION,
-            "kind": kind,
-            "name": name,
-            "size": len(ids),
-            "dim": int(vectors.shape[1]),
-            "params": params,
-            "build_seconds": round(time.perf_counter() - started, 3),
-            "created": time.time(),
-        }
+        manifest: dict[str, Any] = {"format": FORMAT_VERSION, "kind": kind, "name": name, "size": len(ids),
+                                    "dim": int(vectors.shape[1])}
+        if kind == "exact":
+            out = np.lib.format.open_memmap(staging / "vectors.npy", mode="w+", dtype=np.float32, shape=vectors.shape)
+            for start in range(0, len(vectors), _BUILD_CHUNK):
+                out[start : start + _BUILD_CHUNK] = _normalised(vectors[start : start + _BUILD_CHUNK])
+            out.flush()
+            del out
+            manifest["params"] = params
+        else:
+            _write_codes(staging, vectors)
+            if calibration_weights is not None:
+                np.save(staging / "calibration-weights.npy", np.asarray(calibration_weights, dtype=np.float32))
+            (staging / "build.json").write_text(json.dumps({**annoy_params(len(ids)), **params}))
+            manifest.update(_run_build_child(staging))
+            for scratch in ("build.json", "calibration-weights.npy"):
+                (staging / scratch).unlink(missing_ok=True)
+        manifest["build_seconds"] = round(time.perf_counter() - started, 3)
+        manifest["created"] = time.time()
+        manifest["bytes"] = sum(f.stat().st_size for f in staging.iterdir())
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
         return _publish(staging, directory, name)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _normalised(chunk: np.ndarray) -> np.ndarray:
+    chunk = np.asarray(chunk, dtype=np.float32)
+    norms = np.linalg.norm(chunk, axis=1, keepdims=True)
+    return np.divide(chunk, norms, out=np.zeros_like(chunk), where=norms > 0)
+
+
+def _write_codes(staging: Path, vectors: np.ndarray) -> None:
+    """Quantise the unit-normalised rows to codes.npy (+ quant.npy: low and step, norms.npy: decoded row norms)."""
+    n, dim = vectors.shape
+    low = np.zeros(dim, np.float32)
+    high = np.zeros(dim, np.float32)
+    for start in range(0, n, _BUILD_CHUNK):
+        chunk = _normalised(vectors[start : start + _BUILD_CHUNK])
+        np.minimum(low, chunk.min(axis=0, initial=0), out=low)
+        np.maximum(high, chunk.max(axis=0, initial=0), out=high)
+    step = ((high - low) / 255).astype(np.float32)
+    step[step == 0] = 1  # a constant dimension decodes exactly with any step
+    codes = np.lib.format.open_memmap(staging / "codes.npy", mode="w+", dtype=np.uint8, shape=(n, dim))
+    norms = np.empty(n, np.float32)
+    for start in range(0, n, _BUILD_CHUNK):
+        chunk = Quantized.encode(_normalised(vectors[start : start + _BUILD_CHUNK]), low, step)
+        codes[start : start + len(chunk)] = chunk
+        norms[start : start + len(chunk)] = np.linalg.norm(chunk * step + low, axis=1)
+    codes.flush()
+    del codes
+    np.save(staging / "quant.npy", np.stack([low, step]))
+    np.save(staging / "norms.npy", norms)
+
+
+def _run_build_child(staging: Path) -> dict[str, Any]:
+    """Build forest and calibration in a child process; return what it reports for the manifest."""
+    root = Path(__file__).resolve().parents[2]  # the project root, so the child can import search.ml
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(
+        [sys.executable, "-m", "search.ml.ann", "build", str(staging)],
+        env=env, cwd=root, capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"index build failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads((staging / "build-result.json").read_text())
+
+
+def _build_in_child(staging: Path) -> None:
+    """The child's side: PCA, Annoy forest and calibration over the codes written by the parent."""
+    params = json.loads((staging / "build.json").read_text())
+    limit = int(params["build_memory_mb"]) << 20
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    ids = np.load(staging / "ids.npy")
+    vectors, norms = _load_codes(staging)
+    n = len(vectors)
+    components = _fit_projection(vectors, n_components=params["components"], sample=params["pca_sample"])
+    np.save(staging / "components.npy", components)
+    forest = annoy.AnnoyIndex(components.shape[0], "angular")
+    forest.on_disk_build(str(staging / "index.ann"))
+    for start in range(0, n, _BUILD_CHUNK):
+        projected = vectors[start : start + _BUILD_CHUNK] @ components.T
+        for offset, row in enumerate(projected):
+            forest.add_item(start + offset, row)
+    forest.build(params["n_trees"], n_jobs=-1)
+    forest.unload()
+    params["components"] = int(components.shape[0])
+    built = AnnoyIndex(path=staging, ids=ids, vectors=vectors, params=params, components=components, norms=norms)
+    weights_path = staging / "calibration-weights.npy"
+    weights = np.load(weights_path) if weights_path.exists() else None
+    params.update(calibrate(built, weights=weights, fixed=params))
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    result = {"params": params, "build_peak_rss_mb": round(peak_rss_mb, 1)}
+    (staging / "build-result.json").write_text(json.dumps(result))
+
+
+def recall_targets(n: int) -> tuple[float, float]:
+    """(plain, conditioned) recall@10 the default effort must reach at n photos."""
+    return next((plain, conditioned) for size, plain, conditioned in RECALL_TARGETS if n <= size)
+
+
+def calibrate(index: AnnoyIndex, *, weights: np.ndarray | None, fixed: dict[str, Any] | None = None) -> dict:
+    """Effort levels from self-queries: for each recall level, the cheapest calibrated (search_k, rerank).
+
+    A sample of the index's own rows is queried (each excluding itself, as a similar-photo query does) against the
+    exact top 10 over the decoded rows. One Annoy probe per search_k gives its candidates in Annoy's order; the
+    prefixes of that list are what each rerank width would rerank, so every (search_k, rerank) pair is scored from
+    one probe. Returns the levels, and search_k/rerank (plain and conditioned) for the size's recall target, unless
+    `fixed` already sets them.
+    """
+    fixed = fixed or {}
+    n = len(index)
+    if n <= 2 * K:  # every query reranks the whole collection
+        return {key: fixed.get(key, n) for key in ("search_k", "rerank", "conditioned_search_k", "conditioned_rerank")}
+    rng = np.random.default_rng(0)
+    rows = np.sort(rng.choice(n, size=min(n, int(fixed.get("calibration_queries", 100))), replace=False))
+    queries = index.vectors[rows]
+    if weights is None or not len(weights):
+        weights = np.maximum(rng.normal(0, 1, (len(rows), index.dim)), 0).astype(np.float32)
+    weights = weights[np.arange(len(rows)) % len(weights)]
+    result: dict[str, Any] = {"calibration_queries": len(rows)}
+    truths = _exact_tops(index.vectors, index.norms, queries, rows, weights)
+    for kind, query_weights, levels, target, truth in (
+        ("plain", None, PLAIN_LEVELS, recall_targets(n)[0], truths[0]),
+        ("conditioned", weights, CONDITIONED_LEVELS, recall_targets(n)[1], truths[1]),
+    ):
+        curve = _recall_grid(index, queries, rows, truth, query_weights)
+        chosen = [_cheapest(curve, level, kind) for level in (*levels, target + CALIBRATION_MARGIN)]
+        prefix = "" if kind == "plain" else "conditioned_"
+        result[prefix + "levels"] = [
+            {"target": level, "search_k": s, "rerank": r, "recall": rec} for level, (s, r, rec) in zip(levels, chosen)
+        ]
+        result[prefix + "target"] = target
+        result[prefix + "search_k"] = fixed.get(prefix + "search_k", chosen[-1][0])
+        result[prefix + "rerank"] = fixed.get(prefix + "rerank", chosen[-1][1])
+    return result
+
+
+def _exact_tops(vectors: Quantized, norms: np.ndarray, queries, rows, weights) -> tuple[np.ndarray, np.ndarray]:
+    """(Q, K) positions of each query's exact top K over all rows, plain and conditioned, own row excluded.
+
+    One pass over the codes: the per-dimension step (and offset) is folded into the query side, as in
+    _quantized_scores, so each chunk is converted to float32 once and never decoded.
+    """
+    q = queries.astype(np.float32)
+    u = np.square(weights, dtype=np.float32)
+    step, low = vectors.step, vectors.low
+    plain_probe = (q * step).T
+    conditioned_probe = (q * u * step).T
+    squares = (u * step**2).T
+    plain_offset, conditioned_offset = q @ low, (q * u) @ low
+    cross, square_offset = (2 * u * low * step).T, u @ low**2
+    best = [(np.full((len(q), K), -np.inf, np.float32), np.zeros((len(q), K), np.int64)) for _ in range(2)]
+    chunk = 8_192
+    for start in range(0, len(vectors), chunk):
+        codes = vectors.codes[start : start + chunk].astype(np.float32)
+        plain = (codes @ plain_probe + plain_offset) / np.maximum(norms[start : start + chunk, None], 1e-30)
+        denominators = codes**2 @ squares + square_offset
+        if vectors.has_low:
+            denominators += codes @ cross
+        conditioned = (codes @ conditioned_probe + conditioned_offset) / np.sqrt(np.maximum(denominators, 1e-30))
+        own = (rows >= start) & (rows < start + len(codes))
+        for i, scores in enumerate((plain.T, conditioned.T)):
+            scores[own, rows[own] - start] = -np.inf
+            merged_scores = np.concatenate([best[i][0], scores], axis=1)
+            positions = np.broadcast_to(np.arange(start, start + len(codes)), scores.shape)
+            merged = np.concatenate([best[i][1], positions], axis=1)
+            keep = np.argpartition(-merged_scores, K - 1, axis=1)[:, :K]
+            best[i] = (np.take_along_axis(merged_scores, keep, axis=1), np.take_along_axis(merged, keep, axis=1))
+    return best[0][1], best[1][1]
+
+
+def _recall_grid(index: AnnoyIndex, queries, rows, truth, weights) -> dict[tuple[int, int], float]:
+    """recall@K of every (search_k, rerank) grid pair."""
+    n = len(index)
+    search_ks = [s for s in _SEARCH_K_GRID if s < n * index.params["n_trees"]] or [_SEARCH_K_GRID[0]]
+    reranks = [r for r in _RERANK_GRID if r < n] or [n]
+    curve: dict[tuple[int, int], float] = {}
+    for search_k in search_ks:
+        width = min(max(reranks), search_k)
+        hits = np.zeros(len(reranks))
+        for i, query in enumerate(queries):
+            found = index.annoy.get_nns_by_vector((index.components @ query).tolist(), width + 1, search_k=search_k)
+            found = np.asarray(found, dtype=np.int64)
+            scores = _quantized_scores(index.vectors, index.norms, found, query, None if weights is None else weights[i])
+            scores[found == rows[i]] = -np.inf
+            wanted = set(truth[i].tolist())
+            for j, rerank in enumerate(reranks):
+                top = found[: rerank + 1][_top_k(scores[: rerank + 1].copy(), K)]
+                hits[j] += len(wanted & set(top.tolist()))
+        for rerank, hit in zip(reranks, hits):
+            if rerank <= search_k:
+                curve[(search_k, rerank)] = round(float(hit / (K * len(queries))), 4)
+    return curve
+
+
+def _cheapest(curve: dict[tuple[int, int], float], target: float, kind: str) -> tuple[int, int, float]:
+    """The cheapest (search_k, rerank, recall) reaching the target; the best recall if none does."""
+    cost = RERANK_COST[kind]
+    meeting = [(s + cost * r, s, r) for (s, r), recall in curve.items() if recall >= target]
+    if meeting:
+        _, s, r = min(meeting)
+    else:
+        s, r = max(curve, key=lambda key: (curve[key], -key[0] - cost * key[1]))
+    return s, r, curve[(s, r)]
+
+
+def _fit_projection(vectors, *, n_components: int, sample: int) -> np.ndarray:
+    """Top eigenvectors of the uncentred second moment of a row sample, as (n_components, D) float32."""
+    n, dim = vectors.shape
+    n_components = min(n_components, dim)
+    if n == 0:
+        return np.eye(n_components, dim, dtype=np.float32)
+    rows = np.sort(np.random.default_rng(0).choice(n, size=min(n, sample), replace=False))
+    moment = np.zeros((dim, dim), np.float64)
+    for start in range(0, len(rows), _BUILD_CHUNK // 4):
+        x = np.asarray(vectors[rows[start : start + _BUILD_CHUNK // 4]], dtype=np.float64)
+        moment += x.T @ x
+    _, eigenvectors = np.linalg.eigh(moment)
+    return np.ascontiguousarray(eigenvectors[:, ::-1][:, :n_components].T, dtype=np.float32)
 
 
 def _publish(staging: Path, directory: Path, name: str) -> Path:
@@ -324,8 +592,14 @@ def _publish(staging: Path, directory: Path, name: str) -> Path:
         return final
 
 
+# Loading -------------------------------------------------------------------------------------------------------
+
+
 def load_index(path: Path) -> VectorIndex:
-    """Load a published version (cached per process: versions are immutable). Raises IndexGone if removed."""
+    """Load a published version (cached per process: versions are immutable).
+
+    Raises IndexGone if it was removed, IndexCorrupt if its files do not match its manifest.
+    """
     return _load(str(Path(path).resolve()))
 
 
@@ -334,13 +608,42 @@ def _load(path: str) -> VectorIndex:
     directory = Path(path)
     try:
         manifest = json.loads((directory / MANIFEST).read_text())
-        ids = np.load(directory / "ids.npy")
-        vectors = np.load(directory / "vectors.npy", mmap_mode="r")
-        return _KINDS[manifest["kind"]](path=directory, ids=ids, vectors=vectors, params=manifest["params"])
-    except OSError as exc:  # Annoy reports a missing file as a bare OSError
+        if manifest.get("format") != FORMAT_VERSION or manifest.get("kind") not in _KINDS:
+            raise IndexCorrupt(f"{path}: format {manifest.get('format')!r}, kind {manifest.get('kind')!r}")
+        return _load_parts(directory, manifest)
+    except (OSError, ValueError) as exc:  # Annoy reports a missing file as a bare OSError, numpy a short one as either
         if not (directory / MANIFEST).exists():
             raise IndexGone(path) from exc
-        raise
+        if isinstance(exc, IndexCorrupt):
+            raise
+        raise IndexCorrupt(f"{path}: {exc}") from exc
+
+
+def _load_parts(directory: Path, manifest: dict[str, Any]) -> VectorIndex:
+    ids = np.load(directory / "ids.npy")
+    size, dim = manifest.get("size", len(ids)), manifest.get("dim")
+    if manifest["kind"] == "exact":
+        vectors = np.load(directory / "vectors.npy", mmap_mode="r")
+        _check_shape(directory, vectors, ids, size, dim)
+        return ExactIndex(path=directory, ids=ids, vectors=vectors, params=manifest["params"])
+    vectors, norms = _load_codes(directory)
+    _check_shape(directory, vectors, ids, size, dim)
+    if len(norms) != size:
+        raise IndexCorrupt(f"{directory}: {len(norms)} norms for {size} rows")
+    components = np.load(directory / "components.npy")
+    return AnnoyIndex(path=directory, ids=ids, vectors=vectors, params=manifest["params"], components=components,
+                      norms=norms)
+
+
+def _load_codes(directory: Path) -> tuple[Quantized, np.ndarray]:
+    low, step = np.load(directory / "quant.npy")
+    codes = np.load(directory / "codes.npy", mmap_mode="r")
+    return Quantized(codes, low, step), np.load(directory / "norms.npy")
+
+
+def _check_shape(directory: Path, vectors, ids, size, dim) -> None:
+    if len(ids) != size or vectors.shape[0] != size or (dim is not None and vectors.shape[1] != dim):
+        raise IndexCorrupt(f"{directory}: {len(ids)} ids and {vectors.shape} rows for a manifest of {size}×{dim}")
 
 
 def versions(directory: Path, name: str) -> list[Path]:
@@ -368,3 +671,10 @@ def remove_stale(directory: Path, name: str, *, keep: int = 2) -> list[Path]:
         if leftover.stat().st_mtime < cutoff:
             shutil.rmtree(leftover, ignore_errors=True)
     return stale
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["build"] and len(sys.argv) == 3:
+        _build_in_child(Path(sys.argv[2]))
+    else:
+        sys.exit("usage: python -m search.ml.ann build <staging directory>")

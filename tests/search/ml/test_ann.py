@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 
 from search.ml.ann import (
+    CONDITIONED_LEVELS,
+    PLAIN_LEVELS,
     AnnoyIndex,
     ExactIndex,
+    IndexCorrupt,
     IndexGone,
     build_index,
     exact_search,
@@ -17,7 +20,7 @@ from search.ml.ann import (
     versions,
 )
 
-SMALL_ANNOY = {"kind": "annoy", "components": 16, "n_trees": 10}
+SMALL_ANNOY = {"kind": "annoy", "components": 16, "n_trees": 10, "calibration_queries": 30}
 
 
 def clustered(n: int, dim: int = 32, *, seed: int = 0) -> np.ndarray:
@@ -46,6 +49,12 @@ def built(directory: Path, vectors: np.ndarray, params: dict | None = None):
     return load_index(path)
 
 
+@pytest.fixture(scope="module")
+def small_annoy(tmp_path_factory):
+    """One Annoy build over clustered(3000), shared by the tests that only query it (each build is a child process)."""
+    return built(tmp_path_factory.mktemp("annoy"), clustered(3000), SMALL_ANNOY)
+
+
 def recall(index, vectors, queries, k, weights=None) -> float:
     hits = 0
     for i, query in enumerate(queries):
@@ -72,16 +81,16 @@ def test_ids_are_caller_ids_not_positions(tmp_path):
     assert index.search(vectors[3], 1)[0][0] == 1021
 
 
-def test_annoy_recall_is_at_least_0_9(tmp_path):
+def test_annoy_recall_is_at_least_0_9(small_annoy):
     vectors = clustered(3000)
-    index = built(tmp_path, vectors, SMALL_ANNOY)
+    index = small_annoy
     assert isinstance(index, AnnoyIndex)
     assert recall(index, vectors, clustered(30, seed=1), 10) >= 0.9
 
 
-def test_annoy_conditioned_recall_is_at_least_0_9(tmp_path):
+def test_annoy_conditioned_recall_is_at_least_0_9(small_annoy):
     vectors = clustered(3000)
-    index = built(tmp_path, vectors, SMALL_ANNOY)
+    index = small_annoy
     weights = np.maximum(np.random.default_rng(2).normal(0, 1, (30, 32)), 0)
     assert recall(index, vectors, clustered(30, seed=1), 10, weights) >= 0.9
 
@@ -206,7 +215,7 @@ def test_index_swap_while_another_process_queries_never_fails_a_query(tmp_path):
         # Many quick versions and the harshest collection (keep=1) make the reader often resolve a version that is
         # deleted before it loads it, and query indexes whose files are gone: both must be survived.
         for version in range(200):
-            params = SMALL_ANNOY if version % 10 == 0 else {"kind": "exact"}
+            params = SMALL_ANNOY if version % 50 == 0 else {"kind": "exact"}
             vectors = clustered(300, seed=version)
             build_index(ids=np.arange(300), vectors=vectors, directory=tmp_path, name="p", params=params)
             remove_stale(tmp_path, "p", keep=1)
@@ -236,3 +245,71 @@ def test_low_dimensional_spaces_stay_exact_longer():
     assert default_kind(100_000, 50) == "exact"
     assert default_kind(100_000, 1280) == "annoy"
     assert default_kind(1_000, 1280) == "exact"
+
+
+def manifest_of(index) -> dict:
+    import json
+
+    return json.loads((index.path / "manifest.json").read_text())
+
+
+def test_annoy_build_records_calibrated_effort_levels(small_annoy):
+    index = small_annoy
+    params = index.params
+    assert [level["target"] for level in params["levels"]] == list(PLAIN_LEVELS)
+    assert [level["target"] for level in params["conditioned_levels"]] == list(CONDITIONED_LEVELS)
+    assert params["calibration_queries"] == 30
+    for prefix in ("", "conditioned_"):
+        assert params[prefix + "search_k"] > 0 and params[prefix + "rerank"] > 0
+
+
+def test_higher_levels_are_calibrated_to_at_least_the_recall_of_lower_ones(small_annoy):
+    params = small_annoy.params
+    for levels in (params["levels"], params["conditioned_levels"]):
+        recalls = [level["recall"] for level in levels]
+        assert recalls == sorted(recalls)
+
+
+def test_fixed_effort_overrides_calibration(tmp_path):
+    index = built(tmp_path, clustered(3000), {**SMALL_ANNOY, "search_k": 1234, "conditioned_rerank": 77})
+    assert index.params["search_k"] == 1234
+    assert index.params["conditioned_rerank"] == 77
+
+
+def test_annoy_build_runs_in_a_child_that_reports_its_peak_rss(small_annoy):
+    index = small_annoy
+    assert 10 < manifest_of(index)["build_peak_rss_mb"] < 2048
+
+
+def test_build_over_its_memory_cap_fails_and_publishes_nothing(tmp_path):
+    with pytest.raises(RuntimeError, match="index build failed"):
+        build_index(ids=np.arange(3000), vectors=clustered(3000), directory=tmp_path, name="p",
+                    params={**SMALL_ANNOY, "build_memory_mb": 8})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_annoy_keeps_one_byte_per_dimension_for_the_rerank(tmp_path):
+    vectors = clustered(3000, dim=256)
+    index = built(tmp_path, vectors, SMALL_ANNOY)
+    assert np.load(index.path / "codes.npy", mmap_mode="r").dtype == np.uint8
+    assert manifest_of(index)["bytes"] < 3000 * (256 * 4)
+
+
+def test_uint8_rerank_scores_are_within_a_hundredth_of_the_float_cosine(small_annoy):
+    vectors = clustered(3000)
+    index = small_annoy
+    query = clustered(1, seed=7)[0]
+    weights = np.maximum(np.random.default_rng(8).normal(0, 1, 32), 0).astype(np.float32)
+    for w in (None, weights):
+        for id_, score in index.search(query, 10, weights=w):
+            scale = np.ones(32) if w is None else w
+            assert score == pytest.approx(cosine(vectors[id_] * scale, query * scale), abs=0.01)
+
+
+def test_truncated_rerank_copy_is_reported_as_corrupt(tmp_path):
+    path = build_index(ids=np.arange(3000), vectors=clustered(3000), directory=tmp_path, name="p",
+                       params=SMALL_ANNOY)
+    codes = path / "codes.npy"
+    codes.write_bytes(codes.read_bytes()[: codes.stat().st_size // 2])
+    with pytest.raises(IndexCorrupt):
+        load_index(path)
