@@ -118,6 +118,8 @@ def collection(*, owner_id: int, space: Space) -> Collection:
             index, after_id = vector_index.load_index(Path(record.path)), record.max_embedding_id
         except vector_index.IndexGone:  # collected by a newer build between our read and the load
             return collection(owner_id=owner_id, space=space)
+        except vector_index.IndexCorrupt:  # e.g. written by an older format: scan exactly until it is rebuilt
+            index_rebuild_schedule(owner_id=owner_id)
     photo_ids, features, _ = load_features(owner_id=owner_id, model_key=space.model_key, after_id=after_id)
     return Collection(space=space, index=index, delta_ids=photo_ids, delta_vectors=space.vectors(features))
 

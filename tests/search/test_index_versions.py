@@ -61,3 +61,24 @@ def test_rebuild_after_everything_deleted_retires_indexes(user, gallery, django_
         services.photo_delete(photo=photo)
     index_versions.index_rebuild_locked(owner_id=user.id)
     assert not SearchIndex.objects.filter(owner=user).exists()
+
+
+def test_collection_with_a_corrupt_index_scans_everything_exactly_and_schedules_a_rebuild(
+    user, gallery, django_capture_on_commit_callbacks
+):
+    import json
+    from pathlib import Path
+
+    from search.ml import ann
+    from search.spaces import image_space
+
+    index_versions.index_rebuild_locked(owner_id=user.id)
+    record = SearchIndex.objects.filter(owner=user, space="image").order_by("-id").first()
+    manifest = Path(record.path) / ann.MANIFEST
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format": 1}))  # an older format's index
+    ann._load.cache_clear()
+    with mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async:
+        with django_capture_on_commit_callbacks(execute=True):
+            found = index_versions.collection(owner_id=user.id, space=image_space(model_key="lite0-1"))
+    assert found.index is None and len(found.delta_ids) == 4
+    assert apply_async.call_count == 1
