@@ -3,7 +3,7 @@
     python -m bench.ingest [--small 96] [--large 64] [--vgg-small 32] [--vgg-large 32] [--repeats 3]
                            [--models lite0,vgg16]
 
-Photos are stored with gallery.services.photo_create, then gallery.services.photos_process runs on them in
+Photos are stored with gallery.services.photo_create, then search.pipeline.photos_process runs on them in
 batches of SEARCH_EMBED_BATCH, in this process, exactly as a Celery worker would: decode, thumbnail, embed,
 store vectors and auto tags, schedule the index rebuild. Sets: "small" = scikit-image sample photos at their
 native size (≤ 1 MP), "large" = the same photos upscaled to 4000×3000 (12 MP); every file is distinct (crops,
@@ -11,8 +11,8 @@ flips) so duplicate detection drops none. Models: Lite0 (the default) and VGG16 
 as ImageNet weights, no download). The first batch per model (load, trace) is not timed.
 
 Split per image (ms): decode (open_for_derivatives), thumbnail (thumbnail_jpeg), preprocess (square crop + resize to the
-model input), forward (the network), store (vectors, labels, word tags, rebuild scheduling: photos_index
-minus encode) and bookkeeping (the rest: status updates, thumbnail file, queries). Last stdout line is JSON.
+model input), forward (the network), store (vectors, labels, word tags: photos_embed + photos_tag
+minus encode) and bookkeeping (the rest: status updates, thumbnail file, rebuild scheduling, queries). Last stdout line is JSON.
 """
 from __future__ import annotations
 
@@ -96,10 +96,10 @@ def timed(totals: dict[str, float], key: str, func):
 
 
 def process(photo_ids: list[int], *, batch: int) -> None:
-    from gallery import services
+    from search import pipeline
 
     for start in range(0, len(photo_ids), batch):
-        services.photos_process(photo_ids=photo_ids[start : start + batch])
+        pipeline.photos_process(photo_ids=photo_ids[start : start + batch])
 
 
 def measure(files: list[bytes], *, encoder, repeats: int) -> dict:
@@ -123,7 +123,8 @@ def measure(files: list[bytes], *, encoder, repeats: int) -> dict:
         ids = [services.photo_create(owner=owner, file=ContentFile(f, f"{i}.jpg")).id for i, f in enumerate(files)]
         totals: dict[str, float] = defaultdict(float)
         with ExitStack() as patches:
-            for target, name in ((services, "open_for_derivatives"), (services, "thumbnail_jpeg"), (ingest, "photos_index"),
+            for target, name in ((services, "open_for_derivatives"), (services, "thumbnail_jpeg"), (ingest, "photos_embed"),
+                                 (ingest, "photos_tag"),
                                  (encoder, "encode"), (encoder, "preprocess")):
                 patches.enter_context(mock.patch.object(target, name, timed(totals, name, getattr(target, name))))
             timed(totals, "total", process)(ids, batch=batch)
@@ -153,9 +154,9 @@ def _split(runs: list[dict[str, float]], n: int, suffix: str) -> dict[str, float
         "thumbnail": [part(r, "thumbnail_jpeg") for r in runs],
         "preprocess": [part(r, "preprocess") for r in runs],
         "forward": [part(r, "encode") - part(r, "preprocess") for r in runs],
-        "store": [part(r, "photos_index") - part(r, "encode") for r in runs],
-        "bookkeeping": [part(r, "total") - part(r, "open_for_derivatives") - part(r, "thumbnail_jpeg") - part(r, "photos_index")
-                        for r in runs],
+        "store": [part(r, "photos_embed") + part(r, "photos_tag") - part(r, "encode") for r in runs],
+        "bookkeeping": [part(r, "total") - part(r, "open_for_derivatives") - part(r, "thumbnail_jpeg")
+                        - part(r, "photos_embed") - part(r, "photos_tag") for r in runs],
     }
     return {key: round(statistics.median(values) / n * 1e3, 2) for key, values in split.items()}
 

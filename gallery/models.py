@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 def original_path(photo: "Photo", filename: str) -> str:
@@ -36,7 +37,9 @@ class Photo(models.Model):
     sharpness = models.FloatField(null=True, blank=True)  # images.sharpness of the decoded photo; picks the best copy
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)  # processing runs started (bounded by PHOTO_MAX_ATTEMPTS)
+    # When the status last changed: the reconciler re-queues photos pending or processing for too long.
+    status_changed_at = models.DateTimeField(default=timezone.now)
     thumbnail = models.FileField(upload_to=thumbnail_path, max_length=255, blank=True)
     tags = models.ManyToManyField("Tag", through="PhotoTag", related_name="photos")
 
@@ -47,6 +50,7 @@ class Photo(models.Model):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["owner", "taken_at"]),
             models.Index(fields=["owner", "latitude"]),
+            models.Index(fields=["status", "status_changed_at"]),
         ]
 
     def __str__(self) -> str:
@@ -64,8 +68,8 @@ class Tag(models.Model):
 
 class PhotoTag(models.Model):
     class Source(models.TextChoices):
-        USER = "user"  # typed by the owner, or an auto tag the owner accepted
-        AUTO = "auto"  # suggested by the model; the owner has not decided yet
+        USER = "user"  # typed by the owner
+        AUTO = "auto"  # suggested by the model; `state` says whether the owner accepted or rejected it (it stays AUTO)
 
     class State(models.TextChoices):
         SUGGESTED = "suggested"

@@ -1,5 +1,7 @@
-"""Reads from the gallery. Every query starts from the owner, so another user's id is simply not found."""
+"""Reads from the gallery. Every query for a user starts from the owner, so another user's id is simply not found."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 import math
@@ -119,3 +121,12 @@ def tag_counts(*, owner: AbstractBaseUser) -> list[tuple[str, int]]:
         .order_by("-n", "tag__name")
     )
     return [(row["tag__name"], row["n"]) for row in rows]
+
+
+def photos_stuck(*, changed_before: datetime) -> list[Photo]:
+    """Photos still pending or processing whose status last changed before the given time (id and attempts)."""
+    return list(
+        Photo.objects.filter(
+            status__in=[Photo.Status.PENDING, Photo.Status.PROCESSING], status_changed_at__lt=changed_before
+        ).only("id", "attempts").order_by("id")
+    )

@@ -1,7 +1,6 @@
 """Writes to the gallery. Views, the API, the import command and tasks all come through here."""
 from __future__ import annotations
 
-import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,13 +13,14 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
+from django.utils import timezone
 from PIL import Image
 
+from . import signals
 from .images import open_for_derivatives, sharpness, thumbnail_jpeg
 from .models import Photo, PhotoTag, Tag
 from .validators import ALLOWED_FORMATS, validate_image
 
-logger = logging.getLogger(__name__)
 
 TAG_PATTERN = re.compile(r"^[\w][\w \-']{0,62}$")
 
@@ -48,7 +48,7 @@ def display_name(name: str | None) -> str:
 
 
 def photo_create(*, owner: AbstractBaseUser, file: IO[bytes], name: str | None = None) -> Photo:
-    """Validate and store one upload, and queue its processing once the row is committed.
+    """Validate and store one upload (the caller announces it: photos_announce, once per batch).
 
     Raises ValidationError for anything that is not an acceptable image, DuplicatePhoto for bytes the owner
     already has. Either way no row and no file are left behind.
@@ -84,7 +84,7 @@ def photo_create(*, owner: AbstractBaseUser, file: IO[bytes], name: str | None =
 
 
 def photos_upload(*, owner: AbstractBaseUser, files: Iterable[IO[bytes]]) -> UploadResult:
-    """Store many uploads; each file succeeds or fails on its own. Processing is queued once for the batch."""
+    """Store many uploads; each file succeeds or fails on its own. Processing is announced once for the batch."""
     result = UploadResult()
     for file in files:
         name = display_name(getattr(file, "name", None))
@@ -94,101 +94,129 @@ def photos_upload(*, owner: AbstractBaseUser, files: Iterable[IO[bytes]]) -> Upl
             result.duplicates.append({"name": name, "photo_id": dup.photo.id})
         except ValidationError as error:
             result.rejected.append({"name": name, "error": " ".join(error.messages)})
-    photos_enqueue(photo_ids=[photo.id for photo in result.created])
+    photos_announce(photo_ids=[photo.id for photo in result.created])
     return result
 
 
-def photos_enqueue(*, photo_ids: list[int]) -> None:
-    """Queue processing after commit, in batches so the model sees full batches."""
-    from .tasks import process_photos_task  # tasks import services; import here to avoid the cycle
-
-    batch = settings.SEARCH_EMBED_BATCH
-    for start in range(0, len(photo_ids), batch):
-        chunk = photo_ids[start : start + batch]
-        transaction.on_commit(lambda chunk=chunk: process_photos_task.delay(chunk))
+def photos_announce(*, photo_ids: list[int]) -> None:
+    """Tell whoever processes photos (search, connected in its AppConfig) that these await processing, once
+    the rows are committed. If the message is lost, search's reconciler finds the photos pending anyway."""
+    if photo_ids:
+        transaction.on_commit(lambda: signals.photos_stored.send(sender=Photo, photo_ids=list(photo_ids)))
 
 
-def photos_process(*, photo_ids: list[int]) -> None:
-    """Decode, thumbnail and make searchable. Safe to run twice: finished photos are skipped.
+# The steps below are gallery's part of the pipeline (search.pipeline.photos_process chains them). Each one
+# tolerates photos deleted meanwhile: a row that is gone is skipped, never saved, so the batch carries on.
 
-    Each run counts an attempt; a photo whose processing keeps dying (a worker killed by a poison image)
-    is marked failed after PHOTO_MAX_ATTEMPTS instead of being retried for ever.
+def photos_claim(*, photo_ids: list[int]) -> list[Photo]:
+    """Start processing: the photos still pending or processing, each with one more attempt on record.
+
+    A photo whose processing keeps dying (a worker killed by a poison image) is marked failed after
+    PHOTO_MAX_ATTEMPTS instead of being retried for ever.
     """
-    from search.ingest import photos_index  # the search side of the pipeline: features, tags, index
-
-    pending = Photo.objects.filter(id__in=photo_ids).exclude(status=Photo.Status.READY)
+    pending = Photo.objects.filter(id__in=photo_ids, status__in=[Photo.Status.PENDING, Photo.Status.PROCESSING])
     # One statement for the whole batch: the attempt is on record before any decoding can crash the worker.
-    pending.update(attempts=F("attempts") + 1, status=Photo.Status.PROCESSING)
+    pending.update(attempts=F("attempts") + 1, status=Photo.Status.PROCESSING, status_changed_at=timezone.now())
     photos = []
     for photo in pending.select_related("owner"):
         if photo.attempts > settings.PHOTO_MAX_ATTEMPTS:
-            _fail(photo, f"Processing was interrupted {photo.attempts - 1} times; giving up.")
+            photo_fail(photo_id=photo.id, reason=f"Processing was interrupted {photo.attempts - 1} times; giving up.")
         else:
             photos.append(photo)
-    # Pillow releases the GIL while decoding and resizing: two threads keep both cores busy (~1.3× on a batch).
+    return photos
+
+
+@dataclass
+class Decoded:
+    photo: Photo
+    image: Image.Image | None  # upright RGB
+    thumbnail: bytes | None  # JPEG, if the photo has none yet
+    error: str = ""
+    sharpness: float | None = None  # images.sharpness
+
+
+def photos_decode(*, photos: list[Photo]) -> list[Decoded]:
+    """Decode each original upright to RGB (once, for the thumbnail and the model alike); no database access."""
+    # Pillow releases the GIL while decoding and resizing: two threads keep both cores busy.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(_decode, photos))
-    decoded = []
-    with transaction.atomic():
-        for photo, (image, thumb, sharp, error) in zip(photos, outcomes):
-            if error:
-                _fail(photo, error)
-                continue
-            photo.sharpness = sharp
-            fields = ["sharpness"]
-            if thumb is not None:
-                photo.thumbnail.save("thumb.jpg", ContentFile(thumb), save=False)
-                fields.append("thumbnail")
-            photo.save(update_fields=fields)
-            decoded.append((photo, image))
-    if not decoded:
-        return
-    try:
-        photos_index(photos=[p for p, _ in decoded], images=[img for _, img in decoded])
-    except Exception as exc:
-        logger.exception("Indexing failed for photos %s", [p.id for p, _ in decoded])
-        for photo, _ in decoded:
-            _fail(photo, f"The photo could not be made searchable: {exc}")
-        return
-    Photo.objects.filter(id__in=[p.id for p, _ in decoded]).update(status=Photo.Status.READY, error="")
+        return list(pool.map(_decode, photos))
 
 
-def _decode(photo: Photo) -> tuple[Image.Image | None, bytes | None, float | None, str]:
-    """(upright RGB image, thumbnail JPEG if the photo has none yet, sharpness, error).
-
-    No database access: runs in a thread.
-    """
+def _decode(photo: Photo) -> Decoded:
     try:
         with photo.original.open("rb") as original:
             image = open_for_derivatives(original)
     except Exception as exc:  # the full decode is the last word on whether the image is usable
-        return None, None, None, f"The image could not be decoded: {exc}"
+        return Decoded(photo, None, None, f"The image could not be decoded: {exc}")
     thumb = None if photo.thumbnail else thumbnail_jpeg(image, size=settings.THUMBNAIL_SIZE)
-    return image, thumb, sharpness(image), ""
+    return Decoded(photo, image, thumb, sharpness=sharpness(image))
 
 
-def _fail(photo: Photo, message: str) -> None:
-    photo.status = Photo.Status.FAILED
-    photo.error = message
-    photo.save(update_fields=["status", "error"])
+def photos_thumbnail(*, decoded: list[Decoded]) -> list[tuple[Photo, Image.Image]]:
+    """Store new thumbnails (and sharpness) and fail the undecodable photos; (photo, image) for those that go on."""
+    going_on = []
+    for item in decoded:
+        if item.error:
+            photo_fail(photo_id=item.photo.id, reason=item.error)
+        elif _derivatives_store(item):
+            going_on.append((item.photo, item.image))
+    return going_on
+
+
+def _derivatives_store(item: Decoded) -> bool:
+    """False if the photo was deleted meanwhile (then no file is left behind)."""
+    photo, fields = item.photo, {"sharpness": item.sharpness}
+    photo.sharpness = item.sharpness
+    if item.thumbnail is not None:
+        photo.thumbnail.save("thumb.jpg", ContentFile(item.thumbnail), save=False)
+        fields["thumbnail"] = photo.thumbnail.name
+    if Photo.objects.filter(id=photo.id).update(**fields):
+        return True
+    if item.thumbnail is not None:
+        photo.thumbnail.storage.delete(photo.thumbnail.name)
+    return False
+
+
+def photos_ready(*, photo_ids: list[int]) -> None:
+    """The end of the pipeline: only photos still processing become ready (a deleted one stays deleted)."""
+    Photo.objects.filter(id__in=photo_ids, status=Photo.Status.PROCESSING).update(
+        status=Photo.Status.READY, error="", status_changed_at=timezone.now()
+    )
+
+
+def photo_fail(*, photo_id: int, reason: str) -> None:
+    """Mark one photo failed with its reason; a photo deleted meanwhile is simply not there to mark."""
+    Photo.objects.filter(id=photo_id).exclude(status=Photo.Status.READY).update(
+        status=Photo.Status.FAILED, error=reason, status_changed_at=timezone.now()
+    )
+
+
+def photos_requeue(*, photo_ids: list[int]) -> list[int]:
+    """Put photos stuck in pending or processing back to pending (the reconciler then queues them)."""
+    stuck = Photo.objects.filter(id__in=photo_ids, status__in=[Photo.Status.PENDING, Photo.Status.PROCESSING])
+    ids = list(stuck.values_list("id", flat=True))
+    Photo.objects.filter(id__in=ids).update(status=Photo.Status.PENDING, status_changed_at=timezone.now())
+    return ids
 
 
 def photo_retry(*, photo: Photo) -> Photo:
-    """Give a failed photo a fresh attempt budget and queue it again."""
-    if photo.status != Photo.Status.FAILED:
-        raise ValidationError("Only failed photos can be retried.", code="not_failed")
+    """Give a failed or stuck photo a fresh attempt budget and queue it again (a ready one has nothing to redo).
+
+    Retrying a photo that is in fact still being processed only repeats work: processing is idempotent.
+    """
+    if photo.status == Photo.Status.READY:
+        raise ValidationError("Only photos that are not ready can be retried.", code="not_failed")
     photo.status, photo.error, photo.attempts = Photo.Status.PENDING, "", 0
-    photo.save(update_fields=["status", "error", "attempts"])
-    photos_enqueue(photo_ids=[photo.id])
+    photo.status_changed_at = timezone.now()
+    photo.save(update_fields=["status", "error", "attempts", "status_changed_at"])
+    photos_announce(photo_ids=[photo.id])
     return photo
 
 
 def photo_delete(*, photo: Photo) -> None:
     """Delete the row, then its files once the deletion is committed (a rollback keeps both)."""
-    from search.ingest import photo_forget
-
     files = [f for f in (photo.original, photo.thumbnail) if f]
-    photo_forget(photo=photo)
+    signals.photo_deleted.send(sender=Photo, photo=photo)
     photo.delete()
     for stored in files:
         transaction.on_commit(lambda stored=stored: stored.storage.delete(stored.name))
@@ -337,6 +365,4 @@ def _tags_changed(photo: Photo) -> None:
 
 
 def _owner_tags_changed(owner_id: int) -> None:
-    from search.ingest import tags_changed  # the owner's text projection learns from their tags (debounced)
-
-    tags_changed(owner_id=owner_id)
+    signals.tags_changed.send(sender=Photo, owner_id=owner_id)  # search retrains the owner's projection

@@ -7,17 +7,15 @@ uploads → one rebuild) and serialised per user by a Redis lock.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import redis
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max
 
 from . import components
+from .debounce import debounce, debounce_started, redis_client
 from .ml import ann as vector_index
 from .models import PhotoEmbedding, SearchIndex
 from .spaces import Space, image_space, text_space
@@ -33,16 +31,6 @@ class Collection:
     index: vector_index.VectorIndex | None
     delta_ids: np.ndarray
     delta_vectors: np.ndarray
-
-
-def redis_client() -> redis.Redis:
-    """Debounce marks and locks live in Redis, next to the Celery queue (one pool per process and URL)."""
-    return _redis_for(settings.REDIS_URL)
-
-
-@functools.lru_cache(maxsize=4)
-def _redis_for(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
 
 
 def owner_dir(owner_id: int) -> Path:
@@ -126,33 +114,33 @@ def collection(*, owner_id: int, space: Space) -> Collection:
 
 # Scheduling -----------------------------------------------------------------------------------------------
 
-def _scheduled_key(owner_id: int) -> str:
-    return f"searchsite:index-rebuild-scheduled:{owner_id}"
-
-
 def _lock_key(owner_id: int) -> str:
     return f"searchsite:index-rebuild-lock:{owner_id}"
 
 
-def index_rebuild_schedule(*, owner_id: int) -> None:
-    """Ask for a rebuild soon. Calls within the debounce window share one rebuild (SET NX marks it queued)."""
-    from .tasks import rebuild_index_task
-
-    delay = settings.SEARCH_INDEX_DEBOUNCE_SECONDS
-    if redis_client().set(_scheduled_key(owner_id), 1, nx=True, ex=int(delay) + 600):
-        transaction.on_commit(lambda: rebuild_index_task.apply_async((owner_id,), countdown=delay))
+def _debounce_key(owner_id: int) -> str:
+    return f"index-rebuild:{owner_id}"
 
 
-def index_rebuild_locked(*, owner_id: int) -> bool:
+def index_rebuild_schedule(*, owner_id: int, delay: float | None = None) -> None:
+    """Ask for a rebuild soon (after SEARCH_INDEX_DEBOUNCE_SECONDS unless ``delay``); requests within the window
+    share one rebuild."""
+    from .tasks import rebuild_index_task  # tasks import this module
+
+    if delay is None:
+        delay = settings.SEARCH_INDEX_DEBOUNCE_SECONDS
+    debounce(key=_debounce_key(owner_id), task=rebuild_index_task, args=(owner_id,), delay=delay)
+
+
+def index_rebuild_try(*, owner_id: int) -> bool:
     """Run the scheduled rebuild under the owner's lock; False if another rebuild holds it (caller retries)."""
-    client = redis_client()
     # The timeout frees the lock of a worker killed mid-build; it is far longer than bench.search's 1M build.
-    lock = client.lock(_lock_key(owner_id), timeout=900, blocking=False)
+    lock = redis_client().lock(_lock_key(owner_id), timeout=900, blocking=False)
     if not lock.acquire(blocking=False):
         return False
     try:
         # Cleared before reading vectors: an upload from now on schedules a fresh rebuild instead of being missed.
-        client.delete(_scheduled_key(owner_id))
+        debounce_started(key=_debounce_key(owner_id))
         for model_key in models_in_use(owner_id=owner_id):
             index_rebuild(owner_id=owner_id, model_key=model_key)
     finally:

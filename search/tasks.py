@@ -1,13 +1,30 @@
-"""Search tasks: ids in, services do the work; both are safe to run twice."""
+"""Search tasks: ids in, services do the work; all are safe to run twice."""
 from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError
 
-from . import index_versions, ingest, training
+from . import index_versions, ingest, pipeline, training
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),  # e.g. a busy SQLite; anything else is recorded on the photo
+    retry_backoff=True,
+    max_retries=5,
+)
+def photos_process_task(photo_ids: list[int]) -> None:
+    pipeline.photos_process(photo_ids=photo_ids)
+
+
+@shared_task
+def photos_reconcile_task() -> dict[str, int]:
+    """Run by Celery beat (CELERY_BEAT_SCHEDULE): re-queue stuck photos, fail those out of attempts."""
+    return pipeline.photos_reconcile()
 
 
 @shared_task(bind=True, acks_late=True, max_retries=20)
 def rebuild_index_task(self, owner_id: int) -> None:
-    if not index_versions.index_rebuild_locked(owner_id=owner_id):
+    if not index_versions.index_rebuild_try(owner_id=owner_id):
         # Another rebuild for this user is running; come back after it rather than build twice at once.
         raise self.retry(countdown=settings.SEARCH_INDEX_DEBOUNCE_SECONDS)
 
@@ -17,7 +34,7 @@ def train_projection_task(owner_id: int) -> None:
     training.projection_train(owner_id=owner_id)
 
 
-@shared_task(acks_late=True, max_retries=3)
+@shared_task(acks_late=True)
 def reembed_task(photo_ids: list[int]) -> None:
     ingest.photos_reembed(photo_ids=photo_ids)
 

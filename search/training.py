@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
 
 from gallery.models import PhotoTag
 
 from . import components
-from .index_versions import redis_client, index_rebuild_locked, index_rebuild_schedule, load_features, owner_dir
+from .debounce import debounce, debounce_started
+from .index_versions import index_rebuild_schedule, index_rebuild_try, load_features, owner_dir
 from .models import TextProjection
 from .ml.semantic import evaluate_split, tag_targets, train_projection
 from .spaces import logits
@@ -23,13 +23,16 @@ from .spaces import logits
 logger = logging.getLogger(__name__)
 
 
+def _debounce_key(owner_id: int) -> str:
+    return f"projection-train:{owner_id}"
+
+
 def projection_train_schedule(*, owner_id: int) -> None:
     """Retrain after tag edits settle; many edits within the window share one training run."""
-    from .tasks import train_projection_task
+    from .tasks import train_projection_task  # tasks import this module
 
     delay = settings.SEARCH_INDEX_DEBOUNCE_SECONDS * 2
-    if redis_client().set(f"searchsite:projection-scheduled:{owner_id}", 1, nx=True, ex=int(delay) + 600):
-        transaction.on_commit(lambda: train_projection_task.apply_async((owner_id,), countdown=delay))
+    debounce(key=_debounce_key(owner_id), task=train_projection_task, args=(owner_id,), delay=delay)
 
 
 def tagged_photos(*, owner_id: int, photo_ids: np.ndarray) -> list[set[str]]:
@@ -48,7 +51,7 @@ def projection_train(*, owner_id: int) -> TextProjection | None:
 
     Returns None when the owner has too few tagged photos to judge (SEARCH_PROJECTION_MIN_PHOTOS).
     """
-    redis_client().delete(f"searchsite:projection-scheduled:{owner_id}")
+    debounce_started(key=_debounce_key(owner_id))
     model_key = components.configured_model_key()
     photo_ids, features, _ = load_features(owner_id=owner_id, model_key=model_key)
     tag_sets = tagged_photos(owner_id=owner_id, photo_ids=photo_ids)
@@ -77,7 +80,7 @@ def projection_train(*, owner_id: int) -> TextProjection | None:
     logger.info("Projection for user %s: zero-shot %.3f, trained %.3f → %s", owner_id, scores.zeroshot,
                 scores.trained, "trained" if record.active else "zero-shot")
     # The text index must follow the new mapping; if a rebuild is running, queue one after it.
-    if not index_rebuild_locked(owner_id=owner_id):
+    if not index_rebuild_try(owner_id=owner_id):
         index_rebuild_schedule(owner_id=owner_id)
     return record
 

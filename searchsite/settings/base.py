@@ -155,6 +155,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 # How many times a photo may be (re)started before it is marked failed: bounds crash loops on a poison image.
 PHOTO_MAX_ATTEMPTS = env.int("PHOTO_MAX_ATTEMPTS", default=3)
+# The reconciler (search.tasks.photos_reconcile_task, run by `celery beat` every PHOTO_RECONCILE_SECONDS) re-queues
+# photos pending or processing for longer than PHOTO_STUCK_SECONDS: lost messages, killed workers.
+PHOTO_STUCK_SECONDS = env.int("PHOTO_STUCK_SECONDS", default=300)
+PHOTO_RECONCILE_SECONDS = env.float("PHOTO_RECONCILE_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE = {
+    "photos-reconcile": {"task": "search.tasks.photos_reconcile_task", "schedule": PHOTO_RECONCILE_SECONDS},
+}
 
 # Search
 SEARCH_INDEX_DIR = DATA_DIR / "indexes"  # per-user index files; the database says which one is current

@@ -103,10 +103,21 @@ def test_retry_failed_photo(api, photo, on_commit):
     assert photo.status == Photo.Status.READY and photo.error == "" and photo.attempts == 1
 
 
-def test_retry_of_non_failed_photo_is_400(api, photo):
+def test_retry_of_stuck_pending_photo_processes_it(api, photo, on_commit):
+    """Ensure a photo left pending (its message lost) can be retried by its owner."""
+    assert photo.status == Photo.Status.PENDING
+    with on_commit():
+        response = api.post(f"/api/photos/{photo.id}/retry/")
+    assert response.status_code == 202
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.READY
+
+
+def test_retry_of_ready_photo_is_400(api, photo):
+    Photo.objects.filter(id=photo.id).update(status=Photo.Status.READY)
     response = api.post(f"/api/photos/{photo.id}/retry/")
     assert response.status_code == 400
-    assert "Only failed photos" in response.json()["detail"]
+    assert "Only photos that are not ready" in response.json()["detail"]
 
 
 def test_original_is_served_to_owner(api, photo):

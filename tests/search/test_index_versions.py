@@ -17,7 +17,7 @@ def test_many_schedules_within_the_window_queue_one_rebuild(user, django_capture
 
 
 def test_rebuild_clears_the_schedule_so_later_uploads_queue_again(user, gallery, django_capture_on_commit_callbacks):
-    index_versions.index_rebuild_locked(owner_id=user.id)
+    index_versions.index_rebuild_try(owner_id=user.id)
     with mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async:
         with django_capture_on_commit_callbacks(execute=True):
             index_versions.index_rebuild_schedule(owner_id=user.id)
@@ -28,15 +28,15 @@ def test_rebuild_waits_while_another_holds_the_lock(user, gallery):
     lock = index_versions.redis_client().lock(index_versions._lock_key(user.id), timeout=30)
     assert lock.acquire(blocking=False)
     try:
-        assert index_versions.index_rebuild_locked(owner_id=user.id) is False
+        assert index_versions.index_rebuild_try(owner_id=user.id) is False
     finally:
         lock.release()
-    assert index_versions.index_rebuild_locked(owner_id=user.id) is True
+    assert index_versions.index_rebuild_try(owner_id=user.id) is True
 
 
 def test_rebuild_records_current_versions_and_keeps_two(user, gallery):
     for _ in range(3):
-        index_versions.index_rebuild_locked(owner_id=user.id)
+        index_versions.index_rebuild_try(owner_id=user.id)
     records = SearchIndex.objects.filter(owner=user, space="image")
     assert records.count() == index_versions.KEEP_VERSIONS
     newest = records.order_by("-id").first()
@@ -48,7 +48,7 @@ def test_rebuild_records_current_versions_and_keeps_two(user, gallery):
 def test_collection_has_no_delta_after_rebuild(user, gallery):
     from search.spaces import image_space
 
-    index_versions.index_rebuild_locked(owner_id=user.id)
+    index_versions.index_rebuild_try(owner_id=user.id)
     found = index_versions.collection(owner_id=user.id, space=image_space(model_key="lite0-1"))
     assert len(found.index) == 4 and len(found.delta_ids) == 0
 
@@ -56,10 +56,10 @@ def test_collection_has_no_delta_after_rebuild(user, gallery):
 def test_rebuild_after_everything_deleted_retires_indexes(user, gallery, django_capture_on_commit_callbacks):
     from gallery import services
 
-    index_versions.index_rebuild_locked(owner_id=user.id)
+    index_versions.index_rebuild_try(owner_id=user.id)
     for photo in gallery.values():
         services.photo_delete(photo=photo)
-    index_versions.index_rebuild_locked(owner_id=user.id)
+    index_versions.index_rebuild_try(owner_id=user.id)
     assert not SearchIndex.objects.filter(owner=user).exists()
 
 
@@ -72,7 +72,7 @@ def test_collection_with_a_corrupt_index_scans_everything_exactly_and_schedules_
     from search.ml import ann
     from search.spaces import image_space
 
-    index_versions.index_rebuild_locked(owner_id=user.id)
+    index_versions.index_rebuild_try(owner_id=user.id)
     record = SearchIndex.objects.filter(owner=user, space="image").order_by("-id").first()
     manifest = Path(record.path) / ann.MANIFEST
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format": 1}))  # an older format's index

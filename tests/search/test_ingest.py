@@ -39,14 +39,14 @@ def test_rejected_suggestion_is_not_suggested_again(gallery, django_capture_on_c
     photo = gallery["coffee"]
     name = PhotoTag.objects.filter(photo=photo).order_by("-confidence").first().tag.name
     services.tag_decide(photo=photo, name=name, accept=False)
-    ingest.photos_index(photos=[photo], images=[images.sample("coffee")])  # reprocessing, e.g. a retry
+    ingest.photos_tag(embedded=ingest.photos_embed(photos=[photo], images=[images.sample("coffee")]))  # a retry
     assert PhotoTag.objects.get(photo=photo, tag__name=name).state == "rejected"
 
 
 def test_processing_twice_keeps_one_vector(gallery):
     from tests import images
 
-    ingest.photos_index(photos=[gallery["rocket"]], images=[images.sample("rocket")])
+    ingest.photos_embed(photos=[gallery["rocket"]], images=[images.sample("rocket")])
     assert PhotoEmbedding.objects.filter(photo=gallery["rocket"]).count() == 1
 
 
@@ -67,7 +67,7 @@ def test_model_change_reembeds_while_old_vectors_serve(user, gallery, settings, 
 
     assert ingest.photos_reembed(photo_ids=missing) == 4
     assert query.serving_model_key(owner=user) == "lite0-1"  # until the new model's index is published
-    assert index_versions.index_rebuild_locked(owner_id=user.id)
+    assert index_versions.index_rebuild_try(owner_id=user.id)
     assert query.serving_model_key(owner=user) == "vgg16-1"
     assert PhotoEmbedding.objects.get(photo=gallery["chelsea"], model_name="vgg16").as_array().shape == (4096,)
     assert len(query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=3)) == 3

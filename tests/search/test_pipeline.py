@@ -1,14 +1,147 @@
-"""Search through a real Celery worker process: upload → searchable, and tags → a trained projection."""
+"""The photo pipeline (search.pipeline): its steps in-process, then through a real Celery worker process
+(upload → searchable, and tags → a trained projection)."""
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from django.utils import timezone
+
+from gallery import services
 from gallery.models import Photo
-from search.models import SearchIndex, TextProjection
+from search import ingest, pipeline
+from search.models import PhotoEmbedding, SearchIndex, TextProjection
 from tests import images
 from tests.conftest import wait_for
+from tests.factories import PhotoFactory
 from tests.search.conftest import result_names
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+def stored(owner, names=("chelsea", "coffee", "astronaut", "rocket")) -> list[Photo]:
+    """Pending photos, stored but not processed."""
+    return [PhotoFactory(owner=owner, content=images.jpeg(name), name=f"{name}.jpg") for name in names]
+
+
+def statuses(photos) -> dict[str, str]:
+    return {p.original_name: p.status for p in Photo.objects.filter(id__in=[p.id for p in photos])}
+
+
+# A real transaction per test: a photo deleted mid-batch must break the batch's commit as it would in production.
+@pytest.mark.django_db(transaction=True)
+def test_photo_deleted_while_embedding_leaves_the_rest_of_its_batch_ready(user, monkeypatch):
+    photos = stored(user)
+    victim = photos[1]
+    real_embed = ingest.photos_embed
+
+    def embed_after_a_delete(**kwargs):
+        if Photo.objects.filter(id=victim.id).exists():
+            services.photo_delete(photo=Photo.objects.get(id=victim.id))
+        return real_embed(**kwargs)
+
+    monkeypatch.setattr(ingest, "photos_embed", embed_after_a_delete)
+    pipeline.photos_process(photo_ids=[p.id for p in photos])
+    assert statuses(photos) == {"chelsea.jpg": "ready", "astronaut.jpg": "ready", "rocket.jpg": "ready"}
+    assert PhotoEmbedding.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_photo_deleted_before_decoding_leaves_the_rest_of_its_batch_ready(user, monkeypatch):
+    """Ensure a deleted photo, whose original is gone so it cannot be decoded, is not saved back as failed."""
+    photos = stored(user)
+    victim = photos[0]
+    real_decode = services.photos_decode
+
+    def decode_after_a_delete(*, photos):
+        services.photo_delete(photo=Photo.objects.get(id=victim.id))
+        return real_decode(photos=photos)
+
+    monkeypatch.setattr(services, "photos_decode", decode_after_a_delete)
+    pipeline.photos_process(photo_ids=[p.id for p in photos])
+    assert statuses(photos) == {"coffee.jpg": "ready", "astronaut.jpg": "ready", "rocket.jpg": "ready"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_photo_failing_to_embed_fails_alone_with_its_reason(user, monkeypatch):
+    photos = stored(user)
+    poison = photos[2]
+    real_embed = ingest.photos_embed
+
+    def embed_refusing_one(*, photos, images):
+        if any(p.id == poison.id for p in photos):
+            raise ValueError("the model refused this one")
+        return real_embed(photos=photos, images=images)
+
+    monkeypatch.setattr(ingest, "photos_embed", embed_refusing_one)
+    pipeline.photos_process(photo_ids=[p.id for p in photos])
+    assert statuses(photos) == {"chelsea.jpg": "ready", "coffee.jpg": "ready", "astronaut.jpg": "failed",
+                                "rocket.jpg": "ready"}
+    assert Photo.objects.get(id=poison.id).error == "The photo could not be made searchable: the model refused this one"
+
+
+@pytest.mark.django_db
+def test_photo_interrupted_too_often_is_failed_not_retried_for_ever(user, settings):
+    """Ensure a poison image that keeps killing workers ends `failed` once its attempts are spent."""
+    photo = PhotoFactory(owner=user)
+    Photo.objects.filter(id=photo.id).update(status=Photo.Status.PROCESSING, attempts=settings.PHOTO_MAX_ATTEMPTS)
+    pipeline.photos_process(photo_ids=[photo.id])
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.FAILED
+    assert photo.error == f"Processing was interrupted {settings.PHOTO_MAX_ATTEMPTS} times; giving up."
+
+
+@pytest.mark.django_db
+def test_processing_a_ready_photo_again_changes_nothing(user):
+    photo = PhotoFactory(owner=user)
+    pipeline.photos_process(photo_ids=[photo.id])
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.READY and photo.attempts == 1
+    pipeline.photos_process(photo_ids=[photo.id])
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.READY and photo.attempts == 1
+
+
+@pytest.mark.django_db
+def test_processing_a_failed_photo_again_changes_nothing(user):
+    """Ensure a late duplicate message does not undo a verdict: only a retry re-opens a failed photo."""
+    photo = PhotoFactory(owner=user)
+    Photo.objects.filter(id=photo.id).update(status=Photo.Status.FAILED, error="broken")
+    pipeline.photos_process(photo_ids=[photo.id])
+    photo.refresh_from_db()
+    assert (photo.status, photo.error, photo.attempts) == (Photo.Status.FAILED, "broken", 0)
+
+
+@pytest.mark.django_db
+def test_reconciler_processes_a_photo_whose_message_was_lost(user, settings, django_capture_on_commit_callbacks):
+    photo = PhotoFactory(owner=user)  # stored, never announced: as if Redis lost the message
+    Photo.objects.filter(id=photo.id).update(
+        status_changed_at=timezone.now() - timedelta(seconds=settings.PHOTO_STUCK_SECONDS + 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert pipeline.photos_reconcile() == {"requeued": 1, "failed": 0}
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.READY and photo.attempts == 1
+
+
+@pytest.mark.django_db
+def test_reconciler_leaves_recent_photos_alone(user):
+    photo = PhotoFactory(owner=user)
+    assert pipeline.photos_reconcile() == {"requeued": 0, "failed": 0}
+    assert Photo.objects.get(id=photo.id).status == Photo.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_reconciler_fails_a_stuck_photo_whose_attempts_are_spent(user, settings):
+    photo = PhotoFactory(owner=user)
+    Photo.objects.filter(id=photo.id).update(
+        status=Photo.Status.PROCESSING, attempts=settings.PHOTO_MAX_ATTEMPTS,
+        status_changed_at=timezone.now() - timedelta(seconds=settings.PHOTO_STUCK_SECONDS + 1))
+    assert pipeline.photos_reconcile() == {"requeued": 0, "failed": 1}
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.FAILED
+    assert photo.error == f"Processing did not finish in {settings.PHOTO_MAX_ATTEMPTS} attempts; giving up."
+
+
+def test_reconciler_runs_on_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["photos-reconcile"]
+    assert entry == {"task": "search.tasks.photos_reconcile_task", "schedule": settings.PHOTO_RECONCILE_SECONDS}
 
 
 def upload(api, files: dict[str, bytes]) -> list[int]:
@@ -26,6 +159,8 @@ def wait_ready(ids: list[int], timeout: float = 120) -> None:
     wait_for(all_ready, timeout=timeout)
 
 
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
 def test_upload_becomes_searchable_by_similarity(celery_worker, api, user):
     ids = upload(api, {f"{name}.jpg": images.jpeg(name) for name in ("chelsea", "coffee", "rocket")})
     wait_ready(ids)
@@ -37,6 +172,8 @@ def test_upload_becomes_searchable_by_similarity(celery_worker, api, user):
     assert record.max_embedding_id > 0
 
 
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
 def test_users_tags_train_a_projection_that_text_search_uses(celery_worker, api, user):
     """Ensure words no ImageNet label implies ("family", "work") become searchable once the user tags with them."""
     groups = {"family": "chelsea", "work": "coffee", "travel": "rocket"}

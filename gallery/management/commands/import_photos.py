@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 rejected.append((name, " ".join(error.messages)))
             except OSError as error:
                 rejected.append((name, f"could not be read: {error.strerror or error}"))
-        services.photos_enqueue(photo_ids=created)
+        services.photos_announce(photo_ids=created)
 
         self.stdout.write(f"Imported {len(created)}, duplicates {len(duplicates)}, rejected {len(rejected)}.")
         for name, photo_id in duplicates:

@@ -1,0 +1,111 @@
+"""The photo pipeline, in one place: upload → decode → thumbnail → embed → tags → index → ready.
+
+Gallery owns photos and announces what happens to them (gallery.signals); it knows nothing of search. The
+receivers below, connected in SearchConfig.ready(), turn those announcements into tasks. Every photo ends
+`ready` or `failed` with a reason: a batch survives any of its photos failing or being deleted, and the
+reconciler (a Celery beat task) re-queues photos that stay pending or processing too long, e.g. because their
+message was lost with Redis or their worker was killed.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import OperationalError, transaction
+from django.utils import timezone
+from PIL import Image
+
+from gallery import selectors as gallery_selectors
+from gallery import services as gallery_services
+from gallery.models import Photo
+
+from . import ingest
+from .index_versions import index_rebuild_schedule
+from .training import projection_train_schedule
+
+logger = logging.getLogger(__name__)
+
+
+def photos_process(*, photo_ids: list[int]) -> None:
+    """Take stored photos to `ready` (or `failed` with a reason). Safe to run twice: finished photos are skipped."""
+    photos = gallery_services.photos_claim(photo_ids=photo_ids)  # upload: stored rows, one more attempt each
+    decoded = gallery_services.photos_decode(photos=photos)  # decode: upright RGB, once for every later step
+    going_on = gallery_services.photos_thumbnail(decoded=decoded)  # thumbnail; undecodable photos fail here
+    embedded = _embed_and_tag(going_on)  # embed → tags, a photo's fault failing that photo only
+    for owner_id in {photo.owner_id for photo in embedded}:  # index: debounced, searchable meanwhile as a delta
+        index_rebuild_schedule(owner_id=owner_id)
+    gallery_services.photos_ready(photo_ids=[photo.id for photo in embedded])  # ready
+
+
+def _embed_and_tag(batch: list[tuple[Photo, Image.Image]]) -> list[Photo]:
+    """Embed and tag the batch in one transaction; if that fails, photo by photo, so only the culprit fails.
+
+    A photo deleted mid-batch breaks the batch's foreign keys; alone, it is simply skipped.
+    """
+    if not batch:
+        return []
+    try:
+        _embed_and_tag_together(batch)
+        return [photo for photo, _ in batch]
+    except OperationalError:
+        raise  # e.g. a busy database: the task retries the whole batch later
+    except Exception as exc:
+        if len(batch) > 1:
+            logger.warning("Embedding a batch of %s failed; trying its photos one by one", len(batch), exc_info=True)
+            alive = set(Photo.objects.filter(id__in=[p.id for p, _ in batch]).values_list("id", flat=True))
+            return [done for photo, image in batch if photo.id in alive for done in _embed_and_tag([(photo, image)])]
+        photo = batch[0][0]
+        if Photo.objects.filter(id=photo.id).exists():  # a photo deleted meanwhile is not a failure
+            logger.exception("Embedding failed for photo %s", photo.id)
+            gallery_services.photo_fail(photo_id=photo.id, reason=f"The photo could not be made searchable: {exc}")
+        return []
+
+
+def _embed_and_tag_together(batch: list[tuple[Photo, Image.Image]]) -> None:
+    with transaction.atomic():
+        embedded = ingest.photos_embed(photos=[p for p, _ in batch], images=[image for _, image in batch])
+        ingest.photos_tag(embedded=embedded)
+
+
+def photos_queue(*, photo_ids: list[int]) -> None:
+    """Send processing tasks now, in batches so the model sees full batches."""
+    from .tasks import photos_process_task  # tasks import this module
+
+    batch = settings.SEARCH_EMBED_BATCH
+    for start in range(0, len(photo_ids), batch):
+        photos_process_task.delay(photo_ids[start : start + batch])
+
+
+def photos_reconcile() -> dict[str, int]:
+    """Re-queue photos pending or processing for longer than PHOTO_STUCK_SECONDS (lost messages, killed
+    workers); those whose attempts are spent are failed instead, so nothing waits for ever."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PHOTO_STUCK_SECONDS)
+    stuck = gallery_selectors.photos_stuck(changed_before=cutoff)
+    spent = [photo.id for photo in stuck if photo.attempts >= settings.PHOTO_MAX_ATTEMPTS]
+    for photo_id in spent:
+        gallery_services.photo_fail(
+            photo_id=photo_id,
+            reason=f"Processing did not finish in {settings.PHOTO_MAX_ATTEMPTS} attempts; giving up.",
+        )
+    requeued = gallery_services.photos_requeue(photo_ids=[p.id for p in stuck if p.id not in set(spent)])
+    photos_queue(photo_ids=requeued)
+    if stuck:
+        logger.warning("Reconciler: re-queued %s stuck photo(s), failed %s", len(requeued), len(spent))
+    return {"requeued": len(requeued), "failed": len(spent)}
+
+
+# Receivers of gallery's announcements (connected in SearchConfig.ready) ----------------------------------
+
+def on_photos_stored(*, photo_ids: list[int], **kwargs) -> None:
+    photos_queue(photo_ids=photo_ids)
+
+
+def on_photo_deleted(*, photo: Photo, **kwargs) -> None:
+    """A deleted photo leaves the indexes at the next rebuild; queries never return it meanwhile."""
+    index_rebuild_schedule(owner_id=photo.owner_id)
+
+
+def on_tags_changed(*, owner_id: int, **kwargs) -> None:
+    """The owner's text projection learns from their tags."""
+    projection_train_schedule(owner_id=owner_id)
