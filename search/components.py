@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 
+from .ml.atomic import atomic_write
 from .ml.words import WordSpace, get_word_space
 
 # TensorFlow is imported on first use of a model, not when Django loads URLs: management commands stay quick.
@@ -54,9 +56,38 @@ def class_matrix() -> np.ndarray:
     return _class_matrix((str(settings.SEARCH_MODEL_DIR), str(settings.SEARCH_WORDS_SOURCE)))
 
 
+def classifier(model_key: str) -> tuple[np.ndarray, np.ndarray]:
+    """The model's final layer (W, b): logits = features @ W + b, for class and text queries.
+
+    Read from a numpy cache that a worker writes when it loads the model, so web processes answer class and text
+    queries without loading TensorFlow; only when no worker has written it yet is the model loaded here.
+    """
+    path = Path(settings.SEARCH_MODEL_DIR) / f"classifier-{model_key}.npz"
+    return _classifier(model_key, str(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _classifier(model_key: str, path: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        with np.load(path) as saved:
+            return saved["weights"], saved["bias"]
+    except (OSError, KeyError, ValueError):  # absent, or half of an old file: derive it again
+        pass
+    weights, bias = encoder_for_key(model_key).classifier()
+    atomic_write(path, lambda tmp: np.savez(tmp, weights=weights, bias=bias))
+    return weights, bias
+
+
 def warm_up() -> None:
     """Load the model, trace it and load the words before the first photo arrives (seconds, once per worker)."""
     from PIL import Image
 
     encoder().encode([Image.new("RGB", (224, 224))])
+    classifier(configured_model_key())
+    class_matrix()
+
+
+def warm_up_web() -> None:
+    """What a web process needs for its first class or text query, loaded before it takes traffic; no model."""
+    classifier(configured_model_key())
     class_matrix()

@@ -21,6 +21,7 @@ from .ml.classes import UnknownClass, resolve_class
 from .ml.ann import exact_search
 from .index_versions import collection, embeddings
 from .models import SearchIndex, TextProjection
+from .query_embedding import query_image_features
 from .spaces import Space, active_projection, image_space, text_space
 from .ml.words import UnknownWord
 
@@ -54,8 +55,8 @@ def similar_to_image(
     """Photos like an uploaded image that is not stored."""
     space = image_space(model_key=serving_model_key(owner=owner))
     weights = _class_weights(class_value, space)  # before the model runs: a bad class is a cheap 400
-    features, _ = components.encoder_for_key(space.model_key).encode([image])
-    return _rank(owner, space, features[0], k, weights=weights, allowed=_allowed(owner, filters))
+    features = query_image_features(image=image, model_key=space.model_key)
+    return _rank(owner, space, features, k, weights=weights, allowed=_allowed(owner, filters))
 
 
 ROCCHIO_NEGATIVE_SHARE = 0.5  # how far the negatives' mean pulls the query away (Rocchio's gamma, beta = 1)
@@ -94,7 +95,7 @@ def by_class(*, owner: AbstractBaseUser, class_value: str, k: int, filters: dict
     """The owner's photos most like an ImageNet class: cosine between a photo's features and the class's weights."""
     space = image_space(model_key=serving_model_key(owner=owner))
     class_id = _class_id(class_value)
-    weights, _ = components.encoder_for_key(space.model_key).classifier()
+    weights, _ = components.classifier(space.model_key)
     return _rank(owner, space, weights[:, class_id], k, allowed=_allowed(owner, filters))
 
 
@@ -224,7 +225,7 @@ def _class_weights(class_value: str | None, space: Space) -> np.ndarray | None:
     """
     if not class_value:
         return None
-    weights, _ = components.encoder_for_key(space.model_key).classifier()
+    weights, _ = components.classifier(space.model_key)
     return np.maximum(weights[:, _class_id(class_value)], 0).astype(np.float32)
 
 

@@ -57,7 +57,7 @@ def conse_vectors(features: np.ndarray, *, model_key: str) -> np.ndarray:
 
 
 def logits(features: np.ndarray, *, model_key: str) -> np.ndarray:
-    weights, bias = components.encoder_for_key(model_key).classifier()
+    weights, bias = components.classifier(model_key)
     return np.atleast_2d(features) @ weights + bias
 
 

@@ -3,7 +3,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from . import index_versions, ingest, pipeline, training
+from . import index_versions, ingest, pipeline, query_embedding, training
 
 
 @shared_task(
@@ -47,3 +47,9 @@ def reembed_missing_task() -> int:
     for start in range(0, len(missing), batch):
         reembed_task.delay(missing[start : start + batch])
     return len(missing)
+
+
+@shared_task(ignore_result=False, acks_late=False)
+def query_embed_task(payload: str, model_key: str) -> str:
+    """A query image's vector for a web process that waits for it (not redelivered: the client has moved on)."""
+    return query_embedding.query_image_embed(payload=payload, model_key=model_key)

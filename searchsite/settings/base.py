@@ -144,7 +144,10 @@ SPECTACULAR_SETTINGS = {
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = None  # tasks write their outcome to the database; nobody waits on results
+# Tasks write their outcome to the database; only a web process waiting for a query image's vector reads a result.
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = 300
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message to be redelivered
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -173,6 +176,8 @@ SEARCH_WORDS_SOURCE = env("SEARCH_WORDS_SOURCE", default=None)
 SEARCH_PROJECTION_MIN_PHOTOS = env.int("SEARCH_PROJECTION_MIN_PHOTOS", default=20)
 SEARCH_INDEX_DEBOUNCE_SECONDS = env.float("SEARCH_INDEX_DEBOUNCE_SECONDS", default=5.0)
 SEARCH_EMBED_BATCH = env.int("SEARCH_EMBED_BATCH", default=32)
+# How long a web process waits for a query worker to embed an uploaded query image before answering 503.
+SEARCH_QUERY_TIMEOUT_SECONDS = env.float("SEARCH_QUERY_TIMEOUT_SECONDS", default=10.0)
 
 LOGGING = {
     "version": 1,
