@@ -484,7 +484,8 @@ def calibrate(index: AnnoyIndex, *, weights: np.ndarray | None, fixed: dict[str,
         ("plain", None, PLAIN_LEVELS, recall_targets(n)[0], truths[0]),
         ("conditioned", weights, CONDITIONED_LEVELS, recall_targets(n)[1], truths[1]),
     ):
-        curve = _recall_grid(index, queries, rows, truth, query_weights)
+        enough = max(*levels, target + CALIBRATION_MARGIN)
+        curve = _recall_grid(index, queries, rows, truth, query_weights, enough=enough)
         chosen = [_cheapest(curve, level, kind) for level in (*levels, target + CALIBRATION_MARGIN)]
         prefix = "" if kind == "plain" else "conditioned_"
         result[prefix + "levels"] = [
@@ -530,12 +531,16 @@ def _exact_tops(vectors: Quantized, norms: np.ndarray, queries, rows, weights) -
     return best[0][1], best[1][1]
 
 
-def _recall_grid(index: AnnoyIndex, queries, rows, truth, weights) -> dict[tuple[int, int], float]:
-    """recall@K of every (search_k, rerank) grid pair."""
+def _recall_grid(index: AnnoyIndex, queries, rows, truth, weights, *, enough: float) -> dict[tuple[int, int], float]:
+    """recall@K of (search_k, rerank) grid pairs, up to one search_k past the first that reaches `enough`.
+
+    More search_k than that could only pay with a much narrower rerank, which the cost model rarely prefers.
+    """
     n = len(index)
     search_ks = [s for s in _SEARCH_K_GRID if s < n * index.params["n_trees"]] or [_SEARCH_K_GRID[0]]
     reranks = [r for r in _RERANK_GRID if r < n] or [n]
     curve: dict[tuple[int, int], float] = {}
+    reached = False
     for search_k in search_ks:
         width = min(max(reranks), search_k)
         hits = np.zeros(len(reranks))
@@ -551,6 +556,9 @@ def _recall_grid(index: AnnoyIndex, queries, rows, truth, weights) -> dict[tuple
         for rerank, hit in zip(reranks, hits):
             if rerank <= search_k:
                 curve[(search_k, rerank)] = round(float(hit / (K * len(queries))), 4)
+        if reached:
+            break
+        reached = max(curve.values()) >= enough
     return curve
 
 
