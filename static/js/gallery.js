@@ -2,6 +2,7 @@
 // next page is appended when the reader nears the end (the page links remain for everyone else).
 import { FINAL_STATUSES, el, pollPhotos, setBadge } from "./api.js";
 import { Selection } from "./selection.js";
+import { Viewer } from "./viewer.js";
 
 for (const select of document.querySelectorAll("select[data-autosubmit]")) {
   select.addEventListener("change", () => select.form.requestSubmit());
@@ -55,6 +56,7 @@ async function appendNextPage(observer) {
 }
 
 const selection = grid ? new Selection(grid) : null;
+if (grid) new Viewer(grid).fromUrl(); // after Selection: a click that selects does not open the viewer
 
 if (grid) {
   follow([...grid.querySelectorAll(".card[data-photo-id]")]);

@@ -1,9 +1,13 @@
 // Photo page: delete confirmation in a dialog, live status while processing, and similar photos.
 import { API, FINAL_STATUSES, el, errorMessage, pollPhotos, request, resultCard, setBadge } from "./api.js";
+import { Viewer } from "./viewer.js";
 
 const root = document.getElementById("photo");
 const id = root.dataset.photoId;
 const dialog = document.getElementById("delete-dialog");
+// The photo and its similar photos, one after another in the viewer.
+const viewer = new Viewer(document.getElementById("main"));
+viewer.fromUrl();
 
 document.getElementById("delete-open").addEventListener("click", (event) => {
   event.preventDefault();
@@ -35,4 +39,5 @@ async function showSimilar() {
   box.replaceChildren(hits.length
     ? el("ul", { class: "grid", "aria-label": "Similar photos" }, ...hits.map((hit) => resultCard(hit)))
     : el("p", { class: "muted", text: "No other photos in your gallery yet — upload more to see similar ones here." }));
+  viewer.fromUrl();
 }

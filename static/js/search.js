@@ -2,6 +2,7 @@
 // so results can be linked, reloaded and navigated with Back.
 import { API, IMAGE_KEY, debounce, el, errorMessage, request, resultCard } from "./api.js";
 import { Selection } from "./selection.js";
+import { Viewer } from "./viewer.js";
 
 const K = 24;
 const results = document.getElementById("results");
@@ -15,6 +16,13 @@ const neighbours = document.getElementById("word-neighbours");
 const headerInput = document.getElementById("search-q");
 const tagResults = document.getElementById("tag-results");
 const selection = new Selection(results);
+const viewer = new Viewer(results);
+let searched = null; // the query (URL without the viewer's ?view) of the results on screen
+const queryKey = () => {
+  const params = new URLSearchParams(window.location.search);
+  params.delete("view");
+  return params.toString();
+};
 
 const state = { q: "", photoId: "", className: "", image: null, imageLost: false };
 let generation = 0; // a slow answer to an older query must not overwrite a newer one
@@ -97,6 +105,7 @@ function plan() {
 
 async function run() {
   const mine = ++generation;
+  searched = queryKey();
   showQueryImage();
   classInput.value = state.className;
   if (headerInput && !state.image) headerInput.value = state.q;
@@ -125,6 +134,7 @@ async function run() {
   }
   const hits = data.results.filter(({ photo }) => String(photo.id) !== state.photoId || state.image).slice(0, K);
   results.replaceChildren(...hits.map((hit, i) => resultCard(hit, i + 1)));
+  viewer.fromUrl();
   tagResults.hidden = !hits.length;
   if (hits.length) {
     const note = state.className && state.q && !state.image && !state.photoId
@@ -264,6 +274,7 @@ tagResults.addEventListener("click", () => {
 });
 
 window.addEventListener("popstate", () => {
+  if (queryKey() === searched) return; // only the viewer opened or closed
   readUrl();
   run();
 });

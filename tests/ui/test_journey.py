@@ -82,7 +82,8 @@ def test_sign_up_upload_search_tag_and_delete(page, browser, live_server, celery
     shoot("results-class")
 
     # The photo page: accept an automatic tag; it becomes one of the photo's own tags.
-    page.locator("#results .card-link").first.click()
+    page.locator("#results .card-link").first.click()  # the viewer; its Details link leads to the photo page
+    page.get_by_role("dialog", name="chelsea.jpg").get_by_role("link", name="Details").click()
     expect(page.get_by_role("heading", name="chelsea.jpg")).to_be_visible()
     suggestion = page.locator(".suggestion").first
     tag = suggestion.locator(".suggestion-name").inner_text()
@@ -98,6 +99,7 @@ def test_sign_up_upload_search_tag_and_delete(page, browser, live_server, celery
     expect(page.get_by_role("img", name="Query photo: chelsea.jpg")).to_be_visible()
     shoot("results-more-like-this")
     page.get_by_role("link", name="coffee.jpg").first.click()
+    page.get_by_role("dialog", name="coffee.jpg").get_by_role("link", name="Details").click()
     page.get_by_role("link", name="Delete…").click()
     dialog = page.get_by_role("dialog", name="Delete this photo?")
     expect(dialog).to_be_visible()
@@ -113,6 +115,7 @@ def test_sign_up_upload_search_tag_and_delete(page, browser, live_server, celery
     expect(small.locator("#photo-grid .card")).to_have_count(2)
     shoot("gallery-phone", small)
     small.get_by_role("link", name="chelsea.jpg").click()
+    small.get_by_role("dialog", name="chelsea.jpg").get_by_role("link", name="Details").click()
     expect(small.get_by_role("heading", name="chelsea.jpg")).to_be_visible()
     similar = small.locator("#similar img").first
     similar.scroll_into_view_if_needed()  # lazy images load only near the viewport
