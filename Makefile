@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test deps system system-test migrate bench clean
+.PHONY: run dev test deps system system-test migrate bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,12 +25,17 @@ system-test:
 migrate: deps .env
 	$(PY) manage.py migrate --noinput
 
-run: deps system migrate
-	$(PY) manage.py collectstatic --noinput -v0
+# Production-like (gunicorn, DEBUG off) and supervised; scripts/run.sh migrates and collects static files first.
+run: deps system .env
 	scripts/run.sh
 
+# The same processes with Django's development server and DEBUG on.
+dev: deps system .env
+	scripts/run.sh --dev
+
+# The suite on SQLite, then on a throwaway PostgreSQL cluster (see scripts/test.sh).
 test: deps system-test
-	scripts/test.sh $(ARGS)
+	TEST_DATABASES="sqlite postgres" scripts/test.sh $(ARGS)
 
 bench: deps
 	$(PY) -m bench.ingest && $(PY) -m bench.search && $(PY) -m bench.quality

@@ -1,32 +1,38 @@
 #!/usr/bin/env bash
-# `make run`: Redis, one Celery worker and the web server together; Ctrl-C stops all three.
+# `make run` (or `make dev`): migrate, collect static files, then supervisord runs Redis, gunicorn, the Celery
+# workers and beat (deploy/supervisord.conf), restarting any that dies. Ctrl-C stops them all.
+#   scripts/run.sh        gunicorn, DEBUG off (searchsite.settings.local), on http://127.0.0.1:$PORT  (make run)
+#   scripts/run.sh --dev  Django's development server with DEBUG on (searchsite.settings.dev)           (make dev)
+#   scripts/run.sh ctl status|restart worker-photos:*|...   supervisorctl for the running site
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PWD/.venv/system/usr/bin:$PATH"
-export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-searchsite.settings.dev}
-REDIS_PORT=${REDIS_PORT:-6379}
-export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}
-mkdir -p data
-
-pids=()
-cleanup() {
-  trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup INT TERM EXIT
-
-if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$PWD/data" &
-  pids+=($!)
-  for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+if [ "${1:-}" = "--dev" ]; then
+  export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-searchsite.settings.dev}
+  default_web="python manage.py runserver --noreload 127.0.0.1:${PORT:-8000}"
+else
+  export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-searchsite.settings.local}
+  default_web="gunicorn searchsite.wsgi:application --bind 127.0.0.1:${PORT:-8000} --workers ${WEB_WORKERS:-2} --timeout 120 --no-control-socket --access-logfile -"
 fi
-# One worker process (solo pool): the model is loaded once, in the process that runs the tasks, and uses
-# both cores itself; TensorFlow does not survive a fork, which rules out preloading in a prefork parent.
-celery -A searchsite worker --loglevel=INFO --pool=solo &
-pids+=($!)
-# No autoreload: this serves the site; a code change means a restart of the worker too.
-python manage.py runserver --noreload 127.0.0.1:${PORT:-8000} &
-pids+=($!)
-echo "searchsite: http://127.0.0.1:${PORT:-8000}/  (Ctrl-C stops Redis, the worker and the web server)"
-wait -n
+export WEB_COMMAND=${WEB_COMMAND:-$default_web}
+export PORT=${PORT:-8000}
+export DATA_DIR=${DATA_DIR:-$PWD/data}
+export REDIS_PORT=${REDIS_PORT:-6379}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}
+export PHOTO_WORKERS=${PHOTO_WORKERS:-1}
+mkdir -p "$DATA_DIR/logs" "$DATA_DIR/redis"
+if [ "${1:-}" = "ctl" ]; then
+  shift
+  exec supervisorctl -c deploy/supervisord.conf "$@"
+fi
+
+export REDIS_AUTOSTART=true
+if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+  echo "searchsite: using the Redis already running on port $REDIS_PORT (its persistence settings are its own)"
+  REDIS_AUTOSTART=false
+fi
+
+python manage.py migrate --noinput
+python manage.py collectstatic --noinput -v0
+echo "searchsite: http://127.0.0.1:$PORT/  (Ctrl-C stops everything; scripts/run.sh ctl status)"
+exec supervisord -c deploy/supervisord.conf

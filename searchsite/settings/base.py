@@ -156,6 +156,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Redis redelivers the unacknowledged message of a worker that died after this many seconds; it must exceed the
 # longest task (an index rebuild) and any countdown.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# Queues, so that a big import never delays a rebuild or a query: embedding batches go to "photos", index
+# rebuilds, projection training and upkeep to "index", query images to "query"; anything else to the default
+# queue ("celery"). Which processes serve which queue, and how many: deploy/supervisord.conf.
+CELERY_TASK_ROUTES = {
+    "gallery.tasks.*": {"queue": "photos"},
+    "search.tasks.photos_process_task": {"queue": "photos"},
+    "search.tasks.reembed_task": {"queue": "photos"},
+    "search.tasks.rebuild_index_task": {"queue": "index"},
+    "search.tasks.train_projection_task": {"queue": "index"},
+    "search.tasks.reembed_missing_task": {"queue": "index"},
+    "search.tasks.photos_reconcile_task": {"queue": "index"},
+    "search.tasks.query_*": {"queue": "query"},
+}
 # How many times a photo may be (re)started before it is marked failed: bounds crash loops on a poison image.
 PHOTO_MAX_ATTEMPTS = env.int("PHOTO_MAX_ATTEMPTS", default=3)
 # The reconciler (search.tasks.photos_reconcile_task, run by `celery beat` every PHOTO_RECONCILE_SECONDS) re-queues

@@ -14,3 +14,5 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SEARCH_INDEX_DEBOUNCE_SECONDS = 0.5
+# Test workers serve one private queue each (tests/conftest.py): no routing to the deployment's queues.
+CELERY_TASK_ROUTES = {}

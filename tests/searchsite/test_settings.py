@@ -48,3 +48,16 @@ def test_migrate_works_without_a_data_folder(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (data_dir / "db.sqlite3").is_file()
+
+
+def test_make_run_settings_keep_debug_off_even_if_the_environment_asks(tmp_path):
+    """`make run` serves with searchsite.settings.local: no debug pages, whatever .env or the shell says."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"], cwd=ROOT,
+        capture_output=True, text=True, timeout=120,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "searchsite.settings.local", "DEBUG": "true",
+             "SECRET_KEY": "x" * 50, "DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
