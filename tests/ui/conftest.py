@@ -112,12 +112,12 @@ def axe(page):
 @pytest.fixture
 def ready_photos(transactional_db):
     """The owner's photos made searchable in this process with the real model (no worker needed)."""
-    from gallery import services
+    from search.pipeline import photos_process
     from tests.factories import PhotoFactory
 
     def make(owner, names: list[str]) -> list:
         photos = [PhotoFactory(owner=owner, name=f"{name}.jpg", content=images.jpeg(name)) for name in names]
-        services.photos_process(photo_ids=[photo.id for photo in photos])
+        photos_process(photo_ids=[photo.id for photo in photos])
         for photo in photos:
             photo.refresh_from_db()
         return photos
