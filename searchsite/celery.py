@@ -4,7 +4,11 @@ import os
 from celery import Celery
 from celery.signals import worker_ready
 
+from . import broker_patch
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "searchsite.settings.dev")
+
+broker_patch.apply()  # workers survive a Redis restart (see the module)
 
 app = Celery("searchsite")
 app.config_from_object("django.conf:settings", namespace="CELERY")
