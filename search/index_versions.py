@@ -7,6 +7,7 @@ uploads → one rebuild) and serialised per user by a Redis lock.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from .debounce import debounce, debounce_started, redis_client
 from .ml import ann as vector_index
 from .models import PhotoEmbedding, SearchIndex
 from .spaces import Space, image_space, text_space
+
+logger = logging.getLogger(__name__)
 
 KEEP_VERSIONS = 2  # the current one, and the previous one for readers that loaded it a moment ago
 
@@ -98,18 +101,35 @@ def _forget_old_versions(*, owner_id: int, space: Space) -> None:
 
 
 def collection(*, owner_id: int, space: Space) -> Collection:
-    """The newest published index of this space, plus vectors embedded since it was built."""
-    record = SearchIndex.objects.filter(owner_id=owner_id, space=space.kind, key=space.key).order_by("-id").first()
+    """The newest published index of this space, plus vectors embedded since it was built.
+
+    An index that cannot be loaded (missing, garbled, truncated, an older format) counts as no index: the
+    query scans every stored vector exactly, and a rebuild is scheduled at once.
+    """
+    records = SearchIndex.objects.filter(owner_id=owner_id, space=space.kind, key=space.key).order_by("-id")
     index, after_id = None, 0
+    record = records.first()
     if record is not None:
-        try:
-            index, after_id = vector_index.load_index(Path(record.path)), record.max_embedding_id
-        except vector_index.IndexGone:  # collected by a newer build between our read and the load
-            return collection(owner_id=owner_id, space=space)
-        except vector_index.IndexCorrupt:  # e.g. written by an older format: scan exactly until it is rebuilt
-            index_rebuild_schedule(owner_id=owner_id)
+        index = _load_or_none(record)
+        if index is None and (newer := records.first()) is not None and newer.id != record.id:
+            record = newer  # collected by a newer build between our read and the load: that one is current
+            index = _load_or_none(record)
+        if index is None:
+            logger.warning("Index %s of user %s cannot be loaded; searching exactly until it is rebuilt",
+                           record.path, owner_id)
+            index_rebuild_schedule(owner_id=owner_id, delay=0)
+        else:
+            after_id = record.max_embedding_id
     photo_ids, features, _ = load_features(owner_id=owner_id, model_key=space.model_key, after_id=after_id)
     return Collection(space=space, index=index, delta_ids=photo_ids, delta_vectors=space.vectors(features))
+
+
+def _load_or_none(record: SearchIndex) -> vector_index.VectorIndex | None:
+    try:
+        return vector_index.load_index(Path(record.path))
+    except Exception as exc:  # whatever is wrong with a derived file, the stored vectors still answer
+        logger.debug("Loading %s failed: %r", record.path, exc, exc_info=True)
+        return None
 
 
 # Scheduling -----------------------------------------------------------------------------------------------

@@ -627,11 +627,20 @@ def _load(path: str) -> VectorIndex:
         raise IndexCorrupt(f"{path}: {exc}") from exc
 
 
+# Below this size an index's arrays are read into memory rather than mapped: truncating a mapped file from
+# outside (a full disk, an operator) turns the next read into SIGBUS, which kills the process.
+MMAP_MIN_BYTES = 1 << 30
+
+
+def _load_array(path: Path) -> np.ndarray:
+    return np.load(path, mmap_mode="r" if path.stat().st_size >= MMAP_MIN_BYTES else None)
+
+
 def _load_parts(directory: Path, manifest: dict[str, Any]) -> VectorIndex:
     ids = np.load(directory / "ids.npy")
     size, dim = manifest.get("size", len(ids)), manifest.get("dim")
     if manifest["kind"] == "exact":
-        vectors = np.load(directory / "vectors.npy", mmap_mode="r")
+        vectors = _load_array(directory / "vectors.npy")
         _check_shape(directory, vectors, ids, size, dim)
         return ExactIndex(path=directory, ids=ids, vectors=vectors, params=manifest["params"])
     vectors, norms = _load_codes(directory)
@@ -645,7 +654,7 @@ def _load_parts(directory: Path, manifest: dict[str, Any]) -> VectorIndex:
 
 def _load_codes(directory: Path) -> tuple[Quantized, np.ndarray]:
     low, step = np.load(directory / "quant.npy")
-    codes = np.load(directory / "codes.npy", mmap_mode="r")
+    codes = _load_array(directory / "codes.npy")
     return Quantized(codes, low, step), np.load(directory / "norms.npy")
 
 

@@ -1,3 +1,6 @@
+import os
+import shutil
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -82,3 +85,58 @@ def test_collection_with_a_corrupt_index_scans_everything_exactly_and_schedules_
             found = index_versions.collection(owner_id=user.id, space=image_space(model_key="lite0-1"))
     assert found.index is None and len(found.delta_ids) == 4
     assert apply_async.call_count == 1
+
+
+def _break_and_search(user, django_capture_on_commit_callbacks, damage):
+    """Publish the four photos' index, damage its files, then look it up as a fresh process would."""
+    from search.ml import ann
+    from search.spaces import image_space
+
+    index_versions.index_rebuild_try(owner_id=user.id)
+    record = SearchIndex.objects.filter(owner=user, space="image").order_by("-id").first()
+    damage(Path(record.path))
+    ann._load.cache_clear()
+    with mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async:
+        with django_capture_on_commit_callbacks(execute=True):
+            found = index_versions.collection(owner_id=user.id, space=image_space(model_key="lite0-1"))
+    return found, apply_async
+
+
+def test_missing_index_folder_is_searched_exactly_and_rebuilt_at_once(user, gallery, django_capture_on_commit_callbacks):
+    """Ensure a record whose folder is gone does not recurse: exact scan of every vector, a rebuild with no delay."""
+    found, apply_async = _break_and_search(user, django_capture_on_commit_callbacks, shutil.rmtree)
+    assert found.index is None and len(found.delta_ids) == 4
+    assert apply_async.call_args.kwargs["countdown"] == 0
+
+
+def test_garbled_manifest_is_searched_exactly_and_rebuilt(user, gallery, django_capture_on_commit_callbacks):
+    from search.ml import ann
+
+    found, apply_async = _break_and_search(
+        user, django_capture_on_commit_callbacks, lambda path: (path / ann.MANIFEST).write_text("[1, 2"))
+    assert found.index is None and len(found.delta_ids) == 4
+    assert apply_async.call_count == 1
+
+
+def test_truncated_vectors_file_is_searched_exactly_and_rebuilt(user, gallery, django_capture_on_commit_callbacks):
+    def truncate(path):
+        for name in ("vectors.npy", "codes.npy"):
+            if (path / name).exists():
+                os.truncate(path / name, 200)
+
+    found, apply_async = _break_and_search(user, django_capture_on_commit_callbacks, truncate)
+    assert found.index is None and len(found.delta_ids) == 4
+    assert apply_async.call_count == 1
+
+
+def test_index_truncated_after_loading_keeps_answering(user, gallery):
+    """Ensure a loaded index does not map its files: truncating them from outside would otherwise be a SIGBUS."""
+    from search import query
+
+    index_versions.index_rebuild_try(owner_id=user.id)
+    assert [h.photo.id for h in query.similar_to_photo(owner=user, photo_id=gallery["coffee"].id, k=1)]
+    record = SearchIndex.objects.filter(owner=user, space="image").order_by("-id").first()
+    for path in Path(record.path).glob("*.npy"):
+        os.truncate(path, 0)
+    hits = query.similar_to_photo(owner=user, photo_id=gallery["coffee"].id, k=4)
+    assert len(hits) == 3 and gallery["coffee"].id not in {h.photo.id for h in hits}
