@@ -231,6 +231,7 @@ def plot(result: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, NullFormatter, StrMethodFormatter
 
     figure, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=False)
     for ax, kind in zip(axes, ("plain", "conditioned")):
@@ -238,10 +239,15 @@ def plot(result: dict, path: Path) -> None:
             if "curve" not in section:
                 continue
             points = [(row[kind]["p50_ms"], row[kind][f"recall@{K}"]) for row in section["curve"]]
-            line = ax.plot(*zip(*points), marker="o", label=f"{section['size']:,} photos")[0]
+            exact = section["exact_numpy" if kind == "plain" else "exact_numpy_conditioned"]["p50_ms"]
+            label = f"{section['size']:,} photos (exact numpy {exact:.0f} ms)"
+            line = ax.plot(*zip(*points), marker="o", label=label)[0]
             default = section[kind]
             ax.plot(default["p50_ms"], default[f"recall@{K}"], marker="*", markersize=14, color=line.get_color())
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(FixedLocator([0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32]))
+        ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("p50 latency per query (ms, log scale)")
         ax.set_ylabel(f"recall@{K} vs exact float32")
         ax.set_title(f"{kind} queries (★ = calibrated default)")
