@@ -59,6 +59,7 @@ CALIBRATION_MARGIN = 0.005
 PLAIN_LEVELS = (0.95, 0.98, 0.99, 0.995)
 CONDITIONED_LEVELS = (0.90, 0.95, 0.97, 0.98)
 K = 10  # the k that calibration measures recall at
+CALIBRATION_CLASSES = 10  # distinct conditioning weights the conditioned self-queries share
 # Cost model for choosing among calibrated (search_k, rerank) pairs: the time to rerank one candidate, in units of
 # the time Annoy spends per node of search_k. A conditioned rerank also squares the candidate's vector.
 RERANK_COST = {"plain": 4.0, "conditioned": 8.0}
@@ -476,10 +477,12 @@ def calibrate(index: AnnoyIndex, *, weights: np.ndarray | None, fixed: dict[str,
     rows = np.sort(rng.choice(n, size=min(n, int(fixed.get("calibration_queries", 100))), replace=False))
     queries = index.vectors[rows]
     if weights is None or not len(weights):
-        weights = np.maximum(rng.normal(0, 1, (len(rows), index.dim)), 0).astype(np.float32)
-    weights = weights[np.arange(len(rows)) % len(weights)]
+        weights = np.maximum(rng.normal(0, 1, (CALIBRATION_CLASSES, index.dim)), 0).astype(np.float32)
+    distinct = np.asarray(weights[:CALIBRATION_CLASSES], dtype=np.float32)
+    classes = np.arange(len(rows)) % len(distinct)
+    weights = distinct[classes]
     result: dict[str, Any] = {"calibration_queries": len(rows)}
-    truths = _exact_tops(index.vectors, index.norms, queries, rows, weights)
+    truths = _exact_tops(index.vectors, index.norms, queries, rows, distinct, classes)
     for kind, query_weights, levels, target, truth in (
         ("plain", None, PLAIN_LEVELS, recall_targets(n)[0], truths[0]),
         ("conditioned", weights, CONDITIONED_LEVELS, recall_targets(n)[1], truths[1]),
@@ -497,29 +500,32 @@ def calibrate(index: AnnoyIndex, *, weights: np.ndarray | None, fixed: dict[str,
     return result
 
 
-def _exact_tops(vectors: Quantized, norms: np.ndarray, queries, rows, weights) -> tuple[np.ndarray, np.ndarray]:
+def _exact_tops(vectors: Quantized, norms, queries, rows, distinct, classes) -> tuple[np.ndarray, np.ndarray]:
     """(Q, K) positions of each query's exact top K over all rows, plain and conditioned, own row excluded.
 
-    One pass over the codes: the per-dimension step (and offset) is folded into the query side, as in
-    _quantized_scores, so each chunk is converted to float32 once and never decoded.
+    Query i is conditioned on distinct[classes[i]]. One pass over the codes: the per-dimension step (and offset) is
+    folded into the query side, as in _quantized_scores, so each chunk is converted to float32 once and never
+    decoded, and the ‖x⊙w‖ denominators are computed once per distinct weight vector, not per query.
     """
     q = queries.astype(np.float32)
-    u = np.square(weights, dtype=np.float32)
+    u_distinct = np.square(distinct, dtype=np.float32)
+    u = u_distinct[classes]
     step, low = vectors.step, vectors.low
-    plain_probe = (q * step).T
-    conditioned_probe = (q * u * step).T
-    squares = (u * step**2).T
-    plain_offset, conditioned_offset = q @ low, (q * u) @ low
-    cross, square_offset = (2 * u * low * step).T, u @ low**2
+    probes = np.concatenate([q * step, q * u * step]).T  # plain and conditioned numerators in one product
+    offsets = np.concatenate([q @ low, (q * u) @ low])
+    squares = (u_distinct * step**2).T
+    cross, square_offset = (2 * u_distinct * low * step).T, u_distinct @ low**2
     best = [(np.full((len(q), K), -np.inf, np.float32), np.zeros((len(q), K), np.int64)) for _ in range(2)]
     chunk = 8_192
     for start in range(0, len(vectors), chunk):
         codes = vectors.codes[start : start + chunk].astype(np.float32)
-        plain = (codes @ plain_probe + plain_offset) / np.maximum(norms[start : start + chunk, None], 1e-30)
-        denominators = codes**2 @ squares + square_offset
+        dots = codes @ probes + offsets
+        denominators = np.square(codes) @ squares + square_offset
         if vectors.has_low:
             denominators += codes @ cross
-        conditioned = (codes @ conditioned_probe + conditioned_offset) / np.sqrt(np.maximum(denominators, 1e-30))
+        denominators = np.sqrt(np.maximum(denominators, 1e-30))[:, classes]
+        plain = dots[:, : len(q)] / np.maximum(norms[start : start + chunk, None], 1e-30)
+        conditioned = dots[:, len(q) :] / denominators
         own = (rows >= start) & (rows < start + len(codes))
         for i, scores in enumerate((plain.T, conditioned.T)):
             scores[own, rows[own] - start] = -np.inf

@@ -313,3 +313,17 @@ def test_truncated_rerank_copy_is_reported_as_corrupt(tmp_path):
     codes.write_bytes(codes.read_bytes()[: codes.stat().st_size // 2])
     with pytest.raises(IndexCorrupt):
         load_index(path)
+
+
+def test_calibration_truth_is_the_exact_top_10_of_the_decoded_rows_without_the_query_itself(small_annoy):
+    from search.ml.ann import _exact_tops
+
+    decoded = np.asarray(small_annoy.vectors)
+    rows = np.array([3, 500, 2999])
+    distinct = np.maximum(np.random.default_rng(9).normal(0, 1, (2, 32)), 0).astype(np.float32)
+    classes = np.array([0, 1, 0])
+    plain, conditioned = _exact_tops(small_annoy.vectors, small_annoy.norms, decoded[rows], rows, distinct, classes)
+    for i, row in enumerate(rows):
+        for found, w in ((plain[i], None), (conditioned[i], distinct[classes[i]])):
+            expected = [j for j in brute_force(decoded, decoded[row], 11, w) if j != row][:10]
+            assert sorted(found.tolist()) == sorted(expected)
