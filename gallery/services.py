@@ -222,6 +222,16 @@ def photo_delete(*, photo: Photo) -> None:
         transaction.on_commit(lambda stored=stored: stored.storage.delete(stored.name))
 
 
+def photos_delete(*, owner: AbstractBaseUser, photo_ids: Iterable[int]) -> int:
+    """Delete many of the owner's photos at once, all or none: one id that is not theirs → Http404 and nothing
+    goes. Each goes the way photo_delete takes one (row, files after commit, search told through the signal)."""
+    ids = photos_owned(owner=owner, photo_ids=photo_ids) if photo_ids else []
+    with transaction.atomic():
+        for photo in Photo.objects.filter(owner=owner, id__in=ids):
+            photo_delete(photo=photo)
+    return len(ids)
+
+
 def tag_normalise(name: str) -> str:
     name = " ".join(name.strip().lower().split())
     if not TAG_PATTERN.match(name):

@@ -64,3 +64,18 @@ class TextProjection(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+
+class NearDuplicate(models.Model):
+    """Two of an owner's photos whose vectors are near enough to be copies of one scene (cosine ≥
+    DUPLICATES_THRESHOLD). Stored as pairs, smaller photo id first; a group is a connected component of them.
+    Deleting either photo deletes the pair."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="near_duplicates")
+    photo = models.ForeignKey("gallery.Photo", on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey("gallery.Photo", on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["photo", "other"], name="one_pair_per_photos")]
+        indexes = [models.Index(fields=["owner"])]

@@ -1,4 +1,4 @@
-"""The photo pipeline, in one place: upload → decode → thumbnail → embed → tags → index → ready.
+"""The photo pipeline, in one place: upload → decode → thumbnail → embed → tags → index → ready → duplicates.
 
 Gallery owns photos and announces what happens to them (gallery.signals); it knows nothing of search. The
 receivers below, connected in SearchConfig.ready(), turn those announcements into tasks. Every photo ends
@@ -21,6 +21,7 @@ from gallery import services as gallery_services
 from gallery.models import Photo
 
 from . import ingest
+from .duplicates import duplicates_check_schedule
 from .index_versions import index_rebuild_schedule
 from .training import projection_train_schedule
 
@@ -36,6 +37,7 @@ def photos_process(*, photo_ids: list[int]) -> None:
     for owner_id in {photo.owner_id for photo in embedded}:  # index: debounced, searchable meanwhile as a delta
         index_rebuild_schedule(owner_id=owner_id)
     gallery_services.photos_ready(photo_ids=[photo.id for photo in embedded])  # ready
+    duplicates_check_schedule(photo_ids=[photo.id for photo in embedded])  # near-duplicates, against the gallery
 
 
 def _embed_and_tag(batch: list[tuple[Photo, Image.Image]]) -> list[Photo]:

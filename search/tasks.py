@@ -3,7 +3,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from . import index_versions, ingest, pipeline, query_embedding, training
+from . import duplicates, index_versions, ingest, pipeline, query_embedding, training
 
 
 @shared_task(
@@ -53,3 +53,14 @@ def reembed_missing_task() -> int:
 def query_embed_task(payload: str, model_key: str) -> str:
     """A query image's vector for a web process that waits for it (not redelivered: the client has moved on)."""
     return query_embedding.query_image_embed(payload=payload, model_key=model_key)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def duplicates_check_task(photo_ids: list[int]) -> int:
+    """After indexing: pair the new photos with their near-duplicates already in the gallery."""
+    return duplicates.duplicates_check(photo_ids=photo_ids)
+
+
+@shared_task(acks_late=True)
+def duplicates_check_all_task(owner_id: int) -> int:
+    return duplicates.duplicates_check_all(owner_id=owner_id)

@@ -121,3 +121,7 @@ class BulkTagSerializer(PhotoIdsSerializer):
 
 class BulkResultSerializer(serializers.Serializer):
     changed = serializers.IntegerField(help_text="How many photos changed")
+
+
+class BulkDeleteResultSerializer(serializers.Serializer):
+    deleted = serializers.IntegerField(help_text="How many photos were deleted")

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("photos/", views.PhotoListApi.as_view(), name="photo-list"),
+    path("photos/bulk/delete/", views.PhotoBulkDeleteApi.as_view(), name="photo-bulk-delete"),
     path("photos/bulk/tags/", views.PhotoBulkTagsApi.as_view(), name="photo-bulk-tags"),
     path("photos/<int:id>/", views.PhotoDetailApi.as_view(), name="photo-detail"),
     path("photos/<int:id>/retry/", views.PhotoRetryApi.as_view(), name="photo-retry"),

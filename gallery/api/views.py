@@ -10,9 +10,11 @@ from .. import selectors, services
 from ..media import photo_file_response
 from .pagination import PhotoPagination
 from .serializers import (
+    BulkDeleteResultSerializer,
     BulkResultSerializer,
     BulkTagSerializer,
     PhotoFilterSerializer,
+    PhotoIdsSerializer,
     PhotoSerializer,
     TagDecisionSerializer,
     TagInputSerializer,
@@ -123,3 +125,14 @@ class PhotoBulkTagsApi(APIView):
             changed = services.tags_bulk_decide(owner=request.user, photo_ids=ids, name=name,
                                                 accept=action == "accept")
         return Response({"changed": changed})
+
+
+class PhotoBulkDeleteApi(APIView):
+    """Delete many photos in one request: originals, thumbnails, vectors and index entries. Any id that is not
+    yours → 404, and nothing is deleted."""
+
+    @extend_schema(request=PhotoIdsSerializer, responses=BulkDeleteResultSerializer)
+    def post(self, request):
+        params = PhotoIdsSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        return Response({"deleted": services.photos_delete(owner=request.user, photo_ids=params.validated_data["ids"])})

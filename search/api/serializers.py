@@ -87,3 +87,31 @@ class ImageNetClassSerializer(serializers.Serializer):
 
 class ClassesSerializer(serializers.Serializer):
     results = ImageNetClassSerializer(many=True)
+
+
+class DuplicateGroupSerializer(serializers.Serializer):
+    photos = PhotoSerializer(many=True, help_text="best copy first")
+    best = serializers.IntegerField(source="best.id")
+    reason = serializers.CharField(help_text="why the first photo is the best copy")
+    similarity = serializers.FloatField(help_text="the lowest cosine among the pairs that hold the group together")
+
+
+class DuplicateGroupsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    groups = DuplicateGroupSerializer(many=True)
+
+
+class KeepBestSerializer(serializers.Serializer):
+    photos = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000,
+                                   help_text="any photo of each group to resolve")
+    all = serializers.BooleanField(default=False, help_text="resolve every group")
+
+    def validate(self, attrs):
+        if bool(attrs.get("photos")) == attrs["all"]:
+            raise serializers.ValidationError({"detail": "Give either photos (one per group) or all=true."})
+        return attrs
+
+
+class KeepBestResultSerializer(serializers.Serializer):
+    kept = serializers.ListField(child=serializers.IntegerField())
+    deleted = serializers.ListField(child=serializers.IntegerField())

@@ -6,12 +6,15 @@ from rest_framework.views import APIView
 
 from gallery.api.serializers import time_place_filters
 
-from .. import query
+from .. import duplicates, query
 from ..ml.classes import search_classes
 from .serializers import (
     AutocompleteSerializer,
     ClassesSerializer,
     ClassQuerySerializer,
+    DuplicateGroupsSerializer,
+    KeepBestResultSerializer,
+    KeepBestSerializer,
     ResultsSerializer,
     SimilarExamplesSerializer,
     SimilarQuerySerializer,
@@ -95,3 +98,23 @@ class ClassListApi(APIView):
         params = _parse(AutocompleteSerializer, request.query_params)
         matches = search_classes(params["q"], limit=params["limit"])
         return Response({"results": [{"id": class_id, "name": name} for class_id, name in matches]})
+
+
+class DuplicateListApi(APIView):
+    """Your groups of near-duplicates (same scene: re-encodes, resizes, crops, small edits, bursts), best first."""
+
+    @extend_schema(responses=DuplicateGroupsSerializer)
+    def get(self, request):
+        groups = duplicates.duplicate_groups(owner=request.user)
+        return Response(DuplicateGroupsSerializer({"count": len(groups), "groups": groups}).data)
+
+
+class DuplicateKeepBestApi(APIView):
+    """Keep the best copy of some groups (any photo of a group names it) or of all, delete the rest."""
+
+    @extend_schema(request=KeepBestSerializer, responses=KeepBestResultSerializer)
+    def post(self, request):
+        params = _parse(KeepBestSerializer, request.data)
+        result = duplicates.duplicates_keep_best(
+            owner=request.user, photo_ids=None if params["all"] else params["photos"])
+        return Response(KeepBestResultSerializer(result).data)
