@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django.db.models import Count, Prefetch, QuerySet, Value
-from django.db.models.functions import ACos, Coalesce, Cos, Least, Radians, Sin
+from django.db.models.functions import ACos, Coalesce, Cos, ExtractYear, Least, Radians, Sin
 from django.http import Http404
 
 from .models import Photo, PhotoTag
@@ -130,3 +130,14 @@ def photos_stuck(*, changed_before: datetime) -> list[Photo]:
             status__in=[Photo.Status.PENDING, Photo.Status.PROCESSING], status_changed_at__lt=changed_before
         ).only("id", "attempts").order_by("id")
     )
+
+
+def timeline_years(*, photos: QuerySet[Photo], page_size: int) -> list[dict]:
+    """For a list ordered newest taken first: each year, how many photos it has and the page its newest is on."""
+    rows = (photos.order_by().annotate(year=ExtractYear("shot_at")).values("year").annotate(n=Count("id"))
+            .order_by("-year"))
+    years, newer = [], 0
+    for row in rows:
+        years.append({"year": row["year"], "count": row["n"], "page": newer // page_size + 1})
+        newer += row["n"]
+    return years

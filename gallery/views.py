@@ -23,7 +23,8 @@ def home(request):
     filters = {key: request.GET[key] for key in ("tag", "status") if request.GET.get(key)}
     if filters.get("status") not in (None, *Photo.Status.values):
         filters.pop("status")
-    photos = selectors.photo_list(owner=request.user, filters=filters)
+    # A timeline: newest taken first (EXIF date, else upload time), headed by month, with a year scrubber.
+    photos = selectors.photo_list(owner=request.user, filters=filters).order_by("-shot_at", "-id")
     page = Paginator(photos, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -33,6 +34,7 @@ def home(request):
             "filters": filters,
             "tags": selectors.tag_counts(owner=request.user)[:30],
             "statuses": Photo.Status.values,
+            "years": selectors.timeline_years(photos=photos, page_size=PAGE_SIZE),
         },
     )
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),  # login, logout, password reset: Django's own
     path("accounts/", include("accounts.urls")),
     path("api/", include((api_patterns, "api"))),
+    path("", include("search.urls")),
     path("", include("gallery.urls")),
 ]
 

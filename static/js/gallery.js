@@ -40,8 +40,12 @@ async function appendNextPage(observer) {
   const response = await fetch(next.href, { credentials: "same-origin" }).catch(() => null);
   if (!response?.ok) return; // the link still works by hand
   const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-  const cards = [...doc.querySelectorAll("#photo-grid > .card")].map((card) => document.adoptNode(card));
-  grid.append(...cards);
+  const items = [...doc.querySelectorAll("#photo-grid > .card, #photo-grid > .month-head")];
+  const lastMonth = [...grid.querySelectorAll(".month-head")].pop()?.dataset.month;
+  if (items[0]?.matches(".month-head") && items[0].dataset.month === lastMonth) items.shift(); // same month goes on
+  for (const head of items) if (head.id && document.getElementById(head.id)) head.removeAttribute("id");
+  grid.append(...items.map((item) => document.adoptNode(item)));
+  const cards = items.filter((item) => item.matches(".card"));
   selection.refresh();
   follow(cards);
   const newer = doc.querySelector(".pagination");

@@ -1,0 +1,51 @@
+"""The gallery as a timeline: newest taken first, headed by month, a year scrubber; the photo page shows the place."""
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from gallery import services
+from tests import images
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def stored(owner, name, taken, gps=None):
+    return services.photo_create(owner=owner, file=ContentFile(images.with_exif(name, taken=taken, gps=gps),
+                                                                name=f"{name}.jpg"))
+
+
+def test_gallery_is_ordered_by_when_taken_with_month_headings(signed_in, user):
+    stored(user, "chelsea", "2021:03:05 10:00:00")
+    stored(user, "coffee", "2023:07:14 10:00:00")
+    stored(user, "rocket", "2023:07:01 10:00:00")
+    page = signed_in.get(reverse("gallery:home")).content.decode()
+    order = [page.index(name) for name in ("July 2023", "coffee.jpg", "rocket.jpg", "March 2021", "chelsea.jpg")]
+    assert order == sorted(order)
+    assert page.count("July 2023</h2>") == 1
+
+
+def test_year_scrubber_links_to_the_page_and_anchor_of_each_year(signed_in, user, monkeypatch):
+    from gallery import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for i, name in enumerate(("chelsea", "coffee", "rocket")):
+        stored(user, name, f"202{3 - i}:01:0{i + 1} 10:00:00")  # 2023, 2022, 2021: one a year
+    page = signed_in.get(reverse("gallery:home")).content.decode()
+    links = dict(re.findall(r'href="\?page=(\d)[^"]*#y(\d{4})"', page)[i][::-1] for i in range(3))
+    assert links == {"2023": "1", "2022": "1", "2021": "2"}
+    second = signed_in.get(reverse("gallery:home") + "?page=2").content.decode()
+    assert 'id="y2021"' in second
+
+
+def test_photo_page_shows_the_place(signed_in, user):
+    photo = stored(user, "chelsea", "2021:03:05 10:00:00", gps=(48.8566, 2.3522))
+    page = signed_in.get(reverse("gallery:photo", args=[photo.id])).content.decode()
+    assert "48.85660, 2.35220" in page
