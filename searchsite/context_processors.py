@@ -8,6 +8,7 @@ SCRIPT_URLS = {
     "photo": ("api:photo-detail", (0,)),
     "photoTags": ("api:photo-tags", (0,)),
     "bulkTags": ("api:photo-bulk-tags", ()),
+    "bulkDelete": ("api:photo-bulk-delete", ()),
     "similar": ("api:search-similar", ()),
     "byClass": ("api:search-class", ()),
     "text": ("api:search-text", ()),

@@ -2,6 +2,7 @@
 // next page is appended when the reader nears the end (the page links remain for everyone else).
 import { FINAL_STATUSES, el, pollPhotos, setBadge } from "./api.js";
 import { Selection } from "./selection.js";
+import "./selection_actions.js";
 import { Viewer } from "./viewer.js";
 
 for (const select of document.querySelectorAll("select[data-autosubmit]")) {

@@ -2,6 +2,7 @@
 // so results can be linked, reloaded and navigated with Back.
 import { API, IMAGE_KEY, debounce, el, errorMessage, request, resultCard } from "./api.js";
 import { Selection } from "./selection.js";
+import "./selection_actions.js";
 import { Viewer } from "./viewer.js";
 
 const K = 24;
@@ -24,7 +25,7 @@ const queryKey = () => {
   return params.toString();
 };
 
-const state = { q: "", photoId: "", className: "", image: null, imageLost: false };
+const state = { q: "", photoId: "", className: "", image: null, imageLost: false, like: "", unlike: "" };
 let generation = 0; // a slow answer to an older query must not overwrite a newer one
 
 function readUrl() {
@@ -32,6 +33,8 @@ function readUrl() {
   state.q = (params.get("q") || "").trim();
   state.photoId = params.get("photo") || "";
   state.className = (params.get("class") || "").trim();
+  state.like = params.get("like") || ""; // "more like these": example photo ids, and counter-examples
+  state.unlike = params.get("unlike") || "";
   if (params.get("image") !== "1") state.image = null;
   else if (!state.image) state.image = storedImage();
   state.imageLost = params.get("image") === "1" && !state.image;
@@ -56,6 +59,10 @@ function writeUrl() {
   if (state.image) params.set("image", "1");
   else if (state.photoId) params.set("photo", state.photoId);
   if (state.className) params.set("class", state.className);
+  if (state.like && !state.q && !state.image && !state.photoId) {
+    params.set("like", state.like);
+    if (state.unlike) params.set("unlike", state.unlike);
+  }
   history.pushState(null, "", `?${params}`);
 }
 
@@ -78,6 +85,11 @@ function setStatus(...nodes) {
 
 function describe() {
   const parts = [];
+  const count = (list) => list.split(",").filter(Boolean).length;
+  if (state.like && !state.q && !state.image && !state.photoId) {
+    parts.push(`photos like these ${count(state.like)}`);
+    if (state.unlike) parts.push(`unlike ${count(state.unlike)}`);
+  }
   if (state.image) parts.push(`photos like “${state.image.name}”`);
   else if (state.photoId) parts.push("photos like this one");
   if (state.q && !state.image) parts.push(`“${state.q}”`);
@@ -99,6 +111,10 @@ function plan() {
   }
   if (state.photoId) return { url: `${API.similar}?photo=${state.photoId}&k=${K + 1}${classParam}` };
   if (state.q) return { url: `${API.text}?q=${encodeURIComponent(state.q)}&k=${K}` };
+  if (state.like) {
+    const list = (value) => value.split(",").filter(Boolean).map(Number);
+    return { url: API.similar, method: "POST", json: { photos: list(state.like), not_photos: list(state.unlike), k: K } };
+  }
   if (state.className) return { url: `${API.byClass}?class=${encodeURIComponent(state.className)}&k=${K}` };
   return null;
 }
@@ -124,7 +140,7 @@ async function run() {
   empty.hidden = true;
   results.setAttribute("aria-busy", "true");
   setStatus(el("span", { class: "spinner", "aria-hidden": "true" }), `Searching ${describe()}…`);
-  const { ok, status, data } = await request(query.url, { method: query.method, body: query.body });
+  const { ok, status, data } = await request(query.url, { method: query.method, body: query.body, json: query.json });
   if (mine !== generation) return;
   results.removeAttribute("aria-busy");
   if (!ok) {

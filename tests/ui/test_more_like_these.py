@@ -1,0 +1,58 @@
+"""A selection searches "more like these" (and refines it with "less like these") and is deleted in one go."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from gallery.models import Photo
+from tests.factories import UserFactory
+from tests.ui.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+SLOW = 90_000  # the first query loads the model in the web process
+
+
+def test_more_like_these_then_less_like_these_then_delete(page, log_in, ready_photos, shoot, axe):
+    owner = UserFactory(username="like", password=PASSWORD)
+    photos = {p.original_name: p for p in ready_photos(owner, ["chelsea", "coffee", "rocket", "astronaut"])}
+    log_in("like")
+    cards = page.locator("#photo-grid .card")
+    bar = page.get_by_role("region", name="Selected photos")
+    for name in ("chelsea.jpg", "coffee.jpg"):
+        card = cards.filter(has=page.get_by_role("checkbox", name=f"Select {name}"))
+        card.hover()
+        card.get_by_role("checkbox").click()
+    expect(bar).to_contain_text("2 selected")
+    expect(bar.get_by_role("button", name="Less like these")).to_be_hidden()  # nothing to refine yet
+    bar.get_by_role("button", name="More like these").click()
+
+    like = f"{photos['chelsea.jpg'].id},{photos['coffee.jpg'].id}"
+    expect(page).to_have_url(re.compile(rf"/search/\?like={like}$".replace(",", "%2C")))
+    results = page.locator("#results .card")
+    expect(results).to_have_count(2, timeout=SLOW)  # the examples themselves are left out
+    expect(page.locator("#results-status")).to_contain_text("2 results for photos like these 2")
+    axe()
+    shoot("more-like-these")
+
+    rocket = results.filter(has=page.get_by_role("checkbox", name="Select rocket.jpg"))
+    rocket.hover()
+    rocket.get_by_role("checkbox").click()
+    bar.get_by_role("button", name="Less like these").click()
+    expect(page).to_have_url(re.compile(rf"unlike={photos['rocket.jpg'].id}$"))
+    expect(results).to_have_count(1, timeout=SLOW)
+    expect(results.first).to_contain_text("astronaut.jpg")
+    expect(page.locator("#results-status")).to_contain_text("unlike 1")
+
+    astronaut = results.first
+    astronaut.hover()
+    astronaut.get_by_role("checkbox").click()
+    bar.get_by_role("button", name="Delete…").click()
+    dialog = page.get_by_role("dialog", name="Delete the selected photos?")
+    expect(dialog).to_contain_text("1 photo, with their tags, will be deleted for good")
+    axe()
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.locator("#results-status")).to_have_text("Deleted 1 photo.")
+    expect(results).to_have_count(0)
+    assert not Photo.objects.filter(id=photos["astronaut.jpg"].id).exists()
+    assert Photo.objects.filter(owner=owner).count() == 3
