@@ -147,7 +147,27 @@ def text_results(cache_dir: Path = BENCH_CACHE) -> dict[str, float]:
     )
 
 
+def model_image_p10(specs: list[str], cache_dir: Path = BENCH_CACHE) -> dict[str, float]:
+    """fmnist_image_p10 per model and runtime ("lite1", "lite0-keras"…), each embedding the 1,000 eval images."""
+    images, labels, split = load_fmnist()
+    index = eval_indices(labels, split)
+    photos = [to_photo(image) for image in images[index]]
+    scores = {}
+    for spec in specs:
+        name, _, runtime = spec.partition("-")
+        encoder = get_encoder(name, cache_dir=cache_dir, runtime=runtime or "litert")
+        features, _ = encoder.encode(photos)
+        scores[spec] = round(image_p10(EvalSet(features, labels[index], encoder.classifier()), lambda f: f), 4)
+    return scores
+
+
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="", help="also image P@10 of these, e.g. lite0,lite0-keras,lite1")
+    args = parser.parse_args()
+    by_model = {"fmnist_image_p10_by_model": model_image_p10(args.models.split(","))} if args.models else {}
     eval_set = load_eval_set()
     results = {
         variant: {name: round(metric(eval_set, postprocess), 4) for name, metric in METRICS.items()}
@@ -155,7 +175,7 @@ def main() -> None:
     }
     for variant, scores in results.items():
         print(variant, scores)
-    print(json.dumps({**results["app"], **text_results(), "by_postprocessing": results}))
+    print(json.dumps({**results["app"], **text_results(), **by_model, "by_postprocessing": results}))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ from django.http import FileResponse, Http404
 
 from .models import Photo
 
-CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif", "bmp": "image/bmp"}
+CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif", "bmp": "image/bmp",
+                 "heic": "image/heic"}
 
 
 def photo_file_response(photo: Photo, *, which: str) -> FileResponse:

@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from PIL import Image, UnidentifiedImageError
 
-# Pillow format name → the extension we store under.
-ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp"}
-ALLOWED_LABEL = "JPEG, PNG, WebP, GIF or BMP"
+# Pillow format name → the extension we store under. HEIF (iPhones' HEIC) comes from pillow-heif (gallery.apps).
+ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "HEIF": "heic"}
+ALLOWED_LABEL = "JPEG, PNG, WebP, GIF, BMP or HEIC"
 
 EXIF_IFD = 0x8769
 EXIF_DATETIME_ORIGINAL = 36867
@@ -78,12 +78,19 @@ def _inspect(file: IO[bytes]) -> tuple[str, int, int, datetime | None, tuple[flo
                 with Image.open(file, formats=["JPEG"]) as image:
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                     image.load()
+            elif fmt == "HEIF":
+                # Neither does HEIF's, and it has no reduced decode: a truncated file only shows when decoded.
+                file.seek(0)
+                with Image.open(file, formats=["HEIF"]) as image:
+                    image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ValidationError(
                 "The image has too many pixels to be decoded safely (a possible decompression bomb).",
                 code="bomb",
             ) from None
         except UnidentifiedImageError:
+            if _is_heif(file):  # pillow-heif reads metadata at open, so a cut HEIC fails to open, not to decode
+                raise ValidationError("The image data is corrupt or truncated.", code="corrupt") from None
             raise ValidationError(_unsupported_message(file), code="unsupported") from None
         except ValidationError:
             raise
@@ -104,6 +111,12 @@ def _check_pixels(width: int, height: int) -> None:
             f"{limit / 1e6:.0f} MP.",
             code="bomb",
         )
+
+
+def _is_heif(file: IO[bytes]) -> bool:
+    file.seek(0)
+    head = file.read(12)
+    return head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1")
 
 
 def _unsupported_message(file: IO[bytes]) -> str:

@@ -13,28 +13,38 @@ from .ml.words import WordSpace, get_word_space
 # TensorFlow is imported on first use of a model, not when Django loads URLs: management commands stay quick.
 
 
-# Bump with the encoder's `version` when a model's weights or preprocessing change: photos are then re-embedded.
-MODEL_VERSIONS = {"lite0": "1", "vgg16": "1"}
-
-
 def model_key(name: str, version: str) -> str:
     return f"{name}-{version}"
 
 
-def encoder(name: str | None = None) -> "Encoder":  # noqa: F821
+def encoder(name: str | None = None, *, runtime: str | None = None) -> "Encoder":  # noqa: F821
+    """The configured model (SEARCH_MODEL, SEARCH_RUNTIME), or the one named."""
     from .ml.encoder import get_encoder
 
-    return get_encoder(name or settings.SEARCH_MODEL, cache_dir=settings.SEARCH_MODEL_DIR)
+    return get_encoder(name or settings.SEARCH_MODEL, cache_dir=settings.SEARCH_MODEL_DIR,
+                       runtime=runtime or settings.SEARCH_RUNTIME)
 
 
 def configured_model_key() -> str:
-    """The configured model's key, known without loading it (the version is a class attribute)."""
-    return model_key(settings.SEARCH_MODEL, MODEL_VERSIONS[settings.SEARCH_MODEL])
+    """The configured model's key, known without loading it: the encoder module says each model's version."""
+    from .ml.encoder import model_version
+
+    return model_key(settings.SEARCH_MODEL, model_version(settings.SEARCH_MODEL, settings.SEARCH_RUNTIME))
+
+
+def input_size() -> int:
+    """The configured model's input side, known without loading it: images are decoded no smaller."""
+    from .ml.encoder import input_size as model_input_size
+
+    return model_input_size(settings.SEARCH_MODEL)
 
 
 def encoder_for_key(key: str) -> "Encoder":  # noqa: F821
+    """The encoder whose vectors have this key, e.g. the previous runtime's while a switch re-embeds."""
+    from .ml.encoder import model_runtime
+
     name, _, version = key.rpartition("-")
-    found = encoder(name)
+    found = encoder(name, runtime=model_runtime(version))
     if found.version != version:
         raise LookupError(f"model {key} is not available in this version of searchsite")
     return found
@@ -82,7 +92,8 @@ def warm_up() -> None:
     """Load the model, trace it and load the words before the first photo arrives (seconds, once per worker)."""
     from PIL import Image
 
-    encoder().encode([Image.new("RGB", (224, 224))])
+    model = encoder()
+    model.encode([Image.new("RGB", (model.input_size, model.input_size))])
     classifier(configured_model_key())
     class_matrix()
 

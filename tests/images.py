@@ -1,4 +1,5 @@
 """Small real test images, made on the fly (scikit-image's sample photos, or Pillow for odd formats)."""
+import functools
 import io
 import struct
 import zlib
@@ -104,3 +105,14 @@ def with_exif(name: str = "chelsea", *, taken: str | None = None, gps: tuple[flo
 
         exif[0x8825] = {1: "N" if lat >= 0 else "S", 2: dms(lat), 3: "E" if lon >= 0 else "W", 4: dms(lon)}
     return encode(image or sample(name), "JPEG", quality=90, exif=exif.tobytes(), **options)
+
+
+@functools.lru_cache(maxsize=None)
+def heic(name: str = "chelsea") -> bytes:
+    """An iPhone-style HEIC of a sample photo, rotated by its EXIF orientation (x265 is slow to start: made once)."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored landscape, shown portrait
+    return encode(sample(name), "HEIF", quality=80, exif=exif.tobytes())

@@ -1,9 +1,10 @@
-from django.conf import settings
 from rest_framework import serializers
 
 from gallery.api.serializers import PhotoSerializer, TimePlaceFilterSerializer
 from gallery.images import open_rgb
 from gallery.validators import validate_image
+
+from .. import components
 
 
 class HitSerializer(serializers.Serializer):
@@ -37,7 +38,7 @@ class SimilarUploadSerializer(SimilarQuerySerializer):
     def validate_image(self, upload):
         """The same checks as a stored upload (size, format, bombs, corruption); the image comes back decoded."""
         validate_image(upload)
-        return open_rgb(upload, short_side=settings.MODEL_INPUT_SIDE)
+        return open_rgb(upload, short_side=components.input_size())
 
 
 class ClassQuerySerializer(ClassParamMixin, TimePlaceFilterSerializer):

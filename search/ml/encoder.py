@@ -22,8 +22,8 @@ BATCH_SIZE = 32
 
 
 def _configure_threads() -> None:
-    # One op at a time, each using every core, so concurrent ops don't fight over two
-    # cores: 104-118 img/s at batch 32 on the idle 2-core box. Only possible before TF starts.
+    # One op at a time, each using every core, so concurrent ops don't fight over the few cores.
+    # Only possible before TF starts.
     try:
         tf.config.threading.set_intra_op_parallelism_threads(os.cpu_count() or 1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
@@ -75,13 +75,13 @@ def square_crop_resize(image: Image.Image, *, size: int) -> np.ndarray:
     return np.asarray(square.resize((size, size), Image.Resampling.BICUBIC), dtype=np.uint8)
 
 
-class _KerasEncoder:
-    """Shared batching: batches of up to BATCH_SIZE through one traced tf.function.
+RUNTIMES = ("keras", "litert")  # keras is the reference that the others are measured and tested against
 
-    model.predict is ~2× slower for this workload, and XLA (jit_compile) was ~16×
-    slower on this CPU, so neither is used. The batch dimension is left open in the
-    signature, so the function is traced once and one query image costs one forward
-    pass (zero-padding to 32 made it cost 32: ~580 ms instead of ~20 ms of CPU).
+
+class _BatchEncoder:
+    """Shared batching: batches of up to BATCH_SIZE through one forward function on uint8 pixels.
+
+    The batch dimension is left open, so one query image costs one forward pass, not a padded batch.
     """
 
     name: str
@@ -89,9 +89,8 @@ class _KerasEncoder:
     dim: int
     input_size: int
 
-    def __init__(self, *, forward, classifier: tuple[np.ndarray, np.ndarray]):
-        spec = tf.TensorSpec((None, self.input_size, self.input_size, 3), tf.uint8)
-        self._forward = tf.function(forward, input_signature=[spec])
+    def __init__(self, *, run, classifier: tuple[np.ndarray, np.ndarray]):
+        self._run = run  # uint8 (n, size, size, 3) → (features, logits) as numpy
         self._classifier = classifier
 
     def preprocess(self, image: Image.Image) -> np.ndarray:
@@ -107,9 +106,9 @@ class _KerasEncoder:
             return np.zeros((0, self.dim), np.float32), np.zeros((0, 1000), np.float32)
         features, logits = [], []
         for start in range(0, len(pixels), BATCH_SIZE):
-            batch_features, batch_logits = self._forward(tf.constant(pixels[start : start + BATCH_SIZE]))
-            features.append(batch_features.numpy())
-            logits.append(batch_logits.numpy())
+            batch_features, batch_logits = self._run(pixels[start : start + BATCH_SIZE])
+            features.append(batch_features)
+            logits.append(batch_logits)
         return np.concatenate(features).astype(np.float32), np.concatenate(logits).astype(np.float32)
 
     def classifier(self) -> tuple[np.ndarray, np.ndarray]:
@@ -117,25 +116,52 @@ class _KerasEncoder:
         return self._classifier
 
 
-class Lite0Encoder(_KerasEncoder):
-    """EfficientNet-Lite0: 1280-d features, ~4.7M parameters, fast on CPU. The default."""
+def _keras_run(forward, input_size: int):
+    """A traced tf.function: model.predict is slower for this workload, and XLA (jit_compile) far slower here."""
+    function = tf.function(forward, input_signature=[tf.TensorSpec((None, input_size, input_size, 3), tf.uint8)])
 
-    name = "lite0"
-    version = "1"
+    def run(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        features, logits = function(tf.constant(pixels))
+        return features.numpy(), logits.numpy()
+
+    return run
+
+
+class LiteEncoder(_BatchEncoder):
+    """EfficientNet-Lite0/1: 1280-d features, fast on CPU, run by Keras or by LiteRT.
+
+    ``version`` names the weights and preprocessing, plus the runtime when it is not Keras: another runtime
+    gives (very slightly) other vectors, so switching re-embeds through the same path as switching models.
+    """
+
     dim = 1280
-    input_size = 224
+    weights_version = "1"
 
-    def __init__(self, cache_dir: Path):
-        from search.ml.lite0 import classifier_weights, load_lite0
+    def __init__(self, name: str, *, cache_dir: Path, runtime: str = "keras"):
+        from search.ml import efficientnet_lite
 
-        model = load_lite0(cache_dir=cache_dir)
-        super().__init__(
-            forward=lambda pixels: tuple(model(tf.cast(pixels, tf.float32), training=False)),
-            classifier=classifier_weights(model),
-        )
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
+        self.name, self.runtime = name, runtime
+        self.input_size = efficientnet_lite.VARIANTS[name].input_size
+        self.version = model_version(name, runtime)
+        model = efficientnet_lite.load(name, cache_dir=cache_dir)
+
+        def forward(pixels):
+            return tuple(model(tf.cast(pixels, tf.float32), training=False))
+
+        if runtime == "litert":
+            from search.ml import litert
+
+            path = cache_dir / f"efficientnet-{name}-v{self.weights_version}.tflite"
+            run = litert.Runner(litert.cached_model(
+                path, build=lambda: litert.convert(forward, input_size=self.input_size)))
+        else:
+            run = _keras_run(forward, self.input_size)
+        super().__init__(run=run, classifier=efficientnet_lite.classifier_weights(model))
 
 
-class VGG16Encoder(_KerasEncoder):
+class VGG16Encoder(_BatchEncoder):
     """VGG16 fc2: 4096-d features. ~30× the compute of Lite0; kept as an alternative model."""
 
     name = "vgg16"
@@ -164,18 +190,46 @@ class VGG16Encoder(_KerasEncoder):
             features = fc2(keras.applications.vgg16.preprocess_input(tf.cast(pixels, tf.float32)), training=False)
             return features, tf.matmul(features, kernel_t) + bias_t
 
-        super().__init__(forward=forward, classifier=(kernel, bias))
+        super().__init__(run=_keras_run(forward, self.input_size), classifier=(kernel, bias))
+
+
+MODELS = ("lite0", "lite1", "vgg16")
+
+
+def model_version(name: str, runtime: str = "keras") -> str:
+    """The version stored with a vector, known without loading the model: weights and preprocessing (bump
+    ``LiteEncoder.weights_version`` when they change), plus the runtime when it is not the reference."""
+    if name not in MODELS:
+        raise ValueError(f"unknown image model {name!r}; choose one of {', '.join(MODELS)}")
+    if name == "vgg16":
+        return VGG16Encoder.version  # Keras only: it is the seed's model, kept for comparison
+    return LiteEncoder.weights_version if runtime == "keras" else f"{LiteEncoder.weights_version}+{runtime}"
+
+
+def model_runtime(version: str) -> str:
+    """The runtime that produced vectors of ``version`` (the inverse of ``model_version``)."""
+    return version.partition("+")[2] or "keras"
+
+
+def input_size(name: str) -> int:
+    """The model's square input side, known without loading it."""
+    from search.ml.efficientnet_lite import VARIANTS
+
+    if name == "vgg16":
+        return VGG16Encoder.input_size
+    if name not in VARIANTS:
+        raise ValueError(f"unknown image model {name!r}; choose one of {', '.join(MODELS)}")
+    return VARIANTS[name].input_size
 
 
 @functools.lru_cache(maxsize=None)
-def _cached_encoder(name: str, cache_dir: Path) -> Encoder:
-    if name == "lite0":
-        return Lite0Encoder(cache_dir)
+def _cached_encoder(name: str, cache_dir: Path, runtime: str) -> Encoder:
+    model_version(name, runtime)  # refuses unknown names
     if name == "vgg16":
         return VGG16Encoder()
-    raise ValueError(f"unknown image model {name!r}; choose 'lite0' or 'vgg16'")
+    return LiteEncoder(name, cache_dir=cache_dir, runtime=runtime)
 
 
-def get_encoder(name: str, *, cache_dir: Path) -> Encoder:
+def get_encoder(name: str, *, cache_dir: Path, runtime: str = "keras") -> Encoder:
     """Return the process-wide encoder, so a worker loads a model once and traces once."""
-    return _cached_encoder(name, Path(cache_dir))
+    return _cached_encoder(name, Path(cache_dir), runtime)

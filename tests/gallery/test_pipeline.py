@@ -26,6 +26,21 @@ def test_upload_reaches_ready_with_thumbnail(celery_worker, api):
     assert api.get(f"/api/photos/{photo_id}/thumbnail").status_code == 200
 
 
+def test_heic_upload_becomes_ready(celery_worker, api):
+    response = api.post("/api/photos/", {"files": [SimpleUploadedFile("IMG_0001.HEIC", images.heic())]})
+    assert response.status_code == 201, response.content
+    photo_id = response.json()["created"][0]["id"]
+
+    def ready():
+        photo = Photo.objects.get(id=photo_id)
+        assert photo.status != Photo.Status.FAILED, photo.error
+        return photo.status == Photo.Status.READY and photo
+
+    photo = wait_for(ready, timeout=90)
+    assert photo.format == "heic" and photo.thumbnail
+    assert api.get(f"/api/photos/{photo_id}/original")["Content-Type"] == "image/heic"
+
+
 def test_corrupt_image_fails_in_worker_with_reason_and_can_be_retried(celery_worker, api, settings):
     """Ensure a file that passes upload checks but cannot be decoded ends `failed` with its reason."""
     response = api.post("/api/photos/", {"files": [SimpleUploadedFile("cat.jpg", images.jpeg("chelsea"))]})

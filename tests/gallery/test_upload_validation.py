@@ -85,7 +85,7 @@ def test_file_over_byte_limit_is_rejected(api, settings):
     ],
 )
 def test_unsupported_formats_are_named(api, settings, name, content, label):
-    assert_rejected(upload(api, name, content), settings, name, label, "JPEG, PNG, WebP, GIF or BMP")
+    assert_rejected(upload(api, name, content), settings, name, label, "JPEG, PNG, WebP, GIF, BMP or HEIC")
 
 
 def test_cmyk_jpeg_becomes_rgb_thumbnail(api, on_commit):
@@ -129,6 +129,26 @@ def test_exif_rotated_jpeg_thumbnail_is_upright(api, on_commit):
     top, bottom = thumb.getpixel((thumb.width // 2, 5)), thumb.getpixel((thumb.width // 2, thumb.height - 5))
     assert top[0] > 200 and top[2] < 60
     assert bottom[2] > 200 and bottom[0] < 60
+
+
+def test_heic_is_accepted_and_stored_as_heic(api, on_commit):
+    with on_commit():
+        response = upload(api, "IMG_0001.HEIC", images.heic())
+    assert response.status_code == 201, response.content
+    photo = Photo.objects.get()
+    assert (photo.format, photo.width, photo.height) == ("heic", 300, 451)  # upright: EXIF rotation applied
+    assert photo.status == Photo.Status.READY
+    assert Image.open(photo.thumbnail.open("rb")).size == (266, 400)
+
+
+def test_truncated_heic_is_rejected(api, settings):
+    whole = images.heic()
+    assert_rejected(upload(api, "cut.heic", whole[: len(whole) // 2]), settings, "cut.heic", "corrupt or truncated")
+
+
+def test_heic_over_the_byte_limit_is_rejected(api, settings):
+    settings.UPLOAD_MAX_BYTES = 1000
+    assert_rejected(upload(api, "big.heic", images.heic()), settings, "big.heic", "the limit is")
 
 
 def test_valid_image_with_wrong_extension_is_accepted(api):

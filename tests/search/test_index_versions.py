@@ -5,7 +5,7 @@ from unittest import mock
 
 import pytest
 
-from search import index_versions
+from search import components, index_versions
 from search.models import SearchIndex
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_rebuild_records_current_versions_and_keeps_two(user, gallery):
     assert records.count() == index_versions.KEEP_VERSIONS
     newest = records.order_by("-id").first()
     assert newest.size == 4 and newest.max_embedding_id > 0
-    on_disk = sorted(p.name for p in index_versions.owner_dir(user.id).iterdir() if p.name.startswith("lite0-1."))
+    on_disk = sorted(p.name for p in index_versions.owner_dir(user.id).iterdir() if p.name.startswith(f"{components.configured_model_key()}."))
     assert len(on_disk) == index_versions.KEEP_VERSIONS
 
 
@@ -52,7 +52,7 @@ def test_collection_has_no_delta_after_rebuild(user, gallery):
     from search.spaces import image_space
 
     index_versions.index_rebuild_try(owner_id=user.id)
-    found = index_versions.collection(owner_id=user.id, space=image_space(model_key="lite0-1"))
+    found = index_versions.collection(owner_id=user.id, space=image_space(model_key=components.configured_model_key()))
     assert len(found.index) == 4 and len(found.delta_ids) == 0
 
 
@@ -82,7 +82,7 @@ def test_collection_with_a_corrupt_index_scans_everything_exactly_and_schedules_
     ann._load.cache_clear()
     with mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async:
         with django_capture_on_commit_callbacks(execute=True):
-            found = index_versions.collection(owner_id=user.id, space=image_space(model_key="lite0-1"))
+            found = index_versions.collection(owner_id=user.id, space=image_space(model_key=components.configured_model_key()))
     assert found.index is None and len(found.delta_ids) == 4
     assert apply_async.call_count == 1
 
@@ -98,7 +98,7 @@ def _break_and_search(user, django_capture_on_commit_callbacks, damage):
     ann._load.cache_clear()
     with mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async:
         with django_capture_on_commit_callbacks(execute=True):
-            found = index_versions.collection(owner_id=user.id, space=image_space(model_key="lite0-1"))
+            found = index_versions.collection(owner_id=user.id, space=image_space(model_key=components.configured_model_key()))
     return found, apply_async
 
 

@@ -11,13 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def test_each_photo_gets_one_vector_of_the_model(gallery):
     embedding = PhotoEmbedding.objects.get(photo=gallery["chelsea"])
-    assert (embedding.model_name, embedding.model_version) == ("lite0", "1")
+    assert f"{embedding.model_name}-{embedding.model_version}" == components.configured_model_key()
+    assert embedding.model_name == "lite0"
     assert embedding.as_array().shape == (1280,) and np.isfinite(embedding.as_array()).all()
-
-
-def test_model_versions_table_matches_encoders():
-    encoder = components.encoder()
-    assert components.configured_model_key() == f"{encoder.name}-{encoder.version}"
 
 
 def test_auto_tags_are_labels_and_words_without_stopwords(gallery):
@@ -56,20 +52,42 @@ def test_model_change_reembeds_while_old_vectors_serve(user, gallery, settings, 
 
     vgg = VGG16Encoder(weights=None)  # random weights: the wiring, not the quality, is under test
     real_encoder = components.encoder
-    monkeypatch.setattr(components, "encoder", lambda name=None: vgg if (name or settings.SEARCH_MODEL) == "vgg16"
-                        else real_encoder(name))
+    monkeypatch.setattr(components, "encoder", lambda name=None, runtime=None: vgg
+                        if (name or settings.SEARCH_MODEL) == "vgg16" else real_encoder(name, runtime=runtime))
+    old_key = components.configured_model_key()
     settings.SEARCH_MODEL = "vgg16"
 
-    assert query.serving_model_key(owner=user) == "lite0-1"
+    assert query.serving_model_key(owner=user) == old_key
     assert names(query.by_text(owner=user, q="cat", k=1)) == ["chelsea"]  # still the Lite0 index
     missing = ingest.photos_missing_vectors(owner_id=user.id)
     assert len(missing) == 4
 
     assert ingest.photos_reembed(photo_ids=missing) == 4
-    assert query.serving_model_key(owner=user) == "lite0-1"  # until the new model's index is published
+    assert query.serving_model_key(owner=user) == old_key  # until the new model's index is published
     assert index_versions.index_rebuild_try(owner_id=user.id)
     assert query.serving_model_key(owner=user) == "vgg16-1"
     assert PhotoEmbedding.objects.get(photo=gallery["chelsea"], model_name="vgg16").as_array().shape == (4096,)
+    assert len(query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=3)) == 3
+    assert ingest.photos_missing_vectors(owner_id=user.id) == []
+
+
+def test_runtime_change_reembeds_while_old_vectors_serve(user, gallery, settings):
+    """Ensure switching SEARCH_RUNTIME (LiteRT ↔ Keras) re-embeds in the background, old vectors serving meanwhile."""
+    old_key = components.configured_model_key()
+    settings.SEARCH_RUNTIME = "keras" if settings.SEARCH_RUNTIME == "litert" else "litert"
+    new_key = components.configured_model_key()
+
+    assert new_key != old_key
+    assert query.serving_model_key(owner=user) == old_key
+    assert names(query.by_text(owner=user, q="cat", k=1)) == ["chelsea"]  # the old runtime's index still serves
+    missing = ingest.photos_missing_vectors(owner_id=user.id)
+    assert len(missing) == 4
+
+    assert ingest.photos_reembed(photo_ids=missing) == 4
+    assert query.serving_model_key(owner=user) == old_key  # until the new vectors' index is published
+    assert index_versions.index_rebuild_try(owner_id=user.id)
+    assert query.serving_model_key(owner=user) == new_key
+    assert names(query.by_text(owner=user, q="cat", k=1)) == ["chelsea"]
     assert len(query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=3)) == 3
     assert ingest.photos_missing_vectors(owner_id=user.id) == []
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from search.ml import lite0
+from search.ml import efficientnet_lite
 from search.ml.classes import class_name, resolve_class
 from search.ml.encoder import ModelUnavailable, VGG16Encoder, get_encoder
 from tests.images import sample
@@ -80,19 +80,24 @@ def test_unknown_model_name_is_an_error(model_dir):
         get_encoder("resnet", cache_dir=model_dir)
 
 
+def test_unknown_runtime_is_an_error(model_dir):
+    with pytest.raises(ValueError, match="unknown runtime"):
+        get_encoder("lite0", cache_dir=model_dir, runtime="tensorrt")
+
+
 def test_weights_cache_is_written_once_and_reused(encoder, model_dir, monkeypatch):
     """Ensure later loads read only the Keras cache file, never the torch checkpoint."""
-    cached = model_dir / lite0.WEIGHTS_FILENAME
+    cached = model_dir / efficientnet_lite.weights_filename("lite0")
     written = cached.stat().st_mtime_ns
 
-    def no_checkpoint():
+    def no_checkpoint(name):
         raise AssertionError("torch checkpoint read although the cache exists")
 
-    monkeypatch.setattr(lite0, "_torch_checkpoint", no_checkpoint)
-    model = lite0.load_lite0(cache_dir=model_dir)
+    monkeypatch.setattr(efficientnet_lite, "torch_checkpoint", no_checkpoint)
+    model = efficientnet_lite.load("lite0", cache_dir=model_dir)
 
     assert cached.stat().st_mtime_ns == written
-    np.testing.assert_array_equal(lite0.classifier_weights(model)[0], encoder.classifier()[0])
+    np.testing.assert_array_equal(efficientnet_lite.classifier_weights(model)[0], encoder.classifier()[0])
 
 
 def test_vgg16_gives_4096_features_and_1000_logits():

@@ -1,0 +1,69 @@
+"""LiteRT (TensorFlow Lite) for the forward pass: a Keras model converted once to a cached .tflite file, run by
+the ``ai-edge-litert`` interpreter with its XNNPACK CPU kernels.
+
+Only float32 conversion is offered: int8 post-training quantisation, calibrated on real photos, moved the
+features too far from the float model to keep (README, "Runtimes", has the measurements).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tensorflow as tf  # noqa: E402
+
+from search.ml.atomic import atomic_write  # noqa: E402
+
+
+def convert(forward: Callable, *, input_size: int) -> bytes:
+    """A .tflite flatbuffer of ``forward``: uint8 (N, size, size, 3) → (features, logits), weights frozen in."""
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    function = tf.function(forward, input_signature=[tf.TensorSpec((None, input_size, input_size, 3), tf.uint8)])
+    frozen = convert_variables_to_constants_v2(function.get_concrete_function())
+    return tf.lite.TFLiteConverter.from_concrete_functions([frozen]).convert()
+
+
+def cached_model(path: Path, *, build: Callable[[], bytes]) -> Path:
+    """The converted file at ``path``, converting once (tens of seconds) and publishing it with one rename."""
+    if not path.exists():
+        converted = build()
+        atomic_write(path, lambda tmp: Path(tmp).write_bytes(converted))
+    return path
+
+
+class Runner:
+    """Runs a converted model on uint8 batches; callable from several threads (one invoke at a time).
+
+    The interpreter is resized to each new batch size; XNNPACK keeps what it prepared for sizes it has seen,
+    so alternating between a full batch and a single query image costs nothing after the first time.
+    """
+
+    def __init__(self, path: Path, *, threads: int | None = None):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self._interpreter = Interpreter(model_path=str(path), num_threads=threads or os.cpu_count() or 1)
+        self._input = self._interpreter.get_input_details()[0]["index"]
+        self._outputs = [detail["index"] for detail in self._interpreter.get_output_details()]
+        self._batch = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            if len(pixels) != self._batch:
+                self._interpreter.resize_tensor_input(self._input, pixels.shape)
+                self._interpreter.allocate_tensors()
+                self._batch = len(pixels)
+            self._interpreter.set_tensor(self._input, np.ascontiguousarray(pixels, dtype=np.uint8))
+            self._interpreter.invoke()
+            outputs = [self._interpreter.get_tensor(index) for index in self._outputs]
+        # Output order in the flatbuffer is not the function's: the 1000 logits are told apart by width.
+        logits = next(o for o in outputs if o.shape[1] == 1000)
+        features = next(o for o in outputs if o is not logits)
+        return features.astype(np.float32, copy=True), logits.astype(np.float32, copy=True)
