@@ -149,8 +149,9 @@ def bench_size(
     params: dict[str, Any],
     cache_dir: Path,
     work_dir: Path,
+    subset: Path | None = None,
 ) -> dict[str, Any]:
-    data = bench_set(size=size, queries=queries, cache_dir=cache_dir)
+    data = bench_set(size=size, queries=queries, cache_dir=cache_dir, subset=subset)
     # bench_set's rows are a fresh copy (a selection or a concatenation), so normalising them in place is safe.
     vectors, real, query_vectors, source = np.asarray(data.vectors, np.float32), data.real, data.queries, data.source
     del data
@@ -271,6 +272,7 @@ def main(argv: list[str] | None = None, *, extra_sections: Mapping[str, Callable
     parser.add_argument("--crossover", default="", help="also time exact vs Annoy at these small sizes, e.g. 1000,5000")
     parser.add_argument("--plot", type=Path, help="write the recall/latency curve here (PNG)")
     parser.add_argument("--no-extra", action="store_true", help="skip the text and word sections")
+    parser.add_argument("--subset", type=Path, help="an .npz of some Fashion-MNIST features instead of all (see bench_set)")
     args = parser.parse_args(argv)
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     work_dir = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -280,7 +282,7 @@ def main(argv: list[str] | None = None, *, extra_sections: Mapping[str, Callable
     try:
         for size in (int(s) for s in args.sizes.split(",")):
             section = bench_size(size, queries=args.queries, repeats=args.repeats, params=args.params,
-                                 cache_dir=args.cache_dir, work_dir=work_dir)
+                                 cache_dir=args.cache_dir, work_dir=work_dir, subset=args.subset)
             print(json.dumps(section), flush=True)
             result["sizes"].append(section)
         if args.crossover:

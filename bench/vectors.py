@@ -72,24 +72,38 @@ def synthetic_like(features: np.ndarray, labels: np.ndarray, n: int, *, seed: in
     return out  # grouped by class; order is irrelevant to an index and a shuffled copy would double peak memory
 
 
-def bench_set(*, size: int, queries: int, cache_dir: Path, seed: int = 0) -> BenchSet:
-    """`size` index vectors (real train features first, then synthetic) and `queries` real test-split queries."""
-    features, labels, split = real_features(cache_dir)
+def bench_set(*, size: int, queries: int, cache_dir: Path, seed: int = 0, subset: Path | None = None) -> BenchSet:
+    """`size` index vectors (real train features first, then synthetic) and `queries` real test-split queries.
+
+    `subset`: an .npz of some of the Fashion-MNIST features (features, labels, split) to use instead of all 70k,
+    e.g. while the full cache is still being computed; the source says so and nothing is cached.
+    """
+    if subset is not None:
+        with np.load(subset) as loaded:
+            features, labels, split = loaded["features"], loaded["labels"], loaded["split"]
+    else:
+        features, labels, split = real_features(cache_dir)
+    tag = "" if subset is None else f"-subset{len(features)}"
     rng = np.random.default_rng(seed)
     train = np.flatnonzero(split == 0)
     test = np.flatnonzero(split == 1)
     query_rows = np.sort(rng.choice(test, size=queries, replace=False))
     if size <= len(train):
         rows = np.sort(rng.choice(train, size=size, replace=False))
-        return BenchSet(vectors=features[rows], real=size, queries=features[query_rows], source="fmnist-lite0")
+        return BenchSet(vectors=features[rows], real=size, queries=features[query_rows], source=f"fmnist-lite0{tag}")
     extra = size - len(train)
-    path = cache_dir / f"fmnist-lite0-synthetic-{extra}-s{seed}.npy"
-    if not path.exists():
+    if subset is not None:
         synthetic = synthetic_like(features[train], labels[train], extra, seed=seed)
-        atomic_write(path, lambda tmp: np.save(tmp, synthetic))
-        del synthetic
-    vectors = np.concatenate([features[train], np.load(path, mmap_mode="r")])
-    return BenchSet(vectors=vectors, real=len(train), queries=features[query_rows], source="fmnist-lite0+synthetic")
+    else:
+        path = cache_dir / f"fmnist-lite0-synthetic-{extra}-s{seed}.npy"
+        if not path.exists():
+            generated = synthetic_like(features[train], labels[train], extra, seed=seed)
+            atomic_write(path, lambda tmp: np.save(tmp, generated))
+            del generated
+        synthetic = np.load(path, mmap_mode="r")
+    vectors = np.concatenate([features[train], synthetic])
+    return BenchSet(vectors=vectors, real=len(train), queries=features[query_rows],
+                    source=f"fmnist-lite0{tag}+synthetic")
 
 
 def score_profile(vectors: np.ndarray, queries: np.ndarray, *, k: int = 10) -> dict[str, float]:
