@@ -18,6 +18,7 @@ from django.db.models import Max
 from . import components
 from .debounce import debounce, debounce_started, redis_client
 from .ml import ann as vector_index
+from .ml import softclass
 from .models import PhotoEmbedding, SearchIndex
 from .spaces import Space, image_space, text_space
 
@@ -31,7 +32,7 @@ class Collection:
     """What a query searches in one space: a published index (maybe none) plus the exact delta after it."""
 
     space: Space
-    index: vector_index.VectorIndex | None
+    index: vector_index.VectorIndex | softclass.ClassStore | None
     delta_ids: np.ndarray
     delta_vectors: np.ndarray
 
@@ -67,14 +68,10 @@ def index_rebuild(*, owner_id: int, model_key: str) -> list[SearchIndex]:
             SearchIndex.objects.filter(owner_id=owner_id, key=space.key).delete()
             vector_index.remove_stale(owner_dir(owner_id), space.key, keep=0)
             continue
-        vectors = space.vectors(features)
-        path = vector_index.build_index(
-            ids=photo_ids, vectors=vectors, directory=owner_dir(owner_id), name=space.key,
-            calibration_weights=_calibration_weights(space, vectors),
-        )
+        path = _build(space, photo_ids, features, owner_dir(owner_id))
         record = SearchIndex.objects.create(
             owner_id=owner_id, space=space.kind, key=space.key, path=str(path), size=len(photo_ids),
-            max_embedding_id=max_id, params=vector_index.load_index(path).params,
+            max_embedding_id=max_id, params=_load(space, path).params,
         )
         built.append(record)
         _forget_old_versions(owner_id=owner_id, space=space)
@@ -91,6 +88,18 @@ def _calibration_weights(space: Space, vectors: np.ndarray) -> np.ndarray | None
     weights, _ = components.encoder_for_key(space.model_key).classifier()
     classes = np.random.default_rng(0).choice(weights.shape[1], CALIBRATION_CLASSES, replace=False)
     return np.maximum(weights[:, classes].T, 0)
+
+
+def _build(space: Space, photo_ids: np.ndarray, features: np.ndarray, directory: Path) -> Path:
+    vectors = space.vectors(features)
+    if space.scoring == softclass.KIND:
+        return softclass.build_store(ids=photo_ids, probabilities=vectors, directory=directory, name=space.key)
+    return vector_index.build_index(ids=photo_ids, vectors=vectors, directory=directory, name=space.key,
+                                    calibration_weights=_calibration_weights(space, vectors))
+
+
+def _load(space: Space, path: Path):
+    return (softclass.load_store if space.scoring == softclass.KIND else vector_index.load_index)(Path(path))
 
 
 def _forget_old_versions(*, owner_id: int, space: Space) -> None:
@@ -110,10 +119,10 @@ def collection(*, owner_id: int, space: Space) -> Collection:
     index, after_id = None, 0
     record = records.first()
     if record is not None:
-        index = _load_or_none(record)
+        index = _load_or_none(record, space)
         if index is None and (newer := records.first()) is not None and newer.id != record.id:
             record = newer  # collected by a newer build between our read and the load: that one is current
-            index = _load_or_none(record)
+            index = _load_or_none(record, space)
         if index is None:
             logger.warning("Index %s of user %s cannot be loaded; searching exactly until it is rebuilt",
                            record.path, owner_id)
@@ -124,9 +133,9 @@ def collection(*, owner_id: int, space: Space) -> Collection:
     return Collection(space=space, index=index, delta_ids=photo_ids, delta_vectors=space.vectors(features))
 
 
-def _load_or_none(record: SearchIndex) -> vector_index.VectorIndex | None:
+def _load_or_none(record: SearchIndex, space: Space):
     try:
-        return vector_index.load_index(Path(record.path))
+        return _load(space, record.path)
     except Exception as exc:  # whatever is wrong with a derived file, the stored vectors still answer
         logger.debug("Loading %s failed: %r", record.path, exc, exc_info=True)
         return None

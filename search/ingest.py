@@ -22,7 +22,7 @@ from .ml.classes import class_name
 from .index_versions import index_rebuild_schedule
 from .models import PhotoEmbedding
 from .ml.semantic import softmax, tag_words
-from .spaces import text_space
+from .spaces import word_vectors
 
 LABELS_PER_PHOTO = 5  # top-5 ImageNet labels, stored as auto tags with their probabilities...
 LABEL_MIN_PROBABILITY = 0.01  # ...except those the model itself gives less than 1%: noise to a person
@@ -124,7 +124,7 @@ def _word_tags(photos: list[Photo], features: np.ndarray, model_key: str) -> lis
     words: list[list[tuple[str, float]]] = [[] for _ in photos]
     for owner_id, rows in by_owner.items():
         # The owner's own text space: once their projection wins, their tags teach the suggestions too.
-        vectors = text_space(owner_id=owner_id, model_key=model_key).vectors(features[rows])
+        vectors = word_vectors(features[rows], owner_id=owner_id, model_key=model_key)
         for row, tags in zip(rows, tag_words(vectors, components.word_space(), k=WORDS_PER_PHOTO)):
             best = max((score for _, score in tags), default=0.0)
             words[row] = [(w, score) for w, score in tags if score >= max(WORD_MIN_SCORE, best - WORD_MARGIN)]

@@ -21,8 +21,9 @@ from .ml.classes import UnknownClass, resolve_class
 from .ml.ann import exact_search
 from .index_versions import collection, embeddings
 from .models import SearchIndex, TextProjection
+from .ml import softclass
 from .query_embedding import query_image_features
-from .spaces import Space, active_projection, image_space, text_space
+from .spaces import Space, active_projection, image_space, text_query, text_space
 from .ml.words import UnknownWord
 
 MAX_K = 100
@@ -118,20 +119,21 @@ def by_text(*, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = N
     space = text_space(owner_id=owner.id, model_key=serving_model_key(owner=owner))
     words = components.word_space()
     tagged = _tag_matches(owner, positive, negative)
-    query = np.zeros(words.dim, np.float32)
-    for sign, group in ((1, positive), (-1, negative)):
+    signed = []
+    for sign, group in ((1.0, positive), (-1.0, negative)):
         for word in group:
             if word in words:
-                query += sign * words.vector(word)
+                signed.append((sign, words.vector(word)))
             elif word not in tagged["names"]:
                 raise QueryError(f"Unknown word: “{word}”. Try another word or a simpler spelling.")
-    exclude = set()
+    exclude, photo_vector = set(), None
     if photo_id is not None:
-        # "Like this one, but …": the photo's place in word space, moved by the words.
+        # "Like this one, but …": the photo itself is one more term of the query.
         photo = photo_get(owner=owner, id=photo_id)
-        query += space.vectors(_photo_features(photo, model_key=space.model_key)[None])[0]
+        photo_vector = space.vectors(_photo_features(photo, model_key=space.model_key)[None])[0]
         exclude = {photo.id}
-    if np.linalg.norm(query) < 1e-6 and not tagged["bonus"]:
+    query = text_query(space, words=signed, photo_vector=photo_vector)
+    if query is None and not tagged["bonus"]:
         raise QueryError("The words cancel each other out.")
     return _rank(owner, space, query, k, exclude=exclude, bonus=tagged["bonus"], allowed=_allowed(owner, filters))
 
@@ -285,11 +287,8 @@ def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclu
         candidates: dict[int, float] = {}
         if bonus:  # tag matches compete even when their vectors are far from the words
             candidates.update(_scores_of(found, query, list(bonus), weights=weights))
-        if found.index is not None:
-            candidates.update(found.index.search(query, fetch, weights=weights, exclude=exclude))
-        # Embedded after the last build (or re-embedded): exact scan, and its score wins.
-        candidates.update(exact_search(found.delta_ids, found.delta_vectors, query, fetch, weights=weights,
-                                       exclude=exclude))
+        if query is not None:
+            candidates.update(_search(found, query, fetch, weights=weights, exclude=exclude))
         for photo_id, extra in (bonus or {}).items():
             if photo_id in candidates:
                 candidates[photo_id] += extra
@@ -307,9 +306,31 @@ def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclu
         fetch *= 4  # photos deleted since the last build took places in the candidates: look further
 
 
-def _scores_of(found, query: np.ndarray, photo_ids: list[int], *, weights=None) -> dict[int, float]:
-    """Exact scores of particular photos, wherever their vectors are (published index or delta)."""
+def _search(found, query, k: int, *, weights, exclude) -> dict[int, float]:
+    """Top k of the published index, then of the delta (embedded after the last build, scanned exactly: its
+    scores win, since a re-embedded photo's new vector is the current one)."""
+    if isinstance(query, softclass.SoftQuery):
+        hits = dict(found.index.search(query, k, exclude=exclude)) if found.index is not None else {}
+        hits.update(softclass.exact_search(found.delta_ids, found.delta_vectors, query, k, exclude=exclude))
+        return hits
+    hits = dict(found.index.search(query, k, weights=weights, exclude=exclude)) if found.index is not None else {}
+    hits.update(exact_search(found.delta_ids, found.delta_vectors, query, k, weights=weights, exclude=exclude))
+    return hits
+
+
+def _scores_of(found, query, photo_ids: list[int], *, weights=None) -> dict[int, float]:
+    """Exact scores of particular photos, wherever their vectors are (published index or delta); 0 without a query."""
     scores: dict[int, float] = {}
+    if query is None:
+        return {i: 0.0 for i in photo_ids}
+    if isinstance(query, softclass.SoftQuery):
+        if found.index is not None:
+            scores.update(found.index.scores_of(query, photo_ids))
+        rows = np.flatnonzero(np.isin(found.delta_ids, photo_ids))
+        if len(rows):
+            delta = softclass.dense_scores(found.delta_vectors[rows], query)
+            scores.update({int(i): float(v) for i, v in zip(found.delta_ids[rows], delta)})
+        return {i: scores.get(i, 0.0) for i in photo_ids}
     for ids, vectors in ((found.index.ids, found.index.vectors) if found.index is not None else (None, None),
                          (found.delta_ids, found.delta_vectors)):
         if ids is None or not len(ids):

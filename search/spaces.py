@@ -1,8 +1,11 @@
 """Vector spaces a photo is indexed in, all derived from its one stored feature vector.
 
 - image: the model's penultimate features as they are (image → image, class-conditioned search);
-- text: GloVe word space, through the owner's trained projection when it beat zero-shot on their own tags,
-  otherwise ConSE zero-shot from the class logits (logits = features @ W + b).
+- text: through the owner's trained projection into the GloVe word space when it beat zero-shot on their own tags
+  (cosine), otherwise zero-shot soft class matching on the class probabilities (search.ml.softclass; logits =
+  features @ W + b).
+
+`text_query` is the one place where words (and optionally a photo) become the query of a text space.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from . import components
+from .ml import softclass
 from .models import SearchIndex, TextProjection
 
 
@@ -21,6 +25,7 @@ class Space:
     key: str  # names the index files: model key plus, for text, the mapping
     model_key: str
     transform: Callable[[np.ndarray], np.ndarray]  # (N, D) features → (N, d) vectors of this space
+    scoring: str = "cosine"  # or softclass.KIND: the vectors are class probabilities, searched by soft matching
 
     def vectors(self, features: np.ndarray) -> np.ndarray:
         if len(features) == 0:
@@ -44,16 +49,40 @@ def text_space(*, owner_id: int, model_key: str) -> Space:
         )
     return Space(
         kind=SearchIndex.Space.TEXT,
-        key=f"{model_key}-conse",
+        key=f"{model_key}-{softclass.KIND}",
         model_key=model_key,
-        transform=lambda features: conse_vectors(features, model_key=model_key),
+        transform=lambda features: softclass.class_probabilities(logits(features, model_key=model_key)),
+        scoring=softclass.KIND,
     )
 
 
-def conse_vectors(features: np.ndarray, *, model_key: str) -> np.ndarray:
+def word_vectors(features: np.ndarray, *, owner_id: int, model_key: str) -> np.ndarray:
+    """Photos placed in the GloVe word space: the owner's trained projection if it serves, otherwise ConSE."""
+    space = text_space(owner_id=owner_id, model_key=model_key)
+    if space.scoring == "cosine":
+        return space.vectors(features)
     from .ml.semantic import conse
 
     return conse(logits(features, model_key=model_key), components.class_matrix())
+
+
+def text_query(space: Space, *, words: list[tuple[float, np.ndarray]], photo_vector: np.ndarray | None = None):
+    """Signed unit word vectors (+1, or −1 for a ``-word``), plus optionally a photo's vector in this space, as the
+    query of a text space: a SoftQuery for soft class matching, a unit vector for a trained projection's cosine.
+    Returns None when nothing is left to search for (the words cancel out)."""
+    if space.scoring == softclass.KIND:
+        class_matrix = components.class_matrix()
+        terms = [softclass.word_term(vector, class_matrix, sign=sign) for sign, vector in words]
+        if photo_vector is not None:
+            terms.append(softclass.photo_term(photo_vector))
+        return softclass.SoftQuery(terms) if any(t.sign > 0 for t in terms) else None
+    total = np.zeros(components.word_space().dim, np.float32)
+    for sign, vector in words:
+        total += sign * vector
+    if photo_vector is not None:
+        total += photo_vector
+    norm = np.linalg.norm(total)
+    return total / norm if norm > 1e-6 else None
 
 
 def logits(features: np.ndarray, *, model_key: str) -> np.ndarray:

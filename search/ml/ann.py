@@ -379,7 +379,7 @@ def build_index(
         manifest["created"] = time.time()
         manifest["bytes"] = sum(f.stat().st_size for f in staging.iterdir())
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
-        return _publish(staging, directory, name)
+        return publish(staging, directory, name)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -594,7 +594,8 @@ def _fit_projection(vectors, *, n_components: int, sample: int) -> np.ndarray:
     return np.ascontiguousarray(eigenvectors[:, ::-1][:, :n_components].T, dtype=np.float32)
 
 
-def _publish(staging: Path, directory: Path, name: str) -> Path:
+def publish(staging: Path, directory: Path, name: str) -> Path:
+    """Rename a fully written staging folder to the next version of `name`: readers see all of it or nothing."""
     while True:
         final = directory / f"{name}.{time.time_ns()}"
         try:

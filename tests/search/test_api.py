@@ -27,12 +27,14 @@ def test_similar_by_uploaded_image_is_not_stored(api, gallery):
     assert Photo.objects.count() == before
 
 
-def test_similar_upload_with_class(api, gallery):
-    response = api.post(
-        "/api/search/similar/", {"image": SimpleUploadedFile("q.jpg", images.jpeg("astronaut")), "class": "espresso"}
-    )
-    assert response.status_code == 200
-    assert result_names(response)[0] in ("coffee", "astronaut")
+def test_similar_upload_with_class_moves_that_class_up(api, gallery):
+    def rank_of_coffee(extra: dict) -> int:
+        upload = SimpleUploadedFile("q.jpg", images.jpeg("astronaut"))
+        response = api.post("/api/search/similar/", {"image": upload, **extra})
+        assert response.status_code == 200
+        return result_names(response).index("coffee")
+
+    assert rank_of_coffee({"class": "espresso"}) < rank_of_coffee({})
 
 
 def test_non_image_query_upload_is_400(api, gallery):

@@ -21,7 +21,7 @@ def test_text_search_cat_ranks_chelsea_first(user, gallery):
 
 
 def test_text_search_drink_finds_coffee(user, gallery):
-    assert names(query.by_text(owner=user, q="coffee", k=4))[0] == "coffee"
+    assert names(query.by_text(owner=user, q="drink", k=4))[0] == "coffee"
 
 
 def test_similar_to_image_finds_its_twin(user, gallery):
@@ -126,7 +126,6 @@ def test_own_tag_ranks_first_even_against_the_vectors(user, gallery):
     services.tag_add(photo=gallery["rocket"], name="cat")  # the owner's word beats the model's view
     hits = query.by_text(owner=user, q="cat", k=4)
     assert names(hits)[:2] == ["rocket", "chelsea"]
-    assert hits[0].score > 1.0
 
 
 def test_tag_unknown_to_glove_is_searchable(user, gallery):
