@@ -277,8 +277,7 @@ def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclu
             for photo_id in exclude:
                 scores.pop(photo_id, None)
             for photo_id, extra in bonus.items():
-                if photo_id in scores:
-                    scores[photo_id] += extra
+                scores[photo_id] = scores.get(photo_id, 0.0) + extra
             ranked = sorted(scores.items(), key=lambda item: -item[1])[:k]
             photos = photos_by_ids(owner=owner, ids=[i for i, _ in ranked])
             return [Hit(photos[i], score) for i, score in ranked if i in photos]
@@ -319,39 +318,32 @@ def _search(found, query, k: int, *, weights, exclude) -> dict[int, float]:
 
 
 def _scores_of(found, query, photo_ids: list[int], *, weights=None) -> dict[int, float]:
-    """Exact scores of particular photos, wherever their vectors are (published index or delta); 0 without a query."""
-    scores: dict[int, float] = {}
-    if query is None:
-        return {i: 0.0 for i in photo_ids}
-    if isinstance(query, softclass.SoftQuery):
-        if found.index is not None:
-            scores.update(found.index.scores_of(query, photo_ids))
-        rows = np.flatnonzero(np.isin(found.delta_ids, photo_ids))
-        if len(rows):
-            delta = softclass.dense_scores(found.delta_vectors[rows], query)
-            scores.update({int(i): float(v) for i, v in zip(found.delta_ids[rows], delta)})
-        return {i: scores.get(i, 0.0) for i in photo_ids}
-    for ids, vectors in ((found.index.ids, found.index.vectors) if found.index is not None else (None, None),
-                         (found.delta_ids, found.delta_vectors)):
-        if ids is None or not len(ids):
-            continue
-        rows = np.flatnonzero(np.isin(ids, photo_ids))
-        if len(rows):
-            scores.update(exact_search(ids[rows], np.asarray(vectors[rows]), query, len(rows), weights=weights))
+    """Exact scores of particular photos, 0 for those without a vector here or when there is no query."""
+    scores = _scores_within(found, query, set(photo_ids), weights=weights) if query is not None else {}
     return {i: scores.get(i, 0.0) for i in photo_ids}
 
 
-def _scores_within(found, query: np.ndarray, allowed: set[int], *, weights=None) -> dict[int, float]:
+def _scores_within(found, query, allowed: set[int], *, weights=None) -> dict[int, float]:
     """Exact scores of the allowed photos that have a vector here (published index or delta)."""
+    if query is None:
+        return {}
     wanted = np.fromiter(allowed, dtype=np.int64, count=len(allowed))
     scores: dict[int, float] = {}
+    soft = isinstance(query, softclass.SoftQuery)
+    if found.index is not None and soft:
+        scores.update(found.index.scores_of(query, wanted))
     parts = [(found.delta_ids, found.delta_vectors)]
-    if found.index is not None:
+    if found.index is not None and not soft:
         parts.insert(0, (found.index.ids, found.index.vectors))
     for ids, vectors in parts:  # the delta comes last: a re-embedded photo's newer vector wins
         if not len(ids):
             continue
         rows = np.flatnonzero(np.isin(ids, wanted))
-        if len(rows):
+        if not len(rows):
+            continue
+        if soft:
+            delta = softclass.dense_scores(np.asarray(vectors[rows]), query)
+            scores.update({int(i): float(v) for i, v in zip(ids[rows], delta)})
+        else:
             scores.update(exact_search(ids[rows], np.asarray(vectors[rows]), query, len(rows), weights=weights))
     return scores
