@@ -42,9 +42,10 @@ class EvalSet:
     classifier: tuple[np.ndarray, np.ndarray]  # (W (D, 1000), b)
 
 
-def eval_indices(labels: np.ndarray, split: np.ndarray) -> np.ndarray:
+def eval_indices(labels: np.ndarray, split: np.ndarray, *, offset: int = 0) -> np.ndarray:
+    """Test images offset … offset+PER_CLASS−1 of each class (offset PER_CLASS gives a disjoint second slice)."""
     test = np.flatnonzero(split == 1)
-    return np.concatenate([test[labels[test] == c][:PER_CLASS] for c in range(len(CLASS_NAMES))])
+    return np.concatenate([test[labels[test] == c][offset:offset + PER_CLASS] for c in range(len(CLASS_NAMES))])
 
 
 def load_eval_set(cache_dir: Path = BENCH_CACHE) -> EvalSet:
@@ -132,19 +133,28 @@ POSTPROCESSING: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 
 def text_results(cache_dir: Path = BENCH_CACHE) -> dict[str, float]:
-    """fmnist_text_p10_zeroshot / _trained on the same 1,000 eval images (bench.quality_text)."""
-    from bench.quality_text import TRAIN_PER_CLASS, first_per_class, text_metrics
+    """Word queries (bench.quality_text): Fashion-MNIST on the 1,000 eval images and, with the suffix
+    ``_slice2``, on the disjoint next 100 test images per class; then the real-photo queries."""
+    from bench.quality_text import TRAIN_PER_CLASS, first_per_class, photo_text_metrics, sample_photos, text_metrics
+    from search.ml.semantic import imagenet_class_matrix
     from search.ml.words import get_word_space
 
+    encoder = get_encoder("lite0", cache_dir=cache_dir)
+    word_space = get_word_space(cache_dir=cache_dir)
     features, labels, split = fmnist_features(cache_dir)
-    test = eval_indices(labels, split)
     train = np.flatnonzero(split == 0)
     train = train[first_per_class(labels[train], TRAIN_PER_CLASS)]
-    return text_metrics(
-        features[test], None, labels[test], features[train], labels[train],
-        word_space=get_word_space(cache_dir=cache_dir),
-        classifier=get_encoder("lite0", cache_dir=cache_dir).classifier(),
-    )
+    results = {}
+    for suffix, offset in (("", 0), ("_slice2", PER_CLASS)):
+        test = eval_indices(labels, split, offset=offset)
+        scores = text_metrics(features[test], None, labels[test], features[train], labels[train],
+                              word_space=word_space, classifier=encoder.classifier())
+        results.update({f"{key}{suffix}": value for key, value in scores.items()})
+    names, images = sample_photos()
+    _, logits = encoder.encode(images)
+    results.update(photo_text_metrics(logits, names, word_space=word_space,
+                                      class_matrix=imagenet_class_matrix(word_space)))
+    return results
 
 
 def model_image_p10(specs: list[str], cache_dir: Path = BENCH_CACHE) -> dict[str, float]:

@@ -71,11 +71,7 @@ def text_query(space: Space, *, words: list[tuple[float, np.ndarray]], photo_vec
     query of a text space: a SoftQuery for soft class matching, a unit vector for a trained projection's cosine.
     Returns None when nothing is left to search for (the words cancel out)."""
     if space.scoring == softclass.KIND:
-        class_matrix = components.class_matrix()
-        terms = [softclass.word_term(vector, class_matrix, sign=sign) for sign, vector in words]
-        if photo_vector is not None:
-            terms.append(softclass.photo_term(photo_vector))
-        return softclass.SoftQuery(terms) if any(t.sign > 0 for t in terms) else None
+        return softclass.words_query(words, components.class_matrix(), photo=photo_vector)
     total = np.zeros(components.word_space().dim, np.float32)
     for sign, vector in words:
         total += sign * vector

@@ -98,6 +98,16 @@ def photo_term(probabilities: np.ndarray) -> Term:
     return sparse_term(probabilities)
 
 
+def words_query(words: list[tuple[float, np.ndarray]], class_matrix: np.ndarray, *,
+                photo: np.ndarray | None = None) -> SoftQuery | None:
+    """Signed unit word vectors (+1, or −1 for a ``-word``) and optionally a photo's class probabilities as one
+    query; None when it has no positive term (only ``-words`` push away, they cannot rank on their own)."""
+    terms = [word_term(vector, class_matrix, sign=sign) for sign, vector in words]
+    if photo is not None:
+        terms.append(photo_term(photo))
+    return SoftQuery(terms) if any(t.sign > 0 for t in terms) else None
+
+
 def term_score(evidence: np.ndarray) -> np.ndarray:
     """log(P · w) mapped onto [0, 1]: 1 when the photo is all in the word's closest class, 0 at FLOOR or below."""
     return 1.0 + np.log(np.maximum(evidence, FLOOR)) / _LOG_FLOOR
