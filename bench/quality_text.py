@@ -38,7 +38,7 @@ SYNONYMS = {  # everyday word → Fashion-MNIST class id
     "handbag": 8, "purse": 8, "backpack": 8, "boots": 9,
 }
 PHOTO_QUERIES = Path(__file__).resolve().parent / "data" / "photo_queries.json"
-TRAIN_PER_CLASS = 100  # measured: 30/class already gives P@10 ≈ 0.9, 100/class ≈ 0.92
+TRAIN_PER_CLASS = 100  # training images per class for the trained projection
 TOP_K = 10
 
 

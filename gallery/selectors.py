@@ -112,10 +112,21 @@ def photos_by_ids(*, owner: AbstractBaseUser, ids: list[int]) -> dict[int, Photo
     return {photo.id: photo for photo in photo_list(owner=owner).filter(id__in=ids)}
 
 
+def tags_accepted(*, owner_id: int, photo_ids=None, names=None) -> QuerySet[PhotoTag]:
+    """The owner's accepted tags (their own, and suggestions they accepted), optionally only on some photos or
+    with some names: the one definition of "tags the owner stands by", for search, training and the tag filter."""
+    links = PhotoTag.objects.filter(photo__owner_id=owner_id, state=PhotoTag.State.ACCEPTED)
+    if photo_ids is not None:
+        links = links.filter(photo_id__in=list(photo_ids))
+    if names is not None:
+        links = links.filter(tag__name__in=list(names))
+    return links
+
+
 def tag_counts(*, owner: AbstractBaseUser) -> list[tuple[str, int]]:
     """The owner's accepted tags with how many photos carry each, most used first (for the tag filter)."""
     rows = (
-        PhotoTag.objects.filter(photo__owner=owner, state=PhotoTag.State.ACCEPTED)
+        tags_accepted(owner_id=owner.id)
         .values("tag__name")
         .annotate(n=Count("id"))
         .order_by("-n", "tag__name")

@@ -13,8 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from gallery.models import Photo, PhotoTag
-from gallery.selectors import filters_active, photo_get, photo_ids_filtered, photos_by_ids
+from gallery.models import Photo
+from gallery.selectors import filters_active, photo_get, photo_ids_filtered, photos_by_ids, tags_accepted
 
 from . import components
 from .ml.classes import UnknownClass, resolve_class
@@ -142,9 +142,7 @@ def _tag_matches(owner, positive: list[str], negative: list[str]) -> dict:
     """The owner's photos carrying a query word as an accepted tag: {"names": matched tags, "bonus": {id: ±bonus}}."""
     sign = {name: 1.0 for name in positive + [" ".join(positive)] if name}
     sign.update({name: -1.0 for name in negative})
-    rows = PhotoTag.objects.filter(
-        photo__owner=owner, state=PhotoTag.State.ACCEPTED, tag__name__in=list(sign)
-    ).values_list("photo_id", "tag__name")
+    rows = tags_accepted(owner_id=owner.id, names=sign).values_list("photo_id", "tag__name")
     bonus: dict[int, float] = {}
     for photo_id, name in rows:
         bonus[photo_id] = bonus.get(photo_id, 0.0) + sign[name] * TAG_MATCH_BONUS

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from gallery.models import PhotoTag
+from gallery.selectors import tags_accepted
 
 from . import components
 from .debounce import debounce, debounce_started
@@ -38,9 +38,7 @@ def projection_train_schedule(*, owner_id: int) -> None:
 def tagged_photos(*, owner_id: int, photo_ids: np.ndarray) -> list[set[str]]:
     """Accepted tags (the user's own, and suggestions they accepted) for each photo id, in order."""
     tags: dict[int, set[str]] = {int(i): set() for i in photo_ids}
-    rows = PhotoTag.objects.filter(
-        photo__owner_id=owner_id, photo_id__in=list(tags), state=PhotoTag.State.ACCEPTED
-    ).values_list("photo_id", "tag__name")
+    rows = tags_accepted(owner_id=owner_id, photo_ids=tags).values_list("photo_id", "tag__name")
     for photo_id, name in rows:
         tags[photo_id].add(name)
     return [tags[int(i)] for i in photo_ids]

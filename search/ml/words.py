@@ -150,6 +150,16 @@ class WordSpace:
             raise UnknownWord(word)
         return normalize(np.asarray(self._embeddings[row]))
 
+    def vectors(self, words: list[str]) -> np.ndarray:
+        """(n, dim) unit vectors of known words, in one read; raises UnknownWord for the first unknown one."""
+        rows = []
+        for word in words:
+            row = self._row(word)
+            if row is None:
+                raise UnknownWord(word)
+            rows.append(row)
+        return normalize(np.asarray(self._embeddings[rows]).reshape(len(rows), self.dim))
+
     def _row(self, word: str) -> int | None:
         row = self._rows.get(word)
         return self._rows.get(word.lower()) if row is None else row
@@ -170,18 +180,6 @@ class WordSpace:
         # Annoy's angular distance is sqrt(2 - 2 cos) on unit vectors
         pairs = [(self.vocabulary[i], 1.0 - d * d / 2.0) for i, d in zip(items, distances)]
         return [(w, c) for w, c in pairs if w not in exclude][:k]
-
-    def query_vector(self, positive: list[str], negative: list[str] = ()) -> np.ndarray:
-        """Unit vector of sum(positive) - sum(negative); UnknownWord names the first unknown word."""
-        if not positive:
-            raise ValueError("a word query needs at least one positive word")
-        total = np.zeros(self.dim, dtype=np.float32)
-        for sign, words in ((1.0, positive), (-1.0, negative)):
-            for word in words:
-                total += sign * self.vector(word)
-        if np.linalg.norm(total) < 1e-6:
-            raise ValueError("positive and negative words cancel out")
-        return normalize(total)
 
     def phrase_vector(self, text: str) -> np.ndarray:
         """Unit mean of the known words of a multi-word name ("Siamese cat", "potter's wheel").
