@@ -160,7 +160,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 # rebuilds, projection training and upkeep to "index", query images to "query"; anything else to the default
 # queue ("celery"). Which processes serve which queue, and how many: deploy/supervisord.conf.
 CELERY_TASK_ROUTES = {
-    "gallery.tasks.*": {"queue": "photos"},
     "search.tasks.photos_process_task": {"queue": "photos"},
     "search.tasks.reembed_task": {"queue": "photos"},
     "search.tasks.rebuild_index_task": {"queue": "index"},
