@@ -35,7 +35,7 @@ dev: deps system .env
 
 # The suite on SQLite, then on a throwaway PostgreSQL cluster (see scripts/test.sh).
 test: deps system-test
-	TEST_DATABASES="sqlite" scripts/test.sh $(ARGS)
+	TEST_DATABASES="sqlite postgres" scripts/test.sh $(ARGS)
 
 bench: deps
 	$(PY) -m bench.ingest && $(PY) -m bench.search && $(PY) -m bench.quality

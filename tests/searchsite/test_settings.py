@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def run_manage(*args, **env):
     # A production environment: nothing of the test run's (SECRET_KEY, DJANGO_*, e.g. the browser tests'
     # DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly flags).
-    clean = {k: v for k, v in os.environ.items() if k != "SECRET_KEY" and not k.startswith("DJANGO_")}
+    # DATABASE_URL: the test run's PostgreSQL, when there is one, is not this environment's database.
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("SECRET_KEY", "DATABASE_URL") and not k.startswith("DJANGO_")}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
         # ENV_FILE: the developer's own .env (written by `make run`) must not supply a SECRET_KEY here.
