@@ -9,10 +9,11 @@ from tests.factories import PhotoFactory
 
 
 def test_service_validation_error_is_a_json_400(api, user):
-    photo = PhotoFactory(owner=user, status=Photo.Status.READY)
+    photo = PhotoFactory(owner=user)
+    Photo.objects.filter(id=photo.id).update(status=Photo.Status.READY)
     response = api.post(f"/api/photos/{photo.id}/retry/")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Only failed photos can be retried."}
+    assert response.json() == {"detail": "Only photos that are not ready can be retried."}
 
 
 def test_too_many_fields_is_a_json_400(api, settings):

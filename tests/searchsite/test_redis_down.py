@@ -75,7 +75,7 @@ def test_api_upload_while_redis_is_down_is_a_json_503_and_the_photo_stays_stored
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/json"
     assert int(response.headers["Retry-After"]) > 0
-    assert "nothing you sent was lost" in response.json()["detail"]
+    assert response.json()["detail"].startswith("The task queue is briefly unavailable.")
     # Stored before the queue failed: the reconciler queues it once Redis is back.
     assert list(Photo.objects.filter(owner=user).values_list("original_name", "status")) == [("cat.jpg", "pending")]
 
@@ -93,8 +93,9 @@ def test_api_tag_add_and_delete_while_redis_is_down_are_json_503s(site):
         assert response.status_code == 503
         assert response.headers["Content-Type"] == "application/json"
         assert int(response.headers["Retry-After"]) > 0
-    # Nothing half-done: both edits were rolled back with their failed requests.
-    assert list(photo.photo_tags.values_list("tag__name", flat=True)) == ["sunset"]
+    # The edits were committed before the follow-up work (index, projection) could not be queued: kept, as the
+    # 503 says; repeating them is harmless.
+    assert list(photo.photo_tags.values_list("tag__name", flat=True)) == ["beach"]
 
 
 def test_upload_page_while_redis_is_down_is_a_plain_503_page(site):
