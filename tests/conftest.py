@@ -20,10 +20,17 @@ def private_data_dirs(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def clean_redis():
-    """Debounce marks and locks live in Redis; ids repeat across rolled-back tests, so start each test clean."""
+def clean_redis(request):
+    """Debounce marks and locks live in Redis; ids repeat across rolled-back tests, so start each test clean.
+
+    Only tests with a database can schedule anything: the others (e.g. the ML core's) need no Redis at all.
+    """
     import redis
 
+    if not request.node.get_closest_marker("django_db") and not {"db", "transactional_db"} & set(
+            request.fixturenames):
+        yield
+        return
     client = redis.Redis.from_url(settings.REDIS_URL)
     client.flushdb()
     yield
@@ -79,7 +86,8 @@ def start_worker(transactional_db, settings):
     """Start real `celery worker` processes on the test Redis, sharing the test database and data folder.
 
     Each call starts one more worker on the test's private queue and waits until it answers (after warming the
-    model up); all are stopped at the end of the test. ``extra_env`` adds settings for that worker.
+    model up); all are stopped at the end of the test. ``extra_env`` adds settings for that worker; ``beat=True``
+    also runs Celery beat in it (the photo reconciler). The broker is REDIS_URL as the environment says at the call.
     """
     from searchsite.celery import app
 
@@ -87,7 +95,6 @@ def start_worker(transactional_db, settings):
     queue = f"test-{os.getpid()}-{time.monotonic_ns()}"  # a private queue: no stray worker steals our tasks
     app.conf.task_default_queue = queue
     env = {
-        **os.environ,
         "DJANGO_SETTINGS_MODULE": "searchsite.settings.worker_test",
         "TEST_DB_NAME": str(settings.DATABASES["default"]["NAME"]),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
@@ -98,12 +105,13 @@ def start_worker(transactional_db, settings):
     }
     procs = []
 
-    def start(**extra_env: str) -> subprocess.Popen:
+    def start(*, beat: bool = False, **extra_env: str) -> subprocess.Popen:
+        beat_args = ["--beat", "--schedule", str(Path(settings.DATA_DIR) / f"beat-{queue}")] if beat else []
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "searchsite", "worker", "--pool=solo", "-Q", queue,
              "--hostname", f"test{len(procs)}@%h", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
-            cwd=ROOT, env={**env, **extra_env},
+             "--without-heartbeat", *beat_args],
+            cwd=ROOT, env={**os.environ, **env, **extra_env},
         )
         procs.append(proc)
         name = f"test{len(procs) - 1}@"
