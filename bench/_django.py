@@ -25,10 +25,14 @@ WORKER_SETTINGS = "searchsite.settings.worker_test"  # child processes: database
 class Site:
     data_dir: Path
     redis_url: str
+    database_url: str
 
     @property
-    def db_path(self) -> Path:
-        return self.data_dir / "db.sqlite3"
+    def db_name(self) -> str:
+        """What worker_test settings take as the database NAME: the SQLite file, or PostgreSQL's database."""
+        if self.database_url.startswith("sqlite"):
+            return str(self.data_dir / "db.sqlite3")
+        return self.database_url.rsplit("/", 1)[1]
 
     def child_env(self, **extra: str) -> dict[str, str]:
         """Environment for a worker or web server process that shares this site."""
@@ -36,7 +40,8 @@ class Site:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": WORKER_SETTINGS,
             "DATA_DIR": str(self.data_dir),
-            "TEST_DB_NAME": str(self.db_path),
+            "TEST_DB_NAME": self.db_name,
+            "DATABASE_URL": self.database_url,
             "MEDIA_ROOT": str(self.data_dir / "media"),
             "SEARCH_INDEX_DIR": str(self.data_dir / "indexes"),
             "REDIS_URL": self.redis_url,
@@ -90,15 +95,52 @@ def stop(proc: subprocess.Popen, *, timeout: float = 20) -> None:
 
 
 @contextlib.contextmanager
-def site():
-    """Set up Django in this process on a fresh data folder and Redis, migrated; yields the Site."""
+def postgres_server(directory: Path):
+    """A private PostgreSQL cluster on a free port (durability off: it never outlives the benchmark); yields a
+    DATABASE_URL. As root the cluster belongs to the `postgres` user that Debian's package creates."""
+    bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+    if not bins:
+        raise RuntimeError("PostgreSQL is not installed: run scripts/ensure-system.sh --test")
+    as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    cluster = directory / "pg"
+    cluster.mkdir()
+    if as_pg:
+        shutil.chown(directory, "postgres")
+        shutil.chown(cluster, "postgres")
+    port = free_port()
+    subprocess.run([*as_pg, bins[-1] / "initdb", "-D", cluster / "data", "-U", "searchsite", "--auth=trust",
+                    "-E", "UTF8", "--no-sync"], check=True, stdout=subprocess.DEVNULL)
+    options = (f"-p {port} -k {cluster} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+               "-c full_page_writes=off -c max_connections=200")
+    subprocess.run([*as_pg, bins[-1] / "pg_ctl", "-D", cluster / "data", "-l", cluster / "server.log", "-w",
+                    "start", "-o", options], check=True, stdout=subprocess.DEVNULL)
+    try:
+        subprocess.run([bins[-1] / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "searchsite", "searchsite"],
+                       check=True)
+        yield f"postgres://searchsite@127.0.0.1:{port}/searchsite"
+    finally:
+        subprocess.run([*as_pg, bins[-1] / "pg_ctl", "-D", cluster / "data", "-m", "immediate", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@contextlib.contextmanager
+def site(database: str = "sqlite"):
+    """Set up Django in this process on a fresh data folder and Redis, migrated; yields the Site.
+
+    ``database`` is "sqlite" (a file in the data folder) or "postgres" (a private cluster, see postgres_server).
+    """
     data_dir = Path(tempfile.mkdtemp(prefix="searchsite-bench-"))
     try:
-        with redis_server(data_dir) as redis_url:
+        with contextlib.ExitStack() as stack:
+            redis_url = stack.enter_context(redis_server(data_dir))
+            if database == "postgres":
+                database_url = stack.enter_context(postgres_server(data_dir))
+            else:
+                database_url = f"sqlite:///{data_dir / 'db.sqlite3'}"
             os.environ.update({
                 "DJANGO_SETTINGS_MODULE": SETTINGS,
                 "DATA_DIR": str(data_dir),
-                "DATABASE_URL": f"sqlite:///{data_dir / 'db.sqlite3'}",  # never a DATABASE_URL from .env
+                "DATABASE_URL": database_url,  # never a DATABASE_URL from .env
                 "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
                 "REDIS_URL": redis_url,
             })
@@ -107,7 +149,7 @@ def site():
 
             django.setup()
             call_command("migrate", verbosity=0)
-            yield Site(data_dir=data_dir, redis_url=redis_url)
+            yield Site(data_dir=data_dir, redis_url=redis_url, database_url=database_url)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
