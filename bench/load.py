@@ -87,7 +87,11 @@ class Deployment:
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(web)
         wait_for_port(port, proc=web, timeout=120)
-        return web, f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}"
+        # The port opens before the web processes have warmed up; a page answers once they have.
+        for _ in range(self.web_workers):
+            requests.get(f"{base}/accounts/login/", timeout=300).raise_for_status()
+        return web, base
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
@@ -107,8 +111,7 @@ def session(token: str) -> requests.Session:
 
 
 def mixed_load(base: str, token: str, photo_ids: list[int], *, clients: int, seconds: float, upload_every: float,
-               fresh_uploads: list[bytes]) -> dict:
-    queries = jpegs(8, offset=10_000)
+               fresh_uploads: list[bytes], queries: list[bytes]) -> dict:
     stats: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     lock = threading.Lock()
@@ -301,7 +304,8 @@ def main(argv: list[str] | None = None) -> dict:
             results = {"db": args.db, "web_workers": args.web_workers}
             results["load"] = mixed_load(
                 base, token, photo_ids, clients=args.clients, seconds=args.seconds, upload_every=args.upload_every,
-                fresh_uploads=jpegs(int(args.seconds / args.upload_every) + 2, offset=args.gallery))
+                fresh_uploads=(fresh := jpegs(int(args.seconds / args.upload_every) + 2, offset=args.gallery)),
+                queries=jpegs(8, offset=args.gallery + len(fresh)))
             web_processes = children(web.pid)
             results["memory_mb"] = {
                 "web_process": [round(rss_mb(pid)) for pid in web_processes],
