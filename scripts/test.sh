@@ -29,7 +29,7 @@ export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 
 # PostgreSQL refuses to run as root: as root the cluster belongs to the `postgres` user the Debian package creates.
 as_pg() {
-  if [ "$(id -u)" = "0" ]; then runuser -u postgres -- env PATH="$PATH" "$@"; else "$@"; fi
+  if [ "$(id -u)" = "0" ]; then (cd "$tmp" && runuser -u postgres -- env PATH="$PATH" "$@"); else "$@"; fi
 }
 
 start_postgres() {
