@@ -66,3 +66,18 @@ def test_unknown_page_lists_no_url_patterns(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert b"api/" not in response.content and b"URLconf" not in response.content
+
+
+def test_page_error_is_a_plain_500_without_traceback(user, monkeypatch):
+    from django.test import Client
+
+    def broken(**kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(selectors, "photo_list", broken)
+    browser = Client(raise_request_exception=False)
+    browser.force_login(user)
+    response = browser.get("/")
+    assert response.status_code == 500
+    assert b"secret internals" not in response.content and b"Traceback" not in response.content
+    assert b"SECRET_KEY" not in response.content
