@@ -246,7 +246,7 @@ def plot(result: dict, path: Path) -> None:
             default = section[kind]
             ax.plot(default["p50_ms"], default[f"recall@{K}"], marker="*", markersize=14, color=line.get_color())
         ax.set_xscale("log")
-        ax.xaxis.set_major_locator(FixedLocator([0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32]))
+        ax.xaxis.set_major_locator(FixedLocator([0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128]))
         ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("p50 latency per query (ms, log scale)")
@@ -255,8 +255,9 @@ def plot(result: dict, path: Path) -> None:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
     load = result["host"]
-    figure.suptitle(f"bench.search on {load['cpus']} shared cores, load {load['loadavg_1m_start']:.1f}"
-                    f"–{load['loadavg_1m_end']:.1f}", fontsize=10)
+    sources = ", ".join(sorted({section["source"] for section in result["sizes"]}))
+    figure.suptitle(f"bench.search, {sources}: {load['cpus']} shared cores, 1-min load {load['loadavg_1m_start']:.0f}"
+                    f" at start, {load['loadavg_1m_end']:.0f} at end", fontsize=10)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
