@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "accounts",
     "gallery",
     "search",
@@ -32,6 +34,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Serves /static/ from the app itself: no CDN, no separate web server needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,6 +121,23 @@ FILE_UPLOAD_HANDLERS = [
 THUMBNAIL_SIZE = 400  # longer side, px
 MODEL_INPUT_SIDE = 224  # the image model's input: uploads are decoded no smaller than this on the short side
 
+# Every page gets a Content-Security-Policy: scripts and styles only from our own static files (no inline code,
+# no 'unsafe-inline'), so an injected <script> or style attribute never runs. blob: is for the previews of
+# files picked for upload or search. Originals override it with `default-src 'none'` (gallery/media.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated call gets 401 with "WWW-Authenticate: Token"; sessions (the pages'
@@ -126,6 +146,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: the API is for scripts and the pages' JavaScript (its docs are /api/docs/). DRF's browsable HTML
+    # API would be one more set of pages to keep under the CSP (it inlines styles).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "gallery.api.pagination.PhotoPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "searchsite.errors.api_exception_handler",  # the API answers JSON, whatever happens

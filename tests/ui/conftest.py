@@ -30,6 +30,39 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1280, "height": 860}}
 
 
+# Reports every Content-Security-Policy violation of every page (and frame) to Python. Playwright injects it
+# through the browser's devtools protocol, so the policy it watches does not block it.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolation({directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile,
+                         line: e.lineNumber, sample: e.sample, page: document.location.href});
+});
+"""
+
+
+def watch_csp(context, violations: list) -> None:
+    """Collect the CSP violations of a browser context: securitypolicyviolation events and console reports."""
+    context.expose_function("__cspViolation", lambda violation: violations.append(violation))
+    context.add_init_script(_CSP_LISTENER)
+    context.on("console", lambda message: violations.append({"console": message.text})
+               if "Content Security Policy" in message.text else None)
+
+
+@pytest.fixture
+def csp_violations():
+    """The CSP violations seen in this test's browser contexts; any at all fails the test (CSP stays on)."""
+    seen = []
+    yield seen
+    if seen:
+        pytest.fail(f"Content-Security-Policy violations: {seen}")
+
+
+@pytest.fixture
+def context(context, csp_violations):
+    watch_csp(context, csp_violations)
+    return context
+
+
 @pytest.fixture
 def page(page):
     page.set_default_timeout(15_000)

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import images
+from tests.ui.conftest import watch_csp
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +23,7 @@ def wait_for_results(page):
 
 
 def test_sign_up_upload_search_tag_and_delete(page, browser, live_server, celery_worker, sign_up, photo_files,
-                                             shoot, chelsea_twin):
+                                             shoot, chelsea_twin, csp_violations):
     sign_up("alice")
     expect(page.get_by_role("heading", name="Upload photos")).to_be_visible()
 
@@ -110,6 +111,7 @@ def test_sign_up_upload_search_tag_and_delete(page, browser, live_server, celery
 
     # The same pages on a phone.
     phone = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=page.context.storage_state())
+    watch_csp(phone, csp_violations)
     small = phone.new_page()
     small.goto(f"{live_server.url}/")
     expect(small.locator("#photo-grid .card")).to_have_count(2)
