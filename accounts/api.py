@@ -4,10 +4,9 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import services
+from . import services, throttling
 
 
 class CredentialsSerializer(serializers.Serializer):
@@ -16,18 +15,19 @@ class CredentialsSerializer(serializers.Serializer):
 
 
 class AnonymousCredentialsApi(APIView):
-    """Takes a username and password from anyone; throttled per client, since it guards password guessing."""
+    """Takes a username and password from anyone; throttled by accounts/throttling.py like the web pages."""
 
     permission_classes = [AllowAny]
     authentication_classes = []  # anonymous by design, so no CSRF-bearing session is involved
-    throttle_classes = [ScopedRateThrottle]
     serializer_class = CredentialsSerializer
+
+    def get_authenticate_header(self, request):
+        return "Token"  # wrong credentials are a 401, like every other API refusal of who you are
 
 
 class RegisterApi(AnonymousCredentialsApi):
-    throttle_scope = "register"
-
     def post(self, request):
+        throttling.address_check(request)
         data = CredentialsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(**data.validated_data)
@@ -35,12 +35,10 @@ class RegisterApi(AnonymousCredentialsApi):
 
 
 class TokenApi(AnonymousCredentialsApi):
-    throttle_scope = "token"
-
     def post(self, request):
         data = CredentialsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        user = authenticate(request, **data.validated_data)  # throttled by the backend, before hashing
         if user is None:
             raise AuthenticationFailed("Unknown username or wrong password.")
         return Response({"token": services.token_get_or_create(user=user).key})

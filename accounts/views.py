@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import services
+from . import services, throttling
 from .forms import SignUpForm
 
 
@@ -13,12 +13,14 @@ from .forms import SignUpForm
 def signup(request):
     if request.user.is_authenticated:
         return redirect("gallery:home")
+    if request.method == "POST":
+        throttling.address_check(request)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.user_create(
             username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.ThrottledModelBackend")
         messages.success(request, "Welcome! Upload a few photos to get started.")
         return redirect("gallery:upload")
     return render(request, "registration/signup.html", {"form": form})

@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.ThrottledPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Pages answer 503 (not 500) while Redis is down; the API's exception handler does the same in JSON.
     "searchsite.errors.BrokerUnavailableMiddleware",
@@ -98,6 +99,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Every password check goes through the throttle in accounts/throttling.py (one policy for web log-in, the admin,
+# the API token, sign-up and register), before any hashing.
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+# How many proxies in front of the app append to X-Forwarded-For (1 behind one TLS proxy). The client address
+# used for throttling is the entry the outermost trusted proxy added; 0 means REMOTE_ADDR, ignoring the header.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+AUTH_RATE_PER_ADDRESS = env.str("AUTH_RATE_PER_ADDRESS", default="30/hour")  # log-in + token + sign-up attempts
+AUTH_FREE_FAILURES = env.int("AUTH_FREE_FAILURES", default=5)  # per account, before the backoff starts
+AUTH_BACKOFF_MAX_SECONDS = env.int("AUTH_BACKOFF_MAX_SECONDS", default=3600)  # longest wait between attempts
+AUTH_FAILURE_MEMORY_SECONDS = 60 * 60 * 24  # an account's failures are forgotten a day after its last attempt
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -152,7 +163,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "gallery.api.pagination.PhotoPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "searchsite.errors.api_exception_handler",  # the API answers JSON, whatever happens
-    "DEFAULT_THROTTLE_RATES": {"register": "20/hour", "token": "60/min"},
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "searchsite API",
@@ -167,6 +178,9 @@ SPECTACULAR_SETTINGS = {
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
+# Throttling state (accounts/throttling.py, upload rates) lives here, so it holds across web processes.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": "searchsite"}}
 # Tasks write their outcome to the database; only a web process waiting for a query image's vector reads a result.
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
