@@ -41,4 +41,25 @@ class TokenApi(AnonymousCredentialsApi):
         user = authenticate(request, **data.validated_data)  # throttled by the backend, before hashing
         if user is None:
             raise AuthenticationFailed("Unknown username or wrong password.")
-        return Response({"token": services.token_get_or_create(user=user).key})
+        return Response({"token": services.token_rotate(user=user)})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
+class TokenRotateApi(APIView):
+    """A new token for the caller (by token or session); the old one stops working at once."""
+
+    serializer_class = TokenSerializer
+
+    def post(self, request):
+        return Response({"token": services.token_rotate(user=request.user)})
+
+
+class TokenRevokeApi(APIView):
+    """Revoke the caller's token; scripts need a new one from /api/auth/token/ or the token page."""
+
+    def post(self, request):
+        services.token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

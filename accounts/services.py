@@ -1,9 +1,13 @@
 """Account writes: sign-up and API tokens."""
+import secrets
+
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.authtoken.models import Token
+
+from .models import ApiToken
+from .selectors import token_digest
 
 
 def user_create(*, username: str, password: str) -> AbstractBaseUser:
@@ -23,13 +27,19 @@ def user_create(*, username: str, password: str) -> AbstractBaseUser:
     return user
 
 
-def token_get_or_create(*, user: AbstractBaseUser) -> Token:
-    token, _ = Token.objects.get_or_create(user=user)
-    return token
-
-
 @transaction.atomic
-def token_regenerate(*, user: AbstractBaseUser) -> Token:
-    """Invalidate the old token at once: scripts using it must be given the new one."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+def token_rotate(*, user: AbstractBaseUser) -> str:
+    """Issue a new API token, revoking the old one at once; returns the key, which is stored only hashed."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()  # one rotation per user at a time
+    ApiToken.objects.filter(user=user).delete()
+    key = secrets.token_hex(20)
+    ApiToken.objects.create(
+        user=user, digest=token_digest(key), prefix=key[:6], password_fingerprint=user.get_session_auth_hash()
+    )
+    return key
+
+
+def token_revoke(*, user: AbstractBaseUser) -> bool:
+    """Delete the user's API token; False if there was none."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted > 0

@@ -3,9 +3,10 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods
 
-from . import services, throttling
+from . import selectors, services, throttling
 from .forms import SignUpForm
 
 
@@ -29,9 +30,16 @@ def signup(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token(request):
+    """The token page. A new key is shown once, in the answer to the POST that issued it: only its hash is kept."""
+    new_key = None
     if request.method == "POST":
-        services.token_regenerate(user=request.user)
-        messages.success(request, "A new token was issued; the old one no longer works.")
-        return redirect("accounts:token")
-    token = services.token_get_or_create(user=request.user)
-    return render(request, "registration/token.html", {"token": token.key})
+        if request.POST.get("action") == "revoke":
+            services.token_revoke(user=request.user)
+            messages.success(request, "Your API token was revoked: scripts using it are refused now.")
+            return redirect("accounts:token")
+        new_key = services.token_rotate(user=request.user)
+        messages.success(request, "A new token was issued; any old one no longer works. Copy it now: it is shown once.")
+    response = render(request, "registration/token.html",
+                      {"token": selectors.token_get(user=request.user), "new_key": new_key})
+    add_never_cache_headers(response)
+    return response

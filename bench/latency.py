@@ -144,12 +144,12 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             from django.conf import settings
             from django.contrib.auth import get_user_model
-            from rest_framework.authtoken.models import Token
 
+            from accounts.services import token_rotate
             from searchsite.celery import app
 
             user = get_user_model().objects.create_user(username="bench", password="bench-password")
-            token = Token.objects.create(user=user).key
+            token = token_rotate(user=user)
             port = free_port()
             procs.append(worker := start_worker(s))
             procs.append(server := subprocess.Popen(

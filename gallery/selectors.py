@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, QuerySet, Value
+from django.db.models import Count, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import ACos, Coalesce, Cos, ExtractYear, Least, Radians, Sin
 from django.http import Http404
 
@@ -96,6 +96,11 @@ def _near(photos: QuerySet[Photo], latitude: float, longitude: float, km: float)
 def _day_start(day: date) -> datetime:
     # taken_at is stored as the camera's wall clock in UTC (validators._taken_at), so days are UTC days.
     return datetime(day.year, day.month, day.day, tzinfo=dt_timezone.utc)
+
+
+def storage_used(*, owner: AbstractBaseUser) -> int:
+    """Bytes of the owner's originals: what the storage quota counts."""
+    return Photo.objects.filter(owner=owner).aggregate(total=Sum("size_bytes"))["total"] or 0
 
 
 def photo_get(*, owner: AbstractBaseUser, id: int) -> Photo:

@@ -16,10 +16,10 @@ from django.http import Http404
 from django.utils import timezone
 from PIL import Image
 
-from . import signals
+from . import quotas, signals
 from .images import open_for_derivatives, sharpness, thumbnail_jpeg
 from .models import Photo, PhotoTag, Tag
-from .validators import ALLOWED_FORMATS, validate_image
+from .validators import ALLOWED_FORMATS, size_of, validate_image
 
 
 TAG_PATTERN = re.compile(r"^[\w][\w \-']{0,62}$")
@@ -47,13 +47,20 @@ def display_name(name: str | None) -> str:
     return name[:255] or "unnamed"
 
 
-def photo_create(*, owner: AbstractBaseUser, file: IO[bytes], name: str | None = None) -> Photo:
+def photo_create(
+    *, owner: AbstractBaseUser, file: IO[bytes], name: str | None = None, rate_limited: bool = True
+) -> Photo:
     """Validate and store one upload (the caller announces it: photos_announce, once per batch).
 
-    Raises ValidationError for anything that is not an acceptable image, DuplicatePhoto for bytes the owner
-    already has. Either way no row and no file are left behind.
+    Raises ValidationError for anything that is not an acceptable image or over a quota (gallery/quotas.py),
+    DuplicatePhoto for bytes the owner already has. Either way no row and no file are left behind.
+    rate_limited=False is for the operator's own import command: the storage quota still applies.
     """
-    info = validate_image(file)
+    size = size_of(file)
+    if rate_limited:
+        quotas.upload_rate_consume(owner=owner, size=size)  # before any decoding
+    quotas.storage_quota_check(owner=owner, size=size, exact=False)  # cheap early refusal, before any writing
+    info = validate_image(file, size=size)
     existing = Photo.objects.filter(owner=owner, sha256=info.sha256).first()
     if existing:
         raise DuplicatePhoto(existing)
@@ -73,6 +80,7 @@ def photo_create(*, owner: AbstractBaseUser, file: IO[bytes], name: str | None =
         with transaction.atomic():
             photo.original.save("upload", File(file), save=False)
             photo.save()
+            quotas.storage_quota_check(owner=owner, size=info.size)
     except IntegrityError:
         # A concurrent upload of the same bytes won the race on the unique (owner, sha256) constraint.
         photo.original.delete(save=False)
@@ -93,7 +101,10 @@ def photos_upload(*, owner: AbstractBaseUser, files: Iterable[IO[bytes]]) -> Upl
         except DuplicatePhoto as dup:
             result.duplicates.append({"name": name, "photo_id": dup.photo.id})
         except ValidationError as error:
-            result.rejected.append({"name": name, "error": " ".join(error.messages)})
+            rejected = {"name": name, "error": " ".join(error.messages), "code": error.code}
+            if isinstance(error, quotas.UploadRateExceeded):
+                rejected["retry_after"] = error.wait
+            result.rejected.append(rejected)
     photos_announce(photo_ids=[photo.id for photo in result.created])
     return result
 

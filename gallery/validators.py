@@ -42,7 +42,7 @@ class ImageInfo:
 
 def validate_image(file: IO[bytes], *, size: int | None = None) -> ImageInfo:
     """Return facts about an acceptable image, or raise ValidationError saying why it is not one."""
-    size = _size_of(file) if size is None else size
+    size = size_of(file) if size is None else size
     if size == 0:
         raise ValidationError("The file is empty.", code="empty")
     if size > settings.UPLOAD_MAX_BYTES:
@@ -181,7 +181,7 @@ def _degrees(value, ref, *, negative: str) -> float | None:
     return -degrees if str(ref).strip("\x00 ").upper() == negative else degrees
 
 
-def _size_of(file: IO[bytes]) -> int:
+def size_of(file: IO[bytes]) -> int:
     size = getattr(file, "size", None)
     if size is None:
         file.seek(0, 2)

@@ -1,6 +1,7 @@
 """Gallery pages. They call the same services and selectors as the API. The gallery, photo and upload pages
 work without JavaScript (scripts add live status, selection, the viewer and in-place tagging); search results,
 the viewer and bulk actions need it."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -35,6 +36,7 @@ def home(request):
             "tags": selectors.tag_counts(owner=request.user)[:30],
             "statuses": Photo.Status.values,
             "years": selectors.timeline_years(photos=photos, page_size=PAGE_SIZE),
+            "storage": {"used": selectors.storage_used(owner=request.user), "quota": settings.STORAGE_QUOTA_BYTES},
         },
     )
 

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.api import RegisterApi, TokenApi
+from accounts.api import RegisterApi, TokenApi, TokenRevokeApi, TokenRotateApi
 
 api_patterns = [
     path("auth/register/", RegisterApi.as_view(), name="register"),
     path("auth/token/", TokenApi.as_view(), name="token"),
+    path("auth/token/rotate/", TokenRotateApi.as_view(), name="token-rotate"),
+    path("auth/token/revoke/", TokenRevokeApi.as_view(), name="token-revoke"),
     path("", include("gallery.api.urls")),
     path("", include("search.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -40,7 +40,8 @@ class PhotoListApi(APIView):
         responses={201: UploadResultSerializer, 200: UploadResultSerializer, 400: UploadResultSerializer},
     )
     def post(self, request):
-        """Upload one or many files (field ``files``): 201 if any was stored, 200 if all were duplicates."""
+        """Upload one or many files (field ``files``): 201 if any was stored, 200 if all were duplicates; if none
+        was, 429 (with Retry-After) past the upload rate, 413 past the storage quota, else 400."""
         files = request.FILES.getlist("files")
         if not files:
             raise APIValidationError({"files": ["Attach one or more files in the multipart field “files”."]})
@@ -49,6 +50,11 @@ class PhotoListApi(APIView):
             code = status.HTTP_201_CREATED
         elif result.duplicates:
             code = status.HTTP_200_OK
+        elif waits := [r["retry_after"] for r in result.rejected if "retry_after" in r]:
+            return Response(UploadResultSerializer(result).data, status=status.HTTP_429_TOO_MANY_REQUESTS,
+                            headers={"Retry-After": str(min(waits))})
+        elif any(r["code"] == "storage_quota" for r in result.rejected):
+            code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
         else:
             code = status.HTTP_400_BAD_REQUEST
         return Response(UploadResultSerializer(result).data, status=code)

@@ -23,7 +23,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
@@ -129,6 +128,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "gallery.uploads.CappedUploadHandler",
 ]
+# Per-user limits (gallery/quotas.py): the originals' total size, and bytes received per hour.
+STORAGE_QUOTA_BYTES = env.int("STORAGE_QUOTA_BYTES", default=10 * 1024**3)
+UPLOAD_RATE_BYTES_PER_HOUR = env.int("UPLOAD_RATE_BYTES_PER_HOUR", default=2 * 1024**3)
 THUMBNAIL_SIZE = 400  # longer side, px
 MODEL_INPUT_SIDE = 224  # the image model's input: uploads are decoded no smaller than this on the short side
 
@@ -153,7 +155,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated call gets 401 with "WWW-Authenticate: Token"; sessions (the pages'
         # JavaScript) still work, with CSRF enforced on writes by SessionAuthentication.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,8 +1,8 @@
-// API token page: copy to the clipboard, and confirm before the old token is revoked.
+// API token page: copy a just-issued token to the clipboard, and confirm before the live token is replaced or revoked.
 const field = document.getElementById("api-token");
 const note = document.getElementById("token-copied");
 
-document.getElementById("token-copy").addEventListener("click", async () => {
+document.getElementById("token-copy")?.addEventListener("click", async () => {
   field.select();
   try {
     await navigator.clipboard.writeText(field.value);
@@ -12,6 +12,12 @@ document.getElementById("token-copy").addEventListener("click", async () => {
   }
 });
 
-document.getElementById("token-regenerate").addEventListener("submit", (event) => {
-  if (!window.confirm("Regenerate the token? Scripts using the old one will stop working.")) event.preventDefault();
-});
+const confirmations = {
+  "token-regenerate": "Regenerate the token? Scripts using the old one will stop working.",
+  "token-revoke": "Revoke the token? Scripts using it will stop working.",
+};
+for (const [id, question] of Object.entries(confirmations)) {
+  document.getElementById(id)?.addEventListener("submit", (event) => {
+    if (!window.confirm(question)) event.preventDefault();
+  });
+}

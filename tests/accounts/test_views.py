@@ -1,6 +1,5 @@
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 
 from tests.factories import UserFactory
 
@@ -36,14 +35,3 @@ def test_password_change(client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(new)
-
-
-def test_token_page_shows_and_regenerates(client):
-    user = UserFactory()
-    client.force_login(user)
-    first = Token.objects.get_or_create(user=user)[0].key
-    assert first in client.get("/accounts/token/").content.decode()
-    client.post("/accounts/token/")
-    second = Token.objects.get(user=user).key
-    assert second != first
-    assert second in client.get("/accounts/token/").content.decode()

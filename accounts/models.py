@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.db import models
+
+
+class ApiToken(models.Model):
+    """A user's API token (one per user). Only the key's SHA-256 is stored, so a leaked database or backup
+    holds no usable token; the key is shown once, when it is issued. It dies with any password change: the
+    token carries the fingerprint of the password it was issued under (Django's session auth hash)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_token")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)  # shown on the token page, to tell which token is live
+    password_fingerprint = models.CharField(max_length=128)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
