@@ -1,5 +1,6 @@
 """Register and obtain a token: the two unauthenticated API endpoints."""
 from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
@@ -34,7 +35,14 @@ class RegisterApi(AnonymousCredentialsApi):
         return Response({"id": user.id, "username": user.username}, status=status.HTTP_201_CREATED)
 
 
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
 class TokenApi(AnonymousCredentialsApi):
+    """A new API token for a username and password; the user's previous token stops working."""
+
+    @extend_schema(request=CredentialsSerializer, responses=TokenSerializer)
     def post(self, request):
         data = CredentialsSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -44,15 +52,10 @@ class TokenApi(AnonymousCredentialsApi):
         return Response({"token": services.token_rotate(user=user)})
 
 
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
-
-
 class TokenRotateApi(APIView):
     """A new token for the caller (by token or session); the old one stops working at once."""
 
-    serializer_class = TokenSerializer
-
+    @extend_schema(request=None, responses=TokenSerializer)
     def post(self, request):
         return Response({"token": services.token_rotate(user=request.user)})
 
@@ -60,6 +63,7 @@ class TokenRotateApi(APIView):
 class TokenRevokeApi(APIView):
     """Revoke the caller's token; scripts need a new one from /api/auth/token/ or the token page."""
 
+    @extend_schema(request=None, responses={204: None})
     def post(self, request):
         services.token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
