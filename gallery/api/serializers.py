@@ -86,7 +86,9 @@ def time_place_filters(params: dict) -> dict:
 class PhotoFilterSerializer(TimePlaceFilterSerializer):
     tag = serializers.CharField(required=False)
     status = serializers.ChoiceField(choices=Photo.Status.choices, required=False)
-    ids = serializers.RegexField(r"^\d+(,\d+)*$", required=False, max_length=10_000,
+    # At most 19 digits each: longer numbers are no 64-bit id, and Python refuses to parse 4300+ digits at all.
+    ids = serializers.RegexField(r"^\d{1,19}(,\d{1,19})*$", required=False, max_length=10_000,
+                                 error_messages={"invalid": "Comma-separated photo ids, e.g. 12,15."},
                                  help_text="Comma-separated ids, e.g. to poll a batch of uploads in one request")
 
     def validate_ids(self, value: str) -> list[int]:

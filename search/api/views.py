@@ -1,4 +1,6 @@
 """The search API. Thin: parse, call one function of search.query, render hits."""
+from collections.abc import Mapping
+
 from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -52,7 +54,8 @@ class SimilarApi(APIView):
         responses=ResultsSerializer,
     )
     def post(self, request):
-        if "image" not in request.data and "photos" in request.data:
+        # The body may be any JSON (null, a number...): only an object can name photos; the rest fails validation.
+        if isinstance(request.data, Mapping) and "image" not in request.data and "photos" in request.data:
             params = _parse(SimilarExamplesSerializer, request.data)
             return _results(query.similar_to_photos(
                 owner=request.user, photo_ids=params["photos"], not_photo_ids=params["not_photos"], k=params["k"],

@@ -124,3 +124,11 @@ def test_other_user_finds_nothing_of_ours(other_api, gallery):
     assert other_api.get("/api/search/class/?class=tabby cat").json()["results"] == []
     response = other_api.post("/api/search/similar/", {"image": SimpleUploadedFile("q.jpg", images.jpeg("chelsea"))})
     assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize("body", ["null", "true", "3", '["photos"]'])
+def test_similar_post_with_a_json_body_that_is_no_object_is_400(api, body):
+    """Found by the schema fuzzer: was a 500."""
+    response = api.post("/api/search/similar/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()
