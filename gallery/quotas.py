@@ -9,8 +9,11 @@
 """
 from __future__ import annotations
 
+import logging
 import math
 import time
+
+import redis.exceptions
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,6 +24,7 @@ from django.template.defaultfilters import filesizeformat
 
 from . import selectors
 
+logger = logging.getLogger(__name__)
 RATE_WINDOW_SECONDS = 3600
 
 
@@ -46,12 +50,21 @@ class UploadRateExceeded(ValidationError):
 
 
 def upload_rate_consume(*, owner: AbstractBaseUser, size: int) -> None:
-    """Count `size` received bytes against the owner's hourly rate; raise UploadRateExceeded past it."""
+    """Count `size` received bytes against the owner's hourly rate; raise UploadRateExceeded past it.
+
+    While Redis is unreachable the rate is not counted (logged): the upload is still stored and queued later,
+    and the storage quota, which the database enforces, still holds.
+    """
     now = time.time()
     window = int(now // RATE_WINDOW_SECONDS)
     key = f"upload-rate:{owner.pk}:{window}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS + 60)
-    if cache.incr(key, size) > settings.UPLOAD_RATE_BYTES_PER_HOUR:
+    try:
+        cache.add(key, 0, timeout=RATE_WINDOW_SECONDS + 60)
+        received = cache.incr(key, size)
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+        logger.warning("Upload rate not counted, Redis unavailable: %s", error)
+        return
+    if received > settings.UPLOAD_RATE_BYTES_PER_HOUR:
         cache.decr(key, size)  # refused: these bytes are not kept, so they don't use up the next attempt
         raise UploadRateExceeded(wait=(window + 1) * RATE_WINDOW_SECONDS - now)
 

@@ -146,3 +146,11 @@ def test_concurrent_uploads_by_one_user_cannot_pass_the_quota(user, settings):
     assert outcomes.count("stored") == Photo.objects.filter(owner=user).count() >= 1
     assert set(outcomes) <= {"stored", "storage_quota"}
     assert len(stored_files(settings)) == Photo.objects.filter(owner=user).count()
+
+
+def test_upload_is_stored_when_redis_cannot_count_the_rate(user, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens there
+    settings.UPLOAD_RATE_BYTES_PER_HOUR = 1
+    upload(user, "chelsea")
+    assert Photo.objects.filter(owner=user).count() == 1

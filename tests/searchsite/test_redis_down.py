@@ -10,8 +10,8 @@ import time
 import pytest
 import requests
 from django.conf import settings
-from rest_framework.authtoken.models import Token
 
+from accounts.services import token_rotate
 from gallery.models import Photo, PhotoTag
 from tests import images
 from tests.conftest import ROOT, wait_for
@@ -68,9 +68,9 @@ def stop(redis: subprocess.Popen) -> None:
 def test_api_upload_while_redis_is_down_is_a_json_503_and_the_photo_stays_stored(site):
     url, redis = site
     user = UserFactory()
-    token = Token.objects.create(user=user)
+    token = token_rotate(user=user)
     stop(redis)
-    response = requests.post(f"{url}/api/photos/", headers={"Authorization": f"Token {token.key}"},
+    response = requests.post(f"{url}/api/photos/", headers={"Authorization": f"Token {token}"},
                              files={"files": ("cat.jpg", images.jpeg("chelsea"), "image/jpeg")}, timeout=60)
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/json"
@@ -85,7 +85,7 @@ def test_api_tag_add_and_delete_while_redis_is_down_are_json_503s(site):
     photo = PhotoFactory()
     Photo.objects.filter(id=photo.id).update(status=Photo.Status.READY)
     PhotoTagFactory(photo=photo, tag=TagFactory(name="sunset"), state=PhotoTag.State.ACCEPTED)
-    headers = {"Authorization": f"Token {Token.objects.create(user=photo.owner).key}"}
+    headers = {"Authorization": f"Token {token_rotate(user=photo.owner)}"}
     stop(redis)
     added = requests.post(f"{url}/api/photos/{photo.id}/tags/", json={"name": "beach"}, headers=headers, timeout=60)
     deleted = requests.delete(f"{url}/api/photos/{photo.id}/tags/?name=sunset", headers=headers, timeout=60)
