@@ -8,6 +8,13 @@ from ..services import BULK_MAX_PHOTOS
 MAX_PHOTO_ID = 2**63 - 1
 
 
+class PhotoIdField(serializers.IntegerField):
+    """A photo id in a request: 1 to MAX_PHOTO_ID, so a larger number is a 400, not a database error."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_PHOTO_ID, **kwargs)
+
+
 class PhotoTagSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="tag.name")
 
@@ -108,7 +115,7 @@ class TagDecisionSerializer(serializers.Serializer):
 
 
 class PhotoIdsSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
+    ids = serializers.ListField(child=PhotoIdField(), min_length=1,
                                 max_length=BULK_MAX_PHOTOS, help_text="The selected photos (all must be yours)")
 
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from gallery.api.serializers import PhotoSerializer, TimePlaceFilterSerializer
+from gallery.api.serializers import PhotoIdField, PhotoSerializer, TimePlaceFilterSerializer
 from gallery.images import open_rgb
 from gallery.validators import validate_image
 from search.query import MAX_K
@@ -27,7 +27,7 @@ class ClassParamMixin:
 
 
 class SimilarQuerySerializer(ClassParamMixin, TimePlaceFilterSerializer):
-    photo = serializers.IntegerField(min_value=1)
+    photo = PhotoIdField()
     k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10)
     class_ = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="ImageNet id or name")
 
@@ -50,15 +50,15 @@ class ClassQuerySerializer(ClassParamMixin, TimePlaceFilterSerializer):
 class TextQuerySerializer(TimePlaceFilterSerializer):
     q = serializers.CharField(allow_blank=True, max_length=500, trim_whitespace=True)
     k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10)
-    photo = serializers.IntegerField(min_value=1, required=False)
+    photo = PhotoIdField(required=False)
 
 
 class SimilarExamplesSerializer(TimePlaceFilterSerializer):
     """"More like these": JSON body."""
 
-    photos = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=100,
+    photos = serializers.ListField(child=PhotoIdField(), min_length=1, max_length=100,
                                    help_text="ids of your photos to search like")
-    not_photos = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+    not_photos = serializers.ListField(child=PhotoIdField(), required=False, default=list,
                                        max_length=100, help_text="ids of your photos to search unlike")
     k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10)
 
@@ -104,7 +104,7 @@ class DuplicateGroupsSerializer(serializers.Serializer):
 
 
 class KeepBestSerializer(serializers.Serializer):
-    photos = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000,
+    photos = serializers.ListField(child=PhotoIdField(), required=False, max_length=1000,
                                    help_text="any photo of each group to resolve")
     all = serializers.BooleanField(default=False, help_text="resolve every group")
 

@@ -190,3 +190,9 @@ def test_list_refuses_an_id_too_long_to_be_one(api):
     response = api.get(f"/api/photos/?ids=1,{'9' * 5000}")  # found by the schema fuzzer: was a 500
     assert response.status_code == 400
     assert response.json()["ids"] == ["Comma-separated photo ids, e.g. 12,15."]
+
+
+def test_bulk_delete_refuses_an_id_beyond_64_bits(api):
+    response = api.post("/api/photos/bulk/delete/", {"ids": [2**63]}, format="json")  # fuzzer: was a 500
+    assert response.status_code == 400
+    assert "ids" in response.json()

@@ -132,3 +132,9 @@ def test_similar_post_with_a_json_body_that_is_no_object_is_400(api, body):
     response = api.post("/api/search/similar/", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()
+
+
+def test_keep_best_refuses_an_id_beyond_64_bits(api):
+    response = api.post("/api/duplicates/keep-best/", {"all": False, "photos": [2**63]}, format="json")
+    assert response.status_code == 400  # found by the schema fuzzer: was a 500
+    assert "photos" in response.json()
