@@ -99,9 +99,9 @@ class Deployment:
 
 
 def token_for(user) -> str:
-    from rest_framework.authtoken.models import Token
+    from accounts.services import token_rotate
 
-    return Token.objects.create(user=user).key
+    return token_rotate(user=user)
 
 
 def session(token: str) -> requests.Session:
