@@ -62,7 +62,8 @@ def self_join(ids: np.ndarray, vectors: np.ndarray, threshold: float, *, normali
         return []
     units = np.asarray(vectors, dtype=np.float32) if normalised else unit_rows(vectors)
     if n <= exact_max or components >= units.shape[1]:
-        return _join(ids, units, units, threshold)
+        first, second, similarity = _join(units, threshold)
+        return _pairs(ids, first, second, similarity)
     projection = _fit_projection(units, n_components=components, sample=50_000)
     projected = np.empty((n, components + 1), dtype=np.float32)
     for start in range(0, n, 65_536):
@@ -72,40 +73,36 @@ def self_join(ids: np.ndarray, vectors: np.ndarray, threshold: float, *, normali
         # ‖xᵣ‖² = ‖x‖² − ‖xₚ‖²; the small slack covers float32 rounding so the bound stays an upper bound.
         residual = np.sum(chunk * chunk, axis=1) - np.sum(part * part, axis=1)
         projected[start : start + len(chunk), components] = np.sqrt(np.maximum(residual, 0)) + 1e-3
-    candidates = _join(ids, projected, projected, threshold, positions=True)
-    if not candidates:
-        return []
-    first = np.fromiter((a for a, _, _ in candidates), dtype=np.int64, count=len(candidates))
-    second = np.fromiter((b for _, b, _ in candidates), dtype=np.int64, count=len(candidates))
-    exact = np.empty(len(candidates), dtype=np.float32)
-    for start in range(0, len(candidates), 4096):
+    first, second, _ = _join(projected, threshold)
+    exact = np.empty(len(first), dtype=np.float32)
+    for start in range(0, len(first), 4096):
         a = np.asarray(units[first[start : start + 4096]], dtype=np.float32)
         b = np.asarray(units[second[start : start + 4096]], dtype=np.float32)
         exact[start : start + 4096] = np.einsum("ij,ij->i", a, b)
-    keep = np.flatnonzero(exact >= threshold)
-    pairs = [(int(ids[first[i]]), int(ids[second[i]]), float(exact[i])) for i in keep]
-    return sorted((min(a, b), max(a, b), s) for a, b, s in pairs)
+    keep = exact >= threshold
+    return _pairs(ids, first[keep], second[keep], exact[keep])
 
 
-def _join(ids: np.ndarray, left: np.ndarray, right: np.ndarray, threshold: float, *,
-          positions: bool = False) -> list[Pair]:
-    """Upper-triangle blocked join of a collection with itself (left and right are the same rows)."""
-    n = len(ids)
-    out: list[Pair] = []
+def _pairs(ids: np.ndarray, first: np.ndarray, second: np.ndarray, similarity: np.ndarray) -> list[Pair]:
+    a, b = ids[first], ids[second]
+    return sorted(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), similarity.tolist()))
+
+
+def _join(rows: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Upper-triangle blocked join of rows with themselves: (positions i < j, and their dot products ≥ threshold)."""
+    n = len(rows)
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     block = max(1, min(n, _BLOCK_ELEMENTS // n))
     for start in range(0, n, block):
         stop = min(n, start + block)
-        scores = np.asarray(left[start:stop], dtype=np.float32) @ np.asarray(right[start:], dtype=np.float32).T
-        rows, cols = np.nonzero(scores >= threshold)
-        keep = cols > rows  # upper triangle: each pair once, never a row with itself
-        for r, c in zip(rows[keep], cols[keep]):
-            i, j = start + int(r), start + int(c)
-            if positions:
-                out.append((i, j, float(scores[r, c])))
-            else:
-                a, b = int(ids[i]), int(ids[j])
-                out.append((min(a, b), max(a, b), float(scores[r, c])))
-    return out
+        scores = np.asarray(rows[start:stop], dtype=np.float32) @ np.asarray(rows[start:], dtype=np.float32).T
+        r, c = np.nonzero(scores >= threshold)
+        keep = c > r  # upper triangle: each pair once, never a row with itself
+        r, c = r[keep], c[keep]
+        found.append((start + r, start + c, scores[r, c]))
+    if not found:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return tuple(np.concatenate(parts) for parts in zip(*found))
 
 
 def groups(pairs: list[Pair]) -> list[set[int]]:
