@@ -178,3 +178,16 @@ def test_bulk_delete_with_another_users_photo_is_404_and_deletes_nothing(api, ot
     response = api.post("/api/photos/bulk/delete/", {"ids": [copies["coffee"].id, theirs.id]}, format="json")
     assert response.status_code == 404
     assert Photo.objects.count() == before
+
+
+def test_find_duplicates_command_recomputes_the_pairs(user, copies):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    expected = NearDuplicate.objects.filter(owner=user).count()
+    NearDuplicate.objects.all().delete()
+    out = StringIO()
+    call_command("find_duplicates", "--user", user.username, stdout=out)
+    assert out.getvalue().strip() == f"{user.username}: {expected} near-duplicate pairs"
+    assert NearDuplicate.objects.filter(owner=user).count() == expected
