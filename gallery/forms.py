@@ -29,3 +29,7 @@ class TagActionForm(forms.Form):
 
     name = forms.CharField(max_length=63, label="Tag")
     action = forms.ChoiceField(choices=[(a, a) for a in ("add", "remove", "accept", "reject")])
+
+
+class AlbumForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Album name")

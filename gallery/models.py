@@ -42,6 +42,10 @@ class Photo(models.Model):
     status_changed_at = models.DateTimeField(default=timezone.now)
     thumbnail = models.FileField(upload_to=thumbnail_path, max_length=255, blank=True)
     tags = models.ManyToManyField("Tag", through="PhotoTag", related_name="photos")
+    favourite = models.BooleanField(default=False)
+    # Set when the owner deletes the photo: it is hidden everywhere but the trash, and deleted for good
+    # TRASH_KEEP_DAYS later (gallery.tasks.trash_purge_task) or when the owner empties the trash.
+    trashed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
@@ -51,6 +55,7 @@ class Photo(models.Model):
             models.Index(fields=["owner", "taken_at"]),
             models.Index(fields=["owner", "latitude"]),
             models.Index(fields=["status", "status_changed_at"]),
+            models.Index(fields=["owner", "trashed_at"]),
         ]
 
     def __str__(self) -> str:
@@ -86,3 +91,27 @@ class PhotoTag(models.Model):
     class Meta:
         ordering = ["-confidence", "tag__name"]
         constraints = [models.UniqueConstraint(fields=["photo", "tag"], name="unique_tag_per_photo")]
+
+
+class Album(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="albums")
+    name = models.CharField(max_length=100)
+    # The photo on the album's tile; None shows the most recently added one.
+    cover = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    photos = models.ManyToManyField(Photo, through="AlbumPhoto", related_name="albums")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlbumPhoto(models.Model):
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="album_photos")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="album_photos")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["album", "photo"], name="unique_photo_per_album")]

@@ -5,12 +5,13 @@ import math
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, QuerySet, Sum, Value
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import ACos, Coalesce, Cos, ExtractYear, Least, Radians, Sin
 from django.http import Http404
 
-from .models import Photo, PhotoTag
+from .models import Album, Photo, PhotoTag
 
 
 def visible_tags() -> Prefetch:
@@ -22,11 +23,23 @@ def visible_tags() -> Prefetch:
     )
 
 
+SORTS = {
+    # Date taken (EXIF, else the upload time), then upload time: the order people remember their photos in.
+    "taken": ("-shot_at", "-uploaded_at", "-id"),
+    "uploaded": ("-uploaded_at", "-id"),
+}
+
+
 def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> QuerySet[Photo]:
-    """The owner's photos, newest first; filters: ``tag`` (accepted tags only), ``status``, ``ids``, and the
-    time and place filters of :func:`photos_filtered`."""
+    """The owner's photos outside the trash, newest taken first; filters: ``tag`` (accepted tags only),
+    ``status``, ``ids``, ``favourite``, ``album`` (an album id), ``sort`` (a key of SORTS), and the time and
+    place filters of :func:`photos_filtered`."""
     filters = filters or {}
-    photos = photos_filtered(owner=owner, filters=filters)
+    photos = photos_filtered(owner=owner, filters=filters).order_by(*SORTS[filters.get("sort") or "taken"])
+    if filters.get("favourite"):
+        photos = photos.filter(favourite=True)
+    if (album := filters.get("album")) is not None:
+        photos = photos.filter(album_photos__album__id=album, album_photos__album__owner=owner)
     if tag := filters.get("tag"):
         photos = photos.filter(
             photo_tags__tag__name=tag.strip().lower(), photo_tags__state=PhotoTag.State.ACCEPTED
@@ -49,7 +62,7 @@ def photos_filtered(*, owner: AbstractBaseUser, filters: dict) -> QuerySet[Photo
     ``taken_after`` and ``taken_before`` are dates, both days included; ``year`` an int; ``near`` a
     (latitude, longitude, km) triple (photos without GPS never match it).
     """
-    photos = Photo.objects.filter(owner=owner).annotate(shot_at=shot_at())
+    photos = Photo.objects.filter(owner=owner, trashed_at__isnull=True).annotate(shot_at=shot_at())
     if after := filters.get("taken_after"):
         photos = photos.filter(shot_at__gte=_day_start(after))
     if before := filters.get("taken_before"):
@@ -103,11 +116,50 @@ def storage_used(*, owner: AbstractBaseUser) -> int:
     return Photo.objects.filter(owner=owner).aggregate(total=Sum("size_bytes"))["total"] or 0
 
 
-def photo_get(*, owner: AbstractBaseUser, id: int) -> Photo:
+def photo_get(*, owner: AbstractBaseUser, id: int, trashed: bool = False) -> Photo:
+    """One of the owner's photos outside the trash (``trashed=True``: in the trash or not, e.g. for its files)."""
+    photos = Photo.objects.filter(owner=owner).prefetch_related(visible_tags()) if trashed else photo_list(owner=owner)
     try:
-        return photo_list(owner=owner).get(id=id)
+        return photos.get(id=id)
     except (Photo.DoesNotExist, ValueError, TypeError):
         raise Http404("No such photo.") from None
+
+
+def trash_list(*, owner: AbstractBaseUser) -> QuerySet[Photo]:
+    """The owner's photos in the trash, most recently deleted first."""
+    return Photo.objects.filter(owner=owner, trashed_at__isnull=False).order_by("-trashed_at", "-id")
+
+
+def purge_at(*, photo: Photo) -> datetime:
+    """When a photo in the trash will be deleted for good."""
+    return photo.trashed_at + timedelta(days=settings.TRASH_KEEP_DAYS)
+
+
+def album_list(*, owner: AbstractBaseUser) -> list[Album]:
+    """The owner's albums by name, each with ``count`` (photos outside the trash) and ``tile`` (the cover if it is
+    still in the album and not trashed, else the most recently added photo; None for an empty album)."""
+    return [_album_summary(album) for album in _albums(owner)]
+
+
+def album_get(*, owner: AbstractBaseUser, id: int) -> Album:
+    """One of the owner's albums, with ``count`` and ``tile`` as in album_list."""
+    try:
+        return _album_summary(_albums(owner).get(id=id))
+    except (Album.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such album.") from None
+
+
+def _albums(owner: AbstractBaseUser) -> QuerySet[Album]:
+    return Album.objects.filter(owner=owner).annotate(
+        count=Count("album_photos", filter=Q(album_photos__photo__trashed_at__isnull=True))
+    )
+
+
+def _album_summary(album: Album) -> Album:
+    photos = Photo.objects.filter(album_photos__album=album, trashed_at__isnull=True)
+    cover = photos.filter(id=album.cover_id).first() if album.cover_id else None
+    album.tile = cover or photos.order_by("-album_photos__added_at", "-id").first()
+    return album
 
 
 def photos_by_ids(*, owner: AbstractBaseUser, ids: list[int]) -> dict[int, Photo]:
@@ -129,7 +181,7 @@ def tags_accepted(*, owner_id: int, photo_ids=None, names=None) -> QuerySet[Phot
 def tag_counts(*, owner: AbstractBaseUser) -> list[tuple[str, int]]:
     """The owner's accepted tags with how many photos carry each, most used first (for the tag filter)."""
     rows = (
-        tags_accepted(owner_id=owner.id)
+        tags_accepted(owner_id=owner.id).filter(photo__trashed_at__isnull=True)
         .values("tag__name")
         .annotate(n=Count("id"))
         .order_by("-n", "tag__name")

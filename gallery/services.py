@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO, Iterable
@@ -18,7 +19,7 @@ from PIL import Image
 
 from . import quotas, signals
 from .images import open_for_derivatives, sharpness, thumbnail_jpeg
-from .models import Photo, PhotoTag, Tag
+from .models import Album, AlbumPhoto, Photo, PhotoTag, Tag
 from .validators import ALLOWED_FORMATS, size_of, validate_image
 
 
@@ -322,13 +323,15 @@ def tag_decide(*, photo: Photo, name: str, accept: bool) -> PhotoTag:
 BULK_MAX_PHOTOS = 1000  # one request's worth of ids; also the most a page of the photo API returns
 
 
-def photos_owned(*, owner: AbstractBaseUser, photo_ids: Iterable[int]) -> list[int]:
-    """The ids, checked as the owner's. One id that is not theirs (or does not exist) → Http404, so a bulk
-    request changes all of its photos or none."""
+def photos_owned(*, owner: AbstractBaseUser, photo_ids: Iterable[int], trashed: bool = False) -> list[int]:
+    """The ids, checked as the owner's photos outside the trash (``trashed=True``: in it). One id that is not
+    (another user's, unknown, or on the wrong side of the trash) → Http404, so a bulk request changes all of its
+    photos or none."""
     ids = sorted(set(photo_ids))
     if len(ids) > BULK_MAX_PHOTOS:
         raise ValidationError(f"At most {BULK_MAX_PHOTOS} photos at once.", code="too_many")
-    if Photo.objects.filter(owner=owner, id__in=ids).count() != len(ids):
+    found = Photo.objects.filter(owner=owner, id__in=ids, trashed_at__isnull=not trashed).count()
+    if found != len(ids):
         raise Http404("No such photo.")
     return ids
 
@@ -387,3 +390,104 @@ def _tags_changed(photo: Photo) -> None:
 
 def _owner_tags_changed(owner_id: int) -> None:
     signals.tags_changed.send(sender=Photo, owner_id=owner_id)  # search retrains the owner's projection
+
+
+# Favourites, trash and albums. Bulk services take the owner and ids and check them with photos_owned.
+
+
+def photos_favourite(*, owner: AbstractBaseUser, photo_ids: Iterable[int], favourite: bool) -> int:
+    ids = photos_owned(owner=owner, photo_ids=photo_ids)
+    return Photo.objects.filter(id__in=ids).exclude(favourite=favourite).update(favourite=favourite)
+
+
+def photos_trash(*, owner: AbstractBaseUser, photo_ids: Iterable[int]) -> int:
+    """Delete, undoably: the photos leave the gallery, albums and search results, and stay restorable for
+    TRASH_KEEP_DAYS. Their files and vectors stay until the trash is emptied."""
+    ids = photos_owned(owner=owner, photo_ids=photo_ids)
+    return Photo.objects.filter(id__in=ids).update(trashed_at=timezone.now())
+
+
+def photos_restore(*, owner: AbstractBaseUser, photo_ids: Iterable[int]) -> int:
+    ids = photos_owned(owner=owner, photo_ids=photo_ids, trashed=True)
+    return Photo.objects.filter(id__in=ids).update(trashed_at=None)
+
+
+def photos_delete_forever(*, owner: AbstractBaseUser, photo_ids: Iterable[int]) -> int:
+    """Delete photos in the trash for good: rows, files, vectors and index entries (photo_delete)."""
+    ids = photos_owned(owner=owner, photo_ids=photo_ids, trashed=True)
+    return _delete_all(Photo.objects.filter(id__in=ids))
+
+
+def trash_empty(*, owner: AbstractBaseUser) -> int:
+    return _delete_all(Photo.objects.filter(owner=owner, trashed_at__isnull=False))
+
+
+def trash_purge() -> int:
+    """Delete for good every photo that has been in a trash for more than TRASH_KEEP_DAYS (a periodic task)."""
+    cutoff = timezone.now() - timedelta(days=settings.TRASH_KEEP_DAYS)
+    return _delete_all(Photo.objects.filter(trashed_at__lt=cutoff))
+
+
+def _delete_all(photos) -> int:
+    deleted = 0
+    for photo in photos.order_by("id").iterator():
+        with transaction.atomic():  # one photo at a time: a failure keeps the rest of the work done
+            photo_delete(photo=photo)
+        deleted += 1
+    return deleted
+
+
+def album_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name or len(name) > 100:
+        raise ValidationError("An album name is 1–100 characters.", code="invalid_album_name")
+    return name
+
+
+def album_create(*, owner: AbstractBaseUser, name: str, photo_ids: Iterable[int] = ()) -> Album:
+    with transaction.atomic():
+        album = Album.objects.create(owner=owner, name=album_name(name))
+        if photo_ids:
+            album_photos_add(album=album, photo_ids=photo_ids)
+    return album
+
+
+def album_rename(*, album: Album, name: str) -> Album:
+    album.name = album_name(name)
+    album.save(update_fields=["name"])
+    return album
+
+
+def album_delete(*, album: Album) -> None:
+    """The album goes; its photos stay in the gallery."""
+    album.delete()
+
+
+@transaction.atomic
+def album_photos_add(*, album: Album, photo_ids: Iterable[int]) -> int:
+    ids = photos_owned(owner=album.owner, photo_ids=photo_ids)
+    have = set(AlbumPhoto.objects.filter(album=album, photo_id__in=ids).values_list("photo_id", flat=True))
+    # ignore_conflicts: a concurrent add of the same photo is not an error (and bulk_create's return value
+    # then counts rows it did not insert, hence the count from `have`).
+    AlbumPhoto.objects.bulk_create([AlbumPhoto(album=album, photo_id=i) for i in ids if i not in have],
+                                   ignore_conflicts=True)
+    return len(ids) - len(have)
+
+
+@transaction.atomic
+def album_photos_remove(*, album: Album, photo_ids: Iterable[int]) -> int:
+    ids = photos_owned(owner=album.owner, photo_ids=photo_ids)
+    removed, _ = AlbumPhoto.objects.filter(album=album, photo_id__in=ids).delete()
+    if album.cover_id in ids:
+        album.cover = None
+        album.save(update_fields=["cover"])
+    return removed
+
+
+def album_set_cover(*, album: Album, photo_id: int) -> Album:
+    photos_owned(owner=album.owner, photo_ids=[photo_id])
+    if not AlbumPhoto.objects.filter(album=album, photo_id=photo_id).exists():
+        raise ValidationError("The cover must be a photo in the album.", code="cover_not_in_album")
+    album.cover_id = photo_id
+    album.save(update_fields=["cover"])
+    return album

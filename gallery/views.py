@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .forms import TagActionForm, UploadForm
+from .forms import AlbumForm, TagActionForm, UploadForm
 from .media import photo_file_response
 from .models import Photo
 
@@ -21,24 +21,92 @@ PAGE_SIZE = 48
 
 @login_required
 def home(request):
-    filters = {key: request.GET[key] for key in ("tag", "status") if request.GET.get(key)}
+    filters = {key: request.GET[key] for key in ("tag", "status", "sort") if request.GET.get(key)}
     if filters.get("status") not in (None, *Photo.Status.values):
         filters.pop("status")
-    # A timeline: newest taken first (EXIF date, else upload time), headed by month, with a year scrubber.
-    photos = selectors.photo_list(owner=request.user, filters=filters).order_by("-shot_at", "-id")
+    if filters.get("sort") not in (None, *selectors.SORTS):
+        filters.pop("sort")
+    if request.GET.get("favourite"):
+        filters["favourite"] = True
+    # A timeline by default: newest taken first (EXIF date, else upload time), headed by month, with a year
+    # scrubber; ?sort=uploaded orders by upload time instead.
+    photos = selectors.photo_list(owner=request.user, filters=filters)
     page = Paginator(photos, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "gallery/home.html",
         {
             "page": page,
             "filters": filters,
+            "query": query.urlencode(),  # the filters, for the page links
             "tags": selectors.tag_counts(owner=request.user)[:30],
             "statuses": Photo.Status.values,
-            "years": selectors.timeline_years(photos=photos, page_size=PAGE_SIZE),
+            "timeline": filters.get("sort") != "uploaded",
+            "years": selectors.timeline_years(photos=photos, page_size=PAGE_SIZE)
+            if filters.get("sort") != "uploaded" else [],
+            "albums": selectors.album_list(owner=request.user),
             "storage": {"used": selectors.storage_used(owner=request.user), "quota": settings.STORAGE_QUOTA_BYTES},
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def albums(request):
+    """The owner's albums; the form creates one (also without JavaScript)."""
+    form = AlbumForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            album = services.album_create(owner=request.user, name=form.cleaned_data["name"])
+            return redirect("gallery:album", id=album.id)
+        except ValidationError as error:
+            form.add_error("name", error)
+    return render(request, "gallery/albums.html", {"albums": selectors.album_list(owner=request.user), "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def album(request, id: int):
+    album = selectors.album_get(owner=request.user, id=id)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "delete":
+                services.album_delete(album=album)
+                messages.success(request, f"Deleted the album “{album.name}”; its photos are still in your gallery.")
+                return redirect("gallery:albums")
+            services.album_rename(album=album, name=request.POST.get("name", ""))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("gallery:album", id=album.id)
+    photos = selectors.photo_list(owner=request.user, filters={"album": album.id})
+    page = Paginator(photos, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "gallery/album.html", {"album": album, "page": page,
+                                                  "albums": selectors.album_list(owner=request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def trash(request):
+    """The trash: restore or delete for good (selection, with JavaScript) or empty it all (a form)."""
+    if request.method == "POST":
+        count = services.trash_empty(owner=request.user)
+        messages.success(request, f"Deleted {count} photo{'s' if count != 1 else ''} for good.")
+        return redirect("gallery:trash")
+    page = Paginator(selectors.trash_list(owner=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    for photo in page:
+        photo.purge_at = selectors.purge_at(photo=photo)
+    return render(request, "gallery/trash.html", {"page": page, "keep_days": settings.TRASH_KEEP_DAYS})
+
+
+@login_required
+@require_POST
+def photo_favourite(request, id: int):
+    """The heart without JavaScript; favourites.js does the same through the API without a reload."""
+    photo = selectors.photo_get(owner=request.user, id=id)
+    services.photos_favourite(owner=request.user, photo_ids=[photo.id], favourite=not photo.favourite)
+    return redirect(_safe_next(request) or reverse("gallery:photo", args=[photo.id]))
 
 
 @login_required
@@ -62,7 +130,8 @@ def search(request):
     return render(
         request,
         "gallery/search.html",
-        {"q": request.GET.get("q", ""), "class_name": request.GET.get("class", ""), "query_photo": photo},
+        {"q": request.GET.get("q", ""), "class_name": request.GET.get("class", ""), "query_photo": photo,
+         "albums": selectors.album_list(owner=request.user)},
     )
 
 
@@ -77,6 +146,7 @@ def photo_detail(request, id: int):
             "photo": photo,
             "own_tags": [link for link in links if link.state == link.State.ACCEPTED],
             "suggested_tags": [link for link in links if link.state == link.State.SUGGESTED],
+            "keep_days": settings.TRASH_KEEP_DAYS,
         },
     )
 
@@ -118,18 +188,20 @@ def photo_retry(request, id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def photo_delete(request, id: int):
-    """GET asks for confirmation (the photo page does it in a dialog); POST deletes."""
+    """GET asks for confirmation (the photo page does it in a dialog); POST moves the photo to the trash."""
     photo = selectors.photo_get(owner=request.user, id=id)
     if request.method == "POST":
-        services.photo_delete(photo=photo)
-        messages.success(request, f"Deleted “{photo.original_name}”.")
+        services.photos_trash(owner=request.user, photo_ids=[photo.id])
+        messages.success(request, f"Moved “{photo.original_name}” to the trash; you can restore it there for "
+                                  f"{settings.TRASH_KEEP_DAYS} days.")
         return redirect("gallery:home")
-    return render(request, "gallery/photo_delete.html", {"photo": photo})
+    return render(request, "gallery/photo_delete.html", {"photo": photo, "keep_days": settings.TRASH_KEEP_DAYS})
 
 
 @login_required
 def photo_file(request, id: int, which: str):
-    return photo_file_response(selectors.photo_get(owner=request.user, id=id), which=which)
+    # Trashed photos too: the trash shows them.
+    return photo_file_response(selectors.photo_get(owner=request.user, id=id, trashed=True), which=which)
 
 
 def _safe_next(request) -> str | None:

@@ -1,7 +1,8 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from ..models import Photo, PhotoTag
+from ..models import Album, Photo, PhotoTag
+from ..selectors import purge_at
 from ..services import BULK_MAX_PHOTOS
 
 # Photo ids are 64-bit (BigAutoField): a larger number names no photo, and the database cannot even compare it.
@@ -35,6 +36,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         fields = [
             "id", "original_name", "status", "error", "width", "height", "format", "size_bytes",
             "taken_at", "uploaded_at", "latitude", "longitude", "thumbnail_url", "original_url", "tags",
+            "favourite", "trashed_at",
         ]
 
     def get_thumbnail_url(self, photo: Photo) -> str | None:
@@ -92,6 +94,12 @@ def time_place_filters(params: dict) -> dict:
 
 class PhotoFilterSerializer(TimePlaceFilterSerializer):
     tag = serializers.CharField(required=False)
+    favourite = serializers.BooleanField(required=False, default=False, help_text="true: favourites only")
+    album = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PHOTO_ID,
+                                     help_text="Only the photos of this album (yours)")
+    sort = serializers.ChoiceField(choices=["taken", "uploaded"], required=False, default="taken",
+                                   help_text="taken: by date taken (EXIF, else upload), then upload; uploaded: "
+                                             "by upload time. Newest first either way")
     status = serializers.ChoiceField(choices=Photo.Status.choices, required=False)
     # At most 19 digits each: longer numbers are no 64-bit id, and Python refuses to parse 4300+ digits at all.
     ids = serializers.RegexField(r"^\d{1,19}(,\d{1,19})*$", required=False, max_length=10_000,
@@ -134,3 +142,50 @@ class BulkResultSerializer(serializers.Serializer):
 
 class BulkDeleteResultSerializer(serializers.Serializer):
     deleted = serializers.IntegerField(help_text="How many photos were deleted")
+
+
+class PhotoPatchSerializer(serializers.Serializer):
+    favourite = serializers.BooleanField()
+
+
+class BulkFavouriteSerializer(PhotoIdsSerializer):
+    favourite = serializers.BooleanField(default=True)
+
+
+class TrashedPhotoSerializer(PhotoSerializer):
+    purge_at = serializers.SerializerMethodField(help_text="When the photo will be deleted for good")
+
+    class Meta(PhotoSerializer.Meta):
+        fields = [*PhotoSerializer.Meta.fields, "purge_at"]
+
+    def get_purge_at(self, photo: Photo) -> str:
+        return serializers.DateTimeField().to_representation(purge_at(photo=photo))
+
+
+class AlbumSerializer(serializers.ModelSerializer):
+    count = serializers.IntegerField(read_only=True, help_text="Photos in the album (outside the trash)")
+    cover = serializers.SerializerMethodField(help_text="The id of the photo on the album's tile")
+    cover_thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Album
+        fields = ["id", "name", "count", "cover", "cover_thumbnail_url", "created_at"]
+
+    def get_cover(self, album: Album) -> int | None:
+        return album.tile.id if album.tile else None
+
+    def get_cover_thumbnail_url(self, album: Album) -> str | None:
+        tile = album.tile
+        return reverse("api:photo-thumbnail", args=[tile.id]) if tile and tile.thumbnail else None
+
+
+class AlbumInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    ids = serializers.ListField(child=PhotoIdField(), required=False,
+                                max_length=BULK_MAX_PHOTOS, help_text="Photos to put in the new album")
+
+
+class AlbumPatchSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    cover = PhotoIdField(required=False,
+                                     help_text="A photo of the album")

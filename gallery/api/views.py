@@ -10,16 +10,32 @@ from .. import selectors, services
 from ..media import photo_file_response
 from .pagination import PhotoPagination
 from .serializers import (
+    AlbumInputSerializer,
+    AlbumPatchSerializer,
+    AlbumSerializer,
     BulkDeleteResultSerializer,
+    BulkFavouriteSerializer,
     BulkResultSerializer,
     BulkTagSerializer,
     PhotoFilterSerializer,
     PhotoIdsSerializer,
+    PhotoPatchSerializer,
     PhotoSerializer,
     TagDecisionSerializer,
     TagInputSerializer,
+    TrashedPhotoSerializer,
     UploadResultSerializer,
 )
+
+
+def _parse(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _changed(count: int) -> Response:
+    return Response({"changed": count})
 
 
 class PhotoListApi(APIView):
@@ -65,9 +81,17 @@ class PhotoDetailApi(APIView):
     def get(self, request, id: int):
         return Response(PhotoSerializer(selectors.photo_get(owner=request.user, id=id)).data)
 
+    @extend_schema(request=PhotoPatchSerializer, responses=PhotoSerializer)
+    def patch(self, request, id: int):
+        photo = selectors.photo_get(owner=request.user, id=id)
+        params = _parse(PhotoPatchSerializer, request.data)
+        services.photos_favourite(owner=request.user, photo_ids=[photo.id], favourite=params["favourite"])
+        return Response(PhotoSerializer(selectors.photo_get(owner=request.user, id=id)).data)
+
     @extend_schema(responses={204: None})
     def delete(self, request, id: int):
-        services.photo_delete(photo=selectors.photo_get(owner=request.user, id=id))
+        """Move the photo to the trash (restorable for TRASH_KEEP_DAYS; see /api/trash/)."""
+        services.photos_trash(owner=request.user, photo_ids=[selectors.photo_get(owner=request.user, id=id).id])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -112,7 +136,7 @@ class PhotoFileApi(APIView):
 
     @extend_schema(responses={(200, "image/*"): bytes})
     def get(self, request, id: int):
-        return photo_file_response(selectors.photo_get(owner=request.user, id=id), which=self.which)
+        return photo_file_response(selectors.photo_get(owner=request.user, id=id, trashed=True), which=self.which)
 
 
 class PhotoBulkTagsApi(APIView):
@@ -120,9 +144,8 @@ class PhotoBulkTagsApi(APIView):
 
     @extend_schema(request=BulkTagSerializer, responses=BulkResultSerializer)
     def post(self, request):
-        params = BulkTagSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        ids, name, action = (params.validated_data[key] for key in ("ids", "name", "action"))
+        params = _parse(BulkTagSerializer, request.data)
+        ids, name, action = (params[key] for key in ("ids", "name", "action"))
         if action == "add":
             changed = services.tags_bulk_add(owner=request.user, photo_ids=ids, name=name)
         elif action == "remove":
@@ -142,3 +165,104 @@ class PhotoBulkDeleteApi(APIView):
         params = PhotoIdsSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         return Response({"deleted": services.photos_delete(owner=request.user, photo_ids=params.validated_data["ids"])})
+
+
+class PhotoBulkFavouriteApi(APIView):
+    """Mark (favourite=true) or unmark many photos. Any id that is not yours → 404, and nothing changes."""
+
+    @extend_schema(request=BulkFavouriteSerializer, responses=BulkResultSerializer)
+    def post(self, request):
+        params = _parse(BulkFavouriteSerializer, request.data)
+        return _changed(services.photos_favourite(owner=request.user, photo_ids=params["ids"],
+                                                  favourite=params["favourite"]))
+
+
+class PhotoBulkTrashApi(APIView):
+    """Move many photos to the trash."""
+
+    @extend_schema(request=PhotoIdsSerializer, responses=BulkResultSerializer)
+    def post(self, request):
+        return _changed(services.photos_trash(owner=request.user,
+                                              photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"]))
+
+
+class TrashApi(APIView):
+    """The photos in your trash (GET), or empty it (DELETE): those photos are deleted for good."""
+
+    @extend_schema(responses=TrashedPhotoSerializer(many=True))
+    def get(self, request):
+        paginator = PhotoPagination()
+        page = paginator.paginate_queryset(selectors.trash_list(owner=request.user), request, view=self)
+        return paginator.get_paginated_response(TrashedPhotoSerializer(page, many=True).data)
+
+    @extend_schema(responses=BulkResultSerializer)
+    def delete(self, request):
+        return _changed(services.trash_empty(owner=request.user))
+
+
+class TrashRestoreApi(APIView):
+    """Put photos from the trash back in the gallery. Ids not in your trash → 404, and nothing changes."""
+
+    @extend_schema(request=PhotoIdsSerializer, responses=BulkResultSerializer)
+    def post(self, request):
+        return _changed(services.photos_restore(owner=request.user,
+                                                photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"]))
+
+
+class TrashDeleteApi(APIView):
+    """Delete photos in the trash for good: files, vectors and index entries. Ids not in your trash → 404."""
+
+    @extend_schema(request=PhotoIdsSerializer, responses=BulkResultSerializer)
+    def post(self, request):
+        return _changed(services.photos_delete_forever(owner=request.user,
+                                                       photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"]))
+
+
+class AlbumListApi(APIView):
+    @extend_schema(responses=AlbumSerializer(many=True))
+    def get(self, request):
+        return Response({"results": AlbumSerializer(selectors.album_list(owner=request.user), many=True).data})
+
+    @extend_schema(request=AlbumInputSerializer, responses={201: AlbumSerializer})
+    def post(self, request):
+        params = _parse(AlbumInputSerializer, request.data)
+        album = services.album_create(owner=request.user, name=params["name"], photo_ids=params.get("ids", []))
+        return Response(AlbumSerializer(selectors.album_get(owner=request.user, id=album.id)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class AlbumDetailApi(APIView):
+    """An album; its photos are GET /api/photos/?album=ID."""
+
+    @extend_schema(responses=AlbumSerializer)
+    def get(self, request, id: int):
+        return Response(AlbumSerializer(selectors.album_get(owner=request.user, id=id)).data)
+
+    @extend_schema(request=AlbumPatchSerializer, responses=AlbumSerializer)
+    def patch(self, request, id: int):
+        album = selectors.album_get(owner=request.user, id=id)
+        params = _parse(AlbumPatchSerializer, request.data)
+        if "name" in params:
+            services.album_rename(album=album, name=params["name"])
+        if "cover" in params:
+            services.album_set_cover(album=album, photo_id=params["cover"])
+        return Response(AlbumSerializer(selectors.album_get(owner=request.user, id=id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, id: int):
+        """Delete the album; its photos stay in your gallery."""
+        services.album_delete(album=selectors.album_get(owner=request.user, id=id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AlbumPhotosApi(APIView):
+    """Add photos to an album (POST) or take them out (POST …/remove/). Ids not yours → 404, nothing changes."""
+
+    remove = False
+
+    @extend_schema(request=PhotoIdsSerializer, responses=BulkResultSerializer)
+    def post(self, request, id: int):
+        album = selectors.album_get(owner=request.user, id=id)
+        ids = _parse(PhotoIdsSerializer, request.data)["ids"]
+        change = services.album_photos_remove if self.remove else services.album_photos_add
+        return _changed(change(album=album, photo_ids=ids))

@@ -199,6 +199,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 # rebuilds, projection training and upkeep to "index", query images to "query"; anything else to the default
 # queue ("celery"). Which processes serve which queue, and how many: deploy/supervisord.conf.
 CELERY_TASK_ROUTES = {
+    "gallery.tasks.trash_purge_task": {"queue": "index"},
     "search.tasks.photos_process_task": {"queue": "photos"},
     "search.tasks.reembed_task": {"queue": "photos"},
     "search.tasks.rebuild_index_task": {"queue": "index"},
@@ -213,8 +214,13 @@ PHOTO_MAX_ATTEMPTS = env.int("PHOTO_MAX_ATTEMPTS", default=3)
 # photos pending or processing for longer than PHOTO_STUCK_SECONDS: lost messages, killed workers.
 PHOTO_STUCK_SECONDS = env.int("PHOTO_STUCK_SECONDS", default=300)
 PHOTO_RECONCILE_SECONDS = env.float("PHOTO_RECONCILE_SECONDS", default=60.0)
+# Deleted photos wait in their owner's trash this many days, then gallery.tasks.trash_purge_task (every
+# TRASH_PURGE_SECONDS) deletes them for good: rows, files, vectors and index entries.
+TRASH_KEEP_DAYS = env.int("TRASH_KEEP_DAYS", default=30)
+TRASH_PURGE_SECONDS = env.float("TRASH_PURGE_SECONDS", default=3600.0)
 CELERY_BEAT_SCHEDULE = {
     "photos-reconcile": {"task": "search.tasks.photos_reconcile_task", "schedule": PHOTO_RECONCILE_SECONDS},
+    "trash-purge": {"task": "gallery.tasks.trash_purge_task", "schedule": TRASH_PURGE_SECONDS},
 }
 
 # Search

@@ -9,12 +9,16 @@ export const API = {
   ...URLS,
   photo: forId(URLS.photo || ""),
   photoTags: forId(URLS.photoTags || ""),
+  album: forId(URLS.album || ""),
+  albumPhotos: forId(URLS.albumPhotos || ""),
+  albumPhotosRemove: forId(URLS.albumPhotosRemove || ""),
 };
 
 export const PAGES = {
   photo: forId(URLS.photoPage || ""),
   original: forId(URLS.original || ""),
   thumbnail: forId(URLS.thumbnail || ""),
+  album: forId(URLS.albumPage || ""),
   search: URLS.search,
   home: URLS.home,
 };

@@ -3,6 +3,7 @@
 import { FINAL_STATUSES, el, pollPhotos, setBadge } from "./api.js";
 import { Selection } from "./selection.js";
 import "./selection_actions.js";
+import "./actions.js";
 import { Viewer } from "./viewer.js";
 
 for (const select of document.querySelectorAll("select[data-autosubmit]")) {

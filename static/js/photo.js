@@ -1,5 +1,6 @@
 // Photo page: delete confirmation in a dialog, live status while processing, and similar photos.
 import { API, FINAL_STATUSES, el, errorMessage, pollPhotos, request, resultCard, setBadge } from "./api.js";
+import "./actions.js";
 import { Viewer } from "./viewer.js";
 
 const root = document.getElementById("photo");

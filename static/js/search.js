@@ -3,6 +3,7 @@
 import { API, IMAGE_KEY, debounce, el, errorMessage, request, resultCard } from "./api.js";
 import { Selection } from "./selection.js";
 import "./selection_actions.js";
+import "./actions.js";
 import { Viewer } from "./viewer.js";
 
 const K = 24;

@@ -10,6 +10,7 @@ export class Selection {
   constructor(grid, bar = document.getElementById("selection-bar")) {
     this.grid = grid;
     this.bar = bar;
+    bar.selection = this; // for page scripts that act on the selection (actions.js)
     this.ids = new Set();
     this.anchor = null;
     this.count = bar.querySelector("#selection-count");
@@ -23,21 +24,40 @@ export class Selection {
     });
     bar.querySelector("[data-select-all]").addEventListener("click", () => this.selectAll());
     bar.querySelector("[data-select-none]").addEventListener("click", () => this.clear());
-    this.tagForm.addEventListener("submit", (event) => {
+    this.tagForm?.addEventListener("submit", (event) => {
       event.preventDefault();
       this.bulkTag(this.tagForm.elements.name.value, "add");
     });
-    this.suggestions.addEventListener("click", (event) => {
+    this.suggestions?.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-tag]");
       if (button) this.bulkTag(button.dataset.tag, "accept");
     });
     bar.querySelector(".selection-actions").addEventListener("click", (event) => {
       const button = event.target.closest("[data-selection-action]");
       if (!button) return;
-      document.dispatchEvent(new CustomEvent("selection:action", {
-        detail: { action: button.dataset.selectionAction, ids: this.list(), selection: this },
-      }));
+      this.fire(button.dataset.selectionAction);
     });
+  }
+
+  fire(action, extra = {}) {
+    document.dispatchEvent(new CustomEvent("selection:action", {
+      detail: { action, ids: this.list(), selection: this, ...extra },
+    }));
+  }
+
+  /** Say what happened in the bar; nodes may include links or an Undo button. */
+  say(...nodes) {
+    this.status.replaceChildren(...nodes);
+  }
+
+  /** Cards leave the grid (trashed, restored, taken out of an album). */
+  drop(ids) {
+    for (const id of ids.map(String)) {
+      this.grid.querySelector(`.card[data-photo-id="${id}"]`)?.remove();
+      this.ids.delete(id);
+    }
+    this.changed();
+    this.bar.hidden = false; // keep the bar (and its message) until the next selection change
   }
 
   boxes() {
@@ -108,7 +128,7 @@ export class Selection {
     this.grid.classList.toggle("selecting", n > 0);
     this.bar.hidden = n === 0;
     this.count.textContent = `${n} selected`;
-    if (n) this.loadSuggestions();
+    if (n && this.suggestions) this.loadSuggestions();
     document.dispatchEvent(new CustomEvent("selection:change", { detail: { ids: this.list(), selection: this } }));
   }
 

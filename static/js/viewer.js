@@ -2,6 +2,7 @@
 // (?view=ID on the page's URL) so Back closes it and a reload reopens it; arrow keys and swipe go to the
 // previous/next card, Esc closes, wheel / pinch / double-click zoom, drag pans a zoomed photo, F is full screen.
 // The next photo is preloaded. A card's link still leads to the photo page for a new tab or without JavaScript.
+import { setFavourite } from "./actions.js";
 import { PAGES } from "./api.js";
 
 const MAX_SCALE = 6;
@@ -18,6 +19,10 @@ export class Viewer {
     this.position = dialog.querySelector("#viewer-position");
     this.details = dialog.querySelector('[data-viewer="details"]');
     this.zoomButton = dialog.querySelector('[data-viewer="zoom"]');
+    this.heart = dialog.querySelector('[data-viewer="favourite"]');
+    document.addEventListener("photos:favourite", ({ detail }) => {
+      if (detail.ids.includes(this.id)) this.heart.setAttribute("aria-pressed", String(detail.on));
+    });
     this.id = null;
     this.view = { scale: 1, x: 0, y: 0 };
     this.pointers = new Map();
@@ -36,6 +41,7 @@ export class Viewer {
       else if (action === "next") this.step(1);
       else if (action === "zoom") this.zoomTo(this.view.scale > 1 ? 1 : 2.5);
       else if (action === "fullscreen") this.fullscreen();
+      else if (action === "favourite") setFavourite([Number(this.id)], this.heart.getAttribute("aria-pressed") !== "true");
     });
     dialog.addEventListener("cancel", (event) => {
       event.preventDefault(); // Esc: close through history, like the close button
@@ -101,6 +107,8 @@ export class Viewer {
     this.title.textContent = name;
     this.position.textContent = cards.length > 1 && index >= 0 ? `${index + 1} of ${cards.length}` : "";
     this.details.href = PAGES.photo(id);
+    this.heart.hidden = !card?.dataset.favourite; // cards in the trash have no heart
+    this.heart.setAttribute("aria-pressed", String(card?.dataset.favourite === "true"));
     this.dialog.querySelector('[data-viewer="prev"]').hidden = index <= 0;
     this.dialog.querySelector('[data-viewer="next"]').hidden = index < 0 || index >= cards.length - 1;
     if (!this.dialog.open) this.dialog.showModal();
@@ -124,6 +132,7 @@ export class Viewer {
     else if (event.key === "+" || event.key === "=") this.zoomTo(this.view.scale * 1.5);
     else if (event.key === "-") this.zoomTo(this.view.scale / 1.5);
     else if (event.key === "0") this.zoomTo(1);
+    else if ((event.key === "l" || event.key === "L") && !this.heart.hidden) this.heart.click();
     else return;
     event.preventDefault();
   }

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -62,13 +64,16 @@ def test_invalid_status_filter_is_400(api):
     assert api.get("/api/photos/?status=nonsense").status_code == 400
 
 
-def test_delete_removes_row_and_files(api, photo, django_capture_on_commit_callbacks):
+def test_delete_moves_to_the_trash_and_deleting_from_the_trash_removes_row_and_files(
+        api, photo, django_capture_on_commit_callbacks):
     path = photo.original.path
+    assert api.delete(f"/api/photos/{photo.id}/").status_code == 204
+    assert api.get(f"/api/photos/{photo.id}/").status_code == 404  # gone from the gallery...
+    assert [p["id"] for p in api.get("/api/trash/").json()["results"]] == [photo.id]  # ...into the trash
+    assert os.path.exists(path)
     with django_capture_on_commit_callbacks(execute=True):
-        assert api.delete(f"/api/photos/{photo.id}/").status_code == 204
+        assert api.post("/api/trash/delete/", {"ids": [photo.id]}, format="json").json() == {"changed": 1}
     assert not Photo.objects.filter(id=photo.id).exists()
-    import os
-
     assert not os.path.exists(path)
 
 
@@ -196,3 +201,119 @@ def test_bulk_delete_refuses_an_id_beyond_64_bits(api):
     response = api.post("/api/photos/bulk/delete/", {"ids": [2**63]}, format="json")  # fuzzer: was a 500
     assert response.status_code == 400
     assert "ids" in response.json()
+
+
+def test_trash_restore_brings_photos_back_and_empty_deletes_the_rest(api, user, django_capture_on_commit_callbacks):
+    keep, drop = _many_photos(user, 2)
+    assert api.post("/api/photos/bulk/trash/", {"ids": [keep.id, drop.id]}, format="json").json() == {"changed": 2}
+    assert api.get("/api/photos/").json()["count"] == 0
+    trashed = api.get("/api/trash/").json()["results"]
+    assert {p["id"] for p in trashed} == {keep.id, drop.id} and all(p["purge_at"] for p in trashed)
+    assert api.post("/api/trash/restore/", {"ids": [keep.id]}, format="json").json() == {"changed": 1}
+    assert [p["id"] for p in api.get("/api/photos/").json()["results"]] == [keep.id]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete("/api/trash/").json() == {"changed": 1}
+    assert list(Photo.objects.values_list("id", flat=True)) == [keep.id]
+
+
+def test_trash_of_another_user_is_404_and_untouched(api, other_api, user, other_user):
+    [mine] = _many_photos(user, 1)
+    theirs = PhotoFactory(owner=other_user, content=images.jpeg("rocket"))
+    other_api.delete(f"/api/photos/{theirs.id}/")
+    assert api.post("/api/photos/bulk/trash/", {"ids": [mine.id, theirs.id]}, format="json").status_code == 404
+    assert api.post("/api/trash/restore/", {"ids": [theirs.id]}, format="json").status_code == 404
+    assert api.post("/api/trash/delete/", {"ids": [theirs.id]}, format="json").status_code == 404
+    assert api.get("/api/trash/").json()["results"] == []
+    api.delete("/api/trash/")
+    assert Photo.objects.get(id=theirs.id).trashed_at is not None  # still in their trash
+    assert Photo.objects.get(id=mine.id).trashed_at is None
+    assert api.get(f"/api/photos/{theirs.id}/original").status_code == 404
+
+
+def test_restoring_a_photo_not_in_the_trash_is_404(api, user):
+    [photo] = _many_photos(user, 1)
+    assert api.post("/api/trash/restore/", {"ids": [photo.id]}, format="json").status_code == 404
+
+
+def test_favourites_are_marked_in_bulk_and_filter_the_list(api, user):
+    photos = _many_photos(user, 3)
+    response = api.post("/api/photos/bulk/favourite/", {"ids": [photos[0].id, photos[2].id]}, format="json")
+    assert response.json() == {"changed": 2}
+    favourites = api.get("/api/photos/?favourite=true").json()["results"]
+    assert {p["id"] for p in favourites} == {photos[0].id, photos[2].id} and all(p["favourite"] for p in favourites)
+    assert api.patch(f"/api/photos/{photos[0].id}/", {"favourite": False}, format="json").json()["favourite"] is False
+    assert [p["id"] for p in api.get("/api/photos/?favourite=true").json()["results"]] == [photos[2].id]
+
+
+def test_favourite_of_another_users_photo_is_404(api, other_user):
+    theirs = PhotoFactory(owner=other_user)
+    assert api.post("/api/photos/bulk/favourite/", {"ids": [theirs.id]}, format="json").status_code == 404
+    assert api.patch(f"/api/photos/{theirs.id}/", {"favourite": True}, format="json").status_code == 404
+    assert Photo.objects.get(id=theirs.id).favourite is False
+
+
+def test_album_create_add_cover_rename_remove_and_delete(api, user):
+    photos = _many_photos(user, 3)
+    created = api.post("/api/albums/", {"name": " Summer  2024 ", "ids": [photos[0].id]}, format="json")
+    assert created.status_code == 201
+    album = created.json()
+    assert (album["name"], album["count"], album["cover"]) == ("Summer 2024", 1, photos[0].id)
+    added = api.post(f"/api/albums/{album['id']}/photos/", {"ids": [p.id for p in photos]}, format="json")
+    assert added.json() == {"changed": 2}  # the first was already in
+    patched = api.patch(f"/api/albums/{album['id']}/", {"name": "Summer", "cover": photos[1].id}, format="json")
+    assert (patched.json()["name"], patched.json()["cover"], patched.json()["count"]) == ("Summer", photos[1].id, 3)
+    in_album = api.get(f"/api/photos/?album={album['id']}").json()["results"]
+    assert {p["id"] for p in in_album} == {p.id for p in photos}
+    removed = api.post(f"/api/albums/{album['id']}/photos/remove/", {"ids": [photos[1].id]}, format="json")
+    assert removed.json() == {"changed": 1}
+    assert api.get(f"/api/albums/{album['id']}/").json()["count"] == 2
+    assert api.get(f"/api/albums/{album['id']}/").json()["cover"] != photos[1].id  # the cover left with it
+    api.delete(f"/api/photos/{photos[2].id}/")  # trashed photos leave the album's count
+    assert api.get(f"/api/albums/{album['id']}/").json()["count"] == 1
+    assert api.delete(f"/api/albums/{album['id']}/").status_code == 204
+    assert api.get("/api/albums/").json()["results"] == []
+    assert Photo.objects.filter(id=photos[0].id).exists()  # photos outlive their album
+
+
+def test_album_with_bad_input_is_400(api, user):
+    [photo] = _many_photos(user, 1)
+    assert api.post("/api/albums/", {"name": "   "}, format="json").status_code == 400
+    album = api.post("/api/albums/", {"name": "A"}, format="json").json()
+    response = api.patch(f"/api/albums/{album['id']}/", {"cover": photo.id}, format="json")
+    assert response.status_code == 400 and "in the album" in response.json()["detail"]
+
+
+def test_albums_of_another_user_are_404_and_untouched(api, other_api, user, other_user):
+    [mine] = _many_photos(user, 1)
+    theirs = PhotoFactory(owner=other_user, content=images.jpeg("rocket"))
+    their_album = other_api.post("/api/albums/", {"name": "Theirs", "ids": [theirs.id]}, format="json").json()
+    my_album = api.post("/api/albums/", {"name": "Mine"}, format="json").json()
+    for method, url, body in [
+        ("get", f"/api/albums/{their_album['id']}/", None),
+        ("patch", f"/api/albums/{their_album['id']}/", {"name": "pwned"}),
+        ("delete", f"/api/albums/{their_album['id']}/", None),
+        ("post", f"/api/albums/{their_album['id']}/photos/", {"ids": [mine.id]}),
+        ("post", f"/api/albums/{their_album['id']}/photos/remove/", {"ids": [theirs.id]}),
+        ("post", f"/api/albums/{my_album['id']}/photos/", {"ids": [theirs.id]}),
+    ]:
+        assert getattr(api, method)(url, body, format="json").status_code == 404, (method, url)
+    assert api.get(f"/api/photos/?album={their_album['id']}").json()["results"] == []
+    assert api.post("/api/albums/", {"name": "Sneaky", "ids": [theirs.id]}, format="json").status_code == 404
+    assert [a["name"] for a in api.get("/api/albums/").json()["results"]] == ["Mine"]  # no half-made album
+    theirs_now = other_api.get(f"/api/albums/{their_album['id']}/").json()
+    assert (theirs_now["name"], theirs_now["count"]) == ("Theirs", 1)
+
+
+def test_photos_sort_by_date_taken_then_upload_time(api, user):
+    from datetime import datetime, timezone
+
+    def at(year, month=1):
+        return datetime(year, month, 1, tzinfo=timezone.utc)
+
+    old, new, undated = _many_photos(user, 3)
+    Photo.objects.filter(id=old.id).update(taken_at=at(2001), uploaded_at=at(2024, 3))
+    Photo.objects.filter(id=new.id).update(taken_at=at(2020), uploaded_at=at(2024, 1))
+    Photo.objects.filter(id=undated.id).update(uploaded_at=at(2024, 2))  # no EXIF date: its upload time stands in
+    assert [p["id"] for p in api.get("/api/photos/").json()["results"]] == [undated.id, new.id, old.id]
+    by_upload = [p["id"] for p in api.get("/api/photos/?sort=uploaded").json()["results"]]
+    assert by_upload == [old.id, undated.id, new.id]

@@ -36,3 +36,51 @@ def test_bulk_reject_leaves_photos_without_the_suggestion_alone(user):
     assert services.tags_bulk_decide(owner=user, photo_ids=[suggested.id, own.id], name="cup", accept=False) == 1
     assert PhotoTag.objects.get(photo=suggested).state == PhotoTag.State.REJECTED
     assert PhotoTag.objects.get(photo=own).state == PhotoTag.State.ACCEPTED
+
+
+def test_trash_purge_task_deletes_old_trash_for_good_files_vectors_and_index_entries(
+        user, settings, django_capture_on_commit_callbacks):
+    import os
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gallery.tasks import trash_purge_task
+    from search import components, index_versions
+    from search.models import PhotoEmbedding
+    from search.pipeline import photos_process
+    from tests import images
+
+    old = PhotoFactory(owner=user)
+    recent = PhotoFactory(owner=user, content=images.jpeg("coffee"))
+    kept = PhotoFactory(owner=user, content=images.jpeg("rocket"))
+    with django_capture_on_commit_callbacks(execute=True):
+        photos_process(photo_ids=[old.id, recent.id, kept.id])
+    old.refresh_from_db()
+    files = [old.original.path, old.thumbnail.path]
+    services.photos_trash(owner=user, photo_ids=[old.id, recent.id])
+    Photo.objects.filter(id=old.id).update(trashed_at=timezone.now() - timedelta(days=settings.TRASH_KEEP_DAYS + 1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert trash_purge_task.delay().get() == 1
+    assert set(Photo.objects.values_list("id", flat=True)) == {recent.id, kept.id}  # the recent one waits
+    assert not any(os.path.exists(path) for path in files)
+    assert not PhotoEmbedding.objects.filter(photo_id=old.id).exists()
+    index_versions.index_rebuild_try(owner_id=user.id)
+    indexed, _, _ = index_versions.load_features(owner_id=user.id, model_key=components.configured_model_key())
+    assert sorted(indexed.tolist()) == sorted([recent.id, kept.id])
+
+
+def test_trashed_photos_leave_tag_counts_and_album_counts(user):
+    from gallery import selectors
+    from tests import images
+
+    photo = PhotoFactory(owner=user)
+    other = PhotoFactory(owner=user, content=images.jpeg("coffee"))
+    services.tags_bulk_add(owner=user, photo_ids=[photo.id, other.id], name="cat")
+    album = services.album_create(owner=user, name="A", photo_ids=[photo.id, other.id])
+    services.photos_trash(owner=user, photo_ids=[photo.id])
+    assert selectors.tag_counts(owner=user) == [("cat", 1)]
+    assert selectors.album_get(owner=user, id=album.id).count == 1
+    services.photos_restore(owner=user, photo_ids=[photo.id])
+    assert selectors.tag_counts(owner=user) == [("cat", 2)]

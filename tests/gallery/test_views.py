@@ -138,14 +138,16 @@ def test_invalid_tag_is_reported_not_saved(signed_in, user):
     assert not photo.photo_tags.exists()
 
 
-def test_delete_asks_for_confirmation_then_deletes(signed_in, user):
+def test_delete_asks_for_confirmation_then_moves_to_the_trash(signed_in, user):
     photo = PhotoFactory(owner=user, name="gone.jpg")
     url = reverse("gallery:photo-delete", args=[photo.id])
-    assert "Delete this photo?" in signed_in.get(url).content.decode()
-    assert Photo.objects.filter(id=photo.id).exists()
+    assert "Move this photo to the trash?" in signed_in.get(url).content.decode()
+    assert Photo.objects.get(id=photo.id).trashed_at is None
     response = signed_in.post(url)
     assert response.status_code == 302 and response.url == reverse("gallery:home")
-    assert not Photo.objects.filter(id=photo.id).exists()
+    assert Photo.objects.get(id=photo.id).trashed_at is not None
+    assert signed_in.get(reverse("gallery:photo", args=[photo.id])).status_code == 404
+    assert "gone.jpg" in signed_in.get(reverse("gallery:trash")).content.decode()
 
 
 def test_failed_photo_can_be_retried(signed_in, user):

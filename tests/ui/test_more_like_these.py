@@ -1,4 +1,4 @@
-"""A selection searches "more like these" (and refines it with "less like these") and is deleted in one go."""
+"""A selection searches "more like these" (and refines it with "less like these") and is trashed in one go."""
 import re
 
 import pytest
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 SLOW = 90_000  # the first query loads the model in the web process
 
 
-def test_more_like_these_then_less_like_these_then_delete(page, log_in, ready_photos, shoot, axe):
+def test_more_like_these_then_less_like_these_then_trash(page, log_in, ready_photos, shoot, axe):
     owner = UserFactory(username="like", password=PASSWORD)
     photos = {p.original_name: p for p in ready_photos(owner, ["chelsea", "coffee", "rocket", "astronaut"])}
     log_in("like")
@@ -47,12 +47,9 @@ def test_more_like_these_then_less_like_these_then_delete(page, log_in, ready_ph
     astronaut = results.first
     astronaut.hover()
     astronaut.get_by_role("checkbox").click()
-    bar.get_by_role("button", name="Delete…").click()
-    dialog = page.get_by_role("dialog", name="Delete the selected photos?")
-    expect(dialog).to_contain_text("1 photo, with their tags, will be deleted for good")
+    bar.get_by_role("button", name="Move to trash").click()  # deleting a selection is undoable
+    expect(bar.get_by_role("status")).to_contain_text("Moved 1 photo to the trash")
     axe()
-    dialog.get_by_role("button", name="Delete").click()
-    expect(page.locator("#results-status")).to_have_text("Deleted 1 photo.")
     expect(results).to_have_count(0)
-    assert not Photo.objects.filter(id=photos["astronaut.jpg"].id).exists()
-    assert Photo.objects.filter(owner=owner).count() == 3
+    assert Photo.objects.get(id=photos["astronaut.jpg"].id).trashed_at is not None
+    assert Photo.objects.filter(owner=owner, trashed_at__isnull=True).count() == 3
