@@ -13,6 +13,7 @@ for (const select of document.querySelectorAll("select[data-autosubmit]")) {
 const grid = document.getElementById("photo-grid");
 
 function follow(cards) {
+  if (grid.hasAttribute("data-trash")) return; // photos in the trash are not followed (the API hides them)
   const waiting = new Map(
     cards.filter((card) => !FINAL_STATUSES.has(card.dataset.status)).map((card) => [card.dataset.photoId, card]),
   );
