@@ -22,8 +22,8 @@ def wait_for_results(page):
     expect(page.locator("#results .card").first).to_be_visible()
 
 
-def test_sign_up_upload_search_tag_and_delete(page, browser, live_server, celery_worker, sign_up, photo_files,
-                                             shoot, chelsea_twin, csp_violations):
+def test_sign_up_upload_search_tag_and_trash(page, browser, live_server, celery_worker, sign_up, photo_files,
+                                            shoot, chelsea_twin, csp_violations):
     sign_up("alice")
     expect(page.get_by_role("heading", name="Upload photos")).to_be_visible()
 
@@ -101,12 +101,12 @@ def test_sign_up_upload_search_tag_and_delete(page, browser, live_server, celery
     shoot("results-more-like-this")
     page.get_by_role("link", name="coffee.jpg").first.click()
     page.get_by_role("dialog", name="coffee.jpg").get_by_role("link", name="Details").click()
-    page.get_by_role("link", name="Delete…").click()
-    dialog = page.get_by_role("dialog", name="Delete this photo?")
+    page.get_by_role("link", name="Move to trash…").click()
+    dialog = page.get_by_role("dialog", name="Move this photo to the trash?")
     expect(dialog).to_be_visible()
-    dialog.get_by_role("button", name="Delete").click()
+    dialog.get_by_role("button", name="Move to trash").click()
     page.wait_for_url(f"{live_server.url}/")
-    expect(page.locator(".message")).to_contain_text("Deleted “coffee.jpg”")
+    expect(page.locator(".message")).to_contain_text("Moved “coffee.jpg” to the trash")
     expect(cards).to_have_count(2)
 
     # The same pages on a phone.
