@@ -5,6 +5,9 @@
 (a) Mixed load: --clients threads send text searches, similar-photo searches and query-by-upload searches (a
     ~1 MP JPEG each) for --seconds, while one more client uploads a photo every --upload-every seconds and
     waits until it is ready. Reports requests/s, p50/p99 and errors per endpoint, and upload → ready.
+(c) One user can't starve another: user B, with enough tagged photos for a per-user projection, changes a tag
+    every --edit-every seconds (each change retrains the projection on the index queue), while user A uploads
+    one photo at a time; reports A's upload → ready.
 (b) Many galleries: --users users with --photos-per-user photos each (vectors made from real Fashion-MNIST
     features when the bench cache has them, else random), indexes built, then a freshly started web process
     answers each sampled user's first text query (cold: that user's index is read from disk) and a second one
@@ -67,8 +70,10 @@ class Deployment:
         from searchsite.celery import app
 
         for queue in ("photos", "index", "query"):
+            # As deploy/supervisord.conf: the index worker runs at a lower priority.
+            nice = ["nice", "-n", "10"] if queue == "index" else []
             self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "searchsite", "worker", "-Q", queue, "--pool=solo",
+                [*nice, sys.executable, "-m", "celery", "-A", "searchsite", "worker", "-Q", queue, "--pool=solo",
                  "-n", f"{queue}@%h", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
                  "--without-heartbeat"], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
                 stderr=open(self.site.data_dir / f"worker-{queue}.log", "wb")))
@@ -185,6 +190,54 @@ def mixed_load(base: str, token: str, photo_ids: list[int], *, clients: int, sec
     }
 
 
+def tag_editor_starvation(base: str, *, photos: list[bytes], uploads: list[bytes], edit_every: float,
+                          seconds: float) -> dict:
+    """(c): user A's upload → ready while user B's tag edits keep retraining B's projection."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    editor = session(token_for(users.create_user(username="editor", password=None)))
+    uploader = session(token_for(users.create_user(username="uploader", password=None)))
+    ids = []
+    for start in range(0, len(photos), settings.SEARCH_EMBED_BATCH):
+        chunk = photos[start:start + settings.SEARCH_EMBED_BATCH]
+        response = editor.post(f"{base}/api/photos/", files=[("files", (f"{i}.jpg", f, "image/jpeg"))
+                                                             for i, f in enumerate(chunk)], timeout=120)
+        ids += [photo["id"] for photo in response.json()["created"]]
+    while any(editor.get(f"{base}/api/photos/{i}/", timeout=60).json()["status"] != "ready" for i in ids[-3:]):
+        time.sleep(0.5)
+    names = ("family", "work", "travel")
+    editor.post(f"{base}/api/photos/bulk/tags/", json={"ids": ids, "name": "family", "action": "add"}, timeout=120)
+    deadline = time.monotonic() + seconds
+    edits = 0
+
+    def edit() -> None:
+        nonlocal edits
+        while time.monotonic() < deadline:
+            photo_id = ids[edits % len(ids)]
+            editor.post(f"{base}/api/photos/{photo_id}/tags/", json={"name": names[edits % 3]}, timeout=60)
+            edits += 1
+            time.sleep(edit_every)
+
+    thread = threading.Thread(target=edit)
+    thread.start()
+    to_ready = []
+    for image in uploads:
+        if time.monotonic() >= deadline:
+            break
+        started = time.perf_counter()
+        response = uploader.post(f"{base}/api/photos/", files=[("files", ("a.jpg", image, "image/jpeg"))], timeout=60)
+        photo_id = response.json()["created"][0]["id"]
+        while uploader.get(f"{base}/api/photos/{photo_id}/", timeout=60).json()["status"] not in ("ready", "failed"):
+            time.sleep(0.02)
+        to_ready.append(time.perf_counter() - started)
+        time.sleep(1.0)
+    thread.join()
+    return {"tag_edits": edits, "edit_every_s": edit_every, "upload_to_ready": {"n": len(to_ready),
+                                                                               **percentiles(to_ready, 50, 90)}}
+
+
 def many_galleries(deployment: Deployment, *, users: int, per_user: int, sample: int) -> dict:
     """(b): cold and warm first queries per user on a fresh web process, and its memory after all users."""
     from django.contrib.auth import get_user_model
@@ -273,6 +326,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--gallery", type=int, default=60, help="photos uploaded before the load starts")
     parser.add_argument("--upload-every", type=float, default=2.0)
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--edit-every", type=float, default=11.0)
+    parser.add_argument("--starvation-seconds", type=float, default=60)
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--photos-per-user", type=int, default=200)
     parser.add_argument("--sample-users", type=int, default=50)
@@ -306,6 +361,10 @@ def main(argv: list[str] | None = None) -> dict:
                 base, token, photo_ids, clients=args.clients, seconds=args.seconds, upload_every=args.upload_every,
                 fresh_uploads=(fresh := jpegs(int(args.seconds / args.upload_every) + 2, offset=args.gallery)),
                 queries=jpegs(8, offset=args.gallery + len(fresh)))
+            if args.starvation_seconds:
+                results["starvation"] = tag_editor_starvation(
+                    base, photos=jpegs(24, offset=200), uploads=jpegs(60, offset=230), edit_every=args.edit_every,
+                    seconds=args.starvation_seconds)
             web_processes = children(web.pid)
             results["memory_mb"] = {
                 "web_process": [round(rss_mb(pid)) for pid in web_processes],
@@ -319,7 +378,8 @@ def main(argv: list[str] | None = None) -> dict:
             results["load_average_1m"] = round(os.getloadavg()[0], 2)
             results["targets"] = {
                 "errors_zero": results["load"]["errors"] == 0,
-                "upload_to_ready_p90_le_1000ms": results["load"]["upload_to_ready"].get("p90_ms", 1e9) <= 1000,
+                "starved_upload_to_ready_p90_le_1000ms":
+                    results.get("starvation", {}).get("upload_to_ready", {}).get("p90_ms", 1e9) <= 1000,
             }
         finally:
             deployment.stop()
