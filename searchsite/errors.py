@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 # Long enough for Redis to restart (an AOF replay) without clients hammering it meanwhile.
 RETRY_AFTER_SECONDS = 30
-UNAVAILABLE_MESSAGE = "The task queue is briefly unavailable. Try again shortly; photos already stored are processed once it is back."
+UNAVAILABLE_MESSAGE = ("The task queue is briefly unavailable. Try again shortly; photos already stored are processed "
+                       "once it is back.")
 
 
 class ServiceUnavailable(exceptions.APIException):
