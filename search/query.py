@@ -255,7 +255,7 @@ def _allowed(owner, filters: dict | None) -> set[int] | None:
 
 # Up to this many allowed photos a filtered query scores exactly those photos' vectors; above it, the index is
 # over-fetched in proportion to how much of the collection the filter keeps (bench/filters.py measures both).
-FILTER_EXACT_MAX = 20_000
+FILTER_EXACT_MAX = 2_000
 
 
 def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclude=frozenset(),
