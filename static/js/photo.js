@@ -42,3 +42,46 @@ async function showSimilar() {
     : el("p", { class: "muted", text: "No other photos in your gallery yet — upload more to see similar ones here." }));
   viewer.fromUrl();
 }
+
+// Tagging without a reload: each tag form is posted as it is (the page works the same without JavaScript), the
+// tags panel is replaced by the server's answer, and focus goes to the next suggestion so a phone user can
+// accept or reject one after another without scrolling back.
+const tagsPanel = document.getElementById("tags-panel");
+
+tagsPanel.addEventListener("submit", async (event) => {
+  const form = event.target;
+  event.preventDefault();
+  const submitter = event.submitter;
+  const action = submitter?.value || form.elements.action?.value;
+  const suggestions = [...tagsPanel.querySelectorAll(".suggestion")];
+  const index = suggestions.indexOf(form.closest(".suggestion"));
+  const body = new FormData(form, submitter);
+  tagsPanel.setAttribute("aria-busy", "true");
+  let doc = null;
+  try {
+    // form.action would be the form's input named "action"; the attribute is the URL.
+    const response = await fetch(form.getAttribute("action"), { method: "POST", body, credentials: "same-origin" });
+    if (response.ok) doc = new DOMParser().parseFromString(await response.text(), "text/html");
+  } catch {
+    doc = null;
+  }
+  tagsPanel.removeAttribute("aria-busy");
+  const fresh = doc?.getElementById("tags-panel");
+  const status = () => document.getElementById("tags-status");
+  if (!fresh) {
+    status().textContent = "Could not save the tag. Check your connection and try again.";
+    return;
+  }
+  tagsPanel.replaceChildren(...[...fresh.childNodes].map((node) => document.adoptNode(node)));
+  const error = doc.querySelector(".message-error");
+  status().textContent = error ? error.textContent : "";
+  const next = [...tagsPanel.querySelectorAll(".suggestion")];
+  if (action === "accept" || action === "reject") {
+    const target = next[Math.min(index, next.length - 1)];
+    (target?.querySelector(`button[value="${action}"]`) || document.getElementById("new-tag")).focus();
+  } else if (action === "add") {
+    document.getElementById("new-tag").focus();
+  } else {
+    (tagsPanel.querySelector(".tag-x") || document.getElementById("new-tag")).focus();
+  }
+});
