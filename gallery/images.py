@@ -29,9 +29,10 @@ def open_rgb(file: IO[bytes] | str, *, long_side: int = 0, short_side: int = 0) 
         return to_rgb(upright)
 
 
-def open_for_derivatives(file: IO[bytes] | str) -> Image.Image:
-    """Decoded just large enough for everything derived from a photo: its thumbnail and the model's input."""
-    return open_rgb(file, long_side=settings.THUMBNAIL_SIZE, short_side=settings.MODEL_INPUT_SIDE)
+def open_for_derivatives(file: IO[bytes] | str, *, model_side: int) -> Image.Image:
+    """Decoded just large enough for everything derived from a photo: its thumbnail and the model's input
+    (``model_side``, which the caller gets from the image model)."""
+    return open_rgb(file, long_side=settings.THUMBNAIL_SIZE, short_side=model_side)
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -147,17 +147,20 @@ class Decoded:
     sharpness: float | None = None  # images.sharpness
 
 
-def photos_decode(*, photos: list[Photo]) -> list[Decoded]:
-    """Decode each original upright to RGB (once, for the thumbnail and the model alike); no database access."""
+def photos_decode(*, photos: list[Photo], model_side: int) -> list[Decoded]:
+    """Decode each original upright to RGB (once, for the thumbnail and the model alike); no database access.
+
+    ``model_side`` is the image model's input side: the decode is no smaller than that on the short side.
+    """
     # Pillow releases the GIL while decoding and resizing: two threads keep both cores busy.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(_decode, photos))
+        return list(pool.map(lambda photo: _decode(photo, model_side=model_side), photos))
 
 
-def _decode(photo: Photo) -> Decoded:
+def _decode(photo: Photo, *, model_side: int) -> Decoded:
     try:
         with photo.original.open("rb") as original:
-            image = open_for_derivatives(original)
+            image = open_for_derivatives(original, model_side=model_side)
     except Exception as exc:  # the full decode is the last word on whether the image is usable
         return Decoded(photo, None, None, f"The image could not be decoded: {exc}")
     thumb = None if photo.thumbnail else thumbnail_jpeg(image, size=settings.THUMBNAIL_SIZE)

@@ -89,7 +89,7 @@ def photos_reembed(*, photo_ids: list[int]) -> int:
     for photo in photos:
         try:
             with photo.original.open("rb") as original:
-                decoded.append((photo, open_for_derivatives(original)))
+                decoded.append((photo, open_for_derivatives(original, model_side=components.input_size())))
         except OSError:
             continue  # unreadable now; it keeps its old vector and is tried again at the next catch-up
     if decoded:

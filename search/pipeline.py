@@ -9,6 +9,7 @@ message was lost with Redis or their worker was killed.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,24 +21,56 @@ from gallery import selectors as gallery_selectors
 from gallery import services as gallery_services
 from gallery.models import Photo
 
-from . import ingest
+from . import components, ingest
 from .duplicates import duplicates_check_schedule
 from .index_versions import index_rebuild_schedule
 from .training import projection_train_schedule
 
 logger = logging.getLogger(__name__)
 
+FIRST_CHUNK = 4  # photos in a task's first chunk; later chunks double, up to SEARCH_EMBED_BATCH
+
 
 def photos_process(*, photo_ids: list[int]) -> None:
-    """Take stored photos to `ready` (or `failed` with a reason). Safe to run twice: finished photos are skipped."""
+    """Take stored photos to `ready` (or `failed` with a reason). Safe to run twice: finished photos are skipped.
+
+    Pipelined: while one chunk runs through the model, the next is decoded and thumbnailed on other threads
+    (Pillow and the LiteRT/TensorFlow kernels release the GIL), so neither waits for the other. Chunks grow
+    (4, 8, 16…): the first photos of an upload become searchable after a small chunk, not after the whole batch,
+    and a photo uploaded alone goes straight through.
+    """
     photos = gallery_services.photos_claim(photo_ids=photo_ids)  # upload: stored rows, one more attempt each
-    decoded = gallery_services.photos_decode(photos=photos)  # decode: upright RGB, once for every later step
+    model_side = components.input_size()  # decode no smaller than the model's input
+    chunks = _growing_chunks(photos)
+    if not chunks:
+        return
+    with ThreadPoolExecutor(max_workers=1) as prefetch:
+        # decode: upright RGB, once for every later step
+        decoded = gallery_services.photos_decode(photos=chunks[0], model_side=model_side)
+        for following in [*chunks[1:], None]:
+            upcoming = following and prefetch.submit(
+                gallery_services.photos_decode, photos=following, model_side=model_side)
+            _photos_finish(decoded)
+            decoded = upcoming.result() if upcoming else None
+
+
+def _photos_finish(decoded: list) -> None:
+    """From decoded photos to ready ones: thumbnail, embed, tags, index, ready."""
     going_on = gallery_services.photos_thumbnail(decoded=decoded)  # thumbnail; undecodable photos fail here
     embedded = _embed_and_tag(going_on)  # embed → tags, a photo's fault failing that photo only
     for owner_id in {photo.owner_id for photo in embedded}:  # index: debounced, searchable meanwhile as a delta
         index_rebuild_schedule(owner_id=owner_id)
     gallery_services.photos_ready(photo_ids=[photo.id for photo in embedded])  # ready
     duplicates_check_schedule(photo_ids=[photo.id for photo in embedded])  # near-duplicates, against the gallery
+
+
+def _growing_chunks(photos: list[Photo], first: int = FIRST_CHUNK) -> list[list[Photo]]:
+    chunks, size, start = [], first, 0
+    while start < len(photos):
+        chunks.append(photos[start : start + size])
+        start += size
+        size = min(size * 2, settings.SEARCH_EMBED_BATCH)
+    return chunks
 
 
 def _embed_and_tag(batch: list[tuple[Photo, Image.Image]]) -> list[Photo]:

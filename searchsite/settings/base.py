@@ -132,7 +132,6 @@ FILE_UPLOAD_HANDLERS = [
 STORAGE_QUOTA_BYTES = env.int("STORAGE_QUOTA_BYTES", default=10 * 1024**3)
 UPLOAD_RATE_BYTES_PER_HOUR = env.int("UPLOAD_RATE_BYTES_PER_HOUR", default=2 * 1024**3)
 THUMBNAIL_SIZE = 400  # longer side, px
-MODEL_INPUT_SIDE = 224  # the image model's input: uploads are decoded no smaller than this on the short side
 
 # Every page gets a Content-Security-Policy: scripts and styles only from our own static files (no inline code,
 # no 'unsafe-inline'), so an injected <script> or style attribute never runs. blob: is for the previews of

@@ -50,13 +50,48 @@ def test_photo_deleted_before_decoding_leaves_the_rest_of_its_batch_ready(user, 
     victim = photos[0]
     real_decode = services.photos_decode
 
-    def decode_after_a_delete(*, photos):
+    def decode_after_a_delete(*, photos, model_side):
         services.photo_delete(photo=Photo.objects.get(id=victim.id))
-        return real_decode(photos=photos)
+        return real_decode(photos=photos, model_side=model_side)
 
     monkeypatch.setattr(services, "photos_decode", decode_after_a_delete)
     pipeline.photos_process(photo_ids=[p.id for p in photos])
     assert statuses(photos) == {"coffee.jpg": "ready", "astronaut.jpg": "ready", "rocket.jpg": "ready"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_next_chunk_is_decoded_while_the_model_runs_on_this_one(user, monkeypatch):
+    """Ensure decoding overlaps the model: the first chunk's embedding waits until the second chunk's decode began."""
+    import threading
+
+    photos = [PhotoFactory(owner=user, content=content, name=f"{i}.jpg")
+              for i, content in enumerate(images.variants("chelsea", pipeline.FIRST_CHUNK + 2))]
+    second_decode_started, overlapped = threading.Event(), []
+    real_decode, real_embed = services.photos_decode, ingest.photos_embed
+
+    def decode(*, photos, model_side):
+        if photos[0].id != min(p.id for p in photos_all):
+            second_decode_started.set()
+        return real_decode(photos=photos, model_side=model_side)
+
+    def embed(*, photos, images):
+        if len(overlapped) == 0:  # the first chunk
+            overlapped.append(second_decode_started.wait(timeout=30))
+        return real_embed(photos=photos, images=images)
+
+    photos_all = photos
+    monkeypatch.setattr(services, "photos_decode", decode)
+    monkeypatch.setattr(ingest, "photos_embed", embed)
+    pipeline.photos_process(photo_ids=[p.id for p in photos])
+
+    assert overlapped == [True]
+    assert set(statuses(photos).values()) == {"ready"}
+
+
+def test_chunks_start_small_and_grow_to_the_batch_size(settings):
+    settings.SEARCH_EMBED_BATCH = 32
+    assert [len(c) for c in pipeline._growing_chunks(list(range(70)))] == [4, 8, 16, 32, 10]
+    assert [len(c) for c in pipeline._growing_chunks([1])] == [1]
 
 
 @pytest.mark.django_db(transaction=True)
