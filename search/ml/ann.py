@@ -429,6 +429,7 @@ def _run_build_child(staging: Path) -> dict[str, Any]:
 
 def _build_in_child(staging: Path) -> None:
     """The child's side: PCA, Annoy forest and calibration over the codes written by the parent."""
+    _die_with_parent()
     params = json.loads((staging / "build.json").read_text())
     limit = int(params["build_memory_mb"]) << 20
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
@@ -453,6 +454,19 @@ def _build_in_child(staging: Path) -> None:
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
     result = {"params": params, "build_peak_rss_mb": round(peak_rss_mb, 1)}
     (staging / "build-result.json").write_text(json.dumps(result))
+
+
+def _die_with_parent() -> None:
+    """A worker killed mid-build must not leave its build running (Linux: PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the build runs to its end, then its staging folder is swept
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        sys.exit(1)
 
 
 def recall_targets(n: int) -> tuple[float, float]:
