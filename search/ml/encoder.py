@@ -162,7 +162,7 @@ class LiteEncoder(_BatchEncoder):
 
 
 class VGG16Encoder(_BatchEncoder):
-    """VGG16 fc2: 4096-d features. ~30× the compute of Lite0; kept as an alternative model."""
+    """VGG16 fc2: 4096-d features, many times the compute of Lite0; the seed's model, kept for comparison."""
 
     name = "vgg16"
     version = "1"
