@@ -81,9 +81,17 @@ class Bench:
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 300
-        while not app.control.ping(timeout=0.5):
+        while not self.answers(app):
             if time.monotonic() > deadline or self.worker.poll() is not None:
                 raise RuntimeError("the celery worker did not start")
+
+    @staticmethod
+    def answers(app) -> bool:
+        try:
+            return bool(app.control.ping(timeout=0.5))
+        except Exception:  # a pooled connection from before a Redis restart: drop it and ask again
+            app.pool.force_close_all()
+            return False
 
     def start_beat(self) -> None:
         self.beat = subprocess.Popen(
