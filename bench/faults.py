@@ -89,8 +89,8 @@ class Bench:
     def answers(app) -> bool:
         try:
             return bool(app.control.ping(timeout=0.5))
-        except Exception:  # a pooled connection from before a Redis restart: drop it and ask again
-            app.pool.force_close_all()
+        except Exception:  # a pooled connection from before a Redis restart: drop the pools and ask again
+            app._after_fork()
             return False
 
     def start_beat(self) -> None:
