@@ -178,6 +178,25 @@ def tags_accepted(*, owner_id: int, photo_ids=None, names=None) -> QuerySet[Phot
     return links
 
 
+def tag_verdicts(*, owner_id: int) -> dict[str, tuple[int, int]]:
+    """How the owner judged each suggested tag so far: {name: (times accepted, times rejected)}."""
+    rows = (
+        PhotoTag.objects.filter(photo__owner_id=owner_id, source=PhotoTag.Source.AUTO,
+                                state__in=[PhotoTag.State.ACCEPTED, PhotoTag.State.REJECTED])
+        .values("tag__name", "state")
+        .annotate(n=Count("id"))
+    )
+    verdicts: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        accepted, rejected = verdicts.get(row["tag__name"], (0, 0))
+        if row["state"] == PhotoTag.State.ACCEPTED:
+            accepted += row["n"]
+        else:
+            rejected += row["n"]
+        verdicts[row["tag__name"]] = (accepted, rejected)
+    return verdicts
+
+
 def tag_counts(*, owner: AbstractBaseUser) -> list[tuple[str, int]]:
     """The owner's accepted tags with how many photos carry each, most used first (for the tag filter)."""
     rows = (

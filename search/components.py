@@ -66,6 +66,19 @@ def class_matrix() -> np.ndarray:
     return _class_matrix((str(settings.SEARCH_MODEL_DIR), str(settings.SEARCH_WORDS_SOURCE)))
 
 
+@functools.lru_cache(maxsize=1)
+def _tag_vocabulary(cache_key: tuple):
+    from .ml.classes import class_tags
+    from .ml.suggest import build_vocabulary
+
+    return build_vocabulary(word_space(), class_matrix(), list(class_tags()))
+
+
+def tag_vocabulary():
+    """The candidate tags of suggestions with their class weights (search.ml.suggest); built on first use."""
+    return _tag_vocabulary((str(settings.SEARCH_MODEL_DIR), str(settings.SEARCH_WORDS_SOURCE)))
+
+
 def classifier(model_key: str) -> tuple[np.ndarray, np.ndarray]:
     """The model's final layer (W, b): logits = features @ W + b, for class and text queries.
 

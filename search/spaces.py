@@ -9,8 +9,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -54,16 +54,6 @@ def text_space(*, owner_id: int, model_key: str) -> Space:
         transform=lambda features: softclass.class_probabilities(logits(features, model_key=model_key)),
         scoring=softclass.KIND,
     )
-
-
-def word_vectors(features: np.ndarray, *, owner_id: int, model_key: str) -> np.ndarray:
-    """Photos placed in the GloVe word space: the owner's trained projection if it serves, otherwise ConSE."""
-    space = text_space(owner_id=owner_id, model_key=model_key)
-    if space.scoring == "cosine":
-        return space.vectors(features)
-    from .ml.semantic import conse
-
-    return conse(logits(features, model_key=model_key), components.class_matrix())
 
 
 def text_query(space: Space, *, words: list[tuple[float, np.ndarray]], photo_vector: np.ndarray | None = None):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from search.ml import softclass
 from search.ml.atomic import atomic_write
 from search.ml.words import STOPWORDS, WordSpace, normalize
 
@@ -200,8 +201,10 @@ def _tag_vector(tag: str, word_space: WordSpace) -> np.ndarray | None:
         return None
 
 
-def tag_retrieval_score(vectors: np.ndarray, tag_sets: list[set[str]], word_space: WordSpace) -> float:
-    """Mean average precision of the photos' own tags used as text queries over their unit word-space vectors.
+def tag_retrieval_score(vectors: np.ndarray | None, tag_sets: list[set[str]], word_space: WordSpace, *,
+                        scores=None) -> float:
+    """Mean average precision of the photos' own tags used as text queries over their unit word-space vectors
+    (or, with ``scores``, a function from a tag's unit word vector to the photos' scores).
 
     For every tag t carried by at least one photo (and made of known words), rank all N photos by cosine to
     t's word vector; the photos tagged t are the relevant ones; average precision = mean over relevant photos
@@ -209,19 +212,27 @@ def tag_retrieval_score(vectors: np.ndarray, tag_sets: list[set[str]], word_spac
     common the tag). Chance level ≈ mean tag frequency. MAP rather than P@k because a user's tags often
     have fewer than k photos. Pass only tagged photos: untagged ones are unlabelled, not negatives.
     """
-    vectors = np.asarray(vectors, dtype=np.float32)
+    if scores is None:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        scores = vectors.__matmul__
     precisions = []
     for tag in sorted(set().union(*tag_sets)):
         query = _tag_vector(tag, word_space)
         if query is None:
             continue
         relevant = np.array([tag in tags for tags in tag_sets])
-        ranked = relevant[np.argsort(-(vectors @ query), kind="stable")]
+        ranked = relevant[np.argsort(-scores(query), kind="stable")]
         hits = np.cumsum(ranked)
         precisions.append(float(np.mean(hits[ranked] / (np.flatnonzero(ranked) + 1))))
     if not precisions:
         raise ValueError("no tag made of known words to evaluate")
     return float(np.mean(precisions))
+
+
+def _soft_scorer(logits: np.ndarray, class_matrix: np.ndarray):
+    """Zero-shot as text search serves it: soft class matching of one word against the photos."""
+    probabilities = softclass.class_probabilities(logits)
+    return lambda vector: softclass.dense_scores(probabilities, softclass.words_query([(1.0, vector)], class_matrix))
 
 
 @dataclass(frozen=True)
@@ -254,7 +265,8 @@ def evaluate_split(
     seed: int = 0,
     epochs: int = 40,
 ) -> SplitScores:
-    """Zero-shot vs a projection trained on the train split, both scored by `tag_retrieval_score` on the test split.
+    """Zero-shot (soft class matching, as text search serves it) vs a projection trained on the train split, both
+    scored by `tag_retrieval_score` on the test split.
 
     Pass the user's tagged photos; the split depends only on their count and seed, so it is reproducible.
     """
@@ -267,29 +279,8 @@ def evaluate_split(
     test_tags = [tag_sets[i] for i in test]
     projection = train_projection(features[train][rows], targets, epochs=epochs, seed=seed)
     return SplitScores(
-        zeroshot=tag_retrieval_score(conse(logits[test], class_matrix), test_tags, word_space),
+        zeroshot=tag_retrieval_score(None, test_tags, word_space, scores=_soft_scorer(logits[test], class_matrix)),
         trained=tag_retrieval_score(projection.project(features[test]), test_tags, word_space),
         n_train=len(rows),
         n_test=len(test),
     )
-
-
-def tag_words(vectors: np.ndarray, word_space: WordSpace, k: int = 5) -> list[list[tuple[str, float]]]:
-    """Auto tags per vector: the k nearest filtered-vocabulary words, (word, cosine) descending.
-
-    A word whose singular/plural is already listed is skipped ("dog", "dogs"), so k tags say k things.
-    """
-    results = []
-    for vector in np.atleast_2d(vectors):
-        tags: list[tuple[str, float]] = []
-        for word, score in word_space.nearest_words(vector, 3 * k):
-            if not any(_same_stem(word, seen) for seen, _ in tags):
-                tags.append((word, score))
-            if len(tags) == k:
-                break
-        results.append(tags)
-    return results
-
-
-def _same_stem(a: str, b: str) -> bool:
-    return a == b or a in (b + "s", b + "es") or b in (a + "s", a + "es")

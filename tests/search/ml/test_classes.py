@@ -1,6 +1,14 @@
 import pytest
 
-from search.ml.classes import UnknownClass, class_name, class_names, resolve_class, search_classes
+from search.ml.classes import (
+    UnknownClass,
+    class_name,
+    class_names,
+    label_name,
+    label_tag,
+    resolve_class,
+    search_classes,
+)
 
 
 def test_there_are_1000_names_in_logit_order():
@@ -31,3 +39,24 @@ def test_autocomplete_puts_prefix_matches_before_substring_matches():
 def test_autocomplete_respects_limit_and_ignores_blank_query():
     assert len(search_classes("a", limit=5)) == 5
     assert search_classes("  ") == []
+
+
+def test_every_class_name_makes_a_valid_tag():
+    from gallery.services import tag_normalise
+
+    for class_id in range(1000):
+        assert tag_normalise(label_tag(label_name(class_id)))
+
+
+def test_gloss_class_names_use_the_wordnet_name():
+    assert label_name(282) == "tiger cat"
+
+
+@pytest.mark.parametrize(
+    ("name", "tag"),
+    [("cardboard box / carton", "cardboard box"), ("St. Bernard", "St Bernard"), ("kite (bird of prey)", "kite"),
+     ("red wolf or maned wolf", "red wolf"), ("tights for gymnastics, a one-piece leotard, or a sport jersey",
+                                              "tights for gymnastics")],
+)
+def test_label_tag_keeps_the_head_words(name, tag):
+    assert label_tag(name) == tag

@@ -14,7 +14,6 @@ from search.ml.semantic import (
     split_indices,
     tag_retrieval_score,
     tag_targets,
-    tag_words,
     train_projection,
 )
 from search.ml.words import STOPWORDS, get_word_space
@@ -120,20 +119,6 @@ def test_tag_targets_skip_photos_without_known_tags(space):
     np.testing.assert_array_equal(rows, [0, 2])
     assert targets[0] @ space.vector("cat") == pytest.approx(1.0)
     assert targets[1] @ space.vector("sea") == pytest.approx(targets[1] @ space.vector("boat"))
-
-
-def test_tag_words_are_real_words_in_descending_confidence(space, class_matrix):
-    tags = tag_words(conse(one_hot_logits("sports car"), class_matrix), space, k=5)[0]
-    words = [w for w, _ in tags]
-    assert len(tags) == 5 and "car" in words
-    assert [s for _, s in tags] == sorted((s for _, s in tags), reverse=True)
-    assert not STOPWORDS & set(words)
-    assert all(w.isalpha() for w in words)
-
-
-def test_tag_words_do_not_repeat_singular_and_plural(space):
-    words = [w for w, _ in tag_words(space.vector("dog")[None], space, k=8)[0]]
-    assert not ({"dog", "dogs"} <= set(words) or {"cat", "cats"} <= set(words))
 
 
 # A tiny labelled set of real photos: random crops/flips of skimage images, tagged by what they show.
