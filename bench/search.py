@@ -303,30 +303,40 @@ def main(argv: list[str] | None = None, *, extra_sections: Mapping[str, Callable
 
 
 def text_section(*, size: int = 100_000, queries: int = 300, repeats: int = 3, cache_dir: Path = BENCH_CACHE):
-    """Text queries as the app runs them: photos placed in the 50-d GloVe space by ConSE, queried by word vectors."""
+    """Text queries as the app runs them: soft class matching over the store built from the photos' class
+    probabilities (search.ml.softclass), one word per query; recall@10 against the exact dense scores."""
+    from search.ml import softclass
     from search.ml.encoder import get_encoder
-    from search.ml.semantic import conse, imagenet_class_matrix
+    from search.ml.semantic import imagenet_class_matrix
     from search.ml.words import get_word_space
 
     words = get_word_space(cache_dir=cache_dir)
     weights, bias = get_encoder("lite0", cache_dir=cache_dir).classifier()
     features = bench_set(size=size, queries=1, cache_dir=cache_dir).vectors
     class_matrix = imagenet_class_matrix(words)
-    vectors = np.concatenate([
-        conse(np.asarray(features[start : start + 50_000]) @ weights + bias, class_matrix)
-        for start in range(0, len(features), 50_000)
+    probabilities = np.concatenate([
+        softclass.class_probabilities(np.asarray(features[start : start + 20_000]) @ weights + bias)
+        for start in range(0, len(features), 20_000)
     ])
     rng = np.random.default_rng(0)
-    probes = np.stack([words.vector(w) for w in rng.choice(words.vocabulary[:20_000], queries, replace=False)])
+    probes = [softclass.words_query([(1.0, words.vector(w))], class_matrix)
+              for w in rng.choice(words.vocabulary[:20_000], queries, replace=False)]
+    ids = np.arange(len(probabilities))
     directory = Path(tempfile.mkdtemp(dir=cache_dir, prefix="bench-text-"))
     try:
         started = time.perf_counter()
-        index = load_index(build_index(ids=np.arange(len(vectors)), vectors=vectors, directory=directory, name="text"))
+        store = softclass.load_store(softclass.build_store(ids=ids, probabilities=probabilities,
+                                                           directory=directory, name="text"))
         build_s = time.perf_counter() - started
-        measured = measure_index(index, probes, exact_top(vectors, probes, K), repeats=repeats)
-        exact = latency(lambda i: ExactIndex.search(index, probes[i], K), min(queries, EXACT_QUERIES), repeats=repeats)
-        return {"size": size, "dim": int(vectors.shape[1]), "kind": type(index).kind, "build_s": round(build_s, 2),
-                **measured, "exact_p50_ms": exact["p50_ms"]}
+        timed = latency(lambda i: store.search(probes[i], K), queries, repeats=repeats)
+        checked = range(min(queries, EXACT_QUERIES))
+        recall = np.mean([
+            len({i for i, _ in store.search(probes[q], K)} & {i for i, _ in softclass.exact_search(
+                ids, probabilities, probes[q], K)}) / K for q in checked])
+        exact = latency(lambda i: softclass.exact_search(ids, probabilities, probes[i], K), len(checked),
+                        repeats=1)
+        return {"size": size, "kind": softclass.KIND, "build_s": round(build_s, 2), **timed,
+                "recall_at_10": round(float(recall), 4), "exact_dense_p50_ms": exact["p50_ms"]}
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

@@ -32,8 +32,8 @@ from search.ml import ann
 TEMPERATURE = 2.0  # softens the classifier's overconfident softmax so runner-up classes count
 TAU = 0.05  # how fast a class's weight falls with its name's distance from the word
 KEEP_CLASSES = 100  # per photo; the rest of the distribution carries almost no mass
-MIN_WEIGHT = 0.01  # query classes below this weight are dropped...
-MAX_QUERY_CLASSES = 40  # ...and at most this many are read: both bound the work per word
+MIN_WEIGHT = 0.02  # query classes below this weight are dropped...
+MAX_QUERY_CLASSES = 24  # ...and at most this many are read: both bound the work per word
 FLOOR = 1e-4  # evidence below this counts as this: a photo without any of the word's classes scores 0
 _LOG_FLOOR = -np.log(FLOOR)
 KIND = "softclass"
