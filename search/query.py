@@ -214,7 +214,8 @@ def _class_id(value: str) -> int:
     try:
         return resolve_class(value)
     except UnknownClass:
-        raise QueryError(f"Unknown ImageNet class: “{value}”. Pick one from /api/classes/?q=…") from None
+        # Said to people as well as to scripts: no jargon, no URL; the class list is GET /api/classes/.
+        raise QueryError(f"No kind of thing is called “{value}”; pick one of the names suggested as you type.") from None
 
 
 def _class_weights(class_value: str | None, space: Space) -> np.ndarray | None:

@@ -6,7 +6,10 @@ import "./selection_actions.js";
 import "./actions.js";
 import { Viewer } from "./viewer.js";
 
-const K = 24;
+// Results come a page at a time; "Show more" asks again for a longer list, up to the API's MAX_K.
+const PAGE = 24;
+const MAX_RESULTS = 100;
+let K = PAGE;
 const results = document.getElementById("results");
 const statusBox = document.getElementById("results-status");
 const empty = document.getElementById("search-empty");
@@ -17,6 +20,7 @@ const queryImage = document.getElementById("query-image");
 const neighbours = document.getElementById("word-neighbours");
 const headerInput = document.getElementById("search-q");
 const tagResults = document.getElementById("tag-results");
+const moreResults = document.getElementById("more-results");
 const selection = new Selection(results);
 const viewer = new Viewer(results);
 let searched = null; // the query (URL without the viewer's ?view) of the results on screen
@@ -122,6 +126,7 @@ function plan() {
 
 async function run() {
   const mine = ++generation;
+  if (queryKey() !== searched) K = PAGE; // a new query starts with one page again
   searched = queryKey();
   showQueryImage();
   classInput.value = state.className;
@@ -129,6 +134,7 @@ async function run() {
   const query = plan();
   neighbours.hidden = true;
   tagResults.hidden = true;
+  moreResults.hidden = true;
   selection.clear();
   if (!query) {
     results.replaceChildren();
@@ -151,6 +157,7 @@ async function run() {
   }
   const hits = data.results.filter(({ photo }) => String(photo.id) !== state.photoId || state.image).slice(0, K);
   results.replaceChildren(...hits.map((hit, i) => resultCard(hit, i + 1)));
+  moreResults.hidden = !(data.results.length >= K && K < MAX_RESULTS);
   viewer.fromUrl();
   tagResults.hidden = !hits.length;
   if (hits.length) {
@@ -281,6 +288,11 @@ document.addEventListener("search:image", ({ detail: { file } }) => {
   };
   reader.readAsDataURL(file);
   writeUrl();
+  run();
+});
+
+moreResults.addEventListener("click", () => {
+  K = Math.min(MAX_RESULTS, K + PAGE);
   run();
 });
 

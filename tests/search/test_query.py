@@ -80,7 +80,7 @@ def test_class_conditioning_favours_that_class(user, gallery):
 
 
 def test_unknown_class_is_an_error(user, gallery):
-    with pytest.raises(query.QueryError, match="Unknown ImageNet class: “flux capacitor”"):
+    with pytest.raises(query.QueryError, match="No kind of thing is called “flux capacitor”"):
         query.by_class(owner=user, class_value="flux capacitor", k=4)
 
 
