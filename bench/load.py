@@ -84,17 +84,18 @@ class Deployment:
                                for q in ("photos", "index", "query"))
                 raise RuntimeError(f"the celery workers did not all start:\n{logs}")
 
-    def start_web(self) -> tuple[subprocess.Popen, str]:
+    def start_web(self, workers: int | None = None) -> tuple[subprocess.Popen, str]:
+        workers = workers or self.web_workers
         port = free_port()
         web = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "searchsite.wsgi", "-c", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}", "--workers", str(self.web_workers), "--timeout", "120"],
+             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "120"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(web)
         wait_for_port(port, proc=web, timeout=120)
         base = f"http://127.0.0.1:{port}"
         # The port opens before the web processes have warmed up; a page answers once they have.
-        for _ in range(self.web_workers):
+        for _ in range(workers):
             requests.get(f"{base}/accounts/login/", timeout=300).raise_for_status()
         return web, base
 
@@ -270,8 +271,8 @@ def many_galleries(deployment: Deployment, *, users: int, per_user: int, sample:
         index_rebuild(owner_id=user.id, model_key=model_key)
         tokens[user.id] = token_for(user)
     seed_seconds = time.perf_counter() - started
-    web, base = deployment.start_web()
-    (process,) = children(web.pid) or [web.pid]
+    web, base = deployment.start_web(workers=1)  # one process, so its memory is the per-process figure
+    (process,) = children(web.pid)
     idle_mb = rss_mb(process)
     rng = random.Random(0)
     sampled = rng.sample(sorted(tokens), min(sample, len(tokens)))
