@@ -61,7 +61,6 @@ class Deployment:
         self.site, self.procs = s, []
         self.env = s.child_env(
             DJANGO_SETTINGS_MODULE="searchsite.settings.local",  # DEBUG off, the deployment's queues
-            SECRET_KEY="bench-only-" + "x" * 50,
             SEARCH_MODEL_DIR=str(ROOT / "data" / "models"),
         )
         self.web_workers = web_workers
