@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run dev test deps system system-test migrate bench clean
+.PHONY: run dev test lint deps system system-test migrate bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -42,3 +42,8 @@ bench: deps
 
 clean:
 	rm -rf $(VENV) data test-artifacts
+
+# ruff, configured in pyproject.toml: lint rules and the formatter (`.venv/bin/ruff format .` applies it).
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

@@ -1,4 +1,5 @@
 """Register and obtain a token: the two unauthenticated API endpoints."""
+
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status

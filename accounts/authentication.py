@@ -1,4 +1,5 @@
 """`Authorization: Token <key>` against the hashed keys of accounts.ApiToken."""
+
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 

@@ -1,4 +1,5 @@
 """The password backend every log-in goes through (web, admin, API token): throttled before it hashes."""
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 

@@ -1,4 +1,5 @@
 """Turns a throttled log-in or sign-up on a web page into a 429 page (the API answers JSON by itself)."""
+
 import math
 
 from django.shortcuts import render

@@ -1,4 +1,5 @@
 """Account reads: which user an API token belongs to, and a user's live token."""
+
 import hashlib
 
 from django.contrib.auth.models import AbstractBaseUser

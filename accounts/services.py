@@ -1,4 +1,5 @@
 """Account writes: sign-up and API tokens."""
+
 import secrets
 
 from django.contrib.auth import get_user_model, password_validation

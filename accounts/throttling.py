@@ -15,6 +15,7 @@ always *before* a password is hashed, so a flood of guesses costs the server a c
 Refusals raise DRF's ``Throttled``: the API turns it into a JSON 429 with ``Retry-After``, and
 ``accounts.middleware.ThrottledPageMiddleware`` into a 429 page.
 """
+
 import hashlib
 import ipaddress
 import math

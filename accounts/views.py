@@ -1,4 +1,5 @@
 """Account pages: sign-up and the API token page (log-in/out and password change are Django's own views)."""
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -18,9 +19,7 @@ def signup(request):
         throttling.address_check(request)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.user_create(
-            username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
-        )
+        user = services.user_create(username=form.cleaned_data["username"], password=form.cleaned_data["password1"])
         login(request, user, backend="accounts.backends.ThrottledModelBackend")
         messages.success(request, "Welcome! Upload a few photos to get started.")
         return redirect("gallery:upload")
@@ -39,7 +38,8 @@ def api_token(request):
             return redirect("accounts:token")
         new_key = services.token_rotate(user=request.user)
         messages.success(request, "A new token was issued; any old one no longer works. Copy it now: it is shown once.")
-    response = render(request, "registration/token.html",
-                      {"token": selectors.token_get(user=request.user), "new_key": new_key})
+    response = render(
+        request, "registration/token.html", {"token": selectors.token_get(user=request.user), "new_key": new_key}
+    )
     add_never_cache_headers(response)
     return response

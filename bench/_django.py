@@ -3,6 +3,7 @@
 Benchmarks call the app's real code (services, tasks, HTTP API), so they need what the app needs; none of it
 may touch the developer's data folder or a shared Redis.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -61,9 +62,21 @@ def redis_server(directory: Path):
     """A private redis-server on a free port (no persistence); yields its URL."""
     port = free_port()
     proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(directory)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port(port, proc=proc, timeout=10)
@@ -108,19 +121,53 @@ def postgres_server(directory: Path):
         shutil.chown(directory, "postgres")
         shutil.chown(cluster, "postgres")
     port = free_port()
-    subprocess.run([*as_pg, bins[-1] / "initdb", "-D", cluster / "data", "-U", "searchsite", "--auth=trust",
-                    "-E", "UTF8", "--no-sync"], check=True, stdout=subprocess.DEVNULL)
-    options = (f"-p {port} -k {cluster} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-               "-c full_page_writes=off -c max_connections=200")
-    subprocess.run([*as_pg, bins[-1] / "pg_ctl", "-D", cluster / "data", "-l", cluster / "server.log", "-w",
-                    "start", "-o", options], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            *as_pg,
+            bins[-1] / "initdb",
+            "-D",
+            cluster / "data",
+            "-U",
+            "searchsite",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    options = (
+        f"-p {port} -k {cluster} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+        "-c full_page_writes=off -c max_connections=200"
+    )
+    subprocess.run(
+        [
+            *as_pg,
+            bins[-1] / "pg_ctl",
+            "-D",
+            cluster / "data",
+            "-l",
+            cluster / "server.log",
+            "-w",
+            "start",
+            "-o",
+            options,
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     try:
-        subprocess.run([bins[-1] / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "searchsite", "searchsite"],
-                       check=True)
+        subprocess.run(
+            [bins[-1] / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "searchsite", "searchsite"], check=True
+        )
         yield f"postgres://searchsite@127.0.0.1:{port}/searchsite"
     finally:
-        subprocess.run([*as_pg, bins[-1] / "pg_ctl", "-D", cluster / "data", "-m", "immediate", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [*as_pg, bins[-1] / "pg_ctl", "-D", cluster / "data", "-m", "immediate", "stop"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
 
 @contextlib.contextmanager
@@ -137,13 +184,15 @@ def site(database: str = "sqlite"):
                 database_url = stack.enter_context(postgres_server(data_dir))
             else:
                 database_url = f"sqlite:///{data_dir / 'db.sqlite3'}"
-            os.environ.update({
-                "DJANGO_SETTINGS_MODULE": SETTINGS,
-                "DATA_DIR": str(data_dir),
-                "DATABASE_URL": database_url,  # never a DATABASE_URL from .env
-                "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
-                "REDIS_URL": redis_url,
-            })
+            os.environ.update(
+                {
+                    "DJANGO_SETTINGS_MODULE": SETTINGS,
+                    "DATA_DIR": str(data_dir),
+                    "DATABASE_URL": database_url,  # never a DATABASE_URL from .env
+                    "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
+                    "REDIS_URL": redis_url,
+                }
+            )
             import django
             from django.core.management import call_command
 
@@ -157,7 +206,22 @@ def site(database: str = "sqlite"):
 def start_worker(s: Site) -> subprocess.Popen:
     """A real `celery worker` (solo pool, like the tests) on the site's Redis and database."""
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "searchsite", "worker", "--pool=solo", "-Q", "celery",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=s.child_env(), stdout=subprocess.DEVNULL,  # its banner would bury the JSON line
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "searchsite",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            "celery",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=s.child_env(),
+        stdout=subprocess.DEVNULL,  # its banner would bury the JSON line
     )

@@ -20,6 +20,7 @@ Speed: search.ml.duplicates.self_join on `--size` Fashion-MNIST-based vectors (b
 scaled with matched synthetic rows) at the chosen threshold, median of `--repeats`; and the incremental check of
 one upload batch (32 photos) against that gallery. The last stdout line is JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,23 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageOps
 
 REAL_PHOTOS = (
-    "astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry", "retina", "camera",
-    "coins", "clock", "moon", "brick", "grass", "gravel", "page", "text", "cell",
+    "astronaut",
+    "chelsea",
+    "coffee",
+    "rocket",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "retina",
+    "camera",
+    "coins",
+    "clock",
+    "moon",
+    "brick",
+    "grass",
+    "gravel",
+    "page",
+    "text",
+    "cell",
 )
 RECALL_FLOOR = 0.95
 
@@ -110,7 +126,8 @@ def features_of(files: list[bytes], cache_dir: Path) -> np.ndarray:
 
 def scores(features: np.ndarray, groups: np.ndarray, thresholds: np.ndarray) -> list[dict]:
     """Pair precision and recall after grouping (connected components), per threshold."""
-    from search.ml.duplicates import groups as components, self_join
+    from search.ml.duplicates import groups as components
+    from search.ml.duplicates import self_join
 
     n = len(features)
     upper = np.triu_indices(n, 1)
@@ -123,9 +140,15 @@ def scores(features: np.ndarray, groups: np.ndarray, thresholds: np.ndarray) -> 
             label[list(component)] = min(component)
         predicted = (label[:, None] == label[None, :])[upper]
         hits = int((predicted & same).sum())
-        out.append({"threshold": round(float(threshold), 2), "precision": hits / max(int(predicted.sum()), 1),
-                    "recall": hits / int(same.sum()), "pair_recall": sum(
-                        1 for a, b, s in pairs if s >= threshold and groups[a] == groups[b]) / int(same.sum())})
+        out.append(
+            {
+                "threshold": round(float(threshold), 2),
+                "precision": hits / max(int(predicted.sum()), 1),
+                "recall": hits / int(same.sum()),
+                "pair_recall": sum(1 for a, b, s in pairs if s >= threshold and groups[a] == groups[b])
+                / int(same.sum()),
+            }
+        )
     return out
 
 
@@ -150,8 +173,12 @@ def structured(n: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
     shape of ReLU features; distinct rows have cosines around 0.4, none near the threshold)."""
     rng = np.random.default_rng(seed)
     basis = rng.normal(0, 1, (64, 1280)).astype(np.float32)
-    rows = np.maximum(rng.normal(0, 1, (n, 64)).astype(np.float32) @ basis / 8
-                      + rng.normal(0, 0.15, (n, 1280)).astype(np.float32) + 0.3, 0)
+    rows = np.maximum(
+        rng.normal(0, 1, (n, 64)).astype(np.float32) @ basis / 8
+        + rng.normal(0, 0.15, (n, 1280)).astype(np.float32)
+        + 0.3,
+        0,
+    )
     return rows[:-32], rows[-32:]
 
 
@@ -175,8 +202,13 @@ def speed(threshold: float, *, size: int, repeats: int, cache_dir: Path) -> dict
         start = time.perf_counter()
         pairs_between(np.arange(-32, 0), queries[:32], ids, vectors, threshold)
         batch.append(time.perf_counter() - start)
-    return {"size": len(ids), "source": source, "self_join_s": round(statistics.median(times), 2),
-            "pairs": found, "upload_batch_32_s": round(statistics.median(batch), 3)}
+    return {
+        "size": len(ids),
+        "source": source,
+        "self_join_s": round(statistics.median(times), 2),
+        "pairs": found,
+        "upload_batch_32_s": round(statistics.median(batch), 3),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -196,13 +228,28 @@ def main(argv: list[str] | None = None) -> dict:
     units = features / np.linalg.norm(features, axis=1, keepdims=True)
     similarity = units @ units.T
     originals = [i for i, kind in enumerate(kinds) if kind == "original"]
-    by_kind = {kind: round(float(min(similarity[o, i] for o in originals for i in range(len(kinds))
-                                       if kinds[i] == kind and groups[i] == groups[o])), 3)
-               for kind in dict.fromkeys(kinds) if kind != "original"}
+    by_kind = {
+        kind: round(
+            float(
+                min(
+                    similarity[o, i]
+                    for o in originals
+                    for i in range(len(kinds))
+                    if kinds[i] == kind and groups[i] == groups[o]
+                )
+            ),
+            3,
+        )
+        for kind in dict.fromkeys(kinds)
+        if kind != "original"
+    }
     distinct = similarity[groups[:, None] != groups[None, :]]
     result = {
-        "photos": len(REAL_PHOTOS), "images": len(files), "threshold": chosen["threshold"],
-        "precision": round(chosen["precision"], 4), "recall": round(chosen["recall"], 4),
+        "photos": len(REAL_PHOTOS),
+        "images": len(files),
+        "threshold": chosen["threshold"],
+        "precision": round(chosen["precision"], 4),
+        "recall": round(chosen["recall"], 4),
         "pair_recall_before_grouping": round(chosen["pair_recall"], 4),
         "held_out": held_out(features, groups, thresholds),
         "lowest_copy_similarity_by_kind": by_kind,

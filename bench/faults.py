@@ -18,6 +18,7 @@ Per scenario: photos lost (uploaded, not deleted, gone), stuck (not ready/failed
 for information) and recover_s: from the fault until every photo is final (index_faults: the slowest
 rebuild). Last stdout line is JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,10 @@ def small_jpegs(count: int, *, offset: int = 0, side: int = 192) -> list[bytes]:
     """Distinct small JPEGs: crops at different offsets of the scikit-image sample photos, some mirrored."""
     from skimage import data as samples
 
-    sources = [Image.fromarray(getattr(samples, name)()).convert("RGB")
-               for name in ("astronaut", "chelsea", "coffee", "rocket", "camera", "hubble_deep_field")]
+    sources = [
+        Image.fromarray(getattr(samples, name)()).convert("RGB")
+        for name in ("astronaut", "chelsea", "coffee", "rocket", "camera", "hubble_deep_field")
+    ]
     files = []
     for i in range(offset, offset + count):
         source = sources[i % len(sources)]
@@ -61,7 +64,8 @@ class Bench:
     def __init__(self, s, args):
         self.s, self.args = s, args
         self.env = s.child_env(
-            PHOTO_STUCK_SECONDS=str(args.stuck_seconds), PHOTO_RECONCILE_SECONDS="1",
+            PHOTO_STUCK_SECONDS=str(args.stuck_seconds),
+            PHOTO_RECONCILE_SECONDS="1",
             SEARCH_INDEX_DEBOUNCE_SECONDS="2",
         )
         self.worker: subprocess.Popen | None = None
@@ -76,9 +80,24 @@ class Bench:
         from searchsite.celery import app
 
         self.worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "searchsite", "worker", "--pool=solo", "-Q", "celery",
-             "--loglevel=ERROR", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "searchsite",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                "celery",
+                "--loglevel=ERROR",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 300
         while not self.answers(app):
@@ -95,9 +114,20 @@ class Bench:
 
     def start_beat(self) -> None:
         self.beat = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "searchsite", "beat", "--loglevel=ERROR",
-             "--schedule", str(self.s.data_dir / "beat-schedule")],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "searchsite",
+                "beat",
+                "--loglevel=ERROR",
+                "--schedule",
+                str(self.s.data_dir / "beat-schedule"),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
         )
 
     def restart_redis(self) -> None:
@@ -106,8 +136,21 @@ class Bench:
         subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True)
         time.sleep(1)
         self.redis = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.s.data_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.s.data_dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for_port(port, proc=self.redis, timeout=10)
 
@@ -135,9 +178,13 @@ class Bench:
             for attempt in range(5):  # SQLite may be busy with the worker's writes: a client would try again
                 try:
                     with transaction.atomic():
-                        result = services.photos_upload(owner=owner, files=[
-                            ContentFile(content, name=f"{start + i}.jpg")
-                            for i, content in enumerate(files[start:start + 32])])
+                        result = services.photos_upload(
+                            owner=owner,
+                            files=[
+                                ContentFile(content, name=f"{start + i}.jpg")
+                                for i, content in enumerate(files[start : start + 32])
+                            ],
+                        )
                     break
                 except OperationalError:
                     if attempt == 4:
@@ -165,7 +212,8 @@ class Bench:
             "deleted": len(deleted),
             "lost": len(set(ids) - deleted - set(rows)),
             "stuck": sum(status in ("pending", "processing") for status in rows.values()),
-            "duplicated": (len(shas) - len(set(shas))) + (len(embedded) - len(set(embedded)))
+            "duplicated": (len(shas) - len(set(shas)))
+            + (len(embedded) - len(set(embedded)))
             + len(set(rows) - set(ids)),
             "failed": len(errors),
             "failed_without_reason": sum(not error for error in errors.values()),
@@ -191,7 +239,7 @@ class Bench:
         from gallery.models import Photo
 
         owner, ids = self.upload(self.args.photos)
-        batches = [ids[i:i + 32] for i in range(0, len(ids), 32)]
+        batches = [ids[i : i + 32] for i in range(0, len(ids), 32)]
         deleted: set[int] = set()
         started = None
         for batch in batches:
@@ -248,9 +296,11 @@ class Bench:
                 if (path / name).exists():
                     os.truncate(path / name, 100)
 
-        faults = {"missing_folder": shutil.rmtree,
-                  "garbled_manifest": lambda path: (path / ann.MANIFEST).write_text('{"kind": '),
-                  "truncated_vectors": truncate}
+        faults = {
+            "missing_folder": shutil.rmtree,
+            "garbled_manifest": lambda path: (path / ann.MANIFEST).write_text('{"kind": '),
+            "truncated_vectors": truncate,
+        }
         rebuilds, answered = {}, 0
         for fault, damage in faults.items():
             damage(Path(current.path))
@@ -287,12 +337,17 @@ def main(argv: list[str] | None = None) -> dict:
                 print(name, results[name], file=sys.stderr, flush=True)
         finally:
             bench.stop_all()
-    results["settings"] = {"photos": args.photos, "PHOTO_STUCK_SECONDS": args.stuck_seconds,
-                           "PHOTO_RECONCILE_SECONDS": 1}
+    results["settings"] = {
+        "photos": args.photos,
+        "PHOTO_STUCK_SECONDS": args.stuck_seconds,
+        "PHOTO_RECONCILE_SECONDS": 1,
+    }
     results["load_average_1m"] = round(os.getloadavg()[0], 2)  # 2 shared cores: recovery times depend on it
     scenarios = [r for name, r in results.items() if name in args.scenarios.split(",")]
-    results["ok"] = all("error" not in r and r["lost"] == r["stuck"] == r["duplicated"] == r["failed_without_reason"] == 0
-                        for r in scenarios)
+    results["ok"] = all(
+        "error" not in r and r["lost"] == r["stuck"] == r["duplicated"] == r["failed_without_reason"] == 0
+        for r in scenarios
+    )
     print(json.dumps(results))
     return results
 

@@ -10,6 +10,7 @@ ranking, but not the final load of the k photos, which is the same with or witho
 the exact filtered top 10. The worst case over the shares is reported: small shares take the exact path
 (scoring only the allowed photos), large ones over-fetch the index. The last stdout line is JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import json
 import os
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -49,13 +50,14 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def run(vectors: np.ndarray, queries: np.ndarray, *, source: str, repeats: int) -> dict:
+    from django.contrib.auth import get_user_model
+
     from gallery.models import Photo
     from search import query
     from search.index_versions import collection, owner_dir
     from search.ml import ann
     from search.models import SearchIndex
     from search.spaces import image_space
-    from django.contrib.auth import get_user_model
 
     n = len(vectors)
     owner = get_user_model().objects.create_user(username="bench")
@@ -65,25 +67,47 @@ def run(vectors: np.ndarray, queries: np.ndarray, *, source: str, repeats: int) 
     order = rng.permutation(n)
     start = 0
     for i, share in enumerate(SHARES[1:]):
-        count = max(1, int(round(share * n)))
+        count = max(1, round(share * n))
         years[order[start : start + count]] = 2000 + i
         start += count
-    Photo.objects.bulk_create([
-        Photo(owner=owner, original=f"originals/x/{i}.jpg", original_name=f"{i}.jpg", sha256=f"{i:064x}",
-              size_bytes=1, format="jpg", width=1, height=1, status=Photo.Status.READY,
-              taken_at=datetime(int(years[i]), 6, 1, tzinfo=timezone.utc),
-              latitude=48.0 + (0.001 if years[i] == 2002 else 5.0), longitude=2.0)
-        for i in range(n)], batch_size=5000)
+    Photo.objects.bulk_create(
+        [
+            Photo(
+                owner=owner,
+                original=f"originals/x/{i}.jpg",
+                original_name=f"{i}.jpg",
+                sha256=f"{i:064x}",
+                size_bytes=1,
+                format="jpg",
+                width=1,
+                height=1,
+                status=Photo.Status.READY,
+                taken_at=datetime(int(years[i]), 6, 1, tzinfo=UTC),
+                latitude=48.0 + (0.001 if years[i] == 2002 else 5.0),
+                longitude=2.0,
+            )
+            for i in range(n)
+        ],
+        batch_size=5000,
+    )
     ids = np.array(sorted(Photo.objects.filter(owner=owner).values_list("id", flat=True)), dtype=np.int64)
     space = image_space(model_key="lite0-1")
     path = ann.build_index(ids=ids, vectors=vectors, directory=owner_dir(owner.id), name=space.key)
-    SearchIndex.objects.create(owner=owner, space=space.kind, key=space.key, path=str(path), size=n,
-                               max_embedding_id=2**62, params=ann.load_index(path).params)
+    SearchIndex.objects.create(
+        owner=owner,
+        space=space.kind,
+        key=space.key,
+        path=str(path),
+        size=n,
+        max_embedding_id=2**62,
+        params=ann.load_index(path).params,
+    )
     found = collection(owner_id=owner.id, space=space)
     units = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
-    cases = [("none", None, 1.0)] + [(f"year {2000 + i}", {"year": 2000 + i}, share)
-                                     for i, share in enumerate(SHARES[1:])]
+    cases = [("none", None, 1.0)] + [
+        (f"year {2000 + i}", {"year": 2000 + i}, share) for i, share in enumerate(SHARES[1:])
+    ]
     cases.append(("near 10 km", {"near": (48.0, 2.0, 10.0)}, SHARES[3]))
     results = []
     original_photos_by_ids = query.photos_by_ids
@@ -103,19 +127,30 @@ def run(vectors: np.ndarray, queries: np.ndarray, *, source: str, repeats: int) 
                 scores = np.where(mask, units @ (q / np.linalg.norm(q)), -np.inf)
                 truth = set(ids[np.argsort(-scores)[: min(10, int(mask.sum()))]].tolist())
                 recalls.append(len(truth & {h.photo for h in hits}) / max(len(truth), 1))
-            row = {"filter": name, "share": share, "allowed": int(mask.sum()),
-                   "p50_ms": round(1000 * statistics.median(times), 2),
-                   "p90_ms": round(1000 * float(np.percentile(times, 90)), 2),
-                   "recall_at_10": round(float(np.mean(recalls)), 3)}
+            row = {
+                "filter": name,
+                "share": share,
+                "allowed": int(mask.sum()),
+                "p50_ms": round(1000 * statistics.median(times), 2),
+                "p90_ms": round(1000 * float(np.percentile(times, 90)), 2),
+                "recall_at_10": round(float(np.mean(recalls)), 3),
+            }
             results.append(row)
             print(json.dumps(row), flush=True)
     finally:
         query.photos_by_ids = original_photos_by_ids
     worst = max(results[1:], key=lambda r: r["p50_ms"])
-    out = {"size": n, "source": source, "index": found.index.kind, "unfiltered_p50_ms": results[0]["p50_ms"],
-           "worst": worst, "min_recall_at_10": min(r["recall_at_10"] for r in results),
-           "exact_path_max_allowed": query.FILTER_EXACT_MAX, "cases": results,
-           "load_average_1m": round(os.getloadavg()[0], 2)}
+    out = {
+        "size": n,
+        "source": source,
+        "index": found.index.kind,
+        "unfiltered_p50_ms": results[0]["p50_ms"],
+        "worst": worst,
+        "min_recall_at_10": min(r["recall_at_10"] for r in results),
+        "exact_path_max_allowed": query.FILTER_EXACT_MAX,
+        "cases": results,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
     print(json.dumps(out))
     return out
 

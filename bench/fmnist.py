@@ -24,8 +24,16 @@ BENCH_CACHE = Path(
     or Path(os.environ.get("DATA_DIR") or Path(__file__).resolve().parent.parent / "data") / "bench"
 )
 CLASS_NAMES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 _CHUNK = 1024
 
@@ -83,7 +91,7 @@ def fmnist_features(cache_dir: Path = BENCH_CACHE) -> tuple[np.ndarray, np.ndarr
 
 def main() -> None:
     start = time.perf_counter()
-    features, labels, _ = fmnist_features()
+    features, _labels, _ = fmnist_features()
     seconds = time.perf_counter() - start
     print(json.dumps({"images": len(features), "dim": features.shape[1], "seconds": round(seconds, 1)}))
 

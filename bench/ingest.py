@@ -15,8 +15,10 @@ to end approaches as the other steps get cheaper.
 
 Split per image (ms): decode (open_for_derivatives), thumbnail (thumbnail_jpeg), preprocess (square crop + resize to the
 model input), forward (the network), store (vectors, labels, word tags: photos_embed + photos_tag
-minus encode) and bookkeeping (the rest: status updates, thumbnail file, rebuild scheduling, queries). Last stdout line is JSON.
+minus encode) and bookkeeping (the rest: status updates, thumbnail file, rebuild scheduling, queries). Last stdout
+line is JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +37,7 @@ from skimage import data as samples
 
 from bench._django import site
 
-SOURCES = ("chelsea", "coffee", "astronaut", "rocket", "hubble_deep_field", "immunohistochemistry", "retina",
-           "camera")
+SOURCES = ("chelsea", "coffee", "astronaut", "rocket", "hubble_deep_field", "immunohistochemistry", "retina", "camera")
 LARGE_SIZE = (4000, 3000)
 MAX_SMALL_PIXELS = 1_000_000
 
@@ -87,6 +88,7 @@ def jpeg_files(count: int, *, large: bool) -> list[bytes]:
 
 def timed(totals: dict[str, float], key: str, func):
     """Add func's wall and process CPU seconds to totals[key] and totals[key + "_cpu"]."""
+
     def wrapper(*args, **kwargs):
         wall, cpu = time.perf_counter(), time.process_time()
         try:
@@ -108,27 +110,37 @@ def process(photo_ids: list[int], *, batch: int) -> None:
 def measure(files: list[bytes], *, encoder, repeats: int) -> dict:
     """Median images/s over `repeats` runs of photos_process on fresh photos (a fresh owner each run)."""
     from django.conf import settings
+    from django.contrib.auth import get_user_model
     from django.core.files.base import ContentFile
 
     from gallery import services
     from gallery.models import Photo
     from search import ingest
-    from django.contrib.auth import get_user_model
 
     users = get_user_model().objects
     batch = settings.SEARCH_EMBED_BATCH
     warm = users.create_user(username=f"warm-{users.count()}")
-    process([services.photo_create(owner=warm, file=ContentFile(f, "w.jpg"), rate_limited=False).id for f in files[:batch]],
-            batch=batch)
+    process(
+        [services.photo_create(owner=warm, file=ContentFile(f, "w.jpg"), rate_limited=False).id for f in files[:batch]],
+        batch=batch,
+    )
     runs = []
     for _ in range(repeats):
         owner = users.create_user(username=f"owner-{users.count()}")
-        ids = [services.photo_create(owner=owner, file=ContentFile(f, f"{i}.jpg"), rate_limited=False).id for i, f in enumerate(files)]
+        ids = [
+            services.photo_create(owner=owner, file=ContentFile(f, f"{i}.jpg"), rate_limited=False).id
+            for i, f in enumerate(files)
+        ]
         totals: dict[str, float] = defaultdict(float)
         with ExitStack() as patches:
-            for target, name in ((services, "open_for_derivatives"), (services, "thumbnail_jpeg"), (ingest, "photos_embed"),
-                                 (ingest, "photos_tag"),
-                                 (encoder, "encode"), (encoder, "preprocess")):
+            for target, name in (
+                (services, "open_for_derivatives"),
+                (services, "thumbnail_jpeg"),
+                (ingest, "photos_embed"),
+                (ingest, "photos_tag"),
+                (encoder, "encode"),
+                (encoder, "preprocess"),
+            ):
                 patches.enter_context(mock.patch.object(target, name, timed(totals, name, getattr(target, name))))
             timed(totals, "total", process)(ids, batch=batch)
         photos = list(Photo.objects.filter(id__in=ids))
@@ -158,8 +170,14 @@ def _split(runs: list[dict[str, float]], n: int, suffix: str) -> dict[str, float
         "preprocess": [part(r, "preprocess") for r in runs],
         "forward": [part(r, "encode") - part(r, "preprocess") for r in runs],
         "store": [part(r, "photos_embed") + part(r, "photos_tag") - part(r, "encode") for r in runs],
-        "bookkeeping": [part(r, "total") - part(r, "open_for_derivatives") - part(r, "thumbnail_jpeg")
-                        - part(r, "photos_embed") - part(r, "photos_tag") for r in runs],
+        "bookkeeping": [
+            part(r, "total")
+            - part(r, "open_for_derivatives")
+            - part(r, "thumbnail_jpeg")
+            - part(r, "photos_embed")
+            - part(r, "photos_tag")
+            for r in runs
+        ],
     }
     return {key: round(statistics.median(values) / n * 1e3, 2) for key, values in split.items()}
 
@@ -197,8 +215,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--vgg-small", type=int, default=32, help="≤1 MP photos per VGG16 run")
     parser.add_argument("--vgg-large", type=int, default=32, help="12 MP photos per VGG16 run")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--models", default="lite0,lite0-keras,lite1,vgg16",
-                        help="comma-separated: lite0, lite1 (LiteRT), lite0-keras, lite1-keras, vgg16")
+    parser.add_argument(
+        "--models",
+        default="lite0,lite0-keras,lite1,vgg16",
+        help="comma-separated: lite0, lite1 (LiteRT), lite0-keras, lite1-keras, vgg16",
+    )
     args = parser.parse_args(argv)
     wanted = args.models.split(",")
 
@@ -213,8 +234,10 @@ def main(argv: list[str] | None = None) -> dict:
 
         models = {
             **{name: (name, "litert", lite(name, "litert"), args.small, args.large) for name in ("lite0", "lite1")},
-            **{f"{name}-keras": (name, "keras", lite(name, "keras"), args.small, args.large)
-               for name in ("lite0", "lite1")},
+            **{
+                f"{name}-keras": (name, "keras", lite(name, "keras"), args.small, args.large)
+                for name in ("lite0", "lite1")
+            },
             "vgg16": ("vgg16", "keras", lambda: encoders.VGG16Encoder(weights=None), args.vgg_small, args.vgg_large),
         }
         sizes = {size: max(models[m][i] for m in wanted) for i, size in ((3, "small"), (4, "large"))}
@@ -224,8 +247,10 @@ def main(argv: list[str] | None = None) -> dict:
             name, runtime, load, n_small, n_large = models[model]
             encoder = load()
             # The app asks search.ml.encoder for its model by name; hand it this instance.
-            with override_settings(SEARCH_MODEL=name, SEARCH_RUNTIME=runtime), \
-                    mock.patch.object(encoders, "_cached_encoder", lambda *args, e=encoder: e):
+            with (
+                override_settings(SEARCH_MODEL=name, SEARCH_RUNTIME=runtime),
+                mock.patch.object(encoders, "_cached_encoder", lambda *args, e=encoder: e),
+            ):
                 for size, n in (("small", n_small), ("large", n_large)):
                     results[f"{model}_{size}"] = measure(files[size][:n], encoder=encoder, repeats=args.repeats)
                     print(model, size, json.dumps(results[f"{model}_{size}"]), flush=True)
@@ -233,7 +258,8 @@ def main(argv: list[str] | None = None) -> dict:
         if {"lite0", "vgg16"} <= set(wanted):
             for size in ("small", "large"):
                 results[f"vgg16_slowdown_{size}"] = round(
-                    results[f"lite0_{size}"]["images_per_s"] / results[f"vgg16_{size}"]["images_per_s"], 2)
+                    results[f"lite0_{size}"]["images_per_s"] / results[f"vgg16_{size}"]["images_per_s"], 2
+                )
         results["load_average_1m"] = round(os.getloadavg()[0], 2)  # other processes on the 2 cores skew wall times
         results["file_mb"] = {size: round(float(np.mean([len(f) for f in fs])) / 1e6, 3) for size, fs in files.items()}
         results["targets"] = targets(results)

@@ -12,6 +12,7 @@
 Everything runs on a throwaway data folder, SQLite database and Redis; all processes are stopped at exit.
 Last stdout line is JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -78,8 +79,9 @@ class Client:
         return response.json()
 
     def upload(self, files: list[bytes]) -> list[int]:
-        body = self.call("POST", "/api/photos/", files=[("files", (f"{i}.jpg", f, "image/jpeg"))
-                                                         for i, f in enumerate(files)])
+        body = self.call(
+            "POST", "/api/photos/", files=[("files", (f"{i}.jpg", f, "image/jpeg")) for i, f in enumerate(files)]
+        )
         return [photo["id"] for photo in body["created"]]
 
     def wait_ready(self, photo_id: int, *, timeout: float = 120) -> None:
@@ -152,12 +154,27 @@ def main(argv: list[str] | None = None) -> dict:
             token = token_rotate(user=user)
             port = free_port()
             procs.append(worker := start_worker(s))
-            procs.append(server := subprocess.Popen(
-                # gunicorn, as in production: runserver's thread-per-request adds ~40 ms to every round trip.
-                [sys.executable, "-m", "gunicorn", "searchsite.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                 "--threads", "2"], cwd=ROOT,
-                env=s.child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))
+            procs.append(
+                server := subprocess.Popen(
+                    # gunicorn, as in production: runserver's thread-per-request adds ~40 ms to every round trip.
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "searchsite.wsgi",
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--workers",
+                        "1",
+                        "--threads",
+                        "2",
+                    ],
+                    cwd=ROOT,
+                    env=s.child_env(),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             wait_for_port(port, proc=procs[-1], timeout=60)
             deadline = time.monotonic() + 60
             while not app.control.ping(timeout=0.5):
@@ -179,19 +196,25 @@ def main(argv: list[str] | None = None) -> dict:
 
             n_query = iter(range(10**9))
             similar_upload = round_trips(
-                lambda: client.similar_to_upload(queries[next(n_query) % len(queries)]), args.queries, server=server)
-            text = round_trips(lambda: client.call("GET", "/api/search/text/", params={"q": "cat"}), args.queries,
-                               server=server)
+                lambda: client.similar_to_upload(queries[next(n_query) % len(queries)]), args.queries, server=server
+            )
+            text = round_trips(
+                lambda: client.call("GET", "/api/search/text/", params={"q": "cat"}), args.queries, server=server
+            )
             similar_photo = round_trips(
-                lambda: client.call("GET", "/api/search/similar/", params={"photo": gallery_ids[0]}), args.queries,
-                server=server)
+                lambda: client.call("GET", "/api/search/similar/", params={"photo": gallery_ids[0]}),
+                args.queries,
+                server=server,
+            )
             photos = len(gallery_ids) + args.uploads + 1
-            results.update({
-                "similar_upload": {"gallery": photos, **similar_upload},
-                "text_cat": {"gallery": photos, **text},
-                "similar_photo": {"gallery": photos, **similar_photo},
-                "load_average_1m": round(os.getloadavg()[0], 2),  # other processes on the 2 cores skew all this
-            })
+            results.update(
+                {
+                    "similar_upload": {"gallery": photos, **similar_upload},
+                    "text_cat": {"gallery": photos, **text},
+                    "similar_photo": {"gallery": photos, **similar_photo},
+                    "load_average_1m": round(os.getloadavg()[0], 2),  # other processes on the 2 cores skew all this
+                }
+            )
             results["targets"] = {
                 "upload_to_ready_p50_le_1500ms": results["upload_to_ready"]["p50_ms"] <= 1500,
                 "similar_upload_p50_le_60ms": results["similar_upload"]["p50_ms"] <= 60,

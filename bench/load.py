@@ -16,6 +16,7 @@
 Everything runs on a throwaway data folder, Redis and database (a private PostgreSQL cluster for --db postgres);
 all processes are stopped at exit. The last stdout line is JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,25 +72,63 @@ class Deployment:
         for queue in ("photos", "index", "query"):
             # As deploy/supervisord.conf: the index worker runs at a lower priority.
             nice = ["nice", "-n", "10"] if queue == "index" else []
-            self.procs.append(subprocess.Popen(
-                [*nice, sys.executable, "-m", "celery", "-A", "searchsite", "worker", "-Q", queue, "--pool=solo",
-                 "-n", f"{queue}@%h", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-                 "--without-heartbeat"], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                stderr=open(self.site.data_dir / f"worker-{queue}.log", "wb")))
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        *nice,
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "searchsite",
+                        "worker",
+                        "-Q",
+                        queue,
+                        "--pool=solo",
+                        "-n",
+                        f"{queue}@%h",
+                        "--loglevel=WARNING",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "--without-heartbeat",
+                    ],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=open(self.site.data_dir / f"worker-{queue}.log", "wb"),
+                )
+            )
         deadline = time.monotonic() + 600  # each worker warms the model up before it answers
         while len({n for reply in app.control.ping(timeout=0.5) for n in reply}) < 3:
             if time.monotonic() > deadline or any(proc.poll() is not None for proc in self.procs):
-                logs = "".join((self.site.data_dir / f"worker-{q}.log").read_text()[-1500:]
-                               for q in ("photos", "index", "query"))
+                logs = "".join(
+                    (self.site.data_dir / f"worker-{q}.log").read_text()[-1500:] for q in ("photos", "index", "query")
+                )
                 raise RuntimeError(f"the celery workers did not all start:\n{logs}")
 
     def start_web(self, workers: int | None = None) -> tuple[subprocess.Popen, str]:
         workers = workers or self.web_workers
         port = free_port()
         web = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "searchsite.wsgi", "-c", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "120"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "searchsite.wsgi",
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                "120",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.procs.append(web)
         wait_for_port(port, proc=web, timeout=120)
         base = f"http://127.0.0.1:{port}"
@@ -115,8 +154,17 @@ def session(token: str) -> requests.Session:
     return s
 
 
-def mixed_load(base: str, token: str, photo_ids: list[int], *, clients: int, seconds: float, upload_every: float,
-               fresh_uploads: list[bytes], queries: list[bytes]) -> dict:
+def mixed_load(
+    base: str,
+    token: str,
+    photo_ids: list[int],
+    *,
+    clients: int,
+    seconds: float,
+    upload_every: float,
+    fresh_uploads: list[bytes],
+    queries: list[bytes],
+) -> dict:
     stats: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     lock = threading.Lock()
@@ -129,14 +177,17 @@ def mixed_load(base: str, token: str, photo_ids: list[int], *, clients: int, sec
             started = time.perf_counter()
             try:
                 if kind == "text":
-                    response = http.get(f"{base}/api/search/text/", params={"q": rng.choice(TEXT_QUERIES)},
-                                        timeout=60)
+                    response = http.get(f"{base}/api/search/text/", params={"q": rng.choice(TEXT_QUERIES)}, timeout=60)
                 elif kind == "similar_photo":
-                    response = http.get(f"{base}/api/search/similar/", params={"photo": rng.choice(photo_ids)},
-                                        timeout=60)
+                    response = http.get(
+                        f"{base}/api/search/similar/", params={"photo": rng.choice(photo_ids)}, timeout=60
+                    )
                 else:
-                    response = http.post(f"{base}/api/search/similar/",
-                                         files={"image": ("q.jpg", rng.choice(queries), "image/jpeg")}, timeout=60)
+                    response = http.post(
+                        f"{base}/api/search/similar/",
+                        files={"image": ("q.jpg", rng.choice(queries), "image/jpeg")},
+                        timeout=60,
+                    )
                 ok = response.status_code == 200
             except requests.RequestException:
                 ok = False
@@ -190,8 +241,9 @@ def mixed_load(base: str, token: str, photo_ids: list[int], *, clients: int, sec
     }
 
 
-def tag_editor_starvation(base: str, *, photos: list[bytes], uploads: list[bytes], edit_every: float,
-                          seconds: float) -> dict:
+def tag_editor_starvation(
+    base: str, *, photos: list[bytes], uploads: list[bytes], edit_every: float, seconds: float
+) -> dict:
     """(c): user A's upload → ready while user B's tag edits keep retraining B's projection."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -201,9 +253,12 @@ def tag_editor_starvation(base: str, *, photos: list[bytes], uploads: list[bytes
     uploader = session(token_for(users.create_user(username="uploader", password=None)))
     ids = []
     for start in range(0, len(photos), settings.SEARCH_EMBED_BATCH):
-        chunk = photos[start:start + settings.SEARCH_EMBED_BATCH]
-        response = editor.post(f"{base}/api/photos/", files=[("files", (f"{i}.jpg", f, "image/jpeg"))
-                                                             for i, f in enumerate(chunk)], timeout=120)
+        chunk = photos[start : start + settings.SEARCH_EMBED_BATCH]
+        response = editor.post(
+            f"{base}/api/photos/",
+            files=[("files", (f"{i}.jpg", f, "image/jpeg")) for i, f in enumerate(chunk)],
+            timeout=120,
+        )
         ids += [photo["id"] for photo in response.json()["created"]]
     while any(editor.get(f"{base}/api/photos/{i}/", timeout=60).json()["status"] != "ready" for i in ids[-3:]):
         time.sleep(0.5)
@@ -234,8 +289,11 @@ def tag_editor_starvation(base: str, *, photos: list[bytes], uploads: list[bytes
         to_ready.append(time.perf_counter() - started)
         time.sleep(1.0)
     thread.join()
-    return {"tag_edits": edits, "edit_every_s": edit_every, "upload_to_ready": {"n": len(to_ready),
-                                                                               **percentiles(to_ready, 50, 90)}}
+    return {
+        "tag_edits": edits,
+        "edit_every_s": edit_every,
+        "upload_to_ready": {"n": len(to_ready), **percentiles(to_ready, 50, 90)},
+    }
 
 
 def many_galleries(deployment: Deployment, *, users: int, per_user: int, sample: int) -> dict:
@@ -257,16 +315,29 @@ def many_galleries(deployment: Deployment, *, users: int, per_user: int, sample:
     for u in range(users):
         with transaction.atomic():
             user = User.objects.create_user(username=f"many{u}", password=None)
-            photos = Photo.objects.bulk_create([
-                Photo(owner=user, original_name=f"{i}.jpg", sha256=f"{u:08d}{i:056d}", size_bytes=1, format="JPEG",
-                      width=1, height=1, status=Photo.Status.READY, original=f"bench/{u}/{i}.jpg")
-                for i in range(per_user)
-            ])
-            rows = vectors[u * per_user:(u + 1) * per_user]
-            PhotoEmbedding.objects.bulk_create([
-                PhotoEmbedding(photo=photo, model_name=name, model_version=version, vector=row.tobytes())
-                for photo, row in zip(photos, rows)
-            ])
+            photos = Photo.objects.bulk_create(
+                [
+                    Photo(
+                        owner=user,
+                        original_name=f"{i}.jpg",
+                        sha256=f"{u:08d}{i:056d}",
+                        size_bytes=1,
+                        format="JPEG",
+                        width=1,
+                        height=1,
+                        status=Photo.Status.READY,
+                        original=f"bench/{u}/{i}.jpg",
+                    )
+                    for i in range(per_user)
+                ]
+            )
+            rows = vectors[u * per_user : (u + 1) * per_user]
+            PhotoEmbedding.objects.bulk_create(
+                [
+                    PhotoEmbedding(photo=photo, model_name=name, model_version=version, vector=row.tobytes())
+                    for photo, row in zip(photos, rows)
+                ]
+            )
         index_rebuild(owner_id=user.id, model_key=model_key)
         tokens[user.id] = token_for(user)
     seed_seconds = time.perf_counter() - started
@@ -284,8 +355,9 @@ def many_galleries(deployment: Deployment, *, users: int, per_user: int, sample:
             bucket.append(time.perf_counter() - t)
             assert response.status_code == 200, response.text
     for user_id in tokens:
-        session(tokens[user_id]).get(f"{base}/api/search/similar/", params={"photo": _first_photo(user_id)},
-                                     timeout=60).raise_for_status()
+        session(tokens[user_id]).get(
+            f"{base}/api/search/similar/", params={"photo": _first_photo(user_id)}, timeout=60
+        ).raise_for_status()
     return {
         "users": users,
         "photos_per_user": per_user,
@@ -346,9 +418,12 @@ def main(argv: list[str] | None = None) -> dict:
             photo_ids = []
             gallery = jpegs(args.gallery)
             for start in range(0, len(gallery), settings.SEARCH_EMBED_BATCH):
-                chunk = gallery[start:start + settings.SEARCH_EMBED_BATCH]
-                response = http.post(f"{base}/api/photos/", files=[("files", (f"{i}.jpg", f, "image/jpeg"))
-                                                                   for i, f in enumerate(chunk)], timeout=120)
+                chunk = gallery[start : start + settings.SEARCH_EMBED_BATCH]
+                response = http.post(
+                    f"{base}/api/photos/",
+                    files=[("files", (f"{i}.jpg", f, "image/jpeg")) for i, f in enumerate(chunk)],
+                    timeout=120,
+                )
                 response.raise_for_status()
                 photo_ids += [photo["id"] for photo in response.json()["created"]]
             deadline = time.monotonic() + 600
@@ -358,28 +433,43 @@ def main(argv: list[str] | None = None) -> dict:
                 time.sleep(0.5)
             results = {"db": args.db, "web_workers": args.web_workers}
             results["load"] = mixed_load(
-                base, token, photo_ids, clients=args.clients, seconds=args.seconds, upload_every=args.upload_every,
+                base,
+                token,
+                photo_ids,
+                clients=args.clients,
+                seconds=args.seconds,
+                upload_every=args.upload_every,
                 fresh_uploads=(fresh := jpegs(int(args.seconds / args.upload_every) + 2, offset=args.gallery)),
-                queries=jpegs(8, offset=args.gallery + len(fresh)))
+                queries=jpegs(8, offset=args.gallery + len(fresh)),
+            )
             if args.starvation_seconds:
                 results["starvation"] = tag_editor_starvation(
-                    base, photos=jpegs(24, offset=200), uploads=jpegs(60, offset=230), edit_every=args.edit_every,
-                    seconds=args.starvation_seconds)
+                    base,
+                    photos=jpegs(24, offset=200),
+                    uploads=jpegs(60, offset=230),
+                    edit_every=args.edit_every,
+                    seconds=args.starvation_seconds,
+                )
             web_processes = children(web.pid)
             results["memory_mb"] = {
                 "web_process": [round(rss_mb(pid)) for pid in web_processes],
-                "workers": {name: round(rss_mb(proc.pid)) for name, proc in
-                            zip(("photos", "index", "query"), deployment.procs[:3])},
+                "workers": {
+                    name: round(rss_mb(proc.pid))
+                    for name, proc in zip(("photos", "index", "query"), deployment.procs[:3])
+                },
             }
             stop(web)
             if args.users:
                 results["many_galleries"] = many_galleries(
-                    deployment, users=args.users, per_user=args.photos_per_user, sample=args.sample_users)
+                    deployment, users=args.users, per_user=args.photos_per_user, sample=args.sample_users
+                )
             results["load_average_1m"] = round(os.getloadavg()[0], 2)
             results["targets"] = {
                 "errors_zero": results["load"]["errors"] == 0,
-                "starved_upload_to_ready_p90_le_1000ms":
-                    results.get("starvation", {}).get("upload_to_ready", {}).get("p90_ms", 1e9) <= 1000,
+                "starved_upload_to_ready_p90_le_1000ms": results.get("starvation", {})
+                .get("upload_to_ready", {})
+                .get("p90_ms", 1e9)
+                <= 1000,
             }
         finally:
             deployment.stop()

@@ -8,9 +8,9 @@ other benchmarks (e.g. word queries) can add theirs. Last stdout line is JSON.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -45,7 +45,7 @@ class EvalSet:
 def eval_indices(labels: np.ndarray, split: np.ndarray, *, offset: int = 0) -> np.ndarray:
     """Test images offset … offset+PER_CLASS−1 of each class (offset PER_CLASS gives a disjoint second slice)."""
     test = np.flatnonzero(split == 1)
-    return np.concatenate([test[labels[test] == c][offset:offset + PER_CLASS] for c in range(len(CLASS_NAMES))])
+    return np.concatenate([test[labels[test] == c][offset : offset + PER_CLASS] for c in range(len(CLASS_NAMES))])
 
 
 def load_eval_set(cache_dir: Path = BENCH_CACHE) -> EvalSet:
@@ -147,13 +147,21 @@ def text_results(cache_dir: Path = BENCH_CACHE) -> dict[str, float]:
     results = {}
     for suffix, offset in (("", 0), ("_slice2", PER_CLASS)):
         test = eval_indices(labels, split, offset=offset)
-        scores = text_metrics(features[test], None, labels[test], features[train], labels[train],
-                              word_space=word_space, classifier=encoder.classifier())
+        scores = text_metrics(
+            features[test],
+            None,
+            labels[test],
+            features[train],
+            labels[train],
+            word_space=word_space,
+            classifier=encoder.classifier(),
+        )
         results.update({f"{key}{suffix}": value for key, value in scores.items()})
     names, images = sample_photos()
     _, logits = encoder.encode(images)
-    results.update(photo_text_metrics(logits, names, word_space=word_space,
-                                      class_matrix=imagenet_class_matrix(word_space)))
+    results.update(
+        photo_text_metrics(logits, names, word_space=word_space, class_matrix=imagenet_class_matrix(word_space))
+    )
     return results
 
 

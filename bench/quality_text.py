@@ -33,9 +33,25 @@ from search.ml.words import WordSpace
 
 QUERY_WORDS = ("t-shirt", "trousers", "sweater", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot")
 SYNONYMS = {  # everyday word → Fashion-MNIST class id
-    "tee": 0, "pants": 1, "jeans": 1, "slacks": 1, "jumper": 2, "cardigan": 2, "gown": 3, "frock": 3,
-    "jacket": 4, "overcoat": 4, "parka": 4, "flip-flops": 5, "blouse": 6, "trainers": 7, "shoe": 7,
-    "handbag": 8, "purse": 8, "backpack": 8, "boots": 9,
+    "tee": 0,
+    "pants": 1,
+    "jeans": 1,
+    "slacks": 1,
+    "jumper": 2,
+    "cardigan": 2,
+    "gown": 3,
+    "frock": 3,
+    "jacket": 4,
+    "overcoat": 4,
+    "parka": 4,
+    "flip-flops": 5,
+    "blouse": 6,
+    "trainers": 7,
+    "shoe": 7,
+    "handbag": 8,
+    "purse": 8,
+    "backpack": 8,
+    "boots": 9,
 }
 PHOTO_QUERIES = Path(__file__).resolve().parent / "data" / "photo_queries.json"
 TRAIN_PER_CLASS = 100  # training images per class for the trained projection
@@ -48,8 +64,15 @@ def precision_at_k(vectors: np.ndarray, labels: np.ndarray, queries: np.ndarray,
     return float(np.mean(labels[top] == np.arange(len(queries))[:, None]))
 
 
-def soft_precision_at_k(logits: np.ndarray, labels: np.ndarray, words: dict[str, int], *, word_space: WordSpace,
-                        class_matrix: np.ndarray, k: int = TOP_K) -> float:
+def soft_precision_at_k(
+    logits: np.ndarray,
+    labels: np.ndarray,
+    words: dict[str, int],
+    *,
+    word_space: WordSpace,
+    class_matrix: np.ndarray,
+    k: int = TOP_K,
+) -> float:
     """P@k of one-word queries (word → wanted label) scored by soft class matching, as the app does."""
     probabilities = softclass.class_probabilities(logits)
     precisions = []
@@ -119,8 +142,9 @@ def sample_photos() -> tuple[list[str], list]:
     return list(photos), images
 
 
-def photo_text_metrics(logits: np.ndarray, names: list[str], *, word_space: WordSpace,
-                       class_matrix: np.ndarray) -> dict[str, float]:
+def photo_text_metrics(
+    logits: np.ndarray, names: list[str], *, word_space: WordSpace, class_matrix: np.ndarray
+) -> dict[str, float]:
     """photos_text_top1 / _mrr / text_hub_share of the real-photo queries, soft class matching and ConSE."""
     queries = json.loads(PHOTO_QUERIES.read_text())["queries"]
     probabilities = softclass.class_probabilities(logits)
@@ -131,7 +155,8 @@ def photo_text_metrics(logits: np.ndarray, names: list[str], *, word_space: Word
         for word, wanted in queries:
             if method == "soft":
                 scores = softclass.dense_scores(
-                    probabilities, softclass.words_query([(1.0, word_space.vector(word))], class_matrix))
+                    probabilities, softclass.words_query([(1.0, word_space.vector(word))], class_matrix)
+                )
             else:
                 scores = conse_vectors @ word_space.vector(word)
             target = names.index(wanted)
@@ -139,11 +164,13 @@ def photo_text_metrics(logits: np.ndarray, names: list[str], *, word_space: Word
             tops.append(int(np.argmax(scores)))
         suffix = "" if method == "soft" else "_conse"
         ranks = np.asarray(ranks)
-        results.update({
-            f"photos_text_top1{suffix}": round(float(np.mean(ranks == 1)), 4),
-            f"photos_text_mrr{suffix}": round(float(np.mean(1.0 / ranks)), 4),
-            f"text_hub_share{suffix}": round(float(np.bincount(tops).max() / len(tops)), 4),
-        })
+        results.update(
+            {
+                f"photos_text_top1{suffix}": round(float(np.mean(ranks == 1)), 4),
+                f"photos_text_mrr{suffix}": round(float(np.mean(1.0 / ranks)), 4),
+                f"text_hub_share{suffix}": round(float(np.bincount(tops).max() / len(tops)), 4),
+            }
+        )
     results["photos_text_queries"] = len(queries)
     return results
 

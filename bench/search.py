@@ -93,8 +93,9 @@ def measure(
 
 def measure_index(index: VectorIndex, queries, truth, *, weights=None, repeats: int) -> dict[str, float]:
     """measure() of index.search at the index's default effort."""
-    return measure(lambda q, w: index.search(q, K, weights=w), index.ids, queries, truth, weights=weights,
-                   repeats=repeats)
+    return measure(
+        lambda q, w: index.search(q, K, weights=w), index.ids, queries, truth, weights=weights, repeats=repeats
+    )
 
 
 def class_weights(n: int, *, cache_dir: Path, seed: int) -> tuple[np.ndarray, str]:
@@ -112,13 +113,19 @@ def effort_curve(index: AnnoyIndex, queries, truths, weights, *, repeats: int) -
     rows = []
     for plain, conditioned in zip(index.params["levels"], index.params["conditioned_levels"]):
         row: dict[str, Any] = {}
-        for name, level, truth, w in (("plain", plain, truths[0], None), ("conditioned", conditioned, truths[1],
-                                                                           weights)):
+        for name, level, truth, w in (
+            ("plain", plain, truths[0], None),
+            ("conditioned", conditioned, truths[1], weights),
+        ):
+
             def search(q, wi, level=level):
                 return index.search_with(q, K, weights=wi, search_k=level["search_k"], rerank=level["rerank"])
 
-            row[name] = {**level, "calibrated_recall": level["recall"],
-                         **measure(search, index.ids, queries, truth, weights=w, repeats=repeats)}
+            row[name] = {
+                **level,
+                "calibrated_recall": level["recall"],
+                **measure(search, index.ids, queries, truth, weights=w, repeats=repeats),
+            }
             del row[name]["recall"]
         rows.append(row)
     return rows
@@ -162,8 +169,9 @@ def bench_size(
     directory = Path(tempfile.mkdtemp(prefix="bench-index-", dir=work_dir))
     try:
         started = time.perf_counter()
-        path = build_index(ids=ids, vectors=vectors, directory=directory, name="bench", params=params,
-                           calibration_weights=calibration)
+        path = build_index(
+            ids=ids, vectors=vectors, directory=directory, name="bench", params=params, calibration_weights=calibration
+        )
         build_seconds = time.perf_counter() - started
         manifest = json.loads((path / "manifest.json").read_text())
         index = load_index(path)
@@ -212,8 +220,9 @@ def crossover(sizes: tuple[int, ...], *, queries: int, repeats: int, cache_dir: 
             row: dict[str, Any] = {"size": size}
             for kind in ("exact", "annoy"):
                 index = load_index(
-                    build_index(ids=np.arange(size), vectors=data.vectors, directory=directory, name=kind,
-                                params={"kind": kind})
+                    build_index(
+                        ids=np.arange(size), vectors=data.vectors, directory=directory, name=kind, params={"kind": kind}
+                    )
                 )
                 plain = latency(lambda i: index.search(data.queries[i], K), queries, repeats=repeats)
                 conditioned = latency(
@@ -256,8 +265,11 @@ def plot(result: dict, path: Path) -> None:
         ax.legend()
     load = result["host"]
     sources = ", ".join(sorted({section["source"] for section in result["sizes"]}))
-    figure.suptitle(f"bench.search, {sources}: {load['cpus']} shared cores, 1-min load {load['loadavg_1m_start']:.0f}"
-                    f" at start, {load['loadavg_1m_end']:.0f} at end", fontsize=10)
+    figure.suptitle(
+        f"bench.search, {sources}: {load['cpus']} shared cores, 1-min load {load['loadavg_1m_start']:.0f}"
+        f" at start, {load['loadavg_1m_end']:.0f} at end",
+        fontsize=10,
+    )
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
@@ -268,12 +280,14 @@ def main(argv: list[str] | None = None, *, extra_sections: Mapping[str, Callable
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--params", type=json.loads, default={}, help="build params, e.g. '{\"kind\": \"annoy\"}'")
+    parser.add_argument("--params", type=json.loads, default={}, help='build params, e.g. \'{"kind": "annoy"}\'')
     parser.add_argument("--cache-dir", type=Path, default=BENCH_CACHE)
     parser.add_argument("--crossover", default="", help="also time exact vs Annoy at these small sizes, e.g. 1000,5000")
     parser.add_argument("--plot", type=Path, help="write the recall/latency curve here (PNG)")
     parser.add_argument("--no-extra", action="store_true", help="skip the text and word sections")
-    parser.add_argument("--subset", type=Path, help="an .npz of some Fashion-MNIST features instead of all (see bench_set)")
+    parser.add_argument(
+        "--subset", type=Path, help="an .npz of some Fashion-MNIST features instead of all (see bench_set)"
+    )
     args = parser.parse_args(argv)
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     work_dir = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -282,8 +296,15 @@ def main(argv: list[str] | None = None, *, extra_sections: Mapping[str, Callable
     result: dict[str, Any] = {"benchmark": "search.ml.ann", "k": K, "host": host, "sizes": []}
     try:
         for size in (int(s) for s in args.sizes.split(",")):
-            section = bench_size(size, queries=args.queries, repeats=args.repeats, params=args.params,
-                                 cache_dir=args.cache_dir, work_dir=work_dir, subset=args.subset)
+            section = bench_size(
+                size,
+                queries=args.queries,
+                repeats=args.repeats,
+                params=args.params,
+                cache_dir=args.cache_dir,
+                work_dir=work_dir,
+                subset=args.subset,
+            )
             print(json.dumps(section), flush=True)
             result["sizes"].append(section)
         if args.crossover:
@@ -314,29 +335,46 @@ def text_section(*, size: int = 100_000, queries: int = 300, repeats: int = 3, c
     weights, bias = get_encoder("lite0", cache_dir=cache_dir).classifier()
     features = bench_set(size=size, queries=1, cache_dir=cache_dir).vectors
     class_matrix = imagenet_class_matrix(words)
-    probabilities = np.concatenate([
-        softclass.class_probabilities(np.asarray(features[start : start + 20_000]) @ weights + bias)
-        for start in range(0, len(features), 20_000)
-    ])
+    probabilities = np.concatenate(
+        [
+            softclass.class_probabilities(np.asarray(features[start : start + 20_000]) @ weights + bias)
+            for start in range(0, len(features), 20_000)
+        ]
+    )
     rng = np.random.default_rng(0)
-    probes = [softclass.words_query([(1.0, words.vector(w))], class_matrix)
-              for w in rng.choice(words.vocabulary[:20_000], queries, replace=False)]
+    probes = [
+        softclass.words_query([(1.0, words.vector(w))], class_matrix)
+        for w in rng.choice(words.vocabulary[:20_000], queries, replace=False)
+    ]
     ids = np.arange(len(probabilities))
     directory = Path(tempfile.mkdtemp(dir=cache_dir, prefix="bench-text-"))
     try:
         started = time.perf_counter()
-        store = softclass.load_store(softclass.build_store(ids=ids, probabilities=probabilities,
-                                                           directory=directory, name="text"))
+        store = softclass.load_store(
+            softclass.build_store(ids=ids, probabilities=probabilities, directory=directory, name="text")
+        )
         build_s = time.perf_counter() - started
         timed = latency(lambda i: store.search(probes[i], K), queries, repeats=repeats)
         checked = range(min(queries, EXACT_QUERIES))
-        recall = np.mean([
-            len({i for i, _ in store.search(probes[q], K)} & {i for i, _ in softclass.exact_search(
-                ids, probabilities, probes[q], K)}) / K for q in checked])
-        exact = latency(lambda i: softclass.exact_search(ids, probabilities, probes[i], K), len(checked),
-                        repeats=1)
-        return {"size": size, "kind": softclass.KIND, "build_s": round(build_s, 2), **timed,
-                "recall_at_10": round(float(recall), 4), "exact_dense_p50_ms": exact["p50_ms"]}
+        recall = np.mean(
+            [
+                len(
+                    {i for i, _ in store.search(probes[q], K)}
+                    & {i for i, _ in softclass.exact_search(ids, probabilities, probes[q], K)}
+                )
+                / K
+                for q in checked
+            ]
+        )
+        exact = latency(lambda i: softclass.exact_search(ids, probabilities, probes[i], K), len(checked), repeats=1)
+        return {
+            "size": size,
+            "kind": softclass.KIND,
+            "build_s": round(build_s, 2),
+            **timed,
+            "recall_at_10": round(float(recall), 4),
+            "exact_dense_p50_ms": exact["p50_ms"],
+        }
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

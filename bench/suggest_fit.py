@@ -120,8 +120,12 @@ def hubness(candidates: suggest.Candidates, words: list[set[str]], *, top: int =
     return {tag: round(n / max(1, wrong_for[tag]), 4) for tag, n in came_up.items()}
 
 
-def measure(candidates: suggest.Candidates, words: list[set[str]], calibration: suggest.Calibration,
-            probabilities: list[np.ndarray] | None = None) -> dict[str, float]:
+def measure(
+    candidates: suggest.Candidates,
+    words: list[set[str]],
+    calibration: suggest.Calibration,
+    probabilities: list[np.ndarray] | None = None,
+) -> dict[str, float]:
     """suggest_precision_at_3, _coverage, _ece and _max_unrelated_share of one labelled set."""
     if probabilities is None:
         probabilities = [calibration.probability(f) for f in candidates.features]
@@ -133,8 +137,9 @@ def measure(candidates: suggest.Candidates, words: list[set[str]], calibration: 
         for tag, _ in row:
             if not is_right(tag, w):
                 wrong_counts[tag] = wrong_counts.get(tag, 0) + 1
-    unrelated = max((n / max(1, sum(1 for w in words if not is_right(tag, w))) for tag, n in wrong_counts.items()),
-                    default=0.0)
+    unrelated = max(
+        (n / max(1, sum(1 for w in words if not is_right(tag, w))) for tag, n in wrong_counts.items()), default=0.0
+    )
     all_p = np.concatenate([p for p in probabilities if len(p)]) if probabilities else np.zeros(0)
     _, all_right = labelled(candidates, words)
     return {
@@ -162,8 +167,9 @@ def main() -> None:
     vocabulary = suggest.build_vocabulary(word_space, imagenet_class_matrix(word_space), list(class_tags()))
 
     real_logits, real_words, groups = real_photos(encoder)
-    fit_logits, fit_words = (np.zeros((0, 1000), np.float32), []) if args.no_fmnist else fmnist_photos(
-        cache_dir, split="fit")
+    fit_logits, fit_words = (
+        (np.zeros((0, 1000), np.float32), []) if args.no_fmnist else fmnist_photos(cache_dir, split="fit")
+    )
     real_c = suggest.candidates(real_logits, vocabulary)
     fit_c = suggest.candidates(fit_logits, vocabulary)
     hubs = {}
@@ -184,8 +190,10 @@ def main() -> None:
     originals = [i for i, g in enumerate(groups) if i == g]
     held_out = [fit(exclude_group=g).probability(real_c.features[i]) for g, i in enumerate(originals)]
     real_set = suggest.Candidates([real_c.tags[i] for i in originals], [real_c.features[i] for i in originals])
-    results = {f"{k}_photos": v for k, v in measure(real_set, [real_words[i] for i in originals], None,
-                                                      probabilities=held_out).items()}
+    results = {
+        f"{k}_photos": v
+        for k, v in measure(real_set, [real_words[i] for i in originals], None, probabilities=held_out).items()
+    }
     calibration = suggest.load_calibration() if args.check else fit()
     for split in () if args.no_fmnist else ("eval", "eval2"):
         logits, words = fmnist_photos(cache_dir, split=split)

@@ -102,8 +102,9 @@ def bench_set(*, size: int, queries: int, cache_dir: Path, seed: int = 0, subset
             del generated
         synthetic = np.load(path, mmap_mode="r")
     vectors = np.concatenate([features[train], synthetic])
-    return BenchSet(vectors=vectors, real=len(train), queries=features[query_rows],
-                    source=f"fmnist-lite0{tag}+synthetic")
+    return BenchSet(
+        vectors=vectors, real=len(train), queries=features[query_rows], source=f"fmnist-lite0{tag}+synthetic"
+    )
 
 
 def score_profile(vectors: np.ndarray, queries: np.ndarray, *, k: int = 10) -> dict[str, float]:

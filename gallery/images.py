@@ -1,4 +1,5 @@
 """Decoding for derived images: upright, RGB, and no bigger than needed."""
+
 from __future__ import annotations
 
 import io
@@ -81,7 +82,8 @@ def sharpness(image: Image.Image) -> float:
     A common scale makes copies of one scene comparable (a downscaled copy would otherwise look sharper), so this
     only ranks copies of the same photo, which is what picking the best of a group of near-duplicates needs.
     """
-    grey = np.asarray(image.convert("L").resize((SHARPNESS_SIDE, SHARPNESS_SIDE), Image.Resampling.BILINEAR),
-                      dtype=np.float32)
-    laplacian = (grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:] - 4 * grey[1:-1, 1:-1])
+    grey = np.asarray(
+        image.convert("L").resize((SHARPNESS_SIDE, SHARPNESS_SIDE), Image.Resampling.BILINEAR), dtype=np.float32
+    )
+    laplacian = grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:] - 4 * grey[1:-1, 1:-1]
     return round(float(laplacian.var()), 3)

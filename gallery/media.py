@@ -1,12 +1,19 @@
 """Private media: user files are streamed by owner-checked views, never from a public /media/ URL."""
+
 import mimetypes
 
 from django.http import FileResponse, Http404
 
 from .models import Photo
 
-CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif", "bmp": "image/bmp",
-                 "heic": "image/heic"}
+CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "bmp": "image/bmp",
+    "heic": "image/heic",
+}
 
 
 def photo_file_response(photo: Photo, *, which: str) -> FileResponse:

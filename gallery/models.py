@@ -1,4 +1,5 @@
 """Photos, tags and the link between them. Behaviour lives in services.py, not here."""
+
 import uuid
 
 from django.conf import settings

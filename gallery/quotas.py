@@ -7,6 +7,7 @@
 - Rate: at most ``UPLOAD_RATE_BYTES_PER_HOUR`` bytes received per user per clock hour, counted atomically in the
   Django cache (Redis) before any decoding, whatever becomes of the file.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,6 @@ import math
 import time
 
 import redis.exceptions
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser

@@ -1,9 +1,9 @@
 """Reads from the gallery. Every query for a user starts from the owner, so another user's id is simply not found."""
+
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -41,9 +41,7 @@ def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> Query
     if (album := filters.get("album")) is not None:
         photos = photos.filter(album_photos__album__id=album, album_photos__album__owner=owner)
     if tag := filters.get("tag"):
-        photos = photos.filter(
-            photo_tags__tag__name=tag.strip().lower(), photo_tags__state=PhotoTag.State.ACCEPTED
-        )
+        photos = photos.filter(photo_tags__tag__name=tag.strip().lower(), photo_tags__state=PhotoTag.State.ACCEPTED)
     if status := filters.get("status"):
         photos = photos.filter(status=status)
     if ids := filters.get("ids"):
@@ -68,8 +66,7 @@ def photos_filtered(*, owner: AbstractBaseUser, filters: dict) -> QuerySet[Photo
     if before := filters.get("taken_before"):
         photos = photos.filter(shot_at__lt=_day_start(before + timedelta(days=1)))
     if year := filters.get("year"):
-        photos = photos.filter(shot_at__gte=_day_start(date(year, 1, 1)),
-                               shot_at__lt=_day_start(date(year + 1, 1, 1)))
+        photos = photos.filter(shot_at__gte=_day_start(date(year, 1, 1)), shot_at__lt=_day_start(date(year + 1, 1, 1)))
     if near := filters.get("near"):
         photos = _near(photos, *near)
     return photos
@@ -96,11 +93,12 @@ def _near(photos: QuerySet[Photo], latitude: float, longitude: float, km: float)
     photos = photos.filter(latitude__gte=latitude - dlat, latitude__lte=latitude + dlat)
     cos_lat = math.cos(math.radians(min(89.9, abs(latitude) + dlat)))
     dlon = math.degrees(km / (EARTH_RADIUS_KM * cos_lat)) if cos_lat > 0 else 360
-    if dlon < 180 and -180 <= longitude - dlon and longitude + dlon <= 180:  # no box across the antimeridian
+    if dlon < 180 and longitude - dlon >= -180 and longitude + dlon <= 180:  # no box across the antimeridian
         photos = photos.filter(longitude__gte=longitude - dlon, longitude__lte=longitude + dlon)
     phi, lam = math.radians(latitude), math.radians(longitude)
-    cosine = (math.sin(phi) * Sin(Radians("latitude"))
-              + math.cos(phi) * Cos(Radians("latitude")) * Cos(Radians("longitude") - lam))
+    cosine = math.sin(phi) * Sin(Radians("latitude")) + math.cos(phi) * Cos(Radians("latitude")) * Cos(
+        Radians("longitude") - lam
+    )
     # Rounding can push the cosine of a zero angle just above 1, where ACos is undefined.
     distance = ACos(Least(Value(1.0), cosine)) * EARTH_RADIUS_KM
     return photos.annotate(distance_km=distance).filter(distance_km__lte=km)
@@ -108,7 +106,7 @@ def _near(photos: QuerySet[Photo], latitude: float, longitude: float, km: float)
 
 def _day_start(day: date) -> datetime:
     # taken_at is stored as the camera's wall clock in UTC (validators._taken_at), so days are UTC days.
-    return datetime(day.year, day.month, day.day, tzinfo=dt_timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def storage_used(*, owner: AbstractBaseUser) -> int:
@@ -181,8 +179,11 @@ def tags_accepted(*, owner_id: int, photo_ids=None, names=None) -> QuerySet[Phot
 def tag_verdicts(*, owner_id: int) -> dict[str, tuple[int, int]]:
     """How the owner judged each suggested tag so far: {name: (times accepted, times rejected)}."""
     rows = (
-        PhotoTag.objects.filter(photo__owner_id=owner_id, source=PhotoTag.Source.AUTO,
-                                state__in=[PhotoTag.State.ACCEPTED, PhotoTag.State.REJECTED])
+        PhotoTag.objects.filter(
+            photo__owner_id=owner_id,
+            source=PhotoTag.Source.AUTO,
+            state__in=[PhotoTag.State.ACCEPTED, PhotoTag.State.REJECTED],
+        )
         .values("tag__name", "state")
         .annotate(n=Count("id"))
     )
@@ -200,7 +201,8 @@ def tag_verdicts(*, owner_id: int) -> dict[str, tuple[int, int]]:
 def tag_counts(*, owner: AbstractBaseUser) -> list[tuple[str, int]]:
     """The owner's accepted tags with how many photos carry each, most used first (for the tag filter)."""
     rows = (
-        tags_accepted(owner_id=owner.id).filter(photo__trashed_at__isnull=True)
+        tags_accepted(owner_id=owner.id)
+        .filter(photo__trashed_at__isnull=True)
         .values("tag__name")
         .annotate(n=Count("id"))
         .order_by("-n", "tag__name")
@@ -213,14 +215,17 @@ def photos_stuck(*, changed_before: datetime) -> list[Photo]:
     return list(
         Photo.objects.filter(
             status__in=[Photo.Status.PENDING, Photo.Status.PROCESSING], status_changed_at__lt=changed_before
-        ).only("id", "attempts").order_by("id")
+        )
+        .only("id", "attempts")
+        .order_by("id")
     )
 
 
 def timeline_years(*, photos: QuerySet[Photo], page_size: int) -> list[dict]:
     """For a list ordered newest taken first: each year, how many photos it has and the page its newest is on."""
-    rows = (photos.order_by().annotate(year=ExtractYear("shot_at")).values("year").annotate(n=Count("id"))
-            .order_by("-year"))
+    rows = (
+        photos.order_by().annotate(year=ExtractYear("shot_at")).values("year").annotate(n=Count("id")).order_by("-year")
+    )
     years, newer = [], 0
     for row in rows:
         years.append({"year": row["year"], "count": row["n"], "page": newer // page_size + 1})

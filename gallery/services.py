@@ -1,11 +1,13 @@
 """Writes to the gallery. Views, the API, the import command and tasks all come through here."""
+
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO, Iterable
+from datetime import timedelta
+from typing import IO
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,7 +23,6 @@ from . import quotas, signals
 from .images import open_for_derivatives, sharpness, thumbnail_jpeg
 from .models import Album, AlbumPhoto, Photo, PhotoTag, Tag
 from .validators import ALLOWED_FORMATS, size_of, validate_image
-
 
 TAG_PATTERN = re.compile(r"^[\w][\w \-']{0,62}$")
 
@@ -119,6 +120,7 @@ def photos_announce(*, photo_ids: list[int]) -> None:
 
 # The steps below are gallery's part of the pipeline (search.pipeline.photos_process chains them). Each one
 # tolerates photos deleted meanwhile: a row that is gone is skipped, never saved, so the batch carries on.
+
 
 def photos_claim(*, photo_ids: list[int]) -> list[Photo]:
     """Start processing: the photos still pending or processing, each with one more attempt on record.
@@ -250,9 +252,7 @@ def photos_delete(*, owner: AbstractBaseUser, photo_ids: Iterable[int]) -> int:
 def tag_normalise(name: str) -> str:
     name = " ".join(name.strip().lower().split())
     if not TAG_PATTERN.match(name):
-        raise ValidationError(
-            "Tags are 1–63 letters, digits, spaces, hyphens or apostrophes.", code="invalid_tag"
-        )
+        raise ValidationError("Tags are 1–63 letters, digits, spaces, hyphens or apostrophes.", code="invalid_tag")
     return name
 
 
@@ -290,8 +290,13 @@ def tags_suggest(*, suggestions: dict[Photo, list[tuple[str, float]]]) -> None:
     tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
     PhotoTag.objects.bulk_create(
         [
-            PhotoTag(photo=photo, tag_id=tag_ids[name], source=PhotoTag.Source.AUTO,
-                     state=PhotoTag.State.SUGGESTED, confidence=round(confidence, 4))
+            PhotoTag(
+                photo=photo,
+                tag_id=tag_ids[name],
+                source=PhotoTag.Source.AUTO,
+                state=PhotoTag.State.SUGGESTED,
+                confidence=round(confidence, 4),
+            )
             for (_, name), (photo, confidence) in best.items()
         ],
         ignore_conflicts=True,
@@ -349,8 +354,11 @@ def tags_bulk_add(*, owner: AbstractBaseUser, photo_ids: Iterable[int], name: st
     have = set(links.values_list("photo_id", flat=True))
     changed = links.exclude(state=PhotoTag.State.ACCEPTED).update(state=PhotoTag.State.ACCEPTED)
     created = PhotoTag.objects.bulk_create(
-        [PhotoTag(photo_id=i, tag=tag, source=PhotoTag.Source.USER, state=PhotoTag.State.ACCEPTED)
-         for i in ids if i not in have],
+        [
+            PhotoTag(photo_id=i, tag=tag, source=PhotoTag.Source.USER, state=PhotoTag.State.ACCEPTED)
+            for i in ids
+            if i not in have
+        ],
         ignore_conflicts=True,
     )
     if changed or created:
@@ -364,10 +372,9 @@ def tags_bulk_decide(*, owner: AbstractBaseUser, photo_ids: Iterable[int], name:
     Returns how many photos changed."""
     ids = photos_owned(owner=owner, photo_ids=photo_ids)
     state = PhotoTag.State.ACCEPTED if accept else PhotoTag.State.REJECTED
-    changed = (
-        PhotoTag.objects.filter(photo_id__in=ids, tag__name=tag_normalise(name), state=PhotoTag.State.SUGGESTED)
-        .update(state=state)
-    )
+    changed = PhotoTag.objects.filter(
+        photo_id__in=ids, tag__name=tag_normalise(name), state=PhotoTag.State.SUGGESTED
+    ).update(state=state)
     if changed:
         _owner_tags_changed(owner.pk)
     return changed
@@ -378,8 +385,10 @@ def tags_bulk_remove(*, owner: AbstractBaseUser, photo_ids: Iterable[int], name:
     """tag_remove on many photos: own tags go, auto tags are remembered as rejected."""
     ids = photos_owned(owner=owner, photo_ids=photo_ids)
     links = PhotoTag.objects.filter(photo_id__in=ids, tag__name=tag_normalise(name))
-    rejected = links.filter(source=PhotoTag.Source.AUTO).exclude(state=PhotoTag.State.REJECTED).update(
-        state=PhotoTag.State.REJECTED
+    rejected = (
+        links.filter(source=PhotoTag.Source.AUTO)
+        .exclude(state=PhotoTag.State.REJECTED)
+        .update(state=PhotoTag.State.REJECTED)
     )
     deleted, _ = links.filter(source=PhotoTag.Source.USER).delete()
     if rejected or deleted:
@@ -472,8 +481,9 @@ def album_photos_add(*, album: Album, photo_ids: Iterable[int]) -> int:
     have = set(AlbumPhoto.objects.filter(album=album, photo_id__in=ids).values_list("photo_id", flat=True))
     # ignore_conflicts: a concurrent add of the same photo is not an error (and bulk_create's return value
     # then counts rows it did not insert, hence the count from `have`).
-    AlbumPhoto.objects.bulk_create([AlbumPhoto(album=album, photo_id=i) for i in ids if i not in have],
-                                   ignore_conflicts=True)
+    AlbumPhoto.objects.bulk_create(
+        [AlbumPhoto(album=album, photo_id=i) for i in ids if i not in have], ignore_conflicts=True
+    )
     return len(ids) - len(have)
 
 

@@ -1,4 +1,5 @@
 """Gallery upkeep tasks: ids in (or none), a service does the work; safe to run twice."""
+
 from celery import shared_task
 
 from . import services

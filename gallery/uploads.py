@@ -1,4 +1,5 @@
 """Upload handling before validation: an oversized file must not fill the disk on its way to being rejected."""
+
 from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 

@@ -2,14 +2,15 @@
 
 It checks content, never the extension or the client's content type, and names the reason precisely.
 """
+
 from __future__ import annotations
 
 import hashlib
 import math
 import warnings
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from struct import error as struct_error  # Pillow raises it on some malformed headers
-from datetime import datetime, timezone
 from typing import IO
 
 from django.conf import settings
@@ -52,8 +53,16 @@ def validate_image(file: IO[bytes], *, size: int | None = None) -> ImageInfo:
         )
     sha256 = _sha256(file)
     fmt, width, height, taken_at, place = _inspect(file)
-    return ImageInfo(format=fmt, width=width, height=height, sha256=sha256, size=size, taken_at=taken_at,
-                     latitude=place[0] if place else None, longitude=place[1] if place else None)
+    return ImageInfo(
+        format=fmt,
+        width=width,
+        height=height,
+        sha256=sha256,
+        size=size,
+        taken_at=taken_at,
+        latitude=place[0] if place else None,
+        longitude=place[1] if place else None,
+    )
 
 
 def _inspect(file: IO[bytes]) -> tuple[str, int, int, datetime | None, tuple[float, float] | None]:
@@ -95,9 +104,7 @@ def _inspect(file: IO[bytes]) -> tuple[str, int, int, datetime | None, tuple[flo
         except ValidationError:
             raise
         except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct_error) as exc:
-            raise ValidationError(
-                f"The image data is corrupt or truncated: {exc}", code="corrupt"
-            ) from None
+            raise ValidationError(f"The image data is corrupt or truncated: {exc}", code="corrupt") from None
         finally:
             file.seek(0)
     return fmt, width, height, taken_at, place
@@ -107,8 +114,7 @@ def _check_pixels(width: int, height: int) -> None:
     limit = settings.UPLOAD_MAX_PIXELS
     if width * height > limit:
         raise ValidationError(
-            f"The image is {width}×{height} pixels ({width * height / 1e6:.0f} MP); the limit is "
-            f"{limit / 1e6:.0f} MP.",
+            f"The image is {width}×{height} pixels ({width * height / 1e6:.0f} MP); the limit is {limit / 1e6:.0f} MP.",
             code="bomb",
         )
 
@@ -148,7 +154,7 @@ def _taken_at(image: Image.Image) -> datetime | None:
         return None
     try:
         # EXIF has no time zone; store it as UTC wall-clock so it sorts and displays as the camera said.
-        return datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S").replace(tzinfo=timezone.utc)
+        return datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         return None
 

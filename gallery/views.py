@@ -1,6 +1,7 @@
 """Gallery pages. They call the same services and selectors as the API. The gallery, photo and upload pages
 work without JavaScript (scripts add live status, selection, the viewer and in-place tagging); search results,
 the viewer and bulk actions need it."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -45,7 +46,8 @@ def home(request):
             "statuses": Photo.Status.values,
             "timeline": filters.get("sort") != "uploaded",
             "years": selectors.timeline_years(photos=photos, page_size=PAGE_SIZE)
-            if filters.get("sort") != "uploaded" else [],
+            if filters.get("sort") != "uploaded"
+            else [],
             "albums": selectors.album_list(owner=request.user),
             "storage": {"used": selectors.storage_used(owner=request.user), "quota": settings.STORAGE_QUOTA_BYTES},
         },
@@ -82,8 +84,11 @@ def album(request, id: int):
         return redirect("gallery:album", id=album.id)
     photos = selectors.photo_list(owner=request.user, filters={"album": album.id})
     page = Paginator(photos, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "gallery/album.html", {"album": album, "page": page,
-                                                  "albums": selectors.album_list(owner=request.user)})
+    return render(
+        request,
+        "gallery/album.html",
+        {"album": album, "page": page, "albums": selectors.album_list(owner=request.user)},
+    )
 
 
 @login_required
@@ -130,8 +135,12 @@ def search(request):
     return render(
         request,
         "gallery/search.html",
-        {"q": request.GET.get("q", ""), "class_name": request.GET.get("class", ""), "query_photo": photo,
-         "albums": selectors.album_list(owner=request.user)},
+        {
+            "q": request.GET.get("q", ""),
+            "class_name": request.GET.get("class", ""),
+            "query_photo": photo,
+            "albums": selectors.album_list(owner=request.user),
+        },
     )
 
 
@@ -192,8 +201,11 @@ def photo_delete(request, id: int):
     photo = selectors.photo_get(owner=request.user, id=id)
     if request.method == "POST":
         services.photos_trash(owner=request.user, photo_ids=[photo.id])
-        messages.success(request, f"Moved “{photo.original_name}” to the trash; you can restore it there for "
-                                  f"{settings.TRASH_KEEP_DAYS} days.")
+        messages.success(
+            request,
+            f"Moved “{photo.original_name}” to the trash; you can restore it there for "
+            f"{settings.TRASH_KEEP_DAYS} days.",
+        )
         return redirect("gallery:home")
     return render(request, "gallery/photo_delete.html", {"photo": photo, "keep_days": settings.TRASH_KEEP_DAYS})
 

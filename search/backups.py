@@ -5,6 +5,7 @@ thumbnails) and ``projections/`` (per-user trained text projections, which a ret
 bit for bit). Index files are left out: a restore rebuilds them from the stored vectors, so no photo is
 re-embedded. The format is the same for SQLite and PostgreSQL, so a backup moves between the two.
 """
+
 from __future__ import annotations
 
 import io
@@ -112,7 +113,9 @@ def site_restore(*, source: Path) -> BackupSummary:
             index_rebuild(owner_id=owner_id, model_key=model_key)
     files = sum(1 for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
     return BackupSummary(
-        users=get_user_model().objects.count(), photos=Photo.objects.count(), files=files,
+        users=get_user_model().objects.count(),
+        photos=Photo.objects.count(),
+        files=files,
         bytes=source.stat().st_size,
     )
 

@@ -1,4 +1,5 @@
 """The configured parts, loaded once per process: the image model, the word space, the class word matrix."""
+
 from __future__ import annotations
 
 import functools
@@ -19,12 +20,13 @@ def model_key(name: str, version: str) -> str:
     return f"{name}-{version}"
 
 
-def encoder(name: str | None = None, *, runtime: str | None = None) -> "Encoder":  # noqa: F821
+def encoder(name: str | None = None, *, runtime: str | None = None) -> Encoder:  # noqa: F821
     """The configured model (SEARCH_MODEL, SEARCH_RUNTIME), or the one named."""
     from .ml.encoder import get_encoder
 
-    return get_encoder(name or settings.SEARCH_MODEL, cache_dir=settings.SEARCH_MODEL_DIR,
-                       runtime=runtime or settings.SEARCH_RUNTIME)
+    return get_encoder(
+        name or settings.SEARCH_MODEL, cache_dir=settings.SEARCH_MODEL_DIR, runtime=runtime or settings.SEARCH_RUNTIME
+    )
 
 
 def configured_model_key() -> str:
@@ -41,7 +43,7 @@ def input_size() -> int:
     return model_input_size(settings.SEARCH_MODEL)
 
 
-def encoder_for_key(key: str) -> "Encoder":  # noqa: F821
+def encoder_for_key(key: str) -> Encoder:  # noqa: F821
     """The encoder whose vectors have this key, e.g. the previous runtime's while a switch re-embeds."""
     from .ml.encoder import model_runtime
 

@@ -3,6 +3,7 @@
 A mark in Redis (SET NX with an expiry) says a run is queued. The task clears it as it starts, so a request that
 arrives during the run queues a fresh run instead of being missed.
 """
+
 from __future__ import annotations
 
 import functools

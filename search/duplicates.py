@@ -4,6 +4,7 @@ Writes: ``duplicates_check`` (new photos against the owner's gallery, after inde
 ``duplicates_check_all`` (a whole gallery against itself, e.g. after an import or a threshold change). Reads:
 ``duplicate_groups`` (connected components of the stored pairs, best copy first, with the reason it is best).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,17 +40,23 @@ def duplicates_check(*, photo_ids: list[int]) -> int:
     for owner_id, ids in by_owner.items():
         owner = photos.filter(owner_id=owner_id).first().owner
         model_key = serving_model_key(owner=owner)
-        rows = list(embeddings(owner_id=owner_id, model_key=model_key).filter(photo_id__in=ids).values_list(
-            "photo_id", "vector"))
+        rows = list(
+            embeddings(owner_id=owner_id, model_key=model_key)
+            .filter(photo_id__in=ids)
+            .values_list("photo_id", "vector")
+        )
         if not rows:
             continue
         new_ids = np.array([photo_id for photo_id, _ in rows], dtype=np.int64)
         new_vectors = np.stack([np.frombuffer(bytes(vector), dtype=np.float32) for _, vector in rows])
         found = collection(owner_id=owner_id, space=image_space(model_key=model_key))
-        pairs = join.pairs_between(new_ids, new_vectors, found.delta_ids, found.delta_vectors, settings.DUPLICATES_THRESHOLD)
+        pairs = join.pairs_between(
+            new_ids, new_vectors, found.delta_ids, found.delta_vectors, settings.DUPLICATES_THRESHOLD
+        )
         if found.index is not None:
-            pairs += join.pairs_between(new_ids, new_vectors, found.index.ids, found.index.vectors,
-                                        settings.DUPLICATES_THRESHOLD)
+            pairs += join.pairs_between(
+                new_ids, new_vectors, found.index.ids, found.index.vectors, settings.DUPLICATES_THRESHOLD
+            )
         created += _store(owner_id, pairs)
     return created
 
@@ -78,10 +85,16 @@ def _store(owner_id: int, pairs: list[join.Pair]) -> int:
     if not pairs:
         return 0
     # Photos deleted since the index was built are still in it: keep only pairs of photos that exist.
-    alive = set(Photo.objects.filter(owner_id=owner_id, id__in={i for a, b, _ in pairs for i in (a, b)})
-                .values_list("id", flat=True))
-    rows = [NearDuplicate(owner_id=owner_id, photo_id=a, other_id=b, similarity=round(s, 4))
-            for a, b, s in pairs if a in alive and b in alive]
+    alive = set(
+        Photo.objects.filter(owner_id=owner_id, id__in={i for a, b, _ in pairs for i in (a, b)}).values_list(
+            "id", flat=True
+        )
+    )
+    rows = [
+        NearDuplicate(owner_id=owner_id, photo_id=a, other_id=b, similarity=round(s, 4))
+        for a, b, s in pairs
+        if a in alive and b in alive
+    ]
     before = NearDuplicate.objects.filter(owner_id=owner_id).count()
     NearDuplicate.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     return NearDuplicate.objects.filter(owner_id=owner_id).count() - before
@@ -96,6 +109,7 @@ def duplicates_check_schedule(*, photo_ids: list[int]) -> None:
 
 
 # Reads ----------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class DuplicateGroup:
@@ -115,18 +129,23 @@ def duplicate_groups(*, owner: AbstractBaseUser) -> list[DuplicateGroup]:
     components = join.groups(pairs)
     if not components:
         return []
-    photos = {p.id: p for p in photos_filtered(owner=owner, filters={}).filter(
-        id__in={i for group in components for i in group})}
+    photos = {
+        p.id: p
+        for p in photos_filtered(owner=owner, filters={}).filter(id__in={i for group in components for i in group})
+    }
     weakest: dict[int, float] = {}
     root = {i: n for n, group in enumerate(components) for i in group}
-    for a, b, s in pairs:
+    for a, _b, s in pairs:
         weakest[root[a]] = min(weakest.get(root[a], 1.0), s)
     out = []
     for n, group in enumerate(components):
         members = sorted((photos[i] for i in group if i in photos), key=_quality_key)
         if len(members) > 1:
-            out.append(DuplicateGroup(photos=members, reason=_reason(members[0], members[1]),
-                                      similarity=round(weakest.get(n, 1.0), 4)))
+            out.append(
+                DuplicateGroup(
+                    photos=members, reason=_reason(members[0], members[1]), similarity=round(weakest.get(n, 1.0), 4)
+                )
+            )
     return out
 
 

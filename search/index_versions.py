@@ -5,6 +5,7 @@ publishes it atomically (search.ml.ann), then records it in SearchIndex. Queries
 version and scan anything embedded after it exactly, so rebuilds can be lazy: they are debounced (many
 uploads → one rebuild) and serialised per user by a Redis lock.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,9 @@ def embeddings(*, owner_id: int, model_key: str, after_id: int = 0):
 
 def load_features(*, owner_id: int, model_key: str, after_id: int = 0) -> tuple[np.ndarray, np.ndarray, int]:
     """(photo ids, (N, D) features, newest embedding id) for the owner's photos embedded after ``after_id``."""
-    rows = list(embeddings(owner_id=owner_id, model_key=model_key, after_id=after_id).values_list(
-        "id", "photo_id", "vector"))
+    rows = list(
+        embeddings(owner_id=owner_id, model_key=model_key, after_id=after_id).values_list("id", "photo_id", "vector")
+    )
     if not rows:
         return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), after_id
     photo_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
@@ -70,8 +72,13 @@ def index_rebuild(*, owner_id: int, model_key: str) -> list[SearchIndex]:
             continue
         path = _build(space, photo_ids, features, owner_dir(owner_id))
         record = SearchIndex.objects.create(
-            owner_id=owner_id, space=space.kind, key=space.key, path=str(path), size=len(photo_ids),
-            max_embedding_id=max_id, params=_load(space, path).params,
+            owner_id=owner_id,
+            space=space.kind,
+            key=space.key,
+            path=str(path),
+            size=len(photo_ids),
+            max_embedding_id=max_id,
+            params=_load(space, path).params,
         )
         built.append(record)
         _forget_old_versions(owner_id=owner_id, space=space)
@@ -94,8 +101,13 @@ def _build(space: Space, photo_ids: np.ndarray, features: np.ndarray, directory:
     vectors = space.vectors(features)
     if space.scoring == softclass.KIND:
         return softclass.build_store(ids=photo_ids, probabilities=vectors, directory=directory, name=space.key)
-    return vector_index.build_index(ids=photo_ids, vectors=vectors, directory=directory, name=space.key,
-                                    calibration_weights=_calibration_weights(space, vectors))
+    return vector_index.build_index(
+        ids=photo_ids,
+        vectors=vectors,
+        directory=directory,
+        name=space.key,
+        calibration_weights=_calibration_weights(space, vectors),
+    )
 
 
 def _load(space: Space, path: Path):
@@ -104,7 +116,8 @@ def _load(space: Space, path: Path):
 
 def _forget_old_versions(*, owner_id: int, space: Space) -> None:
     stale = SearchIndex.objects.filter(owner_id=owner_id, space=space.kind, key=space.key).order_by("-id")[
-        KEEP_VERSIONS:]
+        KEEP_VERSIONS:
+    ]
     SearchIndex.objects.filter(id__in=[record.id for record in stale]).delete()
     vector_index.remove_stale(owner_dir(owner_id), space.key, keep=KEEP_VERSIONS)
 
@@ -124,8 +137,9 @@ def collection(*, owner_id: int, space: Space) -> Collection:
             record = newer  # collected by a newer build between our read and the load: that one is current
             index = _load_or_none(record, space)
         if index is None:
-            logger.warning("Index %s of user %s cannot be loaded; searching exactly until it is rebuilt",
-                           record.path, owner_id)
+            logger.warning(
+                "Index %s of user %s cannot be loaded; searching exactly until it is rebuilt", record.path, owner_id
+            )
             index_rebuild_schedule(owner_id=owner_id, delay=0)
         else:
             after_id = record.max_embedding_id
@@ -142,6 +156,7 @@ def _load_or_none(record: SearchIndex, space: Space):
 
 
 # Scheduling -----------------------------------------------------------------------------------------------
+
 
 def _lock_key(owner_id: int) -> str:
     return f"searchsite:index-rebuild-lock:{owner_id}"
@@ -185,6 +200,7 @@ def models_in_use(*, owner_id: int) -> list[str]:
     )
     keys = {f"{row['model_name']}-{row['model_version']}" for row in rows}
     # Models whose photos were all deleted still have an index to retire.
-    keys |= set(SearchIndex.objects.filter(owner_id=owner_id, space=SearchIndex.Space.IMAGE).values_list(
-        "key", flat=True))
+    keys |= set(
+        SearchIndex.objects.filter(owner_id=owner_id, space=SearchIndex.Space.IMAGE).values_list("key", flat=True)
+    )
     return sorted(keys)

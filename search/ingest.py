@@ -2,6 +2,7 @@
 
 Photos arrive already decoded upright to RGB, so the image is decoded once for the thumbnail and the model alike.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,16 +36,21 @@ def photos_embed(*, photos: list[Photo], images: list[Image.Image]) -> Embedded:
     features, logits = encoder.encode(images)
     PhotoEmbedding.objects.bulk_create(
         [
-            PhotoEmbedding(photo=photo, model_name=encoder.name, model_version=encoder.version,
-                           vector=vector.astype(np.float32).tobytes())
+            PhotoEmbedding(
+                photo=photo,
+                model_name=encoder.name,
+                model_version=encoder.version,
+                vector=vector.astype(np.float32).tobytes(),
+            )
             for photo, vector in zip(photos, features)
         ],
         update_conflicts=True,
         unique_fields=["photo", "model_name", "model_version"],
         update_fields=["vector"],
     )
-    return Embedded(photos=photos, features=features, logits=logits,
-                    model_key=components.model_key(encoder.name, encoder.version))
+    return Embedded(
+        photos=photos, features=features, logits=logits, model_key=components.model_key(encoder.name, encoder.version)
+    )
 
 
 def photos_tag(*, embedded: Embedded) -> None:

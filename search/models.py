@@ -4,6 +4,7 @@ Vectors live in the database, not in per-user files: they are written in the sam
 status, deleted with the photo by cascade, and readable by every web and worker process. Index files are
 derived caches that a rebuild can always recreate from these rows.
 """
+
 import numpy as np
 from django.conf import settings
 from django.db import models

@@ -6,6 +6,7 @@ receivers below, connected in SearchConfig.ready(), turn those announcements int
 reconciler (a Celery beat task) re-queues photos that stay pending or processing too long, e.g. because their
 message was lost with Redis or their worker was killed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,7 +50,8 @@ def photos_process(*, photo_ids: list[int]) -> None:
         decoded = gallery_services.photos_decode(photos=chunks[0], model_side=model_side)
         for following in [*chunks[1:], None]:
             upcoming = following and prefetch.submit(
-                gallery_services.photos_decode, photos=following, model_side=model_side)
+                gallery_services.photos_decode, photos=following, model_side=model_side
+            )
             _photos_finish(decoded)
             decoded = upcoming.result() if upcoming else None
 
@@ -132,6 +134,7 @@ def photos_reconcile() -> dict[str, int]:
 
 
 # Receivers of gallery's announcements (connected in SearchConfig.ready) ----------------------------------
+
 
 def on_photos_stored(*, photo_ids: list[int], **kwargs) -> None:
     photos_queue(photo_ids=photo_ids)

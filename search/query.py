@@ -3,6 +3,7 @@
 Every query starts from the owner: it searches only their indexes, and every hit is re-read through the
 gallery selector, so a photo deleted since the last rebuild, or anybody else's, can never come back.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,14 +18,14 @@ from gallery.models import Photo
 from gallery.selectors import filters_active, photo_get, photo_ids_filtered, photos_by_ids, tags_accepted
 
 from . import components
-from .ml.classes import UnknownClass, resolve_class
-from .ml.ann import exact_search
 from .index_versions import collection, embeddings
-from .models import SearchIndex, TextProjection
 from .ml import softclass
+from .ml.ann import exact_search
+from .ml.classes import UnknownClass, resolve_class
+from .ml.words import UnknownWord
+from .models import SearchIndex, TextProjection
 from .query_embedding import query_image_features
 from .spaces import Space, active_projection, image_space, text_query, text_space
-from .ml.words import UnknownWord
 
 MAX_K = 100
 
@@ -39,18 +40,30 @@ class Hit:
     score: float
 
 
-def similar_to_photo(*, owner: AbstractBaseUser, photo_id: int, k: int, class_value: str | None = None,
-                     filters: dict | None = None) -> list[Hit]:
+def similar_to_photo(
+    *, owner: AbstractBaseUser, photo_id: int, k: int, class_value: str | None = None, filters: dict | None = None
+) -> list[Hit]:
     """Photos like one of the owner's photos (404 for anyone else's id), optionally conditioned on a class."""
     photo = photo_get(owner=owner, id=photo_id)
     space = image_space(model_key=serving_model_key(owner=owner))
     features = _photo_features(photo, model_key=space.model_key)
-    return _rank(owner, space, features, k, weights=_class_weights(class_value, space), exclude={photo.id},
-                 allowed=_allowed(owner, filters))
+    return _rank(
+        owner,
+        space,
+        features,
+        k,
+        weights=_class_weights(class_value, space),
+        exclude={photo.id},
+        allowed=_allowed(owner, filters),
+    )
 
 
 def similar_to_image(
-    *, owner: AbstractBaseUser, image: Image.Image, k: int, class_value: str | None = None,
+    *,
+    owner: AbstractBaseUser,
+    image: Image.Image,
+    k: int,
+    class_value: str | None = None,
     filters: dict | None = None,
 ) -> list[Hit]:
     """Photos like an uploaded image that is not stored."""
@@ -64,9 +77,15 @@ ROCCHIO_NEGATIVE_SHARE = 0.5  # how far the negatives' mean pulls the query away
 MAX_EXAMPLES = 100
 
 
-def similar_to_photos(*, owner: AbstractBaseUser, photo_ids: list[int], not_photo_ids: list[int] | None = None,
-                      k: int, filters: dict | None = None) -> list[Hit]:
-    """"More like these": photos like all of ``photo_ids`` and unlike ``not_photo_ids`` (Rocchio).
+def similar_to_photos(
+    *,
+    owner: AbstractBaseUser,
+    photo_ids: list[int],
+    not_photo_ids: list[int] | None = None,
+    k: int,
+    filters: dict | None = None,
+) -> list[Hit]:
+    """ "More like these": photos like all of ``photo_ids`` and unlike ``not_photo_ids`` (Rocchio).
 
     The query is the mean of the positives' unit vectors minus ROCCHIO_NEGATIVE_SHARE × the mean of the
     negatives'; every example is left out of the results. Any id that is not the owner's is a 404.
@@ -103,8 +122,9 @@ def by_class(*, owner: AbstractBaseUser, class_value: str, k: int, filters: dict
 TAG_MATCH_BONUS = 1.0  # a photo the owner tagged with a query word outranks any vector similarity
 
 
-def by_text(*, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = None,
-            filters: dict | None = None) -> list[Hit]:
+def by_text(
+    *, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = None, filters: dict | None = None
+) -> list[Hit]:
     """Words (``-word`` pushes away), optionally combined with one of the owner's photos.
 
     The owner's accepted tags count directly: a photo tagged with a query word (or the whole query, for a
@@ -114,8 +134,11 @@ def by_text(*, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = N
     q, filters = query_year(q, filters)
     positive, negative = parse_words(q)
     if not positive and photo_id is None:
-        raise QueryError("Type at least one word to search for." if not negative else
-                         "Add a word to search for; “-word” only pushes results away from it.")
+        raise QueryError(
+            "Type at least one word to search for."
+            if not negative
+            else "Add a word to search for; “-word” only pushes results away from it."
+        )
     space = text_space(owner_id=owner.id, model_key=serving_model_key(owner=owner))
     words = components.word_space()
     tagged = _tag_matches(owner, positive, negative)
@@ -140,7 +163,7 @@ def by_text(*, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = N
 
 def _tag_matches(owner, positive: list[str], negative: list[str]) -> dict:
     """The owner's photos carrying a query word as an accepted tag: {"names": matched tags, "bonus": {id: ±bonus}}."""
-    sign = {name: 1.0 for name in positive + [" ".join(positive)] if name}
+    sign = {name: 1.0 for name in [*positive, " ".join(positive)] if name}
     sign.update({name: -1.0 for name in negative})
     rows = tags_accepted(owner_id=owner.id, names=sign).values_list("photo_id", "tag__name")
     bonus: dict[int, float] = {}
@@ -194,9 +217,9 @@ def serving_model_key(*, owner: AbstractBaseUser) -> str:
     """
     configured = components.configured_model_key()
     sizes: dict[str, int] = {}
-    for key, size in SearchIndex.objects.filter(owner=owner, space=SearchIndex.Space.IMAGE).order_by(
-        "id"
-    ).values_list("key", "size"):
+    for key, size in (
+        SearchIndex.objects.filter(owner=owner, space=SearchIndex.Space.IMAGE).order_by("id").values_list("key", "size")
+    ):
         sizes[key] = size  # newest version last
     if sizes.get(configured, 0) >= max(sizes.values(), default=0):
         return configured
@@ -215,7 +238,9 @@ def _class_id(value: str) -> int:
         return resolve_class(value)
     except UnknownClass:
         # Said to people as well as to scripts: no jargon, no URL; the class list is GET /api/classes/.
-        raise QueryError(f"No kind of thing is called “{value}”; pick one of the names suggested as you type.") from None
+        raise QueryError(
+            f"No kind of thing is called “{value}”; pick one of the names suggested as you type."
+        ) from None
 
 
 def _class_weights(class_value: str | None, space: Space) -> np.ndarray | None:
@@ -259,8 +284,17 @@ def _allowed(owner, filters: dict | None) -> set[int] | None:
 FILTER_EXACT_MAX = 2_000
 
 
-def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclude=frozenset(),
-          bonus: dict[int, float] | None = None, allowed: set[int] | None = None) -> list[Hit]:
+def _rank(
+    owner,
+    space: Space,
+    query: np.ndarray,
+    k: int,
+    *,
+    weights=None,
+    exclude=frozenset(),
+    bonus: dict[int, float] | None = None,
+    allowed: set[int] | None = None,
+) -> list[Hit]:
     """Top k of the owner's photos by similarity (plus ``bonus`` per photo id), best first; only ``allowed``
     ids when given (a time or place filter)."""
     k = max(1, min(int(k), MAX_K))
@@ -297,7 +331,8 @@ def _rank(owner, space: Space, query: np.ndarray, k: int, *, weights=None, exclu
         alive = set(Photo.objects.filter(owner=owner, id__in=[i for i, _ in ranked]).values_list("id", flat=True))
         top = [(i, score) for i, score in ranked if i in alive][:k]
         exhausted = (ranked_all if allowed is not None else len(ranked)) < fetch or fetch >= len(
-            found.index or ()) + len(found.delta_ids)
+            found.index or ()
+        ) + len(found.delta_ids)
         if len(top) == k or exhausted:
             photos = photos_by_ids(owner=owner, ids=[i for i, _ in top])
             return [Hit(photos[i], score) for i, score in top if i in photos]

@@ -4,6 +4,7 @@ Web processes then hold no TensorFlow: they start in a second and stay small, an
 on hosts without the model (README, "Where query images are embedded"). The web process only shrinks the image
 and sends it; the worker runs the same encoder as ingest, and the vector comes back through the result backend.
 """
+
 from __future__ import annotations
 
 import base64

@@ -7,6 +7,7 @@
 
 `text_query` is the one place where words (and optionally a photo) become the query of a text space.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -4,6 +4,7 @@ The ranking and the calibrated probability are search.ml.suggest's (soft class m
 ImageNet labels, one logistic calibration for both); this module adds what depends on the owner: tags they keep
 rejecting are suggested less (gallery.selectors.tag_verdicts).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Search tasks: ids in, services do the work; all are safe to run twice."""
+
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError

@@ -3,6 +3,7 @@
 It is trained on the user's accepted tags and used for that user's text search only where it beats
 zero-shot ConSE on a held-out split of those same tags; both scores are kept and shown in the API.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,8 @@ from gallery.selectors import tags_accepted
 from . import components
 from .debounce import debounce, debounce_started
 from .index_versions import index_rebuild_schedule, index_rebuild_try, load_features, owner_dir
-from .models import TextProjection
 from .ml.semantic import evaluate_split, tag_targets, train_projection
+from .models import TextProjection
 from .spaces import logits
 
 logger = logging.getLogger(__name__)
@@ -70,13 +71,23 @@ def projection_train(*, owner_id: int) -> TextProjection | None:
         projection.save(target)
         path = str(target)
     record = TextProjection.objects.create(
-        owner_id=owner_id, model_key=model_key, path=path, n_photos=len(keep),
-        n_tags=len(set().union(*tag_sets)), zeroshot_score=scores.zeroshot, trained_score=scores.trained,
+        owner_id=owner_id,
+        model_key=model_key,
+        path=path,
+        n_photos=len(keep),
+        n_tags=len(set().union(*tag_sets)),
+        zeroshot_score=scores.zeroshot,
+        trained_score=scores.trained,
         active=scores.trained_wins,
     )
     _remove_old_projections(owner_id=owner_id, keep=record)
-    logger.info("Projection for user %s: zero-shot %.3f, trained %.3f → %s", owner_id, scores.zeroshot,
-                scores.trained, "trained" if record.active else "zero-shot")
+    logger.info(
+        "Projection for user %s: zero-shot %.3f, trained %.3f → %s",
+        owner_id,
+        scores.zeroshot,
+        scores.trained,
+        "trained" if record.active else "zero-shot",
+    )
     # The text index must follow the new mapping; if a rebuild is running, queue one after it.
     if not index_rebuild_try(owner_id=owner_id):
         index_rebuild_schedule(owner_id=owner_id)

@@ -1,4 +1,5 @@
 """Search's own pages. The duplicates page works without JavaScript; duplicates.js only confirms in a dialog."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,8 +12,9 @@ from . import duplicates
 @login_required
 def duplicates_page(request):
     groups = duplicates.duplicate_groups(owner=request.user)
-    return render(request, "search/duplicates.html", {
-        "groups": groups, "extra": sum(len(group.photos) - 1 for group in groups)})
+    return render(
+        request, "search/duplicates.html", {"groups": groups, "extra": sum(len(group.photos) - 1 for group in groups)}
+    )
 
 
 @login_required
@@ -32,15 +34,25 @@ def duplicates_keep_best(request):
         groups = duplicates.duplicate_groups(owner=request.user)
         if photo_ids:
             groups = [g for g in groups if photo_ids[0] in {p.id for p in g.photos}]
-        return render(request, "search/duplicates_confirm.html", {
-            "groups": groups, "all": every, "photo": photo_ids[0] if photo_ids else None,
-            "doomed": [p for g in groups for p in g.photos[1:]]})
+        return render(
+            request,
+            "search/duplicates_confirm.html",
+            {
+                "groups": groups,
+                "all": every,
+                "photo": photo_ids[0] if photo_ids else None,
+                "doomed": [p for g in groups for p in g.photos[1:]],
+            },
+        )
     try:
         result = duplicates.duplicates_keep_best(owner=request.user, photo_ids=photo_ids)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("search:duplicates")
     n = len(result["deleted"])
-    messages.success(request, f"Kept the best of {len(result['kept'])} group{'s' if len(result['kept']) != 1 else ''}"
-                              f" and deleted {n} photo{'s' if n != 1 else ''}.")
+    messages.success(
+        request,
+        f"Kept the best of {len(result['kept'])} group{'s' if len(result['kept']) != 1 else ''}"
+        f" and deleted {n} photo{'s' if n != 1 else ''}.",
+    )
     return redirect("search:duplicates")

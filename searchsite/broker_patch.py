@@ -11,6 +11,7 @@ With no connection to build a client from, there is nothing to restore through: 
 unacked hash, and kombu puts them back on the queue after the visibility timeout (if Redis kept its data; if it
 did not, the photo reconciler re-queues the photos). So the restore is skipped, with a warning.
 """
+
 import logging
 
 from kombu.transport import redis as kombu_redis
@@ -23,8 +24,11 @@ _original_restore_unacked = kombu_redis.QoS.restore_unacked
 def _restore_unacked(self, client=None):
     transport = getattr(self.channel, "connection", None)
     if client is None and getattr(transport, "client", None) is None:
-        logger.warning("Broker connection closed: %s unacknowledged message(s) stay in Redis until the "
-                       "visibility timeout restores them", len(self._delivered))
+        logger.warning(
+            "Broker connection closed: %s unacknowledged message(s) stay in Redis until the "
+            "visibility timeout restores them",
+            len(self._delivered),
+        )
         self._delivered.clear()
         return None
     return _original_restore_unacked(self, client)

@@ -1,4 +1,5 @@
 """Template context shared by every page."""
+
 from django.urls import reverse
 
 # The scripts' one source of URLs: named routes, reversed here. Per-photo routes are reversed for id 0 and the

@@ -5,6 +5,7 @@ The API answers JSON whatever happens: a validation error from a service, a 400 
 request (too many fields or files, a body too large), a 404 for an unknown /api/ URL, or a bug (a 500 without a
 traceback; the traceback goes to the log).
 """
+
 import logging
 
 import kombu.exceptions
@@ -24,8 +25,9 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 # Long enough for Redis to restart (an AOF replay) without clients hammering it meanwhile.
 RETRY_AFTER_SECONDS = 30
-UNAVAILABLE_MESSAGE = ("The task queue is briefly unavailable. Try again shortly; photos already stored are processed "
-                       "once it is back.")
+UNAVAILABLE_MESSAGE = (
+    "The task queue is briefly unavailable. Try again shortly; photos already stored are processed once it is back."
+)
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -36,8 +38,9 @@ class ServiceUnavailable(exceptions.APIException):
 
 def broker_unavailable(exc: BaseException) -> bool:
     """Redis is down or restarting: kombu's error when a task cannot be sent, redis-py's for marks and locks."""
-    return isinstance(exc, (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError,
-                            redis.exceptions.TimeoutError))
+    return isinstance(
+        exc, (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+    )
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response:
@@ -70,8 +73,10 @@ def _request_limit_message(exc: SuspiciousOperation) -> str:
     if isinstance(exc, TooManyFieldsSent):
         return f"Too many form fields in one request: the limit is {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}."
     if isinstance(exc, RequestDataTooBig):
-        return (f"The request's form fields are too large: the limit is {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes "
-                "(files do not count).")
+        return (
+            f"The request's form fields are too large: the limit is {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes "
+            "(files do not count)."
+        )
     return "Bad request."
 
 

@@ -27,8 +27,7 @@ def clean_redis(request):
     """
     import redis
 
-    if not request.node.get_closest_marker("django_db") and not {"db", "transactional_db"} & set(
-            request.fixturenames):
+    if not request.node.get_closest_marker("django_db") and not {"db", "transactional_db"} & set(request.fixturenames):
         yield
         return
     client = redis.Redis.from_url(settings.REDIS_URL)
@@ -108,10 +107,26 @@ def start_worker(transactional_db, settings):
     def start(*, beat: bool = False, **extra_env: str) -> subprocess.Popen:
         beat_args = ["--beat", "--schedule", str(Path(settings.DATA_DIR) / f"beat-{queue}")] if beat else []
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "searchsite", "worker", "--pool=solo", "-Q", queue,
-             "--hostname", f"test{len(procs)}@%h", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", *beat_args],
-            cwd=ROOT, env={**os.environ, **env, **extra_env},
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "searchsite",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                queue,
+                "--hostname",
+                f"test{len(procs)}@%h",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                *beat_args,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env, **extra_env},
         )
         procs.append(proc)
         name = f"test{len(procs) - 1}@"

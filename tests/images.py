@@ -1,4 +1,5 @@
 """Small real test images, made on the fly (scikit-image's sample photos, or Pillow for odd formats)."""
+
 import functools
 import io
 import struct
@@ -8,8 +9,13 @@ import numpy as np
 from PIL import Image
 from skimage import data as samples
 
-SAMPLES = {"chelsea": samples.chelsea, "coffee": samples.coffee, "astronaut": samples.astronaut,
-           "rocket": samples.rocket, "camera": samples.camera}
+SAMPLES = {
+    "chelsea": samples.chelsea,
+    "coffee": samples.coffee,
+    "astronaut": samples.astronaut,
+    "rocket": samples.rocket,
+    "camera": samples.camera,
+}
 
 
 def sample(name: str) -> Image.Image:
@@ -89,8 +95,14 @@ def gps_jpeg(name: str = "chelsea") -> bytes:
     return encode(sample(name), "JPEG", quality=90, exif=exif.tobytes())
 
 
-def with_exif(name: str = "chelsea", *, taken: str | None = None, gps: tuple[float, float] | None = None,
-              image: Image.Image | None = None, **options) -> bytes:
+def with_exif(
+    name: str = "chelsea",
+    *,
+    taken: str | None = None,
+    gps: tuple[float, float] | None = None,
+    image: Image.Image | None = None,
+    **options,
+) -> bytes:
     """A JPEG carrying EXIF DateTimeOriginal ("2023:07:14 10:00:00") and/or a GPS position, like a phone's."""
     exif = Image.Exif()
     if taken:
@@ -107,7 +119,7 @@ def with_exif(name: str = "chelsea", *, taken: str | None = None, gps: tuple[flo
     return encode(image or sample(name), "JPEG", quality=90, exif=exif.tobytes(), **options)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def heic(name: str = "chelsea") -> bytes:
     """An iPhone-style HEIC of a sample photo, rotated by its EXIF orientation (x265 is slow to start: made once)."""
     from pillow_heif import register_heif_opener

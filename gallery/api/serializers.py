@@ -34,9 +34,23 @@ class PhotoSerializer(serializers.ModelSerializer):
     class Meta:
         model = Photo
         fields = [
-            "id", "original_name", "status", "error", "width", "height", "format", "size_bytes",
-            "taken_at", "uploaded_at", "latitude", "longitude", "thumbnail_url", "original_url", "tags",
-            "favourite", "trashed_at",
+            "id",
+            "original_name",
+            "status",
+            "error",
+            "width",
+            "height",
+            "format",
+            "size_bytes",
+            "taken_at",
+            "uploaded_at",
+            "latitude",
+            "longitude",
+            "thumbnail_url",
+            "original_url",
+            "tags",
+            "favourite",
+            "trashed_at",
         ]
 
     def get_thumbnail_url(self, photo: Photo) -> str | None:
@@ -61,12 +75,15 @@ class UploadResultSerializer(serializers.Serializer):
 class TimePlaceFilterSerializer(serializers.Serializer):
     """The time and place filters every photo list and search accepts (gallery.selectors.photos_filtered)."""
 
-    taken_after = serializers.DateField(required=False, help_text="YYYY-MM-DD, that day included; when the photo "
-                                        "was taken (EXIF), else when it was uploaded")
+    taken_after = serializers.DateField(
+        required=False,
+        help_text="YYYY-MM-DD, that day included; when the photo was taken (EXIF), else when it was uploaded",
+    )
     taken_before = serializers.DateField(required=False, help_text="YYYY-MM-DD, that day included")
     year = serializers.IntegerField(required=False, min_value=1800, max_value=2200)
-    near = serializers.CharField(required=False, max_length=100,
-                                 help_text="lat,lon,km: photos whose GPS position is within km of the point")
+    near = serializers.CharField(
+        required=False, max_length=100, help_text="lat,lon,km: photos whose GPS position is within km of the point"
+    )
 
     def validate_near(self, value: str) -> tuple[float, float, float]:
         try:
@@ -95,16 +112,25 @@ def time_place_filters(params: dict) -> dict:
 class PhotoFilterSerializer(TimePlaceFilterSerializer):
     tag = serializers.CharField(required=False)
     favourite = serializers.BooleanField(required=False, default=False, help_text="true: favourites only")
-    album = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PHOTO_ID,
-                                     help_text="Only the photos of this album (yours)")
-    sort = serializers.ChoiceField(choices=["taken", "uploaded"], required=False, default="taken",
-                                   help_text="taken: by date taken (EXIF, else upload), then upload; uploaded: "
-                                             "by upload time. Newest first either way")
+    album = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PHOTO_ID, help_text="Only the photos of this album (yours)"
+    )
+    sort = serializers.ChoiceField(
+        choices=["taken", "uploaded"],
+        required=False,
+        default="taken",
+        help_text="taken: by date taken (EXIF, else upload), then upload; uploaded: "
+        "by upload time. Newest first either way",
+    )
     status = serializers.ChoiceField(choices=Photo.Status.choices, required=False)
     # At most 19 digits each: longer numbers are no 64-bit id, and Python refuses to parse 4300+ digits at all.
-    ids = serializers.RegexField(r"^\d{1,19}(,\d{1,19})*$", required=False, max_length=10_000,
-                                 error_messages={"invalid": "Comma-separated photo ids, e.g. 12,15."},
-                                 help_text="Comma-separated ids, e.g. to poll a batch of uploads in one request")
+    ids = serializers.RegexField(
+        r"^\d{1,19}(,\d{1,19})*$",
+        required=False,
+        max_length=10_000,
+        error_messages={"invalid": "Comma-separated photo ids, e.g. 12,15."},
+        help_text="Comma-separated ids, e.g. to poll a batch of uploads in one request",
+    )
 
     def validate_ids(self, value: str) -> list[int]:
         ids = [int(i) for i in value.split(",")]
@@ -123,16 +149,21 @@ class TagDecisionSerializer(serializers.Serializer):
 
 
 class PhotoIdsSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=PhotoIdField(), min_length=1,
-                                max_length=BULK_MAX_PHOTOS, help_text="The selected photos (all must be yours)")
+    ids = serializers.ListField(
+        child=PhotoIdField(),
+        min_length=1,
+        max_length=BULK_MAX_PHOTOS,
+        help_text="The selected photos (all must be yours)",
+    )
 
 
 class BulkTagSerializer(PhotoIdsSerializer):
     name = serializers.CharField(max_length=63)
     action = serializers.ChoiceField(
-        choices=["add", "accept", "reject", "remove"], default="add",
+        choices=["add", "accept", "reject", "remove"],
+        default="add",
         help_text="add: tag every photo (accepting a suggestion where there is one); accept/reject: decide a "
-                  "suggestion on the photos that have it; remove: untag",
+        "suggestion on the photos that have it; remove: untag",
     )
 
 
@@ -181,11 +212,11 @@ class AlbumSerializer(serializers.ModelSerializer):
 
 class AlbumInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    ids = serializers.ListField(child=PhotoIdField(), required=False,
-                                max_length=BULK_MAX_PHOTOS, help_text="Photos to put in the new album")
+    ids = serializers.ListField(
+        child=PhotoIdField(), required=False, max_length=BULK_MAX_PHOTOS, help_text="Photos to put in the new album"
+    )
 
 
 class AlbumPatchSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
-    cover = PhotoIdField(required=False,
-                                     help_text="A photo of the album")
+    cover = PhotoIdField(required=False, help_text="A photo of the album")

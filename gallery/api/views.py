@@ -1,4 +1,5 @@
 """The photo API. Thin: parse, call one service or selector, render."""
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError as APIValidationError
@@ -51,8 +52,12 @@ class PhotoListApi(APIView):
         return paginator.get_paginated_response(PhotoSerializer(page, many=True).data)
 
     @extend_schema(
-        request={"multipart/form-data": {"type": "object", "properties": {
-            "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+            }
+        },
         responses={201: UploadResultSerializer, 200: UploadResultSerializer, 400: UploadResultSerializer},
     )
     def post(self, request):
@@ -67,8 +72,11 @@ class PhotoListApi(APIView):
         elif result.duplicates:
             code = status.HTTP_200_OK
         elif waits := [r["retry_after"] for r in result.rejected if "retry_after" in r]:
-            return Response(UploadResultSerializer(result).data, status=status.HTTP_429_TOO_MANY_REQUESTS,
-                            headers={"Retry-After": str(min(waits))})
+            return Response(
+                UploadResultSerializer(result).data,
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(min(waits))},
+            )
         elif any(r["code"] == "storage_quota" for r in result.rejected):
             code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
         else:
@@ -115,18 +123,30 @@ class PhotoTagsApi(APIView):
 
     @extend_schema(request=TagInputSerializer, responses=PhotoSerializer)
     def post(self, request, id: int):
-        return self._change(request, id, input_class=TagInputSerializer, data=request.data,
-                            change=services.tag_add, code=status.HTTP_201_CREATED)
+        return self._change(
+            request,
+            id,
+            input_class=TagInputSerializer,
+            data=request.data,
+            change=services.tag_add,
+            code=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=TagDecisionSerializer, responses=PhotoSerializer)
     def patch(self, request, id: int):
-        return self._change(request, id, input_class=TagDecisionSerializer, data=request.data,
-                            change=services.tag_decide)
+        return self._change(
+            request, id, input_class=TagDecisionSerializer, data=request.data, change=services.tag_decide
+        )
 
     @extend_schema(parameters=[OpenApiParameter("name", str, required=True)], responses=PhotoSerializer)
     def delete(self, request, id: int):
-        return self._change(request, id, input_class=TagInputSerializer,
-                            data={"name": request.query_params.get("name", "")}, change=services.tag_remove)
+        return self._change(
+            request,
+            id,
+            input_class=TagInputSerializer,
+            data={"name": request.query_params.get("name", "")},
+            change=services.tag_remove,
+        )
 
 
 class PhotoFileApi(APIView):
@@ -151,8 +171,7 @@ class PhotoBulkTagsApi(APIView):
         elif action == "remove":
             changed = services.tags_bulk_remove(owner=request.user, photo_ids=ids, name=name)
         else:
-            changed = services.tags_bulk_decide(owner=request.user, photo_ids=ids, name=name,
-                                                accept=action == "accept")
+            changed = services.tags_bulk_decide(owner=request.user, photo_ids=ids, name=name, accept=action == "accept")
         return Response({"changed": changed})
 
 
@@ -173,8 +192,9 @@ class PhotoBulkFavouriteApi(APIView):
     @extend_schema(request=BulkFavouriteSerializer, responses=BulkResultSerializer)
     def post(self, request):
         params = _parse(BulkFavouriteSerializer, request.data)
-        return _changed(services.photos_favourite(owner=request.user, photo_ids=params["ids"],
-                                                  favourite=params["favourite"]))
+        return _changed(
+            services.photos_favourite(owner=request.user, photo_ids=params["ids"], favourite=params["favourite"])
+        )
 
 
 class PhotoBulkTrashApi(APIView):
@@ -182,8 +202,9 @@ class PhotoBulkTrashApi(APIView):
 
     @extend_schema(request=PhotoIdsSerializer, responses=BulkResultSerializer)
     def post(self, request):
-        return _changed(services.photos_trash(owner=request.user,
-                                              photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"]))
+        return _changed(
+            services.photos_trash(owner=request.user, photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"])
+        )
 
 
 class TrashApi(APIView):
@@ -205,8 +226,9 @@ class TrashRestoreApi(APIView):
 
     @extend_schema(request=PhotoIdsSerializer, responses=BulkResultSerializer)
     def post(self, request):
-        return _changed(services.photos_restore(owner=request.user,
-                                                photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"]))
+        return _changed(
+            services.photos_restore(owner=request.user, photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"])
+        )
 
 
 class TrashDeleteApi(APIView):
@@ -214,8 +236,11 @@ class TrashDeleteApi(APIView):
 
     @extend_schema(request=PhotoIdsSerializer, responses=BulkResultSerializer)
     def post(self, request):
-        return _changed(services.photos_delete_forever(owner=request.user,
-                                                       photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"]))
+        return _changed(
+            services.photos_delete_forever(
+                owner=request.user, photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"]
+            )
+        )
 
 
 class AlbumListApi(APIView):
@@ -227,8 +252,9 @@ class AlbumListApi(APIView):
     def post(self, request):
         params = _parse(AlbumInputSerializer, request.data)
         album = services.album_create(owner=request.user, name=params["name"], photo_ids=params.get("ids", []))
-        return Response(AlbumSerializer(selectors.album_get(owner=request.user, id=album.id)).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            AlbumSerializer(selectors.album_get(owner=request.user, id=album.id)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class AlbumDetailApi(APIView):

@@ -54,12 +54,18 @@ class TextQuerySerializer(TimePlaceFilterSerializer):
 
 
 class SimilarExamplesSerializer(TimePlaceFilterSerializer):
-    """"More like these": JSON body."""
+    """ "More like these": JSON body."""
 
-    photos = serializers.ListField(child=PhotoIdField(), min_length=1, max_length=100,
-                                   help_text="ids of your photos to search like")
-    not_photos = serializers.ListField(child=PhotoIdField(), required=False, default=list,
-                                       max_length=100, help_text="ids of your photos to search unlike")
+    photos = serializers.ListField(
+        child=PhotoIdField(), min_length=1, max_length=100, help_text="ids of your photos to search like"
+    )
+    not_photos = serializers.ListField(
+        child=PhotoIdField(),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="ids of your photos to search unlike",
+    )
     k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10)
 
 
@@ -104,8 +110,9 @@ class DuplicateGroupsSerializer(serializers.Serializer):
 
 
 class KeepBestSerializer(serializers.Serializer):
-    photos = serializers.ListField(child=PhotoIdField(), required=False, max_length=1000,
-                                   help_text="any photo of each group to resolve")
+    photos = serializers.ListField(
+        child=PhotoIdField(), required=False, max_length=1000, help_text="any photo of each group to resolve"
+    )
     all = serializers.BooleanField(default=False, help_text="resolve every group")
 
     def validate(self, attrs):

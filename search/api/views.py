@@ -1,4 +1,5 @@
 """The search API. Thin: parse, call one function of search.query, render hits."""
+
 from collections.abc import Mapping
 
 from drf_spectacular.utils import extend_schema
@@ -26,6 +27,7 @@ from .serializers import (
     WordsSerializer,
 )
 
+
 def _parse(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
@@ -45,9 +47,15 @@ class SimilarApi(APIView):
     @extend_schema(parameters=[SimilarQuerySerializer], responses=ResultsSerializer)
     def get(self, request):
         params = _parse(SimilarQuerySerializer, request.query_params)
-        return _results(query.similar_to_photo(
-            owner=request.user, photo_id=params["photo"], k=params["k"], class_value=params.get("class"),
-            filters=time_place_filters(params)))
+        return _results(
+            query.similar_to_photo(
+                owner=request.user,
+                photo_id=params["photo"],
+                k=params["k"],
+                class_value=params.get("class"),
+                filters=time_place_filters(params),
+            )
+        )
 
     @extend_schema(
         request={"multipart/form-data": SimilarUploadSerializer, "application/json": SimilarExamplesSerializer},
@@ -57,21 +65,36 @@ class SimilarApi(APIView):
         # The body may be any JSON (null, a number...): only an object can name photos; the rest fails validation.
         if isinstance(request.data, Mapping) and "image" not in request.data and "photos" in request.data:
             params = _parse(SimilarExamplesSerializer, request.data)
-            return _results(query.similar_to_photos(
-                owner=request.user, photo_ids=params["photos"], not_photo_ids=params["not_photos"], k=params["k"],
-                filters=time_place_filters(params)))
+            return _results(
+                query.similar_to_photos(
+                    owner=request.user,
+                    photo_ids=params["photos"],
+                    not_photo_ids=params["not_photos"],
+                    k=params["k"],
+                    filters=time_place_filters(params),
+                )
+            )
         params = _parse(SimilarUploadSerializer, request.data)  # "image" comes back decoded
-        return _results(query.similar_to_image(
-            owner=request.user, image=params["image"], k=params["k"], class_value=params.get("class"),
-            filters=time_place_filters(params)))
+        return _results(
+            query.similar_to_image(
+                owner=request.user,
+                image=params["image"],
+                k=params["k"],
+                class_value=params.get("class"),
+                filters=time_place_filters(params),
+            )
+        )
 
 
 class ClassSearchApi(APIView):
     @extend_schema(parameters=[ClassQuerySerializer], responses=ResultsSerializer)
     def get(self, request):
         params = _parse(ClassQuerySerializer, request.query_params)
-        return _results(query.by_class(owner=request.user, class_value=params["class"], k=params["k"],
-                                       filters=time_place_filters(params)))
+        return _results(
+            query.by_class(
+                owner=request.user, class_value=params["class"], k=params["k"], filters=time_place_filters(params)
+            )
+        )
 
 
 class TextSearchApi(APIView):
@@ -79,8 +102,13 @@ class TextSearchApi(APIView):
     def get(self, request):
         params = _parse(TextQuerySerializer, request.query_params)
         return _results(
-            query.by_text(owner=request.user, q=params["q"], k=params["k"], photo_id=params.get("photo"),
-                          filters=time_place_filters(params)),
+            query.by_text(
+                owner=request.user,
+                q=params["q"],
+                k=params["k"],
+                photo_id=params.get("photo"),
+                filters=time_place_filters(params),
+            ),
             mapping=query.text_mapping(owner=request.user),
         )
 
@@ -119,5 +147,6 @@ class DuplicateKeepBestApi(APIView):
     def post(self, request):
         params = _parse(KeepBestSerializer, request.data)
         result = duplicates.duplicates_keep_best(
-            owner=request.user, photo_ids=None if params["all"] else params["photos"])
+            owner=request.user, photo_ids=None if params["all"] else params["photos"]
+        )
         return Response(KeepBestResultSerializer(result).data)

@@ -187,8 +187,12 @@ class AnnoyIndex(VectorIndex):
         conditioned = weights is not None
         prefix = "conditioned_" if conditioned else ""
         return self.search_with(
-            query, k, weights=weights, exclude=exclude,
-            search_k=self.params[prefix + "search_k"], rerank=self.params[prefix + "rerank"],
+            query,
+            k,
+            weights=weights,
+            exclude=exclude,
+            search_k=self.params[prefix + "search_k"],
+            rerank=self.params[prefix + "rerank"],
         )
 
     def search_with(self, query, k, *, search_k: int, rerank: int, weights=None, exclude=()) -> list[Neighbour]:
@@ -358,8 +362,13 @@ def build_index(
     try:
         started = time.perf_counter()
         np.save(staging / "ids.npy", ids)
-        manifest: dict[str, Any] = {"format": FORMAT_VERSION, "kind": kind, "name": name, "size": len(ids),
-                                    "dim": int(vectors.shape[1])}
+        manifest: dict[str, Any] = {
+            "format": FORMAT_VERSION,
+            "kind": kind,
+            "name": name,
+            "size": len(ids),
+            "dim": int(vectors.shape[1]),
+        }
         if kind == "exact":
             out = np.lib.format.open_memmap(staging / "vectors.npy", mode="w+", dtype=np.float32, shape=vectors.shape)
             for start in range(0, len(vectors), _BUILD_CHUNK):
@@ -420,7 +429,10 @@ def _run_build_child(staging: Path) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run(
         [sys.executable, "-m", "search.ml.ann", "build", str(staging)],
-        env=env, cwd=root, capture_output=True, text=True,
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         raise RuntimeError(f"index build failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -567,7 +579,9 @@ def _recall_grid(index: AnnoyIndex, queries, rows, truth, weights, *, enough: fl
         for i, query in enumerate(queries):
             found = index.annoy.get_nns_by_vector((index.components @ query).tolist(), width + 1, search_k=search_k)
             found = np.asarray(found, dtype=np.int64)
-            scores = _quantized_scores(index.vectors, index.norms, found, query, None if weights is None else weights[i])
+            scores = _quantized_scores(
+                index.vectors, index.norms, found, query, None if weights is None else weights[i]
+            )
             scores[found == rows[i]] = -np.inf
             wanted = set(truth[i].tolist())
             for j, rerank in enumerate(reranks):
@@ -669,8 +683,9 @@ def _load_parts(directory: Path, manifest: dict[str, Any]) -> VectorIndex:
     if len(norms) != size:
         raise IndexCorrupt(f"{directory}: {len(norms)} norms for {size} rows")
     components = np.load(directory / "components.npy")
-    return AnnoyIndex(path=directory, ids=ids, vectors=vectors, params=manifest["params"], components=components,
-                      norms=norms)
+    return AnnoyIndex(
+        path=directory, ids=ids, vectors=vectors, params=manifest["params"], components=components, norms=norms
+    )
 
 
 def _load_codes(directory: Path) -> tuple[Quantized, np.ndarray]:

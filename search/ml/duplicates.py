@@ -9,6 +9,7 @@ Two ways in:
   cheap join over the augmented rows can only over-estimate: it keeps every true pair (no recall is lost), and its
   few extra candidates are verified exactly in full dimension.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,8 +31,15 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
-def pairs_between(new_ids: np.ndarray, new_vectors: np.ndarray, ids: np.ndarray, vectors: np.ndarray,
-                  threshold: float, *, normalised: bool = False) -> list[Pair]:
+def pairs_between(
+    new_ids: np.ndarray,
+    new_vectors: np.ndarray,
+    ids: np.ndarray,
+    vectors: np.ndarray,
+    threshold: float,
+    *,
+    normalised: bool = False,
+) -> list[Pair]:
     """Pairs (new photo, gallery photo) with cosine ≥ threshold, exact. A photo is never paired with itself;
     ``vectors`` may be a memory map of already unit rows (``normalised``)."""
     new_ids = np.asarray(new_ids, dtype=np.int64)
@@ -53,8 +61,15 @@ def pairs_between(new_ids: np.ndarray, new_vectors: np.ndarray, ids: np.ndarray,
     return [(a, b, s) for (a, b), s in sorted(found.items())]
 
 
-def self_join(ids: np.ndarray, vectors: np.ndarray, threshold: float, *, normalised: bool = False,
-              components: int = COMPONENTS, exact_max: int = EXACT_JOIN_MAX) -> list[Pair]:
+def self_join(
+    ids: np.ndarray,
+    vectors: np.ndarray,
+    threshold: float,
+    *,
+    normalised: bool = False,
+    components: int = COMPONENTS,
+    exact_max: int = EXACT_JOIN_MAX,
+) -> list[Pair]:
     """Every pair within one collection with cosine ≥ threshold (exact result, see the module docstring)."""
     ids = np.asarray(ids, dtype=np.int64)
     n = len(ids)

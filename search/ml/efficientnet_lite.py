@@ -19,12 +19,12 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import h5py  # noqa: E402
-import keras  # noqa: E402
-from keras import layers  # noqa: E402
+import h5py
+import keras
+from keras import layers
 
-from search.ml.atomic import atomic_write  # noqa: E402
-from search.ml.encoder import VARIANTS  # noqa: E402
+from search.ml.atomic import atomic_write
+from search.ml.encoder import VARIANTS
 
 _BN_EPSILON = 1e-3
 # EfficientNet's seven stages. Variants scale depth (blocks per stage) and kernels, which the weights show;
@@ -54,8 +54,9 @@ class Layout:
     @classmethod
     def from_json(cls, text: str) -> Layout:
         raw = json.loads(text)
-        return cls(stem=raw["stem"], blocks=tuple(Block(**b) for b in raw["blocks"]), head=raw["head"],
-                   classes=raw["classes"])
+        return cls(
+            stem=raw["stem"], blocks=tuple(Block(**b) for b in raw["blocks"]), head=raw["head"], classes=raw["classes"]
+        )
 
 
 def layout(shapes: dict[str, tuple[int, ...]]) -> Layout:
@@ -70,11 +71,22 @@ def layout(shapes: dict[str, tuple[int, ...]]) -> Layout:
         filters_in = expand_conv[1] if expand_conv else expanded
         first_of_stage = filters_out != previous_out  # blocks within a stage keep its width
         stage += first_of_stage
-        blocks.append(Block(kernel=kernel, stride=_STAGE_STRIDES[stage] if first_of_stage else 1,
-                            expand=expanded // filters_in, filters_in=filters_in, filters_out=filters_out))
+        blocks.append(
+            Block(
+                kernel=kernel,
+                stride=_STAGE_STRIDES[stage] if first_of_stage else 1,
+                expand=expanded // filters_in,
+                filters_in=filters_in,
+                filters_out=filters_out,
+            )
+        )
         previous_out = filters_out
-    return Layout(stem=shapes["_conv_stem.weight"][0], blocks=tuple(blocks), head=shapes["_conv_head.weight"][0],
-                  classes=shapes["_fc.weight"][0])
+    return Layout(
+        stem=shapes["_conv_stem.weight"][0],
+        blocks=tuple(blocks),
+        head=shapes["_conv_head.weight"][0],
+        classes=shapes["_fc.weight"][0],
+    )
 
 
 def _keras_name(torch_name: str) -> str:
@@ -94,17 +106,34 @@ def _mbconv(x, *, index: int, block: Block, plan: list):
     inputs = x
     if block.expand != 1:
         x = _conv_bn(
-            x, filters=block.filters_in * block.expand, kernel=1, stride=1,
-            torch_conv=f"{prefix}._expand_conv", torch_bn=f"{prefix}._bn0", activate=True, plan=plan,
+            x,
+            filters=block.filters_in * block.expand,
+            kernel=1,
+            stride=1,
+            torch_conv=f"{prefix}._expand_conv",
+            torch_bn=f"{prefix}._bn0",
+            activate=True,
+            plan=plan,
         )
-    dw = layers.DepthwiseConv2D(block.kernel, strides=block.stride, padding="same", use_bias=False,
-                                name=_keras_name(f"{prefix}._depthwise_conv"))
+    dw = layers.DepthwiseConv2D(
+        block.kernel,
+        strides=block.stride,
+        padding="same",
+        use_bias=False,
+        name=_keras_name(f"{prefix}._depthwise_conv"),
+    )
     bn = layers.BatchNormalization(epsilon=_BN_EPSILON, name=_keras_name(f"{prefix}._bn1"))
     plan += [(dw, f"{prefix}._depthwise_conv", "depthwise"), (bn, f"{prefix}._bn1", "bn")]
     x = layers.ReLU(6.0)(bn(dw(x)))
     x = _conv_bn(
-        x, filters=block.filters_out, kernel=1, stride=1,
-        torch_conv=f"{prefix}._project_conv", torch_bn=f"{prefix}._bn2", activate=False, plan=plan,
+        x,
+        filters=block.filters_out,
+        kernel=1,
+        stride=1,
+        torch_conv=f"{prefix}._project_conv",
+        torch_bn=f"{prefix}._bn2",
+        activate=False,
+        plan=plan,
     )
     if block.stride == 1 and block.filters_in == block.filters_out:
         x = layers.Add(name=f"blocks_{index}_add")([x, inputs])
@@ -117,12 +146,14 @@ def build(net: Layout, *, input_size: int, name: str) -> tuple[keras.Model, list
     image = keras.Input((input_size, input_size, 3), name="image")
     # The TF Lite checkpoints were trained on (x - 127) / 128.
     x = layers.Rescaling(1 / 128, offset=-127 / 128, name="normalize")(image)
-    x = _conv_bn(x, filters=net.stem, kernel=3, stride=2, torch_conv="_conv_stem", torch_bn="_bn0", activate=True,
-                 plan=plan)
+    x = _conv_bn(
+        x, filters=net.stem, kernel=3, stride=2, torch_conv="_conv_stem", torch_bn="_bn0", activate=True, plan=plan
+    )
     for index, block in enumerate(net.blocks):
         x = _mbconv(x, index=index, block=block, plan=plan)
-    x = _conv_bn(x, filters=net.head, kernel=1, stride=1, torch_conv="_conv_head", torch_bn="_bn1", activate=True,
-                 plan=plan)
+    x = _conv_bn(
+        x, filters=net.head, kernel=1, stride=1, torch_conv="_conv_head", torch_bn="_bn1", activate=True, plan=plan
+    )
     features = layers.GlobalAveragePooling2D(name="features")(x)
     classifier = layers.Dense(net.classes, name="fc")
     plan.append((classifier, "_fc", "dense"))

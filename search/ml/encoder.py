@@ -158,8 +158,9 @@ class LiteEncoder(_BatchEncoder):
             from search.ml import litert
 
             path = cache_dir / f"efficientnet-{name}-v{self.weights_version}.tflite"
-            run = litert.Runner(litert.cached_model(
-                path, build=lambda: litert.convert(forward, input_size=self.input_size)))
+            run = litert.Runner(
+                litert.cached_model(path, build=lambda: litert.convert(forward, input_size=self.input_size))
+            )
         else:
             run = _keras_run(forward, self.input_size)
         super().__init__(run=run, classifier=efficientnet_lite.classifier_weights(model))
@@ -241,7 +242,7 @@ def input_size(name: str) -> int:
     return VARIANTS[name].input_size
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_encoder(name: str, cache_dir: Path, runtime: str) -> Encoder:
     model_version(name, runtime)  # refuses unknown names
     if name == "vgg16":

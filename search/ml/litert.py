@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 
-from search.ml.atomic import atomic_write  # noqa: E402
+from search.ml.atomic import atomic_write
 
 
 def convert(forward: Callable, *, input_size: int) -> bytes:

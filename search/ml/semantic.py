@@ -201,8 +201,9 @@ def _tag_vector(tag: str, word_space: WordSpace) -> np.ndarray | None:
         return None
 
 
-def tag_retrieval_score(vectors: np.ndarray | None, tag_sets: list[set[str]], word_space: WordSpace, *,
-                        scores=None) -> float:
+def tag_retrieval_score(
+    vectors: np.ndarray | None, tag_sets: list[set[str]], word_space: WordSpace, *, scores=None
+) -> float:
     """Mean average precision of the photos' own tags used as text queries over their unit word-space vectors
     (or, with ``scores``, a function from a tag's unit word vector to the photos' scores).
 
@@ -250,7 +251,7 @@ class SplitScores:
 def split_indices(n: int, *, test_fraction: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic train/test split of range(n) (same n and seed → same split)."""
     order = np.random.default_rng(seed).permutation(n)
-    n_test = max(1, int(round(n * test_fraction)))
+    n_test = max(1, round(n * test_fraction))
     return np.sort(order[n_test:]), np.sort(order[:n_test])
 
 

@@ -39,8 +39,9 @@ _LOG_FLOOR = -np.log(FLOOR)
 KIND = "softclass"
 
 
-def class_probabilities(logits: np.ndarray, *, temperature: float = TEMPERATURE,
-                        keep: int = KEEP_CLASSES) -> np.ndarray:
+def class_probabilities(
+    logits: np.ndarray, *, temperature: float = TEMPERATURE, keep: int = KEEP_CLASSES
+) -> np.ndarray:
     """(N, C) logits → (N, C) float32 probabilities with all but each row's `keep` largest set to zero."""
     logits = np.atleast_2d(np.asarray(logits, dtype=np.float32)) / temperature
     probs = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -98,8 +99,9 @@ def photo_term(probabilities: np.ndarray) -> Term:
     return sparse_term(probabilities)
 
 
-def words_query(words: list[tuple[float, np.ndarray]], class_matrix: np.ndarray, *,
-                photo: np.ndarray | None = None) -> SoftQuery | None:
+def words_query(
+    words: list[tuple[float, np.ndarray]], class_matrix: np.ndarray, *, photo: np.ndarray | None = None
+) -> SoftQuery | None:
     """Signed unit word vectors (+1, or −1 for a ``-word``) and optionally a photo's class probabilities as one
     query; None when it has no positive term (only ``-words`` push away, they cannot rank on their own)."""
     terms = [word_term(vector, class_matrix, sign=sign) for sign, vector in words]
@@ -128,8 +130,9 @@ def dense_scores(probabilities: np.ndarray, query: SoftQuery) -> np.ndarray:
     return combine(evidence, query) if evidence else np.zeros(len(probabilities), np.float32)
 
 
-def exact_search(ids: np.ndarray, probabilities: np.ndarray, query: SoftQuery, k: int,
-                 exclude=()) -> list[ann.Neighbour]:
+def exact_search(
+    ids: np.ndarray, probabilities: np.ndarray, query: SoftQuery, k: int, exclude=()
+) -> list[ann.Neighbour]:
     if k <= 0 or len(ids) == 0 or not query.terms:
         return []
     return _top(ids, dense_scores(probabilities, query), k, exclude)
@@ -154,8 +157,18 @@ class ClassStore:
 
     kind = KIND
 
-    def __init__(self, *, path: Path, ids: np.ndarray, indptr: np.ndarray, col_rows: np.ndarray,
-                 col_values: np.ndarray, row_classes: np.ndarray, row_values: np.ndarray, params: dict):
+    def __init__(
+        self,
+        *,
+        path: Path,
+        ids: np.ndarray,
+        indptr: np.ndarray,
+        col_rows: np.ndarray,
+        col_values: np.ndarray,
+        row_classes: np.ndarray,
+        row_values: np.ndarray,
+        params: dict,
+    ):
         self.path, self.ids, self.params = path, ids, params
         self.indptr, self.col_rows, self.col_values = indptr, col_rows, col_values
         self.row_classes, self.row_values = row_classes, row_values
@@ -216,8 +229,9 @@ class ClassStore:
         return dense
 
 
-def build_store(*, ids: np.ndarray, probabilities: np.ndarray, directory: Path, name: str,
-                keep: int = KEEP_CLASSES) -> Path:
+def build_store(
+    *, ids: np.ndarray, probabilities: np.ndarray, directory: Path, name: str, keep: int = KEEP_CLASSES
+) -> Path:
     """Write and atomically publish a new version of store `name` under `directory` (same layout rules as ann).
 
     ``probabilities`` are (N, C) rows from `class_probabilities` (at most `keep` non-zero per row).
@@ -236,8 +250,12 @@ def build_store(*, ids: np.ndarray, probabilities: np.ndarray, directory: Path, 
     indptr = np.zeros(n_classes + 1, np.int64)
     np.cumsum(np.bincount(flat_classes, minlength=n_classes), out=indptr[1:])
     arrays = {
-        "ids": ids, "indptr": indptr, "col_rows": flat_rows[order], "col_values": flat_values[order],
-        "row_classes": row_classes.astype(np.uint16), "row_values": row_values.astype(np.float32),
+        "ids": ids,
+        "indptr": indptr,
+        "col_rows": flat_rows[order],
+        "col_values": flat_values[order],
+        "row_classes": row_classes.astype(np.uint16),
+        "row_values": row_values.astype(np.float32),
     }
     directory.mkdir(parents=True, exist_ok=True)
     staging = directory / f".tmp-{uuid.uuid4().hex}"
@@ -246,9 +264,16 @@ def build_store(*, ids: np.ndarray, probabilities: np.ndarray, directory: Path, 
         started = time.perf_counter()
         for key, array in arrays.items():
             np.save(staging / f"{key}.npy", array)
-        manifest = {"format": ann.FORMAT_VERSION, "kind": KIND, "name": name, "size": n, "dim": n_classes,
-                    "params": {"kind": KIND, "keep": keep}, "build_seconds": round(time.perf_counter() - started, 3),
-                    "created": time.time()}
+        manifest = {
+            "format": ann.FORMAT_VERSION,
+            "kind": KIND,
+            "name": name,
+            "size": n,
+            "dim": n_classes,
+            "params": {"kind": KIND, "keep": keep},
+            "build_seconds": round(time.perf_counter() - started, 3),
+            "created": time.time(),
+        }
         (staging / ann.MANIFEST).write_text(json.dumps(manifest, indent=1))
         return ann.publish(staging, directory, name)
     except BaseException:
@@ -266,7 +291,10 @@ def _load(path: str) -> ClassStore:
     directory = Path(path)
     try:
         manifest = json.loads((directory / ann.MANIFEST).read_text())
-        arrays = {name: np.load(directory / f"{name}.npy") for name in ("ids", "indptr", "col_rows", "col_values", "row_classes", "row_values")}
+        arrays = {
+            name: np.load(directory / f"{name}.npy")
+            for name in ("ids", "indptr", "col_rows", "col_values", "row_classes", "row_values")
+        }
     except OSError as exc:
         raise ann.IndexGone(path) from exc
     return ClassStore(path=directory, params=manifest["params"], **arrays)

@@ -53,8 +53,9 @@ class TagVocabulary:
     weights: sparse.csr_matrix  # (T, C) class weights, only the non-negligible ones stored
 
 
-def build_vocabulary(word_space: WordSpace, class_matrix: np.ndarray, labels: list[str], *,
-                     size: int = VOCABULARY) -> TagVocabulary:
+def build_vocabulary(
+    word_space: WordSpace, class_matrix: np.ndarray, labels: list[str], *, size: int = VOCABULARY
+) -> TagVocabulary:
     """The candidate tags: frequent vocabulary words plus the label tags (their vectors from the class names)."""
     words = [w for w in word_space.vocabulary[:size]]
     label_set = sorted(set(labels) - set(words))
@@ -68,7 +69,7 @@ def build_vocabulary(word_space: WordSpace, class_matrix: np.ndarray, labels: li
     keep = softclass.MAX_QUERY_CLASSES
     columns, values, fits = [], [], []
     for start in range(0, len(vectors), 2048):  # the dense (words, classes) cosines are large: a block at a time
-        cos = vectors[start:start + 2048] @ class_matrix.T
+        cos = vectors[start : start + 2048] @ class_matrix.T
         best = cos.max(axis=1, keepdims=True)
         top = np.argpartition(-cos, keep - 1, axis=1)[:, :keep]  # the same classes softclass.sparse_term keeps
         weights = np.exp((np.take_along_axis(cos, top, axis=1) - best) / softclass.TAU)
@@ -78,8 +79,11 @@ def build_vocabulary(word_space: WordSpace, class_matrix: np.ndarray, labels: li
         fits.append(best[:, 0])
     columns, values = np.concatenate(columns), np.concatenate(values)
     n = len(vectors)
-    weights = sparse.csr_matrix((values.ravel(), (np.repeat(np.arange(n), keep), columns.ravel())),
-                                shape=(n, class_matrix.shape[0]), dtype=np.float32)
+    weights = sparse.csr_matrix(
+        (values.ravel(), (np.repeat(np.arange(n), keep), columns.ravel())),
+        shape=(n, class_matrix.shape[0]),
+        dtype=np.float32,
+    )
     weights.eliminate_zeros()
     return TagVocabulary(
         tags=words + label_set,
@@ -89,8 +93,13 @@ def build_vocabulary(word_space: WordSpace, class_matrix: np.ndarray, labels: li
     )
 
 
-def candidates(logits: np.ndarray, vocabulary: TagVocabulary, *, hubness: dict[str, float] | None = None,
-               per_photo: int = CANDIDATES_PER_PHOTO) -> Candidates:
+def candidates(
+    logits: np.ndarray,
+    vocabulary: TagVocabulary,
+    *,
+    hubness: dict[str, float] | None = None,
+    per_photo: int = CANDIDATES_PER_PHOTO,
+) -> Candidates:
     """The best-evidence tags of each photo and their features. ``hubness`` maps tags to the share of unrelated
     photos they came up on (from the calibration file)."""
     logits = np.atleast_2d(logits)
@@ -112,11 +121,20 @@ def candidates(logits: np.ndarray, vocabulary: TagVocabulary, *, hubness: dict[s
             if len(picked) == per_photo:
                 break
         best = ranking[row, picked].max() if picked else 0.0
-        features = np.array([
-            [ranking[row, i], ranking[row, i] - best, confidence[row], vocabulary.word_fit[i],
-             hubness.get(vocabulary.tags[i], 0.0), float(vocabulary.is_label[i])]
-            for i in picked
-        ], dtype=np.float32).reshape(len(picked), len(FEATURES))
+        features = np.array(
+            [
+                [
+                    ranking[row, i],
+                    ranking[row, i] - best,
+                    confidence[row],
+                    vocabulary.word_fit[i],
+                    hubness.get(vocabulary.tags[i], 0.0),
+                    float(vocabulary.is_label[i]),
+                ]
+                for i in picked
+            ],
+            dtype=np.float32,
+        ).reshape(len(picked), len(FEATURES))
         all_tags.append([vocabulary.tags[i] for i in picked])
         all_features.append(features)
     return Candidates(all_tags, all_features)
@@ -129,7 +147,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def _same_tag(a: str, b: str) -> bool:
-    """"cat"/"cats", and a label that contains the word ("tabby cat"/"cat"), say the same thing twice."""
+    """ "cat"/"cats", and a label that contains the word ("tabby cat"/"cat"), say the same thing twice."""
     if a == b or a in (b + "s", b + "es") or b in (a + "s", a + "es"):
         return True
     words_a, words_b = set(a.split()), set(b.split())
@@ -154,17 +172,28 @@ class Calibration:
         return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
     def to_json(self) -> dict:
-        return {"features": list(FEATURES), "coef": self.coef.tolist(), "intercept": self.intercept,
-                "mean": self.mean.tolist(), "scale": self.scale.tolist(), "hubness": self.hubness,
-                "report": self.report}
+        return {
+            "features": list(FEATURES),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "hubness": self.hubness,
+            "report": self.report,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Calibration:
         if data["features"] != list(FEATURES):
             raise ValueError("calibration was fitted on other features; rerun python -m bench.suggest_fit")
-        return cls(np.asarray(data["coef"], np.float32), float(data["intercept"]),
-                   np.asarray(data["mean"], np.float32), np.asarray(data["scale"], np.float32),
-                   dict(data["hubness"]), dict(data.get("report", {})))
+        return cls(
+            np.asarray(data["coef"], np.float32),
+            float(data["intercept"]),
+            np.asarray(data["mean"], np.float32),
+            np.asarray(data["scale"], np.float32),
+            dict(data["hubness"]),
+            dict(data.get("report", {})),
+        )
 
 
 @functools.lru_cache(maxsize=2)
@@ -172,8 +201,9 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
     return Calibration.from_json(json.loads(Path(path).read_text()))
 
 
-def fit_calibration(features: np.ndarray, right: np.ndarray, *, hubness: dict[str, float], l2: float = 1e-2,
-                    report: dict | None = None) -> Calibration:
+def fit_calibration(
+    features: np.ndarray, right: np.ndarray, *, hubness: dict[str, float], l2: float = 1e-2, report: dict | None = None
+) -> Calibration:
     """Logistic regression (Newton's method, L2) of right ∈ {0, 1} on the features."""
     x = np.asarray(features, np.float64)
     y = np.asarray(right, np.float64)
@@ -188,8 +218,14 @@ def fit_calibration(features: np.ndarray, right: np.ndarray, *, hubness: dict[st
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return Calibration(w[:-1].astype(np.float32), float(w[-1]), mean.astype(np.float32), scale.astype(np.float32),
-                       hubness, report or {})
+    return Calibration(
+        w[:-1].astype(np.float32),
+        float(w[-1]),
+        mean.astype(np.float32),
+        scale.astype(np.float32),
+        hubness,
+        report or {},
+    )
 
 
 def expected_calibration_error(probabilities: np.ndarray, right: np.ndarray, *, bins: int = 10) -> float:
@@ -215,12 +251,19 @@ def hub_counts(tags: list[list[str]], *, top: int = 3) -> dict[str, float]:
     return {tag: n / max(1, len(tags)) for tag, n in counts.items()}
 
 
-def suggest(candidates: Candidates, calibration: Calibration | None, *, probabilities: list[np.ndarray] | None = None,
-            rejections: dict[str, tuple[int, int]] | None = None, limit: int = MAX_SUGGESTIONS,
-            threshold: float = THRESHOLD) -> list[list[tuple[str, float]]]:
+def suggest(
+    candidates: Candidates,
+    calibration: Calibration | None,
+    *,
+    probabilities: list[np.ndarray] | None = None,
+    rejections: dict[str, tuple[int, int]] | None = None,
+    limit: int = MAX_SUGGESTIONS,
+    threshold: float = THRESHOLD,
+) -> list[list[tuple[str, float]]]:
     """Per photo, at most `limit` (tag, probability) at or above `threshold`, most probable first.
 
-    ``probabilities`` replaces the calibration's (e.g. held-out ones in a benchmark). ``rejections`` maps a tag to the owner's (accepted, rejected) counts of it as a suggestion: each rejection not
+    ``probabilities`` replaces the calibration's (e.g. held-out ones in a benchmark). ``rejections`` maps a tag
+    to the owner's (accepted, rejected) counts of it as a suggestion: each rejection not
     outweighed by acceptances scales the probability down, p · (accepted + 1) / (accepted + rejected + 1).
     """
     rejections = rejections or {}

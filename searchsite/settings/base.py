@@ -1,4 +1,5 @@
 """Settings shared by every environment; each value that differs per machine comes from the environment."""
+
 from pathlib import Path
 
 import environ
@@ -180,8 +181,13 @@ SPECTACULAR_SETTINGS = {
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 # Throttling state (accounts/throttling.py, upload rates) lives here, so it holds across web processes.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                      "KEY_PREFIX": "searchsite"}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "searchsite",
+    }
+}
 # Tasks write their outcome to the database; only a web process waiting for a query image's vector reads a result.
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True

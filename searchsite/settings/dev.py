@@ -1,6 +1,7 @@
 """Local development: `make run`. A random SECRET_KEY is written to .env on first run by the Makefile."""
+
 import os
 
 os.environ.setdefault("DEBUG", "true")
 
-from .base import *  # noqa: E402,F403
+from .base import *  # noqa: F403

@@ -4,8 +4,9 @@ DEBUG is off (no tracebacks, no URL lists, static files from WhiteNoise), but wi
 (secure-only cookies, HTTPS redirects, HSTS). A site reachable from other machines uses searchsite.settings.prod
 behind a TLS proxy.
 """
+
 import os
 
 os.environ["DEBUG"] = "false"
 
-from .base import *  # noqa: E402,F403
+from .base import *  # noqa: F403

@@ -1,10 +1,11 @@
 """Production: secrets and hosts must come from the environment; `manage.py check --deploy` passes."""
+
 import os
 
 os.environ["DEBUG"] = "false"
 
-from .base import *  # noqa: E402,F403
-from .base import env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import env
 
 if len(SECRET_KEY) < 50:  # noqa: F405
     raise RuntimeError("SECRET_KEY must be set to a random string of at least 50 characters in production.")

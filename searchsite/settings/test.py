@@ -1,11 +1,12 @@
 """pytest settings: isolated data folder per run, fast password hashing."""
+
 import os
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="searchsite-test-"))
 
-from .base import *  # noqa: E402,F403
+from .base import *  # noqa: F403
 
 # Ported model weights and the word index are slow to build and never change: keep them across test runs.
 SEARCH_MODEL_DIR = BASE_DIR / "data" / "models"  # noqa: F405

@@ -1,4 +1,5 @@
 """Settings for real Celery worker processes started by the tests: the test database and folders of the run."""
+
 import os
 
 from .test import *  # noqa: F403

@@ -1,4 +1,5 @@
 """Password guessing is throttled per client address and per account, on every door, before any hashing."""
+
 import threading
 import time
 import uuid
@@ -21,12 +22,12 @@ def rate(settings):
     def set_rate(per_address: str = "1000/hour", free_failures: int = 1000):
         settings.AUTH_RATE_PER_ADDRESS = per_address
         settings.AUTH_FREE_FAILURES = free_failures
+
     return set_rate
 
 
 def token_attempt(username: str, password: str = "wrong password", **headers):
-    return APIClient().post("/api/auth/token/", {"username": username, "password": password}, format="json",
-                            **headers)
+    return APIClient().post("/api/auth/token/", {"username": username, "password": password}, format="json", **headers)
 
 
 def random_address() -> str:

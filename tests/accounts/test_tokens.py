@@ -1,4 +1,5 @@
 """API tokens: stored hashed, rotated and revoked from the API and the token page, dead after a password change."""
+
 import pytest
 from rest_framework.test import APIClient
 

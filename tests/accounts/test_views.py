@@ -8,9 +8,7 @@ PASSWORD = "correct horse battery staple"
 
 
 def test_signup_logs_in_and_leads_to_upload(client):
-    response = client.post(
-        "/accounts/signup/", {"username": "bea", "password1": PASSWORD, "password2": PASSWORD}
-    )
+    response = client.post("/accounts/signup/", {"username": "bea", "password1": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 302 and response.url == "/upload/"
     assert get_user_model().objects.filter(username="bea").exists()
     assert client.get("/").status_code == 200

@@ -1,4 +1,5 @@
 """The benchmarks still run end to end and end with one JSON line (tiny sizes: the numbers are not checked)."""
+
 import json
 import subprocess
 import sys
@@ -8,8 +9,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_bench(name: str, *args: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", f"bench.{name}", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -21,8 +23,7 @@ def test_ingest_bench_reports_throughput_and_split_per_size():
     for size in ("small", "large"):
         measured = result[f"lite0_{size}"]
         assert measured["images"] == 2 and measured["images_per_s"] > 0
-        assert set(measured["ms_per_image"]) == {"decode", "thumbnail", "preprocess", "forward", "store",
-                                                 "bookkeeping"}
+        assert set(measured["ms_per_image"]) == {"decode", "thumbnail", "preprocess", "forward", "store", "bookkeeping"}
 
 
 def test_latency_bench_reports_upload_and_query_percentiles():

@@ -3,6 +3,7 @@
 Each test breaks one thing the way it breaks in production and then asserts that every photo it uploaded is
 `ready` (or `failed` with a reason where the fault is the photo's own): none lost, stuck or duplicated.
 """
+
 import shutil
 import socket
 import subprocess
@@ -81,8 +82,20 @@ class RedisServer:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.dir], stdout=subprocess.DEVNULL,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+            ],
+            stdout=subprocess.DEVNULL,
         )
         for _ in range(100):
             if subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).returncode == 0:

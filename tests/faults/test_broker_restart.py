@@ -1,5 +1,6 @@
 """Fault 4: Redis restarts while the worker holds a countdown task (a debounced index rebuild); the worker
 reconnects instead of dying (kombu's AttributeError … 'hostname', patched in searchsite/broker_patch.py)."""
+
 import time
 
 import pytest

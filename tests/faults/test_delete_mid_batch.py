@@ -1,4 +1,5 @@
 """Fault 2: a photo deleted while its batch of 32 is being processed strands none of the other 31."""
+
 import pytest
 
 from gallery.models import Photo

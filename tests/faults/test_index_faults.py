@@ -1,5 +1,6 @@
 """Fault 7: index files go missing, garbled or truncated under a running site. Search keeps answering (exactly,
 over the stored vectors), never recurses, never dies of SIGBUS, and the worker rebuilds the index at once."""
+
 import os
 import shutil
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Fault 3: Redis loses the queued messages (a restart without persistence); the reconciler finds the photos
 pending and has them processed, with nobody retrying or re-uploading anything."""
+
 import pytest
 
 from tests.faults.conftest import RECONCILER, assert_every_photo_final, small_photos, upload

@@ -1,5 +1,6 @@
 """Fault 5: the worker is killed (SIGKILL) mid-upload; the reconciler re-queues the photos it left processing
 long before Redis' visibility timeout (an hour) would redeliver them."""
+
 import signal
 
 import pytest

@@ -1,4 +1,5 @@
 import os
+from datetime import UTC
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -65,7 +66,8 @@ def test_invalid_status_filter_is_400(api):
 
 
 def test_delete_moves_to_the_trash_and_deleting_from_the_trash_removes_row_and_files(
-        api, photo, django_capture_on_commit_callbacks):
+    api, photo, django_capture_on_commit_callbacks
+):
     path = photo.original.path
     assert api.delete(f"/api/photos/{photo.id}/").status_code == 204
     assert api.get(f"/api/photos/{photo.id}/").status_code == 404  # gone from the gallery...
@@ -144,12 +146,15 @@ def test_schema_and_docs_work_offline(api):
 
 
 def _many_photos(owner, count):
-    return [PhotoFactory(owner=owner, content=images.encode(images.solid((i % 256, i // 256, 7)), "PNG"))
-            for i in range(count)]
+    return [
+        PhotoFactory(owner=owner, content=images.encode(images.solid((i % 256, i // 256, 7)), "PNG"))
+        for i in range(count)
+    ]
 
 
 def test_bulk_tag_and_accept_on_200_photos_take_one_request_each_and_leave_every_photo_consistent(
-        api, user, django_assert_max_num_queries):
+    api, user, django_assert_max_num_queries
+):
     photos = _many_photos(user, 200)
     ids = [p.id for p in photos]
     services.tags_suggest(suggestions={p: [("tabby cat", 0.5)] for p in photos[:150]})
@@ -157,27 +162,30 @@ def test_bulk_tag_and_accept_on_200_photos_take_one_request_each_and_leave_every
     with django_assert_max_num_queries(25):  # a fixed number of statements, not one per photo
         added = api.post("/api/photos/bulk/tags/", {"ids": ids, "name": "Pets"}, format="json")
     assert added.status_code == 200 and added.json() == {"changed": 200}
-    accepted = api.post("/api/photos/bulk/tags/", {"ids": ids, "name": "tabby cat", "action": "accept"},
-                        format="json")
+    accepted = api.post("/api/photos/bulk/tags/", {"ids": ids, "name": "tabby cat", "action": "accept"}, format="json")
     assert accepted.status_code == 200 and accepted.json() == {"changed": 149}  # photos[0]'s was rejected
     states = dict(PhotoTag.objects.filter(photo__in=photos, tag__name="pets").values_list("photo_id", "state"))
     assert states == {i: PhotoTag.State.ACCEPTED for i in ids}
     tabby = PhotoTag.objects.filter(photo__in=photos, tag__name="tabby cat")
     assert dict(tabby.values_list("photo_id", "state")) == {
-        **{p.id: PhotoTag.State.ACCEPTED for p in photos[1:150]}, photos[0].id: PhotoTag.State.REJECTED}
+        **{p.id: PhotoTag.State.ACCEPTED for p in photos[1:150]},
+        photos[0].id: PhotoTag.State.REJECTED,
+    }
     assert sorted(p["id"] for p in api.get("/api/photos/?tag=pets&page_size=1000").json()["results"]) == sorted(ids)
 
 
 def test_bulk_tag_with_another_users_id_is_404_and_changes_nothing(api, other_api, user, other_user):
     mine = _many_photos(user, 2)
     theirs = PhotoFactory(owner=other_user, content=images.jpeg("rocket"))
-    response = api.post("/api/photos/bulk/tags/", {"ids": [mine[0].id, theirs.id, mine[1].id], "name": "x"},
-                        format="json")
+    response = api.post(
+        "/api/photos/bulk/tags/", {"ids": [mine[0].id, theirs.id, mine[1].id], "name": "x"}, format="json"
+    )
     assert response.status_code == 404
     assert not PhotoTag.objects.filter(tag__name="x").exists()  # not even on my own photos
     services.tag_add(photo=theirs, name="theirs")
-    response = api.post("/api/photos/bulk/tags/", {"ids": [theirs.id], "name": "theirs", "action": "remove"},
-                        format="json")
+    response = api.post(
+        "/api/photos/bulk/tags/", {"ids": [theirs.id], "name": "theirs", "action": "remove"}, format="json"
+    )
     assert response.status_code == 404
     assert PhotoTag.objects.filter(photo=theirs, tag__name="theirs").exists()
 
@@ -187,8 +195,10 @@ def test_bulk_tag_with_bad_input_is_400(api, user):
     assert api.post("/api/photos/bulk/tags/", {"ids": [], "name": "x"}, format="json").status_code == 400
     bad_name = api.post("/api/photos/bulk/tags/", {"ids": [photo.id], "name": "!!"}, format="json")
     assert bad_name.status_code == 400 and "Tags are" in bad_name.json()["detail"]
-    assert api.post("/api/photos/bulk/tags/", {"ids": [photo.id], "name": "x", "action": "zap"},
-                    format="json").status_code == 400
+    assert (
+        api.post("/api/photos/bulk/tags/", {"ids": [photo.id], "name": "x", "action": "zap"}, format="json").status_code
+        == 400
+    )
 
 
 def test_list_refuses_an_id_too_long_to_be_one(api):
@@ -305,10 +315,10 @@ def test_albums_of_another_user_are_404_and_untouched(api, other_api, user, othe
 
 
 def test_photos_sort_by_date_taken_then_upload_time(api, user):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     def at(year, month=1):
-        return datetime(year, month, 1, tzinfo=timezone.utc)
+        return datetime(year, month, 1, tzinfo=UTC)
 
     old, new, undated = _many_photos(user, 3)
     Photo.objects.filter(id=old.id).update(taken_at=at(2001), uploaded_at=at(2024, 3))

@@ -1,4 +1,5 @@
 """Derived images: the thumbnail is small, upright, and carries nothing of the original's metadata."""
+
 import io
 
 from PIL import Image

@@ -1,4 +1,5 @@
 """IDOR sweep: user B gets 404 on every one of user A's photo endpoints and sees none of A's photos."""
+
 import pytest
 
 from gallery.models import Photo

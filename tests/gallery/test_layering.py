@@ -1,4 +1,5 @@
 """Gallery owns photos and knows nothing of search: search depends on gallery, never the reverse."""
+
 import ast
 import subprocess
 import sys

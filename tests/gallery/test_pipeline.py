@@ -1,4 +1,5 @@
 """The upload pipeline with a real Celery worker process on the test Redis (no eager mode)."""
+
 import time
 
 import pytest
@@ -72,8 +73,9 @@ def test_worker_killed_mid_batch_leads_to_a_retry_not_a_loss(start_worker, api):
     response = api.post("/api/photos/", {"files": files})
     assert response.status_code == 201, response.content
     ids = [photo["id"] for photo in response.json()["created"]]
-    wait_for(lambda: Photo.objects.filter(id__in=ids, status=Photo.Status.PROCESSING).exists(), timeout=60,
-             interval=0.01)
+    wait_for(
+        lambda: Photo.objects.filter(id__in=ids, status=Photo.Status.PROCESSING).exists(), timeout=60, interval=0.01
+    )
     first.send_signal(signal.SIGKILL)
     first.wait()
     assert Photo.objects.filter(id__in=ids).exclude(status=Photo.Status.READY).exists()

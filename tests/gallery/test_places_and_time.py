@@ -1,9 +1,9 @@
 """EXIF time and GPS: read on upload, filter the gallery, and never copied into a derived file."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.files.base import ContentFile
-from PIL import Image
 
 from gallery import selectors, services
 from gallery.models import Photo
@@ -39,12 +39,21 @@ def test_zero_zero_gps_means_no_fix(user):
 def test_every_derived_file_carries_no_exif(user, django_capture_on_commit_callbacks, settings):
     """Everything written besides the original itself: thumbnails and index files alike."""
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.photos_upload(owner=user, files=[
-            ContentFile(images.with_exif(name, gps=PARIS, taken="2022:01:02 03:04:05"), name=f"{name}.jpg")
-            for name in ("chelsea", "coffee")])
+        result = services.photos_upload(
+            owner=user,
+            files=[
+                ContentFile(images.with_exif(name, gps=PARIS, taken="2022:01:02 03:04:05"), name=f"{name}.jpg")
+                for name in ("chelsea", "coffee")
+            ],
+        )
     originals = {Photo.objects.get(id=p.id).original.path for p in result.created}
-    derived = [p for root in (settings.MEDIA_ROOT, settings.SEARCH_INDEX_DIR) if root.exists()
-               for p in root.rglob("*") if p.is_file() and str(p) not in originals]
+    derived = [
+        p
+        for root in (settings.MEDIA_ROOT, settings.SEARCH_INDEX_DIR)
+        if root.exists()
+        for p in root.rglob("*")
+        if p.is_file() and str(p) not in originals
+    ]
     assert derived
     for path in derived:
         assert b"Exif\x00\x00" not in path.read_bytes(), path
@@ -55,8 +64,10 @@ def test_sharpness_is_stored_and_a_blurred_copy_is_less_sharp(user, django_captu
 
     blurred = images.encode(images.sample("astronaut").filter(ImageFilter.GaussianBlur(3)), "JPEG", quality=90)
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.photos_upload(owner=user, files=[
-            ContentFile(images.jpeg("astronaut"), name="sharp.jpg"), ContentFile(blurred, name="blurred.jpg")])
+        result = services.photos_upload(
+            owner=user,
+            files=[ContentFile(images.jpeg("astronaut"), name="sharp.jpg"), ContentFile(blurred, name="blurred.jpg")],
+        )
     sharp, soft = (Photo.objects.get(id=p.id) for p in result.created)
     assert sharp.sharpness > soft.sharpness > 0
 
@@ -81,12 +92,14 @@ def test_year_filter_uses_taken_at(user, dated):
 
 
 def test_undated_photo_falls_back_to_upload_time(user, dated):
-    assert dated["undated"].id in listed(user, year=datetime.now(timezone.utc).year)
+    assert dated["undated"].id in listed(user, year=datetime.now(UTC).year)
 
 
 def test_date_range_includes_both_days(user, dated):
     assert listed(user, taken_after=date(2021, 12, 31), taken_before=date(2023, 1, 1)) == {
-        dated["2021"].id, dated["sydney"].id}
+        dated["2021"].id,
+        dated["sydney"].id,
+    }
 
 
 def test_near_filter_is_great_circle_distance(user, dated):
@@ -112,14 +125,17 @@ def test_api_filters_and_coordinates(api, dated):
     assert photo["latitude"] == pytest.approx(VERSAILLES[0], abs=1e-4)
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"near": "48.8,2.3"}, "near"),
-    ({"near": "91,2.3,10"}, "near"),
-    ({"near": "48.8,2.3,0"}, "near"),
-    ({"year": "twenty"}, "year"),
-    ({"taken_after": "2023-13-01"}, "taken_after"),
-    ({"taken_after": "2023-02-01", "taken_before": "2023-01-01"}, "taken_before"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"near": "48.8,2.3"}, "near"),
+        ({"near": "91,2.3,10"}, "near"),
+        ({"near": "48.8,2.3,0"}, "near"),
+        ({"year": "twenty"}, "year"),
+        ({"taken_after": "2023-13-01"}, "taken_after"),
+        ({"taken_after": "2023-02-01", "taken_before": "2023-01-01"}, "taken_before"),
+    ],
+)
 def test_api_bad_filter_is_a_precise_400(api, params, field):
     response = api.get("/api/photos/", params)
     assert response.status_code == 400

@@ -1,4 +1,5 @@
 """Per-user storage quota and upload rate: enforced in photo_create, to the byte, leaving nothing behind."""
+
 import io
 import threading
 from pathlib import Path
@@ -55,8 +56,11 @@ def test_exact_check_rolls_back_the_row_and_file_after_the_insert(user, settings
     upload(user, "chelsea")
     files = stored_files(settings)
     early = quotas.storage_quota_check
-    monkeypatch.setattr(quotas, "storage_quota_check",
-                        lambda *, owner, size, exact=True: early(owner=owner, size=size) if exact else None)
+    monkeypatch.setattr(
+        quotas,
+        "storage_quota_check",
+        lambda *, owner, size, exact=True: early(owner=owner, size=size) if exact else None,
+    )
     with pytest.raises(quotas.StorageQuotaExceeded):
         upload(user, "coffee")
     assert Photo.objects.filter(owner=user).count() == 1
@@ -81,8 +85,10 @@ def test_api_upload_over_the_quota_is_413_naming_the_limit(api, user, settings):
 
 def test_upload_rate_is_refused_with_429_and_retry_after(api, user, settings):
     settings.UPLOAD_RATE_BYTES_PER_HOUR = len(JPEGS["chelsea"]) + len(JPEGS["coffee"])
-    first = api.post("/api/photos/", {"files": [SimpleUploadedFile("a.jpg", JPEGS["chelsea"]),
-                                                SimpleUploadedFile("b.jpg", JPEGS["coffee"])]})
+    first = api.post(
+        "/api/photos/",
+        {"files": [SimpleUploadedFile("a.jpg", JPEGS["chelsea"]), SimpleUploadedFile("b.jpg", JPEGS["coffee"])]},
+    )
     assert first.status_code == 201
     response = api.post("/api/photos/", {"files": [SimpleUploadedFile("c.jpg", JPEGS["rocket"])]})
     assert response.status_code == 429
@@ -149,8 +155,9 @@ def test_concurrent_uploads_by_one_user_cannot_pass_the_quota(user, settings):
 
 
 def test_upload_is_stored_when_redis_cannot_count_the_rate(user, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens there
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }  # nothing listens there
     settings.UPLOAD_RATE_BYTES_PER_HOUR = 1
     upload(user, "chelsea")
     assert Photo.objects.filter(owner=user).count() == 1

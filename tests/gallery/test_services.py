@@ -39,7 +39,8 @@ def test_bulk_reject_leaves_photos_without_the_suggestion_alone(user):
 
 
 def test_trash_purge_task_deletes_old_trash_for_good_files_vectors_and_index_entries(
-        user, settings, django_capture_on_commit_callbacks):
+    user, settings, django_capture_on_commit_callbacks
+):
     import os
     from datetime import timedelta
 

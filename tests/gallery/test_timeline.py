@@ -1,4 +1,5 @@
 """The gallery as a timeline: newest taken first, headed by month, a year scrubber; the photo page shows the place."""
+
 import re
 
 import pytest
@@ -18,8 +19,9 @@ def signed_in(client, user):
 
 
 def stored(owner, name, taken, gps=None):
-    return services.photo_create(owner=owner, file=ContentFile(images.with_exif(name, taken=taken, gps=gps),
-                                                                name=f"{name}.jpg"))
+    return services.photo_create(
+        owner=owner, file=ContentFile(images.with_exif(name, taken=taken, gps=gps), name=f"{name}.jpg")
+    )
 
 
 def test_gallery_is_ordered_by_when_taken_with_month_headings(signed_in, user):

@@ -1,5 +1,4 @@
 """Every bad upload gets a precise 4xx and leaves nothing behind; odd-but-valid images are handled right."""
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -78,10 +77,16 @@ def test_file_over_byte_limit_is_rejected(api, settings):
     ("name", "content", "label"),
     [
         ("scan.tiff", images.encode(images.solid(), "TIFF"), "TIFF files are not supported"),
-        ("logo.svg", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>',
-         "SVG files are not supported"),
-        ("figure.eps", b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n",
-         "EPS/PostScript files are not supported"),
+        (
+            "logo.svg",
+            b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>',
+            "SVG files are not supported",
+        ),
+        (
+            "figure.eps",
+            b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n",
+            "EPS/PostScript files are not supported",
+        ),
     ],
 )
 def test_unsupported_formats_are_named(api, settings, name, content, label):
@@ -97,7 +102,7 @@ def test_cmyk_jpeg_becomes_rgb_thumbnail(api, on_commit):
     thumb = Image.open(photo.thumbnail.open("rb"))
     assert thumb.mode == "RGB"
     # Coffee is brown-ish: red channel dominates blue; an inverted CMYK conversion would flip that.
-    r, g, b = thumb.resize((1, 1)).getpixel((0, 0))
+    r, _g, b = thumb.resize((1, 1)).getpixel((0, 0))
     assert r > b
 
 

@@ -1,4 +1,5 @@
 """The server-rendered pages: owner-only, and usable without JavaScript."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -16,8 +17,13 @@ def signed_in(client, user):
 
 @pytest.mark.parametrize(
     "name, args",
-    [("gallery:home", []), ("gallery:upload", []), ("gallery:search", []), ("gallery:photo", [1]),
-     ("accounts:token", [])],
+    [
+        ("gallery:home", []),
+        ("gallery:upload", []),
+        ("gallery:search", []),
+        ("gallery:photo", [1]),
+        ("accounts:token", []),
+    ],
 )
 def test_pages_redirect_anonymous_visitors_to_login(client, db, name, args):
     response = client.get(reverse(name, args=args))
@@ -84,7 +90,9 @@ def test_upload_form_shows_each_files_outcome(signed_in, user):
 
 
 def test_upload_form_with_only_bad_files_is_400(signed_in):
-    response = signed_in.post(reverse("gallery:upload"), {"files": [SimpleUploadedFile("x.jpg", b"not a picture" * 20)]})
+    response = signed_in.post(
+        reverse("gallery:upload"), {"files": [SimpleUploadedFile("x.jpg", b"not a picture" * 20)]}
+    )
     assert response.status_code == 400
     assert 'data-outcome="rejected"' in response.content.decode()
 
@@ -97,10 +105,20 @@ def test_upload_form_without_files_asks_for_some(signed_in):
 def test_photo_page_shows_own_and_suggested_tags(signed_in, user):
     photo = PhotoFactory(owner=user)
     PhotoTagFactory(photo=photo, tag=TagFactory(name="pet"))
-    PhotoTagFactory(photo=photo, tag=TagFactory(name="tabby"), source=PhotoTag.Source.AUTO,
-                    state=PhotoTag.State.SUGGESTED, confidence=0.8)
-    PhotoTagFactory(photo=photo, tag=TagFactory(name="dog"), source=PhotoTag.Source.AUTO,
-                    state=PhotoTag.State.REJECTED, confidence=0.1)
+    PhotoTagFactory(
+        photo=photo,
+        tag=TagFactory(name="tabby"),
+        source=PhotoTag.Source.AUTO,
+        state=PhotoTag.State.SUGGESTED,
+        confidence=0.8,
+    )
+    PhotoTagFactory(
+        photo=photo,
+        tag=TagFactory(name="dog"),
+        source=PhotoTag.Source.AUTO,
+        state=PhotoTag.State.REJECTED,
+        confidence=0.1,
+    )
     response = signed_in.get(reverse("gallery:photo", args=[photo.id]))
     assert [link.tag.name for link in response.context["own_tags"]] == ["pet"]
     assert [link.tag.name for link in response.context["suggested_tags"]] == ["tabby"]
@@ -108,13 +126,12 @@ def test_photo_page_shows_own_and_suggested_tags(signed_in, user):
     assert "dog" not in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    "action, state", [("accept", PhotoTag.State.ACCEPTED), ("reject", PhotoTag.State.REJECTED)]
-)
+@pytest.mark.parametrize("action, state", [("accept", PhotoTag.State.ACCEPTED), ("reject", PhotoTag.State.REJECTED)])
 def test_suggested_tag_can_be_accepted_or_rejected(signed_in, user, action, state):
     photo = PhotoFactory(owner=user)
-    PhotoTagFactory(photo=photo, tag=TagFactory(name="tabby"), source=PhotoTag.Source.AUTO,
-                    state=PhotoTag.State.SUGGESTED)
+    PhotoTagFactory(
+        photo=photo, tag=TagFactory(name="tabby"), source=PhotoTag.Source.AUTO, state=PhotoTag.State.SUGGESTED
+    )
     response = signed_in.post(reverse("gallery:photo-tags", args=[photo.id]), {"name": "tabby", "action": action})
     assert response.status_code == 302
     assert photo.photo_tags.get().state == state

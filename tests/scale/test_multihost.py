@@ -1,5 +1,6 @@
 """Two web processes and two workers, each in its own working directory, sharing only the database, Redis and
 the data volume: the shape of a small cluster (README, "Several hosts")."""
+
 import io
 import os
 import signal
@@ -47,31 +48,66 @@ class Cluster:
     def _start(self, name: str, args: list[str]) -> subprocess.Popen:
         home = self.tmp_path / name  # its own working directory: nothing may depend on the current folder
         home.mkdir()
-        proc = subprocess.Popen([sys.executable, "-m", *args], cwd=home, env=self.env,
-                                stdout=subprocess.DEVNULL, stderr=open(home / "log", "wb"))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *args],
+            cwd=home,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(home / "log", "wb"),
+        )
         self.procs.append(proc)
         return proc
 
     def web(self, name: str) -> str:
         port = free_port()
-        proc = self._start(name, ["gunicorn", "searchsite.wsgi:application", "-c", str(ROOT / "gunicorn.conf.py"),
-                                  "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "120"])
+        proc = self._start(
+            name,
+            [
+                "gunicorn",
+                "searchsite.wsgi:application",
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--timeout",
+                "120",
+            ],
+        )
         wait_for_port(port, proc=proc, timeout=120)
         return f"http://127.0.0.1:{port}"
 
     def worker(self, name: str) -> subprocess.Popen:
         from searchsite.celery import app
 
-        proc = self._start(name, ["celery", "-A", "searchsite", "worker", "--pool=solo", "-Q", self.queue,
-                                  "--hostname", f"{name}@%h", "--loglevel=WARNING", "--without-gossip",
-                                  "--without-mingle", "--without-heartbeat"])
+        proc = self._start(
+            name,
+            [
+                "celery",
+                "-A",
+                "searchsite",
+                "worker",
+                "--pool=solo",
+                "-Q",
+                self.queue,
+                "--hostname",
+                f"{name}@%h",
+                "--loglevel=WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+        )
         # The worker answers once its model is warm: minutes on a busy machine.
         wait_for(lambda: any(name in n for reply in app.control.ping(timeout=0.5) for n in reply), timeout=600)
         return proc
 
     def beat(self) -> None:
-        self._start("beat", ["celery", "-A", "searchsite", "beat", "--loglevel=WARNING",
-                             "-s", str(self.tmp_path / "beat-schedule")])
+        self._start(
+            "beat",
+            ["celery", "-A", "searchsite", "beat", "--loglevel=WARNING", "-s", str(self.tmp_path / "beat-schedule")],
+        )
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -165,11 +201,16 @@ def test_sigkill_of_one_worker_mid_batch_the_other_finishes_everything(two_webs_
     cluster, web_a, _, workers, session = two_webs_two_workers
     cluster.beat()  # the reconciler hands the killed worker's photos to the survivor
     ids = upload(session, web_a, [SAMPLES[i % len(SAMPLES)] for i in range(40)])
-    wait_for(lambda: Photo.objects.filter(id__in=ids, status=Photo.Status.PROCESSING).exists(), timeout=120,
-             interval=0.02)
+    wait_for(
+        lambda: Photo.objects.filter(id__in=ids, status=Photo.Status.PROCESSING).exists(), timeout=120, interval=0.02
+    )
     workers[0].send_signal(signal.SIGKILL)
-    wait_for(lambda: not Photo.objects.filter(id__in=ids).exclude(
-        status__in=[Photo.Status.READY, Photo.Status.FAILED]).exists(), timeout=300)
+    wait_for(
+        lambda: (
+            not Photo.objects.filter(id__in=ids).exclude(status__in=[Photo.Status.READY, Photo.Status.FAILED]).exists()
+        ),
+        timeout=300,
+    )
     photos = Photo.objects.filter(id__in=ids)
     assert photos.count() == 40
     assert sorted(photos.values_list("status", flat=True)) == ["ready"] * 40

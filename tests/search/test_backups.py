@@ -1,4 +1,5 @@
 """Backup → wipe → restore gives back the same site, without re-embedding a photo."""
+
 import hashlib
 import shutil
 from pathlib import Path
@@ -27,8 +28,11 @@ def site_snapshot(owner_id: int) -> dict:
             p.id: (hashlib.sha256(p.original.read()).hexdigest(), hashlib.sha256(p.thumbnail.read()).hexdigest())
             for p in photos
         },
-        "tags": sorted(PhotoTag.objects.filter(photo__owner_id=owner_id).values_list(
-            "photo_id", "tag__name", "source", "state", "confidence")),
+        "tags": sorted(
+            PhotoTag.objects.filter(photo__owner_id=owner_id).values_list(
+                "photo_id", "tag__name", "source", "state", "confidence"
+            )
+        ),
         "vectors": sorted((e.photo_id, bytes(e.vector)) for e in PhotoEmbedding.objects.all()),
         "text": [(hit.photo.id, round(hit.score, 5)) for hit in query.by_text(owner=owner, q="cat", k=4)],
         "similar": [

@@ -1,4 +1,5 @@
 """Near-duplicates on real photos and generated near-copies, through the real pipeline (eager tasks, real model)."""
+
 import pytest
 from django.core.files.base import ContentFile
 
@@ -16,8 +17,9 @@ COPIES = ("resized", "crop_corner", "grey", "mirrored", "edited", "recompressed"
 
 def upload(owner, capture, files: dict[str, bytes]) -> dict[str, Photo]:
     with capture(execute=True):
-        result = services.photos_upload(owner=owner, files=[ContentFile(data, name=f"{name}.jpg")
-                                                            for name, data in files.items()])
+        result = services.photos_upload(
+            owner=owner, files=[ContentFile(data, name=f"{name}.jpg") for name, data in files.items()]
+        )
     assert not result.rejected and not result.duplicates
     return {p.original_name.removesuffix(".jpg"): Photo.objects.get(id=p.id) for p in result.created}
 
@@ -35,14 +37,18 @@ def copies(user, django_capture_on_commit_callbacks):
 
 
 def group_names(owner) -> list[set[str]]:
-    return [{p.original_name.removesuffix(".jpg") for p in group.photos}
-            for group in duplicates.duplicate_groups(owner=owner)]
+    return [
+        {p.original_name.removesuffix(".jpg") for p in group.photos}
+        for group in duplicates.duplicate_groups(owner=owner)
+    ]
 
 
 def test_near_copies_form_one_group_per_photo_and_distinct_photos_none(user, copies):
     found = group_names(user)
-    assert sorted(found, key=min) == [{"chelsea", *(f"chelsea-{k}" for k in COPIES)},
-                                      {"rocket", *(f"rocket-{k}" for k in COPIES)}]
+    assert sorted(found, key=min) == [
+        {"chelsea", *(f"chelsea-{k}" for k in COPIES)},
+        {"rocket", *(f"rocket-{k}" for k in COPIES)},
+    ]
     assert not any(name in group for group in found for name in ("coffee", "astronaut"))
 
 
@@ -59,9 +65,14 @@ def test_same_size_copies_are_ranked_by_sharpness_then_age(user, django_capture_
     from PIL import ImageFilter
 
     photo = real_photo("coffee")
-    found = upload(user, django_capture_on_commit_callbacks, {
-        "sharp": images.with_exif(image=photo, taken="2023:01:01 10:00:00"),
-        "soft": images.with_exif(image=photo.filter(ImageFilter.GaussianBlur(1.5)), taken="2020:01:01 10:00:00")})
+    found = upload(
+        user,
+        django_capture_on_commit_callbacks,
+        {
+            "sharp": images.with_exif(image=photo, taken="2023:01:01 10:00:00"),
+            "soft": images.with_exif(image=photo.filter(ImageFilter.GaussianBlur(1.5)), taken="2020:01:01 10:00:00"),
+        },
+    )
     [group] = duplicates.duplicate_groups(owner=user)
     assert group.best.id == found["sharp"].id
     assert group.reason == "same size, sharpest"
@@ -75,12 +86,15 @@ def test_incremental_check_equals_a_full_recheck(user, copies):
 
 def test_a_new_photo_is_checked_against_the_gallery_only(user, copies, django_capture_on_commit_callbacks):
     before = NearDuplicate.objects.filter(owner=user).count()
-    new = upload(user, django_capture_on_commit_callbacks,
-                 {"coffee-copy": near_copies(real_photo("coffee"))["resized"]})["coffee-copy"]
+    new = upload(
+        user, django_capture_on_commit_callbacks, {"coffee-copy": near_copies(real_photo("coffee"))["resized"]}
+    )["coffee-copy"]
     added = NearDuplicate.objects.filter(owner=user).count() - before
     assert added == 1
-    assert set(NearDuplicate.objects.filter(owner=user).latest("id").__dict__[k] for k in ("photo_id", "other_id")) \
-        == {copies["coffee"].id, new.id}
+    assert set(NearDuplicate.objects.filter(owner=user).latest("id").__dict__[k] for k in ("photo_id", "other_id")) == {
+        copies["coffee"].id,
+        new.id,
+    }
 
 
 def test_other_users_photos_are_never_grouped_with_mine(user, other_user, copies, django_capture_on_commit_callbacks):
@@ -113,6 +127,7 @@ def assert_gone(owner, ids: list[int], paths: list[str]) -> None:
 
 # API -------------------------------------------------------------------------------------------------------
 
+
 def test_api_lists_groups_best_first(api, copies):
     body = api.get("/api/duplicates/").json()
     assert body["count"] == 2
@@ -144,8 +159,10 @@ def test_api_keep_best_of_all(api, user, copies):
 
 def test_api_keep_best_with_another_users_photo_is_404_and_deletes_nothing(api, other_api, user, copies):
     before = Photo.objects.count()
-    assert other_api.post("/api/duplicates/keep-best/", {"photos": [copies["chelsea"].id]},
-                          format="json").status_code == 404
+    assert (
+        other_api.post("/api/duplicates/keep-best/", {"photos": [copies["chelsea"].id]}, format="json").status_code
+        == 404
+    )
     assert other_api.get("/api/duplicates/").json() == {"count": 0, "groups": []}
     assert Photo.objects.count() == before
 
@@ -161,6 +178,7 @@ def test_api_keep_best_needs_photos_or_all(api, copies):
 
 
 # Bulk delete ------------------------------------------------------------------------------------------------
+
 
 def test_bulk_delete_leaves_nothing_behind(api, user, copies, on_commit):
     doomed = [copies[name] for name in ("coffee", "chelsea-grey", "rocket")]

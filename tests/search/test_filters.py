@@ -1,4 +1,5 @@
 """Time and place filters on every search type, "beach 2023" queries, and "more like these" (Rocchio)."""
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -26,8 +27,10 @@ SHOTS = {  # name: (EXIF date, GPS)
 @pytest.fixture
 def shot(user, django_capture_on_commit_callbacks) -> dict[str, Photo]:
     """Four real photos with EXIF dates and places, processed (embedded, tagged) as the worker would."""
-    files = [ContentFile(images.with_exif(name, taken=taken, gps=gps), name=f"{name}.jpg")
-             for name, (taken, gps) in SHOTS.items()]
+    files = [
+        ContentFile(images.with_exif(name, taken=taken, gps=gps), name=f"{name}.jpg")
+        for name, (taken, gps) in SHOTS.items()
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         result = services.photos_upload(owner=user, files=files)
     photos = {p.original_name.removesuffix(".jpg"): Photo.objects.get(id=p.id) for p in result.created}
@@ -57,8 +60,12 @@ def test_similar_photo_with_place_filter(user, shot):
 def test_class_search_with_date_range(user, shot):
     from datetime import date
 
-    hits = query.by_class(owner=user, class_value="tabby cat", k=10,
-                          filters={"taken_after": date(2020, 1, 1), "taken_before": date(2022, 12, 31)})
+    hits = query.by_class(
+        owner=user,
+        class_value="tabby cat",
+        k=10,
+        filters={"taken_after": date(2020, 1, 1), "taken_before": date(2022, 12, 31)},
+    )
     assert names(hits) == ["chelsea"]
 
 
@@ -74,11 +81,14 @@ def test_over_fetch_path_gives_the_same_answer_as_the_exact_path(user, shot, mon
     assert [(h.photo.id, round(h.score, 5)) for h in fetched] == [(h.photo.id, round(h.score, 5)) for h in exact]
 
 
-@pytest.mark.parametrize("path, params", [
-    ("/api/search/similar/", {"photo": "rocket"}),
-    ("/api/search/class/", {"class": "tabby cat"}),
-    ("/api/search/text/", {"q": "cat"}),
-])
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/api/search/similar/", {"photo": "rocket"}),
+        ("/api/search/class/", {"class": "tabby cat"}),
+        ("/api/search/text/", {"q": "cat"}),
+    ],
+)
 def test_every_get_search_takes_place_and_year_filters(api, shot, path, params):
     params = {key: shot[value].id if key == "photo" else value for key, value in params.items()}
     response = api.get(path, {**params, "near": NEAR_PARIS, "year": 2023, "k": 10})
@@ -87,8 +97,10 @@ def test_every_get_search_takes_place_and_year_filters(api, shot, path, params):
 
 
 def test_uploaded_image_search_takes_filters(api, shot):
-    response = api.post("/api/search/similar/", {
-        "image": SimpleUploadedFile("q.jpg", images.jpeg("chelsea")), "taken_before": "2022-01-01", "k": 10})
+    response = api.post(
+        "/api/search/similar/",
+        {"image": SimpleUploadedFile("q.jpg", images.jpeg("chelsea")), "taken_before": "2022-01-01", "k": 10},
+    )
     assert response.status_code == 200, response.content
     assert set(result_names(response)) == {"chelsea", "rocket"}
 
@@ -100,6 +112,7 @@ def test_search_with_bad_near_is_400(api, shot):
 
 
 # More like these --------------------------------------------------------------------------------------------
+
 
 def test_more_like_these_excludes_the_examples(user, shot):
     hits = query.similar_to_photos(owner=user, photo_ids=[shot["chelsea"].id, shot["coffee"].id], k=10)
@@ -115,23 +128,28 @@ def test_more_like_these_minus_others_is_rocchio(user, shot):
         vector = PhotoEmbedding.objects.get(photo=shot[name]).as_array()
         return vector / np.linalg.norm(vector)
 
-    hits = query.similar_to_photos(owner=user, photo_ids=[shot["astronaut"].id, shot["coffee"].id],
-                                   not_photo_ids=[shot["rocket"].id], k=10)
+    hits = query.similar_to_photos(
+        owner=user, photo_ids=[shot["astronaut"].id, shot["coffee"].id], not_photo_ids=[shot["rocket"].id], k=10
+    )
     expected = (unit("astronaut") + unit("coffee")) / 2 - query.ROCCHIO_NEGATIVE_SHARE * unit("rocket")
     assert names(hits) == ["chelsea"]  # the examples and the counter-example are all left out
     assert hits[0].score == pytest.approx(float(unit("chelsea") @ expected / np.linalg.norm(expected)), abs=1e-4)
 
 
 def test_more_like_these_api(api, shot):
-    response = api.post("/api/search/similar/", {
-        "photos": [shot["chelsea"].id], "not_photos": [shot["rocket"].id], "k": 5}, format="json")
+    response = api.post(
+        "/api/search/similar/",
+        {"photos": [shot["chelsea"].id], "not_photos": [shot["rocket"].id], "k": 5},
+        format="json",
+    )
     assert response.status_code == 200, response.content
     assert set(result_names(response)) == {"coffee", "astronaut"}
 
 
 def test_more_like_these_api_with_filter(api, shot):
-    response = api.post("/api/search/similar/", {
-        "photos": [shot["chelsea"].id], "year": 2023, "near": NEAR_PARIS}, format="json")
+    response = api.post(
+        "/api/search/similar/", {"photos": [shot["chelsea"].id], "year": 2023, "near": NEAR_PARIS}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert result_names(response) == ["coffee"]
 
@@ -142,10 +160,13 @@ def test_more_like_these_with_another_users_photo_is_404(api, other_user, shot):
         assert api.post("/api/search/similar/", body, format="json").status_code == 404
 
 
-@pytest.mark.parametrize("body, fragment", [
-    ({"photos": []}, "photos"),
-    ({"photos": "1,2"}, "photos"),
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({"photos": []}, "photos"),
+        ({"photos": "1,2"}, "photos"),
+    ],
+)
 def test_more_like_these_bad_body_is_400(api, shot, body, fragment):
     response = api.post("/api/search/similar/", body, format="json")
     assert response.status_code == 400

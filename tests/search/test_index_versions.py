@@ -12,18 +12,22 @@ pytestmark = pytest.mark.django_db
 
 
 def test_many_schedules_within_the_window_queue_one_rebuild(user, django_capture_on_commit_callbacks):
-    with mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async:
-        with django_capture_on_commit_callbacks(execute=True):
-            for _ in range(5):
-                index_versions.index_rebuild_schedule(owner_id=user.id)
+    with (
+        mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        for _ in range(5):
+            index_versions.index_rebuild_schedule(owner_id=user.id)
     assert apply_async.call_count == 1
 
 
 def test_rebuild_clears_the_schedule_so_later_uploads_queue_again(user, gallery, django_capture_on_commit_callbacks):
     index_versions.index_rebuild_try(owner_id=user.id)
-    with mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async:
-        with django_capture_on_commit_callbacks(execute=True):
-            index_versions.index_rebuild_schedule(owner_id=user.id)
+    with (
+        mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        index_versions.index_rebuild_schedule(owner_id=user.id)
     assert apply_async.call_count == 1
 
 
@@ -44,7 +48,11 @@ def test_rebuild_records_current_versions_and_keeps_two(user, gallery):
     assert records.count() == index_versions.KEEP_VERSIONS
     newest = records.order_by("-id").first()
     assert newest.size == 4 and newest.max_embedding_id > 0
-    on_disk = sorted(p.name for p in index_versions.owner_dir(user.id).iterdir() if p.name.startswith(f"{components.configured_model_key()}."))
+    on_disk = sorted(
+        p.name
+        for p in index_versions.owner_dir(user.id).iterdir()
+        if p.name.startswith(f"{components.configured_model_key()}.")
+    )
     assert len(on_disk) == index_versions.KEEP_VERSIONS
 
 
@@ -80,9 +88,13 @@ def test_collection_with_a_corrupt_index_scans_everything_exactly_and_schedules_
     manifest = Path(record.path) / ann.MANIFEST
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format": 1}))  # an older format's index
     ann._load.cache_clear()
-    with mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async:
-        with django_capture_on_commit_callbacks(execute=True):
-            found = index_versions.collection(owner_id=user.id, space=image_space(model_key=components.configured_model_key()))
+    with (
+        mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        found = index_versions.collection(
+            owner_id=user.id, space=image_space(model_key=components.configured_model_key())
+        )
     assert found.index is None and len(found.delta_ids) == 4
     assert apply_async.call_count == 1
 
@@ -96,13 +108,19 @@ def _break_and_search(user, django_capture_on_commit_callbacks, damage):
     record = SearchIndex.objects.filter(owner=user, space="image").order_by("-id").first()
     damage(Path(record.path))
     ann._load.cache_clear()
-    with mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async:
-        with django_capture_on_commit_callbacks(execute=True):
-            found = index_versions.collection(owner_id=user.id, space=image_space(model_key=components.configured_model_key()))
+    with (
+        mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        found = index_versions.collection(
+            owner_id=user.id, space=image_space(model_key=components.configured_model_key())
+        )
     return found, apply_async
 
 
-def test_missing_index_folder_is_searched_exactly_and_rebuilt_at_once(user, gallery, django_capture_on_commit_callbacks):
+def test_missing_index_folder_is_searched_exactly_and_rebuilt_at_once(
+    user, gallery, django_capture_on_commit_callbacks
+):
     """Ensure a record whose folder is gone does not recurse: exact scan of every vector, a rebuild with no delay."""
     found, apply_async = _break_and_search(user, django_capture_on_commit_callbacks, shutil.rmtree)
     assert found.index is None and len(found.delta_ids) == 4
@@ -113,7 +131,8 @@ def test_garbled_manifest_is_searched_exactly_and_rebuilt(user, gallery, django_
     from search.ml import ann
 
     found, apply_async = _break_and_search(
-        user, django_capture_on_commit_callbacks, lambda path: (path / ann.MANIFEST).write_text("[1, 2"))
+        user, django_capture_on_commit_callbacks, lambda path: (path / ann.MANIFEST).write_text("[1, 2")
+    )
     assert found.index is None and len(found.delta_ids) == 4
     assert apply_async.call_count == 1
 

@@ -28,8 +28,17 @@ def test_suggestions_are_few_with_probabilities(gallery):
 
 def test_cat_photos_first_suggestion_is_a_cat_word(gallery):
     first = PhotoTag.objects.filter(photo=gallery["chelsea"]).order_by("-confidence").first()
-    assert first is not None and first.tag.name in {"cat", "cats", "kitten", "tabby cat", "tiger cat",
-                                                    "egyptian mau", "persian cat", "siamese cat", "tabby"}
+    assert first is not None and first.tag.name in {
+        "cat",
+        "cats",
+        "kitten",
+        "tabby cat",
+        "tiger cat",
+        "egyptian mau",
+        "persian cat",
+        "siamese cat",
+        "tabby",
+    }
 
 
 def test_vague_photo_gets_few_or_no_suggestions(user, django_capture_on_commit_callbacks):
@@ -41,8 +50,9 @@ def test_vague_photo_gets_few_or_no_suggestions(user, django_capture_on_commit_c
     rng = np.random.default_rng(0)
     noise = images.Image.fromarray(rng.integers(0, 256, (256, 256, 3), dtype=np.uint8))
     with django_capture_on_commit_callbacks(execute=True):
-        created = services.photos_upload(owner=user, files=[ContentFile(images.encode(noise, "PNG"), name="noise.png")]
-                                         ).created
+        created = services.photos_upload(
+            owner=user, files=[ContentFile(images.encode(noise, "PNG"), name="noise.png")]
+        ).created
     assert PhotoTag.objects.filter(photo_id=created[0].id).count() <= 1
 
 
@@ -55,7 +65,8 @@ def test_repeatedly_rejected_word_stops_being_suggested(user, django_capture_on_
     def upload(contents: list[bytes], start: int):
         with django_capture_on_commit_callbacks(execute=True):
             result = services.photos_upload(
-                owner=user, files=[ContentFile(c, name=f"cat-{start + i}.jpg") for i, c in enumerate(contents)])
+                owner=user, files=[ContentFile(c, name=f"cat-{start + i}.jpg") for i, c in enumerate(contents)]
+            )
         return result.created
 
     variants = images.variants("chelsea", 4)
@@ -90,8 +101,13 @@ def test_model_change_reembeds_while_old_vectors_serve(user, gallery, settings, 
 
     vgg = VGG16Encoder(weights=None)  # random weights: the wiring, not the quality, is under test
     real_encoder = components.encoder
-    monkeypatch.setattr(components, "encoder", lambda name=None, runtime=None: vgg
-                        if (name or settings.SEARCH_MODEL) == "vgg16" else real_encoder(name, runtime=runtime))
+    monkeypatch.setattr(
+        components,
+        "encoder",
+        lambda name=None, runtime=None: (
+            vgg if (name or settings.SEARCH_MODEL) == "vgg16" else real_encoder(name, runtime=runtime)
+        ),
+    )
     old_key = components.configured_model_key()
     settings.SEARCH_MODEL = "vgg16"
 

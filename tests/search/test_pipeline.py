@@ -1,10 +1,10 @@
 """The photo pipeline (search.pipeline): its steps in-process, then through a real Celery worker process
 (upload → searchable, and tags → a trained projection)."""
+
 from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-
 from django.utils import timezone
 
 from gallery import services
@@ -15,6 +15,7 @@ from tests import images
 from tests.conftest import wait_for
 from tests.factories import PhotoFactory
 from tests.search.conftest import result_names
+
 
 def stored(owner, names=("chelsea", "coffee", "astronaut", "rocket")) -> list[Photo]:
     """Pending photos, stored but not processed."""
@@ -64,8 +65,10 @@ def test_next_chunk_is_decoded_while_the_model_runs_on_this_one(user, monkeypatc
     """Ensure decoding overlaps the model: the first chunk's embedding waits until the second chunk's decode began."""
     import threading
 
-    photos = [PhotoFactory(owner=user, content=content, name=f"{i}.jpg")
-              for i, content in enumerate(images.variants("chelsea", pipeline.FIRST_CHUNK + 2))]
+    photos = [
+        PhotoFactory(owner=user, content=content, name=f"{i}.jpg")
+        for i, content in enumerate(images.variants("chelsea", pipeline.FIRST_CHUNK + 2))
+    ]
     second_decode_started, overlapped = threading.Event(), []
     real_decode, real_embed = services.photos_decode, ingest.photos_embed
 
@@ -107,8 +110,12 @@ def test_one_photo_failing_to_embed_fails_alone_with_its_reason(user, monkeypatc
 
     monkeypatch.setattr(ingest, "photos_embed", embed_refusing_one)
     pipeline.photos_process(photo_ids=[p.id for p in photos])
-    assert statuses(photos) == {"chelsea.jpg": "ready", "coffee.jpg": "ready", "astronaut.jpg": "failed",
-                                "rocket.jpg": "ready"}
+    assert statuses(photos) == {
+        "chelsea.jpg": "ready",
+        "coffee.jpg": "ready",
+        "astronaut.jpg": "failed",
+        "rocket.jpg": "ready",
+    }
     assert Photo.objects.get(id=poison.id).error == "The photo could not be made searchable: the model refused this one"
 
 
@@ -148,7 +155,8 @@ def test_processing_a_failed_photo_again_changes_nothing(user):
 def test_reconciler_processes_a_photo_whose_message_was_lost(user, settings, django_capture_on_commit_callbacks):
     photo = PhotoFactory(owner=user)  # stored, never announced: as if Redis lost the message
     Photo.objects.filter(id=photo.id).update(
-        status_changed_at=timezone.now() - timedelta(seconds=settings.PHOTO_STUCK_SECONDS + 1))
+        status_changed_at=timezone.now() - timedelta(seconds=settings.PHOTO_STUCK_SECONDS + 1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert pipeline.photos_reconcile() == {"requeued": 1, "failed": 0}
     photo.refresh_from_db()
@@ -166,8 +174,10 @@ def test_reconciler_leaves_recent_photos_alone(user):
 def test_reconciler_fails_a_stuck_photo_whose_attempts_are_spent(user, settings):
     photo = PhotoFactory(owner=user)
     Photo.objects.filter(id=photo.id).update(
-        status=Photo.Status.PROCESSING, attempts=settings.PHOTO_MAX_ATTEMPTS,
-        status_changed_at=timezone.now() - timedelta(seconds=settings.PHOTO_STUCK_SECONDS + 1))
+        status=Photo.Status.PROCESSING,
+        attempts=settings.PHOTO_MAX_ATTEMPTS,
+        status_changed_at=timezone.now() - timedelta(seconds=settings.PHOTO_STUCK_SECONDS + 1),
+    )
     assert pipeline.photos_reconcile() == {"requeued": 0, "failed": 1}
     photo.refresh_from_db()
     assert photo.status == Photo.Status.FAILED
@@ -212,8 +222,9 @@ def test_upload_becomes_searchable_by_similarity(celery_worker, api, user):
 def test_users_tags_train_a_projection_that_text_search_uses(celery_worker, api, user):
     """Ensure words no ImageNet label implies ("family", "work") become searchable once the user tags with them."""
     groups = {"family": "chelsea", "work": "coffee", "travel": "rocket"}
-    files = {f"{tag}-{i}.jpg": content for tag, name in groups.items()
-             for i, content in enumerate(images.variants(name, 8))}
+    files = {
+        f"{tag}-{i}.jpg": content for tag, name in groups.items() for i, content in enumerate(images.variants(name, 8))
+    }
     ids = upload(api, files)
     wait_ready(ids)
     for photo in Photo.objects.filter(id__in=ids):
@@ -227,8 +238,11 @@ def test_users_tags_train_a_projection_that_text_search_uses(celery_worker, api,
 
     def uses_projection():
         body = api.get("/api/search/text/?q=family&k=8").json()
-        return body["mapping"]["method"] == "trained" and SearchIndex.objects.filter(
-            owner=user, space="text", key__contains="proj").exists() and body
+        return (
+            body["mapping"]["method"] == "trained"
+            and SearchIndex.objects.filter(owner=user, space="text", key__contains="proj").exists()
+            and body
+        )
 
     body = wait_for(uses_projection, timeout=60)
     top = [hit["photo"]["original_name"] for hit in body["results"]]

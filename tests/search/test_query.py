@@ -1,5 +1,7 @@
 """Search services end to end on the real model and small real photos (eager tasks, real Redis)."""
+
 import pytest
+
 from gallery import services
 from gallery.models import Photo
 from search import query

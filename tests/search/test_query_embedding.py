@@ -1,4 +1,5 @@
 """Query images go to a query worker; web processes answer class and text queries without TensorFlow."""
+
 import subprocess
 import sys
 
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.django_db
 def test_payload_keeps_the_shorter_side_above_the_model_input():
     big = images.sample("astronaut").resize((2400, 1600))
     payload_image = query_embedding.Image.open(
-        query_embedding.io.BytesIO(query_embedding.base64.b64decode(query_embedding.image_payload(big))))
+        query_embedding.io.BytesIO(query_embedding.base64.b64decode(query_embedding.image_payload(big)))
+    )
     assert min(payload_image.size) == query_embedding.QUERY_IMAGE_SIDE
     assert payload_image.size == (480, 320)
 
@@ -26,8 +28,10 @@ def test_worker_vector_matches_the_full_image_vector():
     payload = query_embedding.image_payload(image)
     from_payload = np.frombuffer(
         query_embedding.base64.b64decode(
-            query_embedding.query_image_embed(payload=payload, model_key=components.configured_model_key())),
-        dtype=np.float32)
+            query_embedding.query_image_embed(payload=payload, model_key=components.configured_model_key())
+        ),
+        dtype=np.float32,
+    )
     direct, _ = components.encoder().encode([image])
     cosine = from_payload @ direct[0] / (np.linalg.norm(from_payload) * np.linalg.norm(direct[0]))
     assert cosine > 0.99

@@ -1,11 +1,12 @@
 """The duplicates page: groups side by side, keep-best asked once, owner-only."""
+
 import pytest
 from django.urls import reverse
 
 from gallery.models import Photo
 from search.models import NearDuplicate
-from tests.factories import PhotoFactory
 from tests import images
+from tests.factories import PhotoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +21,9 @@ def signed_in(client, user):
 def pair(user):
     """Two stored photos recorded as near-duplicates (the detection itself is tested in test_duplicates)."""
     big = PhotoFactory(owner=user, name="big.jpg", content=images.jpeg("chelsea"))
-    small = PhotoFactory(owner=user, name="small.jpg",
-                         content=images.encode(images.sample("chelsea").resize((200, 133)), "JPEG"))
+    small = PhotoFactory(
+        owner=user, name="small.jpg", content=images.encode(images.sample("chelsea").resize((200, 133)), "JPEG")
+    )
     NearDuplicate.objects.create(owner=user, photo=big, other=small, similarity=0.9)
     return big, small
 
@@ -34,7 +36,7 @@ def test_duplicates_page_shows_groups_best_first(signed_in, pair):
 
 
 def test_keep_best_asks_first_and_deletes_nothing_until_confirmed(signed_in, pair):
-    big, small = pair
+    _big, small = pair
     response = signed_in.post(reverse("search:duplicates-keep-best"), {"photo": small.id})
     assert response.status_code == 200
     assert "Delete 1 photo?" in response.content.decode()
@@ -42,7 +44,7 @@ def test_keep_best_asks_first_and_deletes_nothing_until_confirmed(signed_in, pai
 
 
 def test_keep_best_confirmed_deletes_the_rest(signed_in, pair):
-    big, small = pair
+    big, _small = pair
     response = signed_in.post(reverse("search:duplicates-keep-best"), {"all": "1", "confirm": "1"})
     assert response.status_code == 302
     assert list(Photo.objects.values_list("id", flat=True)) == [big.id]

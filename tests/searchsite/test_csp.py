@@ -1,4 +1,5 @@
 """Every HTML page carries a Content-Security-Policy that allows no inline code, and no template needs any."""
+
 import re
 from pathlib import Path
 
@@ -15,9 +16,21 @@ def policy(response) -> dict[str, list[str]]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/signup/", "/", "/upload/", "/search/",
-                                  "/accounts/token/", "/accounts/password/", "/photos/{id}/",
-                                  "/photos/{id}/delete/", "/api/docs/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/",
+        "/upload/",
+        "/search/",
+        "/accounts/token/",
+        "/accounts/password/",
+        "/photos/{id}/",
+        "/photos/{id}/delete/",
+        "/api/docs/",
+    ],
+)
 def test_every_html_page_has_a_csp_without_inline_code(client, user, path):
     photo = PhotoFactory(owner=user)
     if path not in ("/accounts/login/", "/accounts/signup/"):
@@ -50,8 +63,11 @@ def test_originals_keep_their_stricter_policy(client, user):
 @pytest.mark.parametrize("template", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: p.name)
 def test_template_has_no_inline_script_or_style(template):
     text = template.read_text()
-    inline_scripts = [tag for tag in re.findall(r"<script\b[^>]*>", text)
-                      if "src=" not in tag and 'type="application/json"' not in tag]
+    inline_scripts = [
+        tag
+        for tag in re.findall(r"<script\b[^>]*>", text)
+        if "src=" not in tag and 'type="application/json"' not in tag
+    ]
     assert not inline_scripts
     assert not re.search(r"<style\b", text)
     assert not re.search(r"\sstyle=", text)

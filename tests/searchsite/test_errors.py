@@ -1,4 +1,5 @@
 """The API answers JSON whatever goes wrong; pages never show a debug page."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 

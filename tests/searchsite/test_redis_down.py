@@ -1,11 +1,11 @@
 """While Redis is down, requests that need it answer 503 with Retry-After (JSON on the API, a plain page for the
 site), never a 500; what was stored before the failure stays stored. Real gunicorn, a real redis-server we stop."""
+
 import os
 import re
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -30,8 +30,22 @@ def free_port() -> int:
 def site(transactional_db, tmp_path):
     """gunicorn on the test database, with its own redis-server; yields (url, redis process)."""
     redis_port, web_port = free_port(), free_port()
-    redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "searchsite.settings.worker_test",
@@ -42,8 +56,21 @@ def site(transactional_db, tmp_path):
         "CELERY_TASK_DEFAULT_QUEUE": "unused",
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
     }
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "searchsite.wsgi:application", "--bind",
-                            f"127.0.0.1:{web_port}", "--workers", "1", "--no-control-socket"], cwd=ROOT, env=env)
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "searchsite.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{web_port}",
+            "--workers",
+            "1",
+            "--no-control-socket",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     url = f"http://127.0.0.1:{web_port}"
 
     def answering():
@@ -70,8 +97,12 @@ def test_api_upload_while_redis_is_down_is_a_json_503_and_the_photo_stays_stored
     user = UserFactory()
     token = token_rotate(user=user)
     stop(redis)
-    response = requests.post(f"{url}/api/photos/", headers={"Authorization": f"Token {token}"},
-                             files={"files": ("cat.jpg", images.jpeg("chelsea"), "image/jpeg")}, timeout=60)
+    response = requests.post(
+        f"{url}/api/photos/",
+        headers={"Authorization": f"Token {token}"},
+        files={"files": ("cat.jpg", images.jpeg("chelsea"), "image/jpeg")},
+        timeout=60,
+    )
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/json"
     assert int(response.headers["Retry-After"]) > 0
@@ -107,13 +138,20 @@ def test_upload_page_while_redis_is_down_is_a_plain_503_page(site):
         page = browser.get(url + path, timeout=30)
         return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
 
-    login = browser.post(f"{url}/accounts/login/", timeout=30, data={
-        "username": user.username, "password": PASSWORD, "csrfmiddlewaretoken": csrf("/accounts/login/")})
+    login = browser.post(
+        f"{url}/accounts/login/",
+        timeout=30,
+        data={"username": user.username, "password": PASSWORD, "csrfmiddlewaretoken": csrf("/accounts/login/")},
+    )
     assert login.status_code == 200 and "sessionid" in browser.cookies
     token = csrf("/upload/")
     stop(redis)
-    response = browser.post(f"{url}/upload/", data={"csrfmiddlewaretoken": token}, timeout=60,
-                            files={"files": ("cat.jpg", images.jpeg("chelsea"), "image/jpeg")})
+    response = browser.post(
+        f"{url}/upload/",
+        data={"csrfmiddlewaretoken": token},
+        timeout=60,
+        files={"files": ("cat.jpg", images.jpeg("chelsea"), "image/jpeg")},
+    )
     assert response.status_code == 503
     assert response.headers["Content-Type"].startswith("text/html")
     assert int(response.headers["Retry-After"]) > 0

@@ -4,6 +4,7 @@
 The copy shares this checkout's .venv (installing TensorFlow again would take minutes and the network) and its
 ported model weights (SEARCH_MODEL_DIR): everything else is created by `make run` itself.
 """
+
 import os
 import shutil
 import signal
@@ -31,8 +32,13 @@ def free_port() -> int:
 
 def fresh_copy(dest: Path) -> Path:
     """The project's files as a clone has them (tracked and new, not ignored): no data/, no .env, no .venv."""
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
-                           capture_output=True).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, files):
         source = ROOT / name
         if source.is_file():
@@ -58,20 +64,34 @@ class Stack:
         self.project = project
         self.port, self.redis_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("DJANGO_", "CELERY_")) and k not in {
-                        "SECRET_KEY", "DATA_DIR", "REDIS_URL", "DATABASE_URL", "MEDIA_ROOT", "SEARCH_INDEX_DIR"}}
-        self.env.update(PORT=str(self.port), REDIS_PORT=str(self.redis_port), WEB_WORKERS="1",
-                        SEARCH_MODEL_DIR=str(ROOT / "data" / "models"))
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "CELERY_"))
+            and k not in {"SECRET_KEY", "DATA_DIR", "REDIS_URL", "DATABASE_URL", "MEDIA_ROOT", "SEARCH_INDEX_DIR"}
+        }
+        self.env.update(
+            PORT=str(self.port),
+            REDIS_PORT=str(self.redis_port),
+            WEB_WORKERS="1",
+            SEARCH_MODEL_DIR=str(ROOT / "data" / "models"),
+        )
         self.log = open(project / "make-run.log", "wb")
         # -o: the shared .venv counts as installed (its requirements may be newer than its stamp).
-        self.proc = subprocess.Popen(["make", "-o", ".venv/.installed", "run"], cwd=project, env=self.env,
-                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            ["make", "-o", ".venv/.installed", "run"],
+            cwd=project,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def ctl(self, *args: str) -> str:
         env = {**self.env, "DATA_DIR": str(self.project / "data")}
-        return subprocess.run(["scripts/run.sh", "ctl", *args], cwd=self.project, env=env, capture_output=True,
-                              text=True, timeout=60).stdout.strip()
+        return subprocess.run(
+            ["scripts/run.sh", "ctl", *args], cwd=self.project, env=env, capture_output=True, text=True, timeout=60
+        ).stdout.strip()
 
     def pid(self, name: str) -> int:
         out = self.ctl("pid", name)
@@ -104,20 +124,28 @@ def stack(tmp_path):
 
 
 def upload(stack: Stack, token: str, name: str) -> int:
-    response = requests.post(f"{stack.url}/api/photos/", headers={"Authorization": f"Token {token}"},
-                             files={"files": (f"{name}.jpg", images.jpeg(name), "image/jpeg")}, timeout=30)
+    response = requests.post(
+        f"{stack.url}/api/photos/",
+        headers={"Authorization": f"Token {token}"},
+        files={"files": (f"{name}.jpg", images.jpeg(name), "image/jpeg")},
+        timeout=30,
+    )
     assert response.status_code == 201, response.text
     return response.json()["created"][0]["id"]
 
 
 def status_of(stack: Stack, token: str, photo_id: int) -> str:
-    return requests.get(f"{stack.url}/api/photos/{photo_id}/", headers={"Authorization": f"Token {token}"},
-                        timeout=10).json()["status"]
+    return requests.get(
+        f"{stack.url}/api/photos/{photo_id}/", headers={"Authorization": f"Token {token}"}, timeout=10
+    ).json()["status"]
 
 
 def test_make_run_on_a_fresh_clone_serves_without_debug_and_survives_worker_and_redis_crashes(stack):
-    login = wait_until(lambda: (r := stack.get("/accounts/login/")) is not None and r.status_code == 200 and r,
-                       timeout=START_TIMEOUT, what="the site answering")
+    login = wait_until(
+        lambda: (r := stack.get("/accounts/login/")) is not None and r.status_code == 200 and r,
+        timeout=START_TIMEOUT,
+        what="the site answering",
+    )
     assert "csrfmiddlewaretoken" in login.text
     assert (stack.project / ".env").is_file()  # make run wrote a SECRET_KEY
     assert (stack.project / "data" / "redis" / "appendonlydir").is_dir()  # Redis persists to data/
@@ -141,11 +169,17 @@ def test_make_run_on_a_fresh_clone_serves_without_debug_and_survives_worker_and_
     for _ in range(5):
         assert stack.get("/accounts/login/").status_code == 200
         time.sleep(0.2)
-    wait_until(lambda: stack.pid("worker-photos:worker-photos-0") not in (0, worker), timeout=60,
-               what="the photos worker restarted")
+    wait_until(
+        lambda: stack.pid("worker-photos:worker-photos-0") not in (0, worker),
+        timeout=60,
+        what="the photos worker restarted",
+    )
     second = upload(stack, token, "coffee")
-    wait_until(lambda: status_of(stack, token, second) == "ready", timeout=START_TIMEOUT,
-               what="an upload ready after the worker restart")
+    wait_until(
+        lambda: status_of(stack, token, second) == "ready",
+        timeout=START_TIMEOUT,
+        what="an upload ready after the worker restart",
+    )
 
     # Redis killed with a task queued: restarted from its AOF, the task is still there and runs.
     stack.ctl("stop", "worker-photos:*")
@@ -154,11 +188,30 @@ def test_make_run_on_a_fresh_clone_serves_without_debug_and_survives_worker_and_
     redis = stack.pid("redis")
     os.kill(redis, signal.SIGKILL)
     wait_until(lambda: stack.pid("redis") not in (0, redis), timeout=60, what="Redis restarted")
-    queued = wait_until(lambda: subprocess.run(
-        ["redis-cli", "-p", str(stack.redis_port), "llen", "photos"], capture_output=True, text=True, env=stack.env,
-    ).stdout.strip() in ("0", "1") and "ok", timeout=60, what="Redis loaded its AOF")
-    assert queued and subprocess.run(["redis-cli", "-p", str(stack.redis_port), "llen", "photos"],
-                                     capture_output=True, text=True, env=stack.env).stdout.strip() == "1"
+    queued = wait_until(
+        lambda: (
+            subprocess.run(
+                ["redis-cli", "-p", str(stack.redis_port), "llen", "photos"],
+                capture_output=True,
+                text=True,
+                env=stack.env,
+            ).stdout.strip()
+            in ("0", "1")
+            and "ok"
+        ),
+        timeout=60,
+        what="Redis loaded its AOF",
+    )
+    assert (
+        queued
+        and subprocess.run(
+            ["redis-cli", "-p", str(stack.redis_port), "llen", "photos"], capture_output=True, text=True, env=stack.env
+        ).stdout.strip()
+        == "1"
+    )
     stack.ctl("start", "worker-photos:*")
-    wait_until(lambda: status_of(stack, token, third) == "ready", timeout=START_TIMEOUT,
-               what="the upload queued before Redis died ready")
+    wait_until(
+        lambda: status_of(stack, token, third) == "ready",
+        timeout=START_TIMEOUT,
+        what="the upload queued before Redis died ready",
+    )

@@ -4,6 +4,7 @@ whatever it sends, the API never answers 5xx, and every 4xx carries a JSON body.
 `make test` runs a bounded number of examples per operation (FUZZ_EXAMPLES, default 8); a longer run is e.g.
 `FUZZ_EXAMPLES=300 scripts/test.sh tests/searchsite/test_schema_fuzz.py --hypothesis-show-statistics`.
 """
+
 import json
 import os
 

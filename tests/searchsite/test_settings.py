@@ -1,4 +1,5 @@
 """Production settings: secrets from the environment, and Django's deployment checklist passes."""
+
 import os
 import subprocess
 import sys
@@ -11,10 +12,15 @@ def run_manage(*args, **env):
     # A production environment: nothing of the test run's (SECRET_KEY, DJANGO_*, e.g. the browser tests'
     # DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly flags).
     # DATABASE_URL: the test run's PostgreSQL, when there is one, is not this environment's database.
-    clean = {k: v for k, v in os.environ.items()
-             if k not in ("SECRET_KEY", "DATABASE_URL") and not k.startswith("DJANGO_")}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL") and not k.startswith("DJANGO_")
+    }
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         # ENV_FILE: the developer's own .env (written by `make run`) must not supply a SECRET_KEY here.
         env={**clean, "DJANGO_SETTINGS_MODULE": "searchsite.settings.prod", "ENV_FILE": "/dev/null", **env},
     )
@@ -34,8 +40,13 @@ def test_prod_refuses_a_short_secret_key(tmp_path):
 
 def test_prod_passes_check_deploy(tmp_path):
     result = run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        SECRET_KEY="k3#Vq9-zP!r7Lw2@xT5$mN8^bH4&cJ6*dF1(gS0)eY" + "uA7iO2pQ", ALLOWED_HOSTS="photos.example.org", DATA_DIR=str(tmp_path),
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="k3#Vq9-zP!r7Lw2@xT5$mN8^bH4&cJ6*dF1(gS0)eY" + "uA7iO2pQ",
+        ALLOWED_HOSTS="photos.example.org",
+        DATA_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
@@ -45,8 +56,11 @@ def test_migrate_works_without_a_data_folder(tmp_path):
     """A fresh clone has no data/: the first `migrate` must create it rather than fail to open the database."""
     data_dir = tmp_path / "fresh" / "data"
     result = run_manage(
-        "migrate", "--noinput", SECRET_KEY="k3#Vq9-zP!r7Lw2@xT5$mN8^bH4&cJ6*dF1(gS0)eY" + "uA7iO2pQ",
-        ALLOWED_HOSTS="photos.example.org", DATA_DIR=str(data_dir),
+        "migrate",
+        "--noinput",
+        SECRET_KEY="k3#Vq9-zP!r7Lw2@xT5$mN8^bH4&cJ6*dF1(gS0)eY" + "uA7iO2pQ",
+        ALLOWED_HOSTS="photos.example.org",
+        DATA_DIR=str(data_dir),
     )
     assert result.returncode == 0, result.stderr
     assert (data_dir / "db.sqlite3").is_file()
@@ -56,10 +70,18 @@ def test_make_run_settings_keep_debug_off_even_if_the_environment_asks(tmp_path)
     """`make run` serves with searchsite.settings.local: no debug pages, whatever .env or the shell says."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     result = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"], cwd=ROOT,
-        capture_output=True, text=True, timeout=120,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "searchsite.settings.local", "DEBUG": "true",
-             "SECRET_KEY": "x" * 50, "DATA_DIR": str(tmp_path)},
+        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "searchsite.settings.local",
+            "DEBUG": "true",
+            "SECRET_KEY": "x" * 50,
+            "DATA_DIR": str(tmp_path),
+        },
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

@@ -1,4 +1,5 @@
 """Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server."""
+
 import os
 from pathlib import Path
 
@@ -13,8 +14,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PASSWORD = "a long enough passphrase 42"
 
@@ -44,8 +51,12 @@ def watch_csp(context, violations: list) -> None:
     """Collect the CSP violations of a browser context: securitypolicyviolation events and console reports."""
     context.expose_function("__cspViolation", lambda violation: violations.append(violation))
     context.add_init_script(_CSP_LISTENER)
-    context.on("console", lambda message: violations.append({"console": message.text})
-               if "Content Security Policy" in message.text else None)
+    context.on(
+        "console",
+        lambda message: (
+            violations.append({"console": message.text}) if "Content Security Policy" in message.text else None
+        ),
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Account pages in the browser: sign-up errors and the API token page."""
+
 import pytest
 from playwright.sync_api import expect
 

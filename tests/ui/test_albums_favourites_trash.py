@@ -1,4 +1,5 @@
 """Albums end to end, favourites, and the trash (restore, undo, empty), each page checked with axe-core."""
+
 import re
 
 import pytest
@@ -99,7 +100,8 @@ def test_favourites_heart_on_cards_in_the_viewer_and_filter(page, live_server, l
     expect(viewer_heart).to_have_attribute("aria-pressed", "true")
     page.keyboard.press("Escape")
     expect(card(page, "rocket.jpg").get_by_role("button", name="Favourite rocket.jpg")).to_have_attribute(
-        "aria-pressed", "true")
+        "aria-pressed", "true"
+    )
 
     page.get_by_role("link", name="Favourites").click()
     expect(page.locator("#photo-grid .card")).to_have_count(2)
@@ -143,6 +145,8 @@ def test_trash_undo_restore_and_empty(page, live_server, log_in, owner, shoot, a
     confirm.get_by_role("button", name="Empty trash").click()
     expect(page.get_by_role("heading", name="The trash is empty")).to_be_visible()
     assert set(Photo.objects.filter(owner=owner).values_list("original_name", flat=True)) == {
-        "astronaut.jpg", "coffee.jpg"}
+        "astronaut.jpg",
+        "coffee.jpg",
+    }
     page.goto(f"{live_server.url}/")
     expect(page.locator("#photo-grid .card")).to_have_count(2)

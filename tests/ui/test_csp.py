@@ -1,4 +1,5 @@
 """The Content-Security-Policy in a real browser: the pages run under it, and the watcher really sees violations."""
+
 import pytest
 from playwright.sync_api import expect
 

@@ -1,4 +1,5 @@
 """Files dropped on the page: the upload drop zone and the search bar."""
+
 import base64
 
 import pytest

@@ -1,4 +1,5 @@
 """The timeline (month headings, jump to a year) and the duplicates page (keep best, asked once), in Chromium."""
+
 import re
 
 import pytest

@@ -1,4 +1,5 @@
 """The gallery's live status: a failed photo shows its reason, and a retry turns it ready in place."""
+
 import pytest
 from playwright.sync_api import expect
 

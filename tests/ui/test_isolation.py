@@ -1,4 +1,5 @@
 """A second user sees none of the first user's photos and cannot open their URLs."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -18,8 +19,14 @@ def test_second_user_sees_nothing_of_the_first(page, live_server, sign_up, shoot
     expect(page.get_by_text("alices-cat.jpg")).to_have_count(0)
     shoot("gallery-empty")
 
-    for path in (f"/photos/{photo.id}/", f"/photos/{photo.id}/original", f"/photos/{photo.id}/delete/",
-                 f"/search/?photo={photo.id}", f"/api/photos/{photo.id}/", f"/api/photos/{photo.id}/original"):
+    for path in (
+        f"/photos/{photo.id}/",
+        f"/photos/{photo.id}/original",
+        f"/photos/{photo.id}/delete/",
+        f"/search/?photo={photo.id}",
+        f"/api/photos/{photo.id}/",
+        f"/api/photos/{photo.id}/original",
+    ):
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 404, path
     listing = page.request.get(f"{live_server.url}/api/photos/").json()

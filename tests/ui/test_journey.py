@@ -1,4 +1,5 @@
 """The main journey in a real browser, with a real worker making the uploads searchable."""
+
 import re
 
 import pytest
@@ -22,8 +23,9 @@ def wait_for_results(page):
     expect(page.locator("#results .card").first).to_be_visible()
 
 
-def test_sign_up_upload_search_tag_and_trash(page, browser, live_server, celery_worker, sign_up, photo_files,
-                                            shoot, chelsea_twin, csp_violations):
+def test_sign_up_upload_search_tag_and_trash(
+    page, browser, live_server, celery_worker, sign_up, photo_files, shoot, chelsea_twin, csp_violations
+):
     sign_up("alice")
     expect(page.get_by_role("heading", name="Upload photos")).to_be_visible()
 

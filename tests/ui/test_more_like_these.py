@@ -1,4 +1,5 @@
 """A selection searches "more like these" (and refines it with "less like these") and is trashed in one go."""
+
 import re
 
 import pytest

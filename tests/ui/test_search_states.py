@@ -1,4 +1,5 @@
 """The search page's empty states, error messages and word suggestions."""
+
 import pytest
 from playwright.sync_api import expect
 

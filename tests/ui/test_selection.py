@@ -1,4 +1,5 @@
 """Selecting photos in the gallery and on search results, tagging them in bulk, and searching by that tag."""
+
 import re
 
 import pytest
@@ -13,8 +14,7 @@ pytestmark = pytest.mark.browser
 SLOW = 90_000  # the first query loads the model and word space in the web process
 
 
-def test_select_with_click_and_shift_click_tag_in_bulk_then_search_by_that_tag(
-        page, log_in, ready_photos, shoot, axe):
+def test_select_with_click_and_shift_click_tag_in_bulk_then_search_by_that_tag(page, log_in, ready_photos, shoot, axe):
     owner = UserFactory(username="sel", password=PASSWORD)
     photos = ready_photos(owner, ["chelsea", "coffee", "rocket", "astronaut"])
     log_in("sel")
@@ -41,8 +41,11 @@ def test_select_with_click_and_shift_click_tag_in_bulk_then_search_by_that_tag(
     bar.get_by_label("Tag for the selected photos").fill("Xmasparty")
     bar.get_by_role("button", name="Add tag").click()
     expect(bar.get_by_role("status")).to_contain_text("Tagged “Xmasparty” on 3 photos")
-    tagged = set(PhotoTag.objects.filter(tag__name="xmasparty", state=PhotoTag.State.ACCEPTED)
-                 .values_list("photo__original_name", flat=True))
+    tagged = set(
+        PhotoTag.objects.filter(tag__name="xmasparty", state=PhotoTag.State.ACCEPTED).values_list(
+            "photo__original_name", flat=True
+        )
+    )
     assert tagged == {"astronaut.jpg", "rocket.jpg", "coffee.jpg"}
     assert photos[0].original_name not in tagged
 

@@ -1,4 +1,5 @@
 """Tagging on the photo page without a reload, with keyboard focus kept on the next suggestion."""
+
 import pytest
 from playwright.sync_api import expect
 

@@ -1,4 +1,5 @@
 """The lightbox viewer: its own URL, keyboard, swipe, zoom, full screen and preloading of the next photo."""
+
 import re
 
 import pytest
@@ -15,19 +16,21 @@ pytestmark = pytest.mark.browser
 def three_photos(transactional_db):
     owner = UserFactory(username="vic", password=PASSWORD)
     # Created oldest first; the gallery shows newest first: rocket, coffee, chelsea.
-    return [PhotoFactory(owner=owner, name=f"{name}.jpg", content=images.jpeg(name))
-            for name in ("chelsea", "coffee", "rocket")]
+    return [
+        PhotoFactory(owner=owner, name=f"{name}.jpg", content=images.jpeg(name))
+        for name in ("chelsea", "coffee", "rocket")
+    ]
 
 
 def image_shown(page):
-    page.wait_for_function("() => { const i = document.getElementById('viewer-image'); "
-                           "return i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.getElementById('viewer-image'); return i.complete && i.naturalWidth > 0; }"
+    )
     return page.locator("#viewer-image").get_attribute("src")
 
 
-def test_viewer_opens_over_the_gallery_and_moves_with_the_keyboard(page, live_server, log_in, three_photos,
-                                                                    shoot, axe):
-    chelsea, coffee, rocket = three_photos
+def test_viewer_opens_over_the_gallery_and_moves_with_the_keyboard(page, live_server, log_in, three_photos, shoot, axe):
+    _chelsea, coffee, rocket = three_photos
     log_in("vic")
     requested = []
     page.on("request", lambda request: requested.append(request.url))
@@ -78,10 +81,10 @@ def test_swipe_changes_photo_and_zoom_by_double_click_wheel_and_keys(page, log_i
     image_shown(page)
     box = page.locator("#viewer-stage").bounding_box()
     y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * .8, y)  # a swipe to the left: the next photo
+    page.mouse.move(box["x"] + box["width"] * 0.8, y)  # a swipe to the left: the next photo
     page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * .5, y, steps=5)
-    page.mouse.move(box["x"] + box["width"] * .2, y, steps=5)
+    page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=5)
+    page.mouse.move(box["x"] + box["width"] * 0.2, y, steps=5)
     page.mouse.up()
     expect(page.get_by_role("dialog", name="coffee.jpg")).to_be_visible()
     image_shown(page)
@@ -91,9 +94,9 @@ def test_swipe_changes_photo_and_zoom_by_double_click_wheel_and_keys(page, log_i
     expect(zoom).to_have_attribute("aria-pressed", "true")
     assert "scale(2.5)" in page.locator("#viewer-image").evaluate("i => i.style.transform")
     # Zoomed, a drag pans the photo instead of changing it.
-    page.mouse.move(box["x"] + box["width"] * .6, y)
+    page.mouse.move(box["x"] + box["width"] * 0.6, y)
     page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * .3, y, steps=5)
+    page.mouse.move(box["x"] + box["width"] * 0.3, y, steps=5)
     page.mouse.up()
     expect(page.get_by_role("dialog", name="coffee.jpg")).to_be_visible()
     page.keyboard.press("0")

@@ -1,4 +1,5 @@
 """Import a folder of photos for one user, through the same validator and services as uploads."""
+
 from pathlib import Path
 
 from django.contrib.auth import get_user_model

@@ -1,4 +1,5 @@
 """Queue every failed photo (optionally one user's) for another attempt."""
+
 from django.core.management.base import BaseCommand
 
 from gallery import services

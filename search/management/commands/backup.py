@@ -1,4 +1,5 @@
 """Back up the database and media into one archive (index files are rebuilt on restore)."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand

@@ -1,5 +1,6 @@
 """Recheck whole galleries for near-duplicates (e.g. after changing DUPLICATES_THRESHOLD); uploads are checked
 incrementally by the pipeline anyway."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 

@@ -1,4 +1,5 @@
 """Embed photos that lack a vector from the configured model (workers also do this when they start)."""
+
 from django.core.management.base import BaseCommand
 
 from search import ingest

@@ -1,4 +1,5 @@
 """Restore a backup into a freshly migrated site and rebuild its indexes from the stored vectors."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,6 +19,5 @@ class Command(BaseCommand):
         except RestoreError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
-            f"Restored {summary.users} user(s), {summary.photos} photo(s) and {summary.files} file(s); "
-            "indexes rebuilt."
+            f"Restored {summary.users} user(s), {summary.photos} photo(s) and {summary.files} file(s); indexes rebuilt."
         )

@@ -199,7 +199,7 @@ def _query_latest_until_stopped(directory: Path, stop, errors, seen) -> None:
             found = index.search(query, 5, weights=np.ones(32, np.float32))
             assert len(found) == 5 and all(0 <= id_ < 300 for id_, _ in found), found
             paths.add(index.path)
-        except Exception as exc:  # noqa: BLE001 — any failure is what this test looks for
+        except Exception as exc:
             errors.put(repr(exc))
     seen.value = len(paths)
 
@@ -283,8 +283,13 @@ def test_annoy_build_runs_in_a_child_that_reports_its_peak_rss(small_annoy):
 
 def test_build_over_its_memory_cap_fails_and_publishes_nothing(tmp_path):
     with pytest.raises(RuntimeError, match="index build failed"):
-        build_index(ids=np.arange(3000), vectors=clustered(3000), directory=tmp_path, name="p",
-                    params={**SMALL_ANNOY, "build_memory_mb": 8})
+        build_index(
+            ids=np.arange(3000),
+            vectors=clustered(3000),
+            directory=tmp_path,
+            name="p",
+            params={**SMALL_ANNOY, "build_memory_mb": 8},
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -307,8 +312,7 @@ def test_uint8_rerank_scores_are_within_a_hundredth_of_the_float_cosine(small_an
 
 
 def test_truncated_rerank_copy_is_reported_as_corrupt(tmp_path):
-    path = build_index(ids=np.arange(3000), vectors=clustered(3000), directory=tmp_path, name="p",
-                       params=SMALL_ANNOY)
+    path = build_index(ids=np.arange(3000), vectors=clustered(3000), directory=tmp_path, name="p", params=SMALL_ANNOY)
     codes = path / "codes.npy"
     codes.write_bytes(codes.read_bytes()[: codes.stat().st_size // 2])
     with pytest.raises(IndexCorrupt):

@@ -54,9 +54,13 @@ def test_gloss_class_names_use_the_wordnet_name():
 
 @pytest.mark.parametrize(
     ("name", "tag"),
-    [("cardboard box / carton", "cardboard box"), ("St. Bernard", "St Bernard"), ("kite (bird of prey)", "kite"),
-     ("red wolf or maned wolf", "red wolf"), ("tights for gymnastics, a one-piece leotard, or a sport jersey",
-                                              "tights for gymnastics")],
+    [
+        ("cardboard box / carton", "cardboard box"),
+        ("St. Bernard", "St Bernard"),
+        ("kite (bird of prey)", "kite"),
+        ("red wolf or maned wolf", "red wolf"),
+        ("tights for gymnastics, a one-piece leotard, or a sport jersey", "tights for gymnastics"),
+    ],
 )
 def test_label_tag_keeps_the_head_words(name, tag):
     assert label_tag(name) == tag

@@ -1,4 +1,5 @@
 """The pair join: the projected self-join finds exactly the pairs of the exact one; groups are components."""
+
 import numpy as np
 
 from search.ml import duplicates

@@ -1,4 +1,5 @@
 """The Lite builder reads each variant's layout from its checkpoint's weight shapes."""
+
 import numpy as np
 import pytest
 
@@ -9,8 +10,15 @@ from search.ml.torchpickle import load_state_dict
 from tests.images import sample
 
 # EfficientNet-B0's stages, as published: (repeats, kernel, stride, expansion, filters out).
-B0_STAGES = [(1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80), (3, 5, 1, 6, 112),
-             (4, 5, 2, 6, 192), (1, 3, 1, 6, 320)]
+B0_STAGES = [
+    (1, 3, 1, 1, 16),
+    (2, 3, 2, 6, 24),
+    (2, 5, 2, 6, 40),
+    (3, 3, 2, 6, 80),
+    (3, 5, 1, 6, 112),
+    (4, 5, 2, 6, 192),
+    (1, 3, 1, 6, 320),
+]
 
 
 def shapes(name: str) -> dict:

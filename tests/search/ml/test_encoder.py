@@ -7,7 +7,9 @@ from search.ml.classes import class_name, resolve_class
 from search.ml.encoder import ModelUnavailable, VGG16Encoder, get_encoder
 from tests.images import sample
 
-CATS = {resolve_class(n) for n in ("tabby cat", "a cat having a striped coat", "Egyptian Mau", "Persian cat", "Siamese cat")}
+CATS = {
+    resolve_class(n) for n in ("tabby cat", "a cat having a striped coat", "Egyptian Mau", "Persian cat", "Siamese cat")
+}
 COFFEE = {resolve_class(n) for n in ("espresso", "tea cup", "coffee mug")}
 
 
@@ -115,5 +117,5 @@ def test_vgg16_offline_says_how_to_fix_it(monkeypatch):
         raise Exception("URL fetch failure: [Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(file_utils, "get_file", offline)
-    with pytest.raises(ModelUnavailable, match="offline.*SEARCH_MODEL=lite0"):
+    with pytest.raises(ModelUnavailable, match=r"offline.*SEARCH_MODEL=lite0"):
         VGG16Encoder(weights="imagenet")

@@ -1,4 +1,5 @@
 """The ML core stays Django-free."""
+
 import pkgutil
 import subprocess
 import sys

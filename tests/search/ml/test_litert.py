@@ -1,4 +1,5 @@
 """The LiteRT runtime against the Keras reference: the accuracy gates a runtime must pass to be offered."""
+
 import numpy as np
 import pytest
 
@@ -17,8 +18,10 @@ def model_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def outputs(model_dir):
     images = [sample(name) for name in PHOTOS]
-    return {runtime: get_encoder("lite0", cache_dir=model_dir, runtime=runtime).encode(images)
-            for runtime in ("keras", "litert")}
+    return {
+        runtime: get_encoder("lite0", cache_dir=model_dir, runtime=runtime).encode(images)
+        for runtime in ("keras", "litert")
+    }
 
 
 def test_litert_features_have_cosine_at_least_0_99_to_keras_on_every_photo(outputs):
@@ -29,8 +32,10 @@ def test_litert_features_have_cosine_at_least_0_99_to_keras_on_every_photo(outpu
 
 
 def test_litert_top5_labels_agree_with_keras_on_every_photo(outputs):
-    top5 = {runtime: [set(row) for row in np.argsort(-logits, axis=1)[:, :5].tolist()]
-            for runtime, (_, logits) in outputs.items()}
+    top5 = {
+        runtime: [set(row) for row in np.argsort(-logits, axis=1)[:, :5].tolist()]
+        for runtime, (_, logits) in outputs.items()
+    }
 
     assert top5["litert"] == top5["keras"]
 

@@ -16,7 +16,7 @@ from search.ml.semantic import (
     tag_targets,
     train_projection,
 )
-from search.ml.words import STOPWORDS, get_word_space
+from search.ml.words import get_word_space
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +175,7 @@ def test_projection_outputs_unit_vectors_near_their_targets(space, tagged_photos
 
 def test_projection_survives_save_and_load(tmp_path, tagged_photos, space):
     features, _, tag_sets = tagged_photos
-    targets, rows = tag_targets(tag_sets, space)
+    targets, _rows = tag_targets(tag_sets, space)
     projection = train_projection(features[:12], targets[:12], epochs=3, seed=0)
     path = tmp_path / "user" / "projection.keras"
     projection.save(path)

@@ -1,4 +1,5 @@
 """Soft class matching: the store against the dense definition, and the real model on the real-photo query file."""
+
 import json
 from collections import Counter
 
@@ -37,7 +38,8 @@ def random_probabilities(n: int, seed: int = 0) -> np.ndarray:
 
 def query(space, class_matrix, *words: str):
     return softclass.words_query(
-        [(-1.0 if w.startswith("-") else 1.0, space.vector(w.lstrip("-"))) for w in words], class_matrix)
+        [(-1.0 if w.startswith("-") else 1.0, space.vector(w.lstrip("-"))) for w in words], class_matrix
+    )
 
 
 def test_class_probabilities_keep_only_the_top_classes():
@@ -51,8 +53,9 @@ def test_class_probabilities_keep_only_the_top_classes():
 def test_store_search_equals_dense_scores(tmp_path, space, class_matrix, words):
     ids = np.arange(5000, dtype=np.int64) * 3 + 7
     probabilities = random_probabilities(len(ids))
-    store = softclass.load_store(softclass.build_store(ids=ids, probabilities=probabilities, directory=tmp_path,
-                                                       name="text"))
+    store = softclass.load_store(
+        softclass.build_store(ids=ids, probabilities=probabilities, directory=tmp_path, name="text")
+    )
     q = query(space, class_matrix, *words)
     expected = softclass.exact_search(ids, probabilities, q, 10)
     found = store.search(q, 10)
@@ -64,8 +67,9 @@ def test_store_search_equals_dense_scores(tmp_path, space, class_matrix, words):
 def test_store_search_leaves_out_excluded_ids(tmp_path, space, class_matrix):
     ids = np.arange(2000, dtype=np.int64)
     probabilities = random_probabilities(len(ids), seed=1)
-    store = softclass.load_store(softclass.build_store(ids=ids, probabilities=probabilities, directory=tmp_path,
-                                                       name="text"))
+    store = softclass.load_store(
+        softclass.build_store(ids=ids, probabilities=probabilities, directory=tmp_path, name="text")
+    )
     q = query(space, class_matrix, "cat")
     best = [i for i, _ in store.search(q, 3)]
     again = [i for i, _ in store.search(q, 3, exclude={best[0]})]
@@ -74,15 +78,17 @@ def test_store_search_leaves_out_excluded_ids(tmp_path, space, class_matrix):
 
 def test_store_returns_every_photo_when_k_exceeds_them(tmp_path, space, class_matrix):
     probabilities = random_probabilities(4, seed=2)
-    store = softclass.load_store(softclass.build_store(ids=np.arange(4), probabilities=probabilities,
-                                                       directory=tmp_path, name="text"))
+    store = softclass.load_store(
+        softclass.build_store(ids=np.arange(4), probabilities=probabilities, directory=tmp_path, name="text")
+    )
     assert sorted(i for i, _ in store.search(query(space, class_matrix, "cat"), 10)) == [0, 1, 2, 3]
 
 
 def test_store_gives_back_a_photos_probabilities(tmp_path):
     probabilities = random_probabilities(5, seed=3)
-    store = softclass.load_store(softclass.build_store(ids=np.arange(10, 15), probabilities=probabilities,
-                                                       directory=tmp_path, name="text"))
+    store = softclass.load_store(
+        softclass.build_store(ids=np.arange(10, 15), probabilities=probabilities, directory=tmp_path, name="text")
+    )
     np.testing.assert_allclose(store.probabilities_of(12), probabilities[2])
     assert store.probabilities_of(99) is None
 
@@ -99,8 +105,10 @@ def test_scores_are_at_most_one_per_positive_word(space, class_matrix):
 def test_wanted_photo_is_first_for_most_of_its_queries(photos, space, class_matrix):
     names, probabilities = photos
     queries = json.loads(PHOTO_QUERIES.read_text())["queries"]
-    first = [names[int(np.argmax(softclass.dense_scores(probabilities, query(space, class_matrix, word))))] == wanted
-             for word, wanted in queries]
+    first = [
+        names[int(np.argmax(softclass.dense_scores(probabilities, query(space, class_matrix, word))))] == wanted
+        for word, wanted in queries
+    ]
     assert np.mean(first) > 0.5, [q for q, ok in zip(queries, first) if not ok]
 
 

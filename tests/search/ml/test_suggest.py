@@ -1,4 +1,5 @@
 """Calibrated tag suggestions (search.ml.suggest) without Django: the stored calibration, rejections, ECE."""
+
 import numpy as np
 import pytest
 
@@ -7,9 +8,15 @@ from search.ml import suggest
 
 def candidates(rows: list[list[tuple[str, float]]]) -> suggest.Candidates:
     """Candidates whose single feature column is the probability itself (with an identity calibration)."""
-    return suggest.Candidates([[t for t, _ in row] for row in rows],
-                              [np.array([[p] + [0.0] * (len(suggest.FEATURES) - 1) for _, p in row], np.float32)
-                               .reshape(len(row), len(suggest.FEATURES)) for row in rows])
+    return suggest.Candidates(
+        [[t for t, _ in row] for row in rows],
+        [
+            np.array([[p] + [0.0] * (len(suggest.FEATURES) - 1) for _, p in row], np.float32).reshape(
+                len(row), len(suggest.FEATURES)
+            )
+            for row in rows
+        ],
+    )
 
 
 def identity_probabilities(c: suggest.Candidates) -> list[np.ndarray]:
