@@ -13,5 +13,6 @@ def test_photo_deleted_mid_batch_leaves_the_other_31_ready(celery_worker, api, u
     ids = upload(api, small_photos(settings.SEARCH_EMBED_BATCH, side=480))
     victim = ids[len(ids) // 2]
     wait_for(lambda: Photo.objects.filter(id=victim, status="processing").exists(), timeout=120, interval=0.01)
-    assert api.delete(f"/api/photos/{victim}/").status_code == 204
+    # Deleted for good (a plain DELETE only moves a photo to the trash, where its row stays).
+    assert api.post("/api/photos/bulk/delete/", {"ids": [victim]}, format="json").json() == {"deleted": 1}
     assert_every_photo_final(user, ids, deleted=[victim])
