@@ -423,6 +423,16 @@ def _write_codes(staging: Path, vectors: np.ndarray) -> None:
     np.save(staging / "norms.npy", norms)
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak resident memory. Not getrusage's ru_maxrss: Linux carries it across exec, so a child
+    forked from a large parent would report the parent's size; VmHWM starts afresh with the new program."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # no /proc: the best available
+
+
 def _run_build_child(staging: Path) -> dict[str, Any]:
     """Build forest and calibration in a child process; return what it reports for the manifest."""
     root = Path(__file__).resolve().parents[2]  # the project root, so the child can import search.ml
@@ -463,8 +473,7 @@ def _build_in_child(staging: Path) -> None:
     weights_path = staging / "calibration-weights.npy"
     weights = np.load(weights_path) if weights_path.exists() else None
     params.update(calibrate(built, weights=weights, fixed=params))
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    result = {"params": params, "build_peak_rss_mb": round(peak_rss_mb, 1)}
+    result = {"params": params, "build_peak_rss_mb": round(_peak_rss_mb(), 1)}
     (staging / "build-result.json").write_text(json.dumps(result))
 
 
