@@ -57,11 +57,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-def redis_server(directory: Path):
-    """A private redis-server on a free port (no persistence); yields its URL."""
-    port = free_port()
-    proc = subprocess.Popen(
+def start_redis(port: int, directory: Path) -> subprocess.Popen:
+    """redis-server on a port of ours, without persistence."""
+    return subprocess.Popen(
         [
             "redis-server",
             "--port",
@@ -78,6 +76,13 @@ def redis_server(directory: Path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+@contextlib.contextmanager
+def redis_server(directory: Path):
+    """A private redis-server on a free port (no persistence); yields its URL."""
+    port = free_port()
+    proc = start_redis(port, directory)
     try:
         wait_for_port(port, proc=proc, timeout=10)
         yield f"redis://127.0.0.1:{port}/0"

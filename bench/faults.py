@@ -34,7 +34,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bench._django import ROOT, site, stop, wait_for_port
+from bench._django import ROOT, site, start_redis, stop, wait_for_port
 
 
 def small_jpegs(count: int, *, offset: int = 0, side: int = 192) -> list[bytes]:
@@ -135,23 +135,7 @@ class Bench:
         port = int(self.s.redis_url.rsplit(":", 1)[1].split("/")[0])
         subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True)
         time.sleep(1)
-        self.redis = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.s.data_dir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.redis = start_redis(port, self.s.data_dir)
         wait_for_port(port, proc=self.redis, timeout=10)
 
     def stop_all(self) -> None:
