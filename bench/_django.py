@@ -208,8 +208,9 @@ def site(database: str = "sqlite"):
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def start_worker(s: Site) -> subprocess.Popen:
-    """A real `celery worker` (solo pool, like the tests) on the site's Redis and database."""
+def start_worker(s: Site, *, env: dict[str, str] | None = None, loglevel: str = "WARNING") -> subprocess.Popen:
+    """A real `celery worker` (solo pool, like the tests) on the site's Redis and database; ``env`` replaces
+    ``s.child_env()`` where a benchmark needs other settings."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -221,12 +222,12 @@ def start_worker(s: Site) -> subprocess.Popen:
             "--pool=solo",
             "-Q",
             "celery",
-            "--loglevel=WARNING",
+            f"--loglevel={loglevel}",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
         ],
         cwd=ROOT,
-        env=s.child_env(),
+        env=env or s.child_env(),
         stdout=subprocess.DEVNULL,  # its banner would bury the JSON line
     )

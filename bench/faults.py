@@ -34,7 +34,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bench._django import ROOT, site, start_redis, stop, wait_for_port
+from bench._django import ROOT, site, start_redis, start_worker, stop, wait_for_port
 
 
 def small_jpegs(count: int, *, offset: int = 0, side: int = 192) -> list[bytes]:
@@ -79,26 +79,7 @@ class Bench:
     def start_worker(self) -> None:
         from searchsite.celery import app
 
-        self.worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "searchsite",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                "celery",
-                "--loglevel=ERROR",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-        )
+        self.worker = start_worker(self.s, env=self.env, loglevel="ERROR")
         deadline = time.monotonic() + 300
         while not self.answers(app):
             if time.monotonic() > deadline or self.worker.poll() is not None:
