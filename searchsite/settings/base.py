@@ -74,10 +74,12 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web server and Celery worker write concurrently: WAL lets reads proceed during a write, and a writer
-    # waits for the lock instead of failing. synchronous=NORMAL is durable in WAL mode except for the last
-    # commits on power loss, and makes a commit ~0.01 ms instead of ~10 ms (an fsync each).
+    # waits for the lock instead of failing. IMMEDIATE takes the write lock when a transaction begins: a
+    # deferred one that reads, then writes after another process committed, fails at once with "database is
+    # locked" (WAL cannot upgrade a stale snapshot, so the timeout never applies). synchronous=NORMAL is
+    # durable in WAL mode except for the last commits on power loss, and saves an fsync per commit.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        timeout=20, init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
