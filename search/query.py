@@ -7,7 +7,7 @@ gallery selector, so a photo deleted since the last rebuild, or anybody else's, 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
@@ -19,13 +19,13 @@ from gallery.selectors import filters_active, photo_get, photo_ids_filtered, pho
 
 from . import components
 from .index_versions import collection, embeddings
-from .ml import softclass
+from .ml import relevance, softclass
 from .ml.ann import exact_search
-from .ml.classes import UnknownClass, resolve_class
+from .ml.classes import UnknownClass, classes_named_by, resolve_class
 from .ml.words import UnknownWord
 from .models import SearchIndex, TextProjection
 from .query_embedding import query_image_features
-from .spaces import Space, active_projection, image_space, text_query, text_space
+from .spaces import Space, active_projection, image_space, logits, text_query, text_space
 
 MAX_K = 100
 
@@ -38,6 +38,7 @@ class QueryError(ValidationError):
 class Hit:
     photo: Photo
     score: float
+    match: str | None = None  # relevance.STRONG, POSSIBLE or WEAK: one scale across kinds of search
 
 
 def similar_to_photo(
@@ -47,7 +48,7 @@ def similar_to_photo(
     photo = photo_get(owner=owner, id=photo_id)
     space = image_space(model_key=serving_model_key(owner=owner))
     features = _photo_features(photo, model_key=space.model_key)
-    return _rank(
+    hits = _rank(
         owner,
         space,
         features,
@@ -56,6 +57,7 @@ def similar_to_photo(
         exclude={photo.id},
         allowed=_allowed(owner, filters),
     )
+    return _labelled(hits, model_key=space.model_key, kind=relevance.IMAGE)
 
 
 def similar_to_image(
@@ -70,7 +72,8 @@ def similar_to_image(
     space = image_space(model_key=serving_model_key(owner=owner))
     weights = _class_weights(class_value, space)  # before the model runs: a bad class is a cheap 400
     features = query_image_features(image=image, model_key=space.model_key)
-    return _rank(owner, space, features, k, weights=weights, allowed=_allowed(owner, filters))
+    hits = _rank(owner, space, features, k, weights=weights, allowed=_allowed(owner, filters))
+    return _labelled(hits, model_key=space.model_key, kind=relevance.IMAGE)
 
 
 ROCCHIO_NEGATIVE_SHARE = 0.5  # how far the negatives' mean pulls the query away (Rocchio's gamma, beta = 1)
@@ -108,7 +111,8 @@ def similar_to_photos(
     query = mean_direction(photo_ids)
     if not_photo_ids:
         query = query - ROCCHIO_NEGATIVE_SHARE * mean_direction(not_photo_ids)
-    return _rank(owner, space, query.astype(np.float32), k, exclude=set(vectors), allowed=_allowed(owner, filters))
+    hits = _rank(owner, space, query.astype(np.float32), k, exclude=set(vectors), allowed=_allowed(owner, filters))
+    return _labelled(hits, model_key=space.model_key, kind=relevance.IMAGE)
 
 
 def by_class(*, owner: AbstractBaseUser, class_value: str, k: int, filters: dict | None = None) -> list[Hit]:
@@ -116,29 +120,38 @@ def by_class(*, owner: AbstractBaseUser, class_value: str, k: int, filters: dict
     space = image_space(model_key=serving_model_key(owner=owner))
     class_id = _class_id(class_value)
     weights, _ = components.classifier(space.model_key)
-    return _rank(owner, space, weights[:, class_id], k, allowed=_allowed(owner, filters))
+    hits = _rank(owner, space, weights[:, class_id], k, allowed=_allowed(owner, filters))
+    return _labelled(hits, model_key=space.model_key, kind=relevance.CLASS)
 
 
 TAG_MATCH_BONUS = 1.0  # a photo the owner tagged with a query word outranks any vector similarity
 
 
 def by_text(
-    *, owner: AbstractBaseUser, q: str, k: int, photo_id: int | None = None, filters: dict | None = None
+    *,
+    owner: AbstractBaseUser,
+    q: str,
+    k: int,
+    photo_id: int | None = None,
+    class_value: str | None = None,
+    filters: dict | None = None,
 ) -> list[Hit]:
-    """Words (``-word`` pushes away), optionally combined with one of the owner's photos.
+    """Words (``-word`` pushes away), optionally narrowed by one of the owner's photos and by a class.
 
     The owner's accepted tags count directly: a photo tagged with a query word (or the whole query, for a
     multi-word tag) gets TAG_MATCH_BONUS added to its score, one tagged with a ``-word`` loses it, and a word
-    GloVe does not know is fine as long as it is one of the owner's tags ("xmas2024").
+    GloVe does not know is fine as long as it is one of the owner's tags ("xmas2024"). A class is one more
+    term, as a word would be: its name, or for soft class matching the class itself.
     """
     q, filters = query_year(q, filters)
     positive, negative = parse_words(q)
-    if not positive and photo_id is None:
+    if not positive and photo_id is None and not class_value:
         raise QueryError(
             "Type at least one word to search for."
             if not negative
             else "Add a word to search for; “-word” only pushes results away from it."
         )
+    class_id = _class_id(class_value) if class_value else None
     space = text_space(owner_id=owner.id, model_key=serving_model_key(owner=owner))
     words = components.word_space()
     tagged = _tag_matches(owner, positive, negative)
@@ -148,17 +161,32 @@ def by_text(
             if word in words:
                 signed.append((sign, words.vector(word)))
             elif word not in tagged["names"]:
-                raise QueryError(f"Unknown word: “{word}”. Try another word or a simpler spelling.")
+                raise unknown_word(word)
     exclude, photo_vector = set(), None
     if photo_id is not None:
         # "Like this one, but …": the photo itself is one more term of the query.
         photo = photo_get(owner=owner, id=photo_id)
         photo_vector = space.vectors(_photo_features(photo, model_key=space.model_key)[None])[0]
         exclude = {photo.id}
-    query = text_query(space, words=signed, photo_vector=photo_vector)
+    query = text_query(space, words=signed, photo_vector=photo_vector, class_id=class_id)
     if query is None and not tagged["bonus"]:
         raise QueryError("The words cancel each other out.")
-    return _rank(owner, space, query, k, exclude=exclude, bonus=tagged["bonus"], allowed=_allowed(owner, filters))
+    hits = _rank(owner, space, query, k, exclude=exclude, bonus=tagged["bonus"], allowed=_allowed(owner, filters))
+    return _text_labelled(owner, hits, space=space, words=signed, class_id=class_id, bonus=tagged["bonus"])
+
+
+def unknown_word(word: str) -> QueryError:
+    """An unknown word, with the vocabulary's closest spellings ("coffe" → coffee) as ``suggestions``."""
+    suggestions = components.word_space().spelling(word)
+    hint = f" Did you mean {' or '.join(f'“{s}”' for s in suggestions)}?" if suggestions else " Try another word."
+    return QueryError(f"Unknown word: “{word}”.{hint}", code="unknown_word", params={"suggestions": suggestions})
+
+
+def classes_offered(*, q: str) -> list[dict]:
+    """Kinds of thing the query's words name ("cat" → tabby cat, Siamese cat, …), to narrow a word search to."""
+    positive, _ = parse_words(query_year(q, None)[0])
+    offered = {class_id: name for word in positive for class_id, name in classes_named_by(word)}
+    return [{"id": class_id, "name": name} for class_id, name in offered.items()]
 
 
 def _tag_matches(owner, positive: list[str], negative: list[str]) -> dict:
@@ -192,7 +220,7 @@ def similar_words(*, q: str, k: int) -> list[tuple[str, float]]:
     try:
         return components.word_space().similar(word, k)
     except UnknownWord:
-        raise QueryError(f"Unknown word: “{word}”.") from None
+        raise unknown_word(word) from None
 
 
 _WORD = re.compile(r"^-?[\w'’-]+$")
@@ -337,6 +365,35 @@ def _rank(
             photos = photos_by_ids(owner=owner, ids=[i for i, _ in top])
             return [Hit(photos[i], score) for i, score in top if i in photos]
         fetch *= 4  # photos deleted since the last build took places in the candidates: look further
+
+
+def _labelled(hits: list[Hit], *, model_key: str, kind: str, scores=None, sure=frozenset()) -> list[Hit]:
+    """The hits with their relevance labels: each score (or ``scores``, on the kind's own scale) against the
+    thresholds fitted for this model and kind; ``sure`` photo ids (tag matches) are strong whatever they score."""
+    model = model_key.rpartition("-")[0]
+    found = relevance.labels([h.score for h in hits] if scores is None else scores, model=model, kind=kind)
+    return [replace(h, match=relevance.STRONG if h.photo.id in sure else m) for h, m in zip(hits, found)]
+
+
+def _text_labelled(owner, hits: list[Hit], *, space: Space, words, class_id, bonus: dict[int, float]) -> list[Hit]:
+    """Word results labelled on the soft class matching scale, whatever mapping ranked them: the trained
+    projection's cosines have no fixed scale, so its hits are re-scored by soft class matching for the label."""
+    sure = {i for i, extra in bonus.items() if extra > 0}
+    if space.scoring == softclass.KIND:
+        scores = [h.score - bonus.get(h.photo.id, 0.0) for h in hits]
+        return _labelled(hits, model_key=space.model_key, kind=relevance.WORDS, scores=scores, sure=sure)
+    soft = softclass.words_query(words, components.class_matrix(), class_id=class_id)
+    if soft is None or not hits:
+        return [replace(h, match=relevance.STRONG if h.photo.id in sure else None) for h in hits]
+    rows = dict(
+        embeddings(owner_id=owner.id, model_key=space.model_key)
+        .filter(photo_id__in=[h.photo.id for h in hits])
+        .values_list("photo_id", "vector")
+    )
+    blank = np.zeros(len(next(iter(rows.values()), b"")) // 4, np.float32)
+    features = np.stack([np.frombuffer(bytes(rows.get(h.photo.id, blank)), dtype=np.float32) for h in hits])
+    scores = softclass.dense_scores(softclass.class_probabilities(logits(features, model_key=space.model_key)), soft)
+    return _labelled(hits, model_key=space.model_key, kind=relevance.WORDS, scores=scores, sure=sure)
 
 
 def _search(found, query, k: int, *, weights, exclude) -> dict[int, float]:

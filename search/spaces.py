@@ -57,12 +57,21 @@ def text_space(*, owner_id: int, model_key: str) -> Space:
     )
 
 
-def text_query(space: Space, *, words: list[tuple[float, np.ndarray]], photo_vector: np.ndarray | None = None):
-    """Signed unit word vectors (+1, or −1 for a ``-word``), plus optionally a photo's vector in this space, as the
-    query of a text space: a SoftQuery for soft class matching, a unit vector for a trained projection's cosine.
-    Returns None when nothing is left to search for (the words cancel out)."""
+def text_query(
+    space: Space,
+    *,
+    words: list[tuple[float, np.ndarray]],
+    photo_vector: np.ndarray | None = None,
+    class_id: int | None = None,
+):
+    """Signed unit word vectors (+1, or −1 for a ``-word``), plus optionally a photo's vector in this space and a
+    class, as the query of a text space: a SoftQuery for soft class matching, a unit vector for a trained
+    projection's cosine (where a class counts as its name's words). Returns None when nothing is left to search
+    for (the words cancel out)."""
     if space.scoring == softclass.KIND:
-        return softclass.words_query(words, components.class_matrix(), photo=photo_vector)
+        return softclass.words_query(words, components.class_matrix(), photo=photo_vector, class_id=class_id)
+    if class_id is not None:
+        words = [*words, (1.0, components.class_matrix()[class_id])]
     total = np.zeros(components.word_space().dim, np.float32)
     for sign, vector in words:
         total += sign * vector

@@ -48,6 +48,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError; a dict names the fields, a list is about the request.
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}
+        if isinstance(getattr(exc, "params", None), dict) and "detail" in detail:
+            detail.update(exc.params)  # help a client can act on, e.g. an unknown word's "suggestions"
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, SuspiciousOperation):
         # Django's own request limits and malformed requests: the client's fault, said in JSON.

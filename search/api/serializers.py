@@ -6,15 +6,31 @@ from gallery.validators import validate_image
 from search.query import MAX_K
 
 from .. import components
+from ..ml import relevance
 
 
 class HitSerializer(serializers.Serializer):
     photo = PhotoSerializer()
-    score = serializers.FloatField()
+    score = serializers.FloatField(help_text="on the scale of this kind of search; compare `match` across kinds")
+    match = serializers.ChoiceField(
+        choices=relevance.LABELS,
+        allow_null=True,
+        help_text="how close the photo is, on one scale for every kind of search (null: not calibrated)",
+    )
 
 
 class ResultsSerializer(serializers.Serializer):
     results = HitSerializer(many=True)
+
+
+class OfferedClassSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TextResultsSerializer(ResultsSerializer):
+    mapping = serializers.DictField(help_text="which text mapping served the query, and the scores that chose it")
+    classes = OfferedClassSerializer(many=True, help_text="kinds of thing the words name, to narrow the search to")
 
 
 class ClassParamMixin:
@@ -47,10 +63,13 @@ class ClassQuerySerializer(ClassParamMixin, TimePlaceFilterSerializer):
     class_ = serializers.CharField(max_length=100, help_text="ImageNet id or name")
 
 
-class TextQuerySerializer(TimePlaceFilterSerializer):
+class TextQuerySerializer(ClassParamMixin, TimePlaceFilterSerializer):
     q = serializers.CharField(allow_blank=True, max_length=500, trim_whitespace=True)
     k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=10)
     photo = PhotoIdField(required=False)
+    class_ = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="ImageNet id or name: narrows the words"
+    )
 
 
 class SimilarExamplesSerializer(TimePlaceFilterSerializer):

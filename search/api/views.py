@@ -23,6 +23,7 @@ from .serializers import (
     SimilarQuerySerializer,
     SimilarUploadSerializer,
     TextQuerySerializer,
+    TextResultsSerializer,
     WordQuerySerializer,
     WordsSerializer,
 )
@@ -98,7 +99,7 @@ class ClassSearchApi(APIView):
 
 
 class TextSearchApi(APIView):
-    @extend_schema(parameters=[TextQuerySerializer], responses=ResultsSerializer)
+    @extend_schema(parameters=[TextQuerySerializer], responses=TextResultsSerializer)
     def get(self, request):
         params = _parse(TextQuerySerializer, request.query_params)
         return _results(
@@ -107,9 +108,11 @@ class TextSearchApi(APIView):
                 q=params["q"],
                 k=params["k"],
                 photo_id=params.get("photo"),
+                class_value=params.get("class") or None,
                 filters=time_place_filters(params),
             ),
             mapping=query.text_mapping(owner=request.user),
+            classes=query.classes_offered(q=params["q"]),
         )
 
 

@@ -37,6 +37,8 @@ def _ids_by_lower_name() -> dict[str, int]:
     ids: dict[str, int] = {}
     for class_id, name in enumerate(_names()):
         ids.setdefault(name.casefold(), class_id)
+    for class_id in range(NUM_CLASSES):
+        ids.setdefault(label_name(class_id).casefold(), class_id)  # "tiger cat" for a gloss
     return ids
 
 
@@ -104,3 +106,13 @@ def label_tag(name: str) -> str:
 def class_tags() -> tuple[str, ...]:
     """Every class as a lowercase tag, in class order."""
     return tuple(label_tag(label_name(i)).lower() for i in range(NUM_CLASSES))
+
+
+def classes_named_by(word: str, limit: int = 4) -> list[tuple[int, str]]:
+    """Classes whose short name has ``word`` as one of its words ("cat" → tabby cat, Siamese cat, …), shortest
+    name first: what a word search offers as kinds of thing to narrow to."""
+    needle = word.strip().lower()
+    if not needle:
+        return []
+    found = [(len(tag), tag, i) for i, tag in enumerate(class_tags()) if needle in tag.replace("-", " ").split()]
+    return [(i, label_name(i)) for _, _, i in sorted(found)[:limit]]

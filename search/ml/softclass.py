@@ -99,14 +99,25 @@ def photo_term(probabilities: np.ndarray) -> Term:
     return sparse_term(probabilities)
 
 
+def class_term(class_id: int) -> Term:
+    """One class as a query term: the photos' probability of that class is the evidence."""
+    return Term(np.array([class_id], np.int64), np.ones(1, np.float32))
+
+
 def words_query(
-    words: list[tuple[float, np.ndarray]], class_matrix: np.ndarray, *, photo: np.ndarray | None = None
+    words: list[tuple[float, np.ndarray]],
+    class_matrix: np.ndarray,
+    *,
+    photo: np.ndarray | None = None,
+    class_id: int | None = None,
 ) -> SoftQuery | None:
-    """Signed unit word vectors (+1, or −1 for a ``-word``) and optionally a photo's class probabilities as one
-    query; None when it has no positive term (only ``-words`` push away, they cannot rank on their own)."""
+    """Signed unit word vectors (+1, or −1 for a ``-word``), and optionally a photo's class probabilities and a
+    class, as one query; None when it has no positive term (``-words`` push away, they cannot rank on their own)."""
     terms = [word_term(vector, class_matrix, sign=sign) for sign, vector in words]
     if photo is not None:
         terms.append(photo_term(photo))
+    if class_id is not None:
+        terms.append(class_term(class_id))
     return SoftQuery(terms) if any(t.sign > 0 for t in terms) else None
 
 

@@ -23,6 +23,7 @@ from search.ml.atomic import atomic_write
 VOCAB_SIZE = 50_000  # rank cut-off in the frequency-ordered vocabulary; ~45k words survive the filter
 MIN_WORD_LENGTH = 3
 ANNOY_TREES = 20
+MAX_SPELLING_EDITS = 2  # for words of five letters or more; shorter words get one
 ANNOY_SEARCH_K_PER_RESULT = 300  # nodes per neighbour; bench.search (words section) measures recall and latency
 
 STOPWORDS = frozenset(
@@ -531,6 +532,34 @@ class WordSpace:
         pairs = [(self.vocabulary[i], 1.0 - d * d / 2.0) for i, d in zip(items, distances)]
         return [(w, c) for w, c in pairs if w not in exclude][:k]
 
+    def spelling(self, word: str, k: int = 3) -> list[str]:
+        """Up to k filtered-vocabulary words within a small edit distance of ``word``, closest then most frequent.
+
+        A typo ("coffe") is a dead end otherwise. Candidates come from a delete index (SymSpell): two words
+        one or two edits apart share a spelling with one letter deleted, so only a few words are compared.
+        """
+        word = word.lower()
+        most = MAX_SPELLING_EDITS if len(word) > 4 else 1
+        hashes, rows = self._deletes_index
+        probes = np.array([hash(key) for key in {word, *_deletes(word)}], dtype=np.int64)
+        starts, ends = np.searchsorted(hashes, probes, "left"), np.searchsorted(hashes, probes, "right")
+        candidates = {int(row) for start, end in zip(starts, ends) for row in rows[start:end]}
+        close = [(_edit_distance(word, self.vocabulary[row]), row) for row in candidates]
+        return [self.vocabulary[row] for distance, row in sorted(close) if 0 < distance <= most][:k]
+
+    @functools.cached_property
+    def _deletes_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted hashes of every word and its one-letter deletions, the word's row for each): a few MB, where
+        a dict of the strings would take ~50 MB in every web process."""
+        hashes, rows = [], []
+        for row, word in enumerate(self.vocabulary):
+            for key in {word, *_deletes(word)}:
+                hashes.append(hash(key))
+                rows.append(row)
+        hashes, rows = np.array(hashes, dtype=np.int64), np.array(rows, dtype=np.int32)
+        order = np.argsort(hashes, kind="stable")
+        return hashes[order], rows[order]
+
     def phrase_vector(self, text: str) -> np.ndarray:
         """Unit mean of the known words of a multi-word name ("Siamese cat", "potter's wheel").
 
@@ -569,6 +598,24 @@ class WordSpace:
         index.build(ANNOY_TREES, n_jobs=1)
         index.save(path)
         index.unload()
+
+
+def _deletes(word: str) -> list[str]:
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance, a swap of two neighbouring letters counting as one edit (optimal string alignment)."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 @functools.lru_cache(maxsize=4)

@@ -138,3 +138,27 @@ def test_keep_best_refuses_an_id_beyond_64_bits(api):
     response = api.post("/api/duplicates/keep-best/", {"all": False, "photos": [2**63]}, format="json")
     assert response.status_code == 400  # found by the schema fuzzer: was a 500
     assert "photos" in response.json()
+
+
+def test_text_results_carry_match_labels_and_offered_classes(api, gallery):
+    body = api.get("/api/search/text/?q=cat&k=4").json()
+    assert (body["results"][0]["photo"]["original_name"], body["results"][0]["match"]) == ("chelsea.jpg", "strong")
+    assert [c["name"] for c in body["classes"]][:2] == ["tabby cat", "tiger cat"]
+
+
+def test_text_search_takes_a_class(api, gallery):
+    response = api.get("/api/search/text/?q=space&class=espresso&k=1")
+    assert response.status_code == 200
+    assert result_names(response) == ["coffee"]
+
+
+def test_unknown_word_is_a_400_with_suggestions(api, gallery):
+    response = api.get("/api/search/text/?q=coffe")
+    assert response.status_code == 400
+    assert response.json()["suggestions"][0] == "coffee"
+    assert "Did you mean “coffee”" in response.json()["detail"]
+
+
+def test_similar_words_of_an_unknown_word_suggest_spellings(api):
+    response = api.get("/api/words/similar/?q=rokcet")
+    assert (response.status_code, response.json()["suggestions"][:1]) == (400, ["rocket"])

@@ -150,3 +150,48 @@ def test_other_users_tags_do_not_count(user, other_user, gallery, django_capture
     services.tag_add(photo=theirs, name="zzsecret")
     with pytest.raises(query.QueryError, match="Unknown word"):
         query.by_text(owner=user, q="zzsecret", k=4)
+
+
+def test_unknown_word_suggests_the_closest_spellings(user, gallery):
+    with pytest.raises(query.QueryError) as raised:
+        query.by_text(owner=user, q="coffe", k=4)
+    assert raised.value.params["suggestions"][0] == "coffee"
+    assert "Did you mean “coffee”" in raised.value.messages[0]
+
+
+def test_text_hits_carry_a_relevance_label(user, gallery):
+    hits = query.by_text(owner=user, q="cat", k=4)
+    assert hits[0].match == "strong"
+    assert {hit.match for hit in hits[1:]} <= {"possible", "weak"}
+
+
+def test_class_hits_are_labelled_on_the_same_scale(user, gallery):
+    hits = query.by_class(owner=user, class_value="tabby cat", k=4)
+    assert (names(hits)[0], hits[0].match) == ("chelsea", "strong")
+    assert hits[-1].match == "weak"
+
+
+def test_image_hits_are_labelled_on_the_same_scale(user, gallery):
+    hits = query.similar_to_image(owner=user, image=images.sample("chelsea").resize((300, 200)), k=4)
+    assert [hit.match for hit in hits] == ["strong", "weak", "weak", "weak"]
+
+
+def test_a_class_narrows_words(user, gallery):
+    """ "space" matches the rocket and the astronaut; the class "space shuttle" keeps the rocket on top, and
+    an unrelated class (espresso) changes the order: the class is not ignored."""
+    assert names(query.by_text(owner=user, q="space", k=2, class_value="space shuttle"))[0] == "rocket"
+    assert names(query.by_text(owner=user, q="space", k=1, class_value="espresso")) == ["coffee"]
+
+
+def test_a_class_alone_is_a_text_query(user, gallery):
+    assert names(query.by_text(owner=user, q="", k=1, class_value="espresso")) == ["coffee"]
+
+
+def test_an_unknown_class_with_words_is_an_error(user, gallery):
+    with pytest.raises(query.QueryError, match="No kind of thing is called “catz”"):
+        query.by_text(owner=user, q="cat", k=4, class_value="catz")
+
+
+def test_words_offer_the_classes_they_name():
+    assert [c["name"] for c in query.classes_offered(q="cat -dog 2023")][:2] == ["tabby cat", "tiger cat"]
+    assert query.classes_offered(q="sunset") == []

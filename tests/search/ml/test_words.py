@@ -116,3 +116,22 @@ def test_glove_text_file_is_parsed_once_then_memory_mapped(space, tmp_path, monk
     monkeypatch.setattr(words, "_parse_glove_text", lambda path: pytest.fail("parsed twice"))
     second = WordSpace(words._text_source(glove, cache), cache_dir=cache)
     assert second.similar("cat", 3) == first.similar("cat", 3)
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"), [("coffe", "coffee"), ("espreso", "espresso"), ("rokcet", "rocket"), ("pengiun", "penguin")]
+)
+def test_spelling_offers_the_word_meant(space, typo, meant):
+    assert space.spelling(typo)[0] == meant
+
+
+def test_spelling_offers_nothing_for_gibberish(space):
+    assert space.spelling("xqzvw") == []
+
+
+def test_spelling_allows_one_edit_in_short_words(space):
+    assert all(words._edit_distance("dgo", w) == 1 for w in space.spelling("dgo"))
+
+
+def test_edit_distance_counts_a_swap_as_one_edit():
+    assert (words._edit_distance("acbd", "abcd"), words._edit_distance("kitten", "sitting")) == (1, 3)
