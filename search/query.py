@@ -179,7 +179,9 @@ def unknown_word(word: str) -> QueryError:
     """An unknown word, with the vocabulary's closest spellings ("coffe" → coffee) as ``suggestions``."""
     suggestions = components.word_space().spelling(word)
     hint = f" Did you mean {' or '.join(f'“{s}”' for s in suggestions)}?" if suggestions else " Try another word."
-    return QueryError(f"Unknown word: “{word}”.{hint}", code="unknown_word", params={"suggestions": suggestions})
+    return QueryError(
+        f"Unknown word: “{word}”.{hint}", code="unknown_word", params={"word": word, "suggestions": suggestions}
+    )
 
 
 def classes_offered(*, q: str) -> list[dict]:

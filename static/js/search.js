@@ -18,6 +18,8 @@ const classInput = document.getElementById("class-input");
 const classList = document.getElementById("class-options");
 const queryImage = document.getElementById("query-image");
 const neighbours = document.getElementById("word-neighbours");
+const classOffers = document.getElementById("class-offers");
+const foldToggle = document.getElementById("fold-toggle");
 const headerInput = document.getElementById("search-q");
 const tagResults = document.getElementById("tag-results");
 const moreResults = document.getElementById("more-results");
@@ -112,10 +114,10 @@ function plan() {
     return { url: API.similar, method: "POST", body };
   }
   if (state.photoId && state.q) {
-    return { url: `${API.text}?q=${encodeURIComponent(state.q)}&photo=${state.photoId}&k=${K}` };
+    return { url: `${API.text}?q=${encodeURIComponent(state.q)}&photo=${state.photoId}&k=${K}${classParam}` };
   }
   if (state.photoId) return { url: `${API.similar}?photo=${state.photoId}&k=${K + 1}${classParam}` };
-  if (state.q) return { url: `${API.text}?q=${encodeURIComponent(state.q)}&k=${K}` };
+  if (state.q) return { url: `${API.text}?q=${encodeURIComponent(state.q)}&k=${K}${classParam}` };
   if (state.like) {
     const list = (value) => value.split(",").filter(Boolean).map(Number);
     return { url: API.similar, method: "POST", json: { photos: list(state.like), not_photos: list(state.unlike), k: K } };
@@ -133,6 +135,8 @@ async function run() {
   if (headerInput && !state.image) headerInput.value = state.q;
   const query = plan();
   neighbours.hidden = true;
+  classOffers.hidden = true;
+  foldToggle.hidden = true;
   tagResults.hidden = true;
   moreResults.hidden = true;
   selection.clear();
@@ -152,25 +156,77 @@ async function run() {
   results.removeAttribute("aria-busy");
   if (!ok) {
     results.replaceChildren();
-    setStatus(el("p", { class: "alert alert-error", role: "alert", text: errorMessage(status, data) }));
+    setStatus(el("div", { class: "alert alert-error", role: "alert" },
+      didYouMean(data) || el("p", { text: errorMessage(status, data) })));
     return;
   }
   const hits = data.results.filter(({ photo }) => String(photo.id) !== state.photoId || state.image).slice(0, K);
   results.replaceChildren(...hits.map((hit, i) => resultCard(hit, i + 1)));
   moreResults.hidden = !(data.results.length >= K && K < MAX_RESULTS);
-  viewer.fromUrl();
-  tagResults.hidden = !hits.length;
-  if (hits.length) {
-    const note = state.className && state.q && !state.image && !state.photoId
-      ? " A class refines an image search; for words it is ignored."
-      : "";
-    setStatus(el("p", { class: "muted", text: `${hits.length} result${hits.length === 1 ? "" : "s"} for ${describe()}, best first.${note}` }));
-  } else {
+  showClassOffers(data.classes || []);
+  // Relevance cutoff: strong and possible matches first; weak ones fold away until asked for.
+  const close = hits.filter(({ match }) => match !== "weak");
+  const far = hits.length - close.length;
+  fold(far > 0);
+  tagResults.hidden = !close.length; // tagging is for results that are right, not for the nearest of nothing
+  if (!hits.length) {
     setStatus(el("div", { class: "empty" },
       el("h2", { text: "No matches" }),
       el("p", { text: "Nothing in your gallery matches yet. Photos still being processed are not searchable until they are ready — or try other words." })));
+  } else if (!close.length) {
+    setStatus(el("div", { class: "empty" },
+      el("h2", { text: "No close matches" }),
+      el("p", { text: `Nothing in your gallery is close to ${describe()}. Try other words, or look at the nearest photos anyway.` })));
+    foldToggle.textContent = `Show the ${far} nearest photo${far === 1 ? "" : "s"}`;
+  } else {
+    const strong = close.filter(({ match }) => match === "strong").length;
+    const counts = [[strong, "strong"], [close.length - strong, "possible"]].filter(([n]) => n).map(([n, w]) => `${n} ${w}`);
+    const summary = close.some(({ match }) => match) ? ` (${counts.join(", ")})` : "";
+    setStatus(el("p", { class: "muted" }, el("strong", { text: "Best matches" }), ` for ${describe()}${summary}.`));
+    foldToggle.textContent = `Show ${far} more, less alike`;
   }
+  viewer.fromUrl();
   if (state.q && !state.image) showNeighbours(mine);
+}
+
+/** Fold the weak results away (or show them again); the toggle says how many there are. */
+function fold(folded) {
+  for (const card of results.querySelectorAll('.card[data-match="weak"]')) card.hidden = folded;
+  foldToggle.hidden = !folded;
+  foldToggle.setAttribute("aria-expanded", String(!folded));
+}
+
+/** An unknown word with its closest spellings ("Did you mean …"), each a link to the corrected search. */
+function didYouMean(data) {
+  if (!data?.suggestions?.length || !data.word) return null;
+  const pattern = new RegExp(`(^|\\s|-)${data.word.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")}(?=\\s|$)`, "i");
+  return el("p", { class: "did-you-mean" }, `Unknown word: “${data.word}”. Did you mean `,
+    ...data.suggestions.flatMap((word, i) => {
+      const params = new URLSearchParams(window.location.search);
+      params.set("q", state.q.replace(pattern, (_, lead) => lead + word));
+      params.delete("view");
+      return [i ? " or " : "", el("a", { href: `?${params}`, text: word })];
+    }), "?");
+}
+
+/** A word that names kinds of thing ("cat": tabby cat, Siamese cat…) offers them, to narrow the search. */
+function showClassOffers(offered) {
+  const chips = offered.filter(({ name }) => name.toLowerCase() !== state.className.toLowerCase()).map(({ name }) => {
+    const params = new URLSearchParams(window.location.search);
+    params.set("class", name);
+    params.delete("view");
+    return el("a", { class: "chip", href: `?${params}`, text: name });
+  });
+  const narrowed = state.className && state.q && !state.image;
+  if (!chips.length && !narrowed) return;
+  const clear = new URLSearchParams(window.location.search);
+  clear.delete("class");
+  clear.delete("view");
+  classOffers.replaceChildren(
+    ...(narrowed ? [el("span", { text: `Narrowed to “${state.className}”.` }), el("a", { class: "chip", href: `?${clear}`, text: "Any kind" })] : []),
+    ...(chips.length ? [el("span", { text: narrowed ? "Or:" : "Narrow to a kind of thing:" }), ...chips] : []),
+  );
+  classOffers.hidden = false;
 }
 
 async function showNeighbours(mine) {
@@ -190,7 +246,7 @@ async function showNeighbours(mine) {
   neighbours.hidden = false;
 }
 
-// Class picker: an ARIA combobox over the 1000 ImageNet class names.
+// Kind-of-thing picker: an ARIA combobox over the 1000 class names the model knows.
 let options = [];
 let active = -1;
 
@@ -289,6 +345,11 @@ document.addEventListener("search:image", ({ detail: { file } }) => {
   reader.readAsDataURL(file);
   writeUrl();
   run();
+});
+
+foldToggle.addEventListener("click", () => {
+  fold(false);
+  results.querySelector('.card[data-match="weak"] .card-link')?.focus();
 });
 
 moreResults.addEventListener("click", () => {

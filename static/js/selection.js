@@ -105,7 +105,7 @@ export class Selection {
   }
 
   selectAll() {
-    for (const box of this.boxes()) this.set(box.value, true, false);
+    for (const box of this.boxes()) if (!box.closest("[hidden]")) this.set(box.value, true, false);
     this.changed();
   }
 

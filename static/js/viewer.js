@@ -57,7 +57,8 @@ export class Viewer {
   }
 
   cards() {
-    return [...this.grid.querySelectorAll(".card[data-photo-id], .viewer-item[data-photo-id]")];
+    // Cards folded away (search results below the relevance cutoff) are not stepped through until shown.
+    return [...this.grid.querySelectorAll(".card[data-photo-id], .viewer-item[data-photo-id]")].filter((c) => !c.hidden);
   }
 
   /** Open from the URL (a reload, Back/Forward); results that arrive later call this again. */

@@ -17,7 +17,7 @@ def searcher(page, sign_up):
 def test_search_page_without_a_query_explains_the_three_ways(searcher, live_server):
     searcher.goto(f"{live_server.url}/search/")
     expect(searcher.get_by_role("heading", name="Search your photos")).to_be_visible()
-    expect(searcher.locator("#search-empty")).to_contain_text("ImageNet classes")
+    expect(searcher.locator("#search-empty")).to_contain_text("A kind of thing")
 
 
 def test_unknown_word_is_named_in_the_error(searcher, shoot):
@@ -42,7 +42,7 @@ def test_typing_a_word_suggests_its_neighbours(searcher):
 
 def test_class_picker_autocompletes_and_rejects_unknown_classes(searcher, live_server):
     searcher.goto(f"{live_server.url}/search/")
-    picker = searcher.get_by_role("combobox", name="ImageNet class")
+    picker = searcher.get_by_role("combobox", name="Kind of thing")
     picker.fill("siam")
     expect(searcher.get_by_role("option", name="Siamese cat")).to_be_visible()
     picker.fill("no such thing at all")

@@ -70,6 +70,7 @@ def test_tag_these_results_tags_every_result_in_one_go(page, log_in, ready_photo
     log_in("res")
     page.goto(page.url + "search/?q=cat")
     expect(page.locator("#results .card").first).to_be_visible(timeout=SLOW)
+    page.get_by_role("button", name="Show 1 more, less alike").click()  # the coffee, folded below the cat
     page.get_by_role("button", name="Tag these results").click()
     bar = page.get_by_role("region", name="Selected photos")
     expect(bar).to_contain_text("2 selected")

@@ -1,0 +1,93 @@
+"""Search results explain themselves: one search box that offers kinds of thing, "Did you mean", a relevance
+cutoff with plain match labels, and paging past the first page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from search.pipeline import photos_process
+from tests import images
+from tests.factories import PhotoFactory, UserFactory
+from tests.ui.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+SLOW = 90_000  # the first query loads the word space and the model in the web process
+SAMPLES = ["chelsea", "coffee", "rocket", "astronaut"]
+
+
+@pytest.fixture
+def searcher(page, log_in, ready_photos):
+    ready_photos(UserFactory(username="grace", password=PASSWORD), SAMPLES)
+    log_in("grace")
+    return page
+
+
+def search(page, words: str):
+    page.get_by_label("Search your photos by words").fill(words)
+    page.keyboard.press("Enter")
+    expect(page.locator("#results")).not_to_have_attribute("aria-busy", "true", timeout=SLOW)
+
+
+def test_a_word_that_names_a_kind_of_thing_offers_it_and_the_two_narrow_each_other(searcher, shoot, axe):
+    search(searcher, "cat")
+    expect(searcher.locator("#results-status")).to_contain_text("Best matches for “cat”", timeout=SLOW)
+    first = searcher.locator("#results .card").first
+    expect(first).to_contain_text("chelsea.jpg")
+    expect(first.locator(".score")).to_have_text("Strong match")
+    offers = searcher.locator("#class-offers")
+    expect(offers).to_contain_text("Narrow to a kind of thing")
+    offers.get_by_role("link", name="tabby cat").click()
+    expect(searcher).to_have_url(re.compile(r"q=cat&class=tabby\+cat"))
+    expect(searcher.locator("#results-status")).to_contain_text("“cat” · class “tabby cat”", timeout=SLOW)
+    expect(offers).to_contain_text("Narrowed to “tabby cat”")
+    expect(searcher.locator("#results .card").first).to_contain_text("chelsea.jpg")
+    axe()
+    shoot("results-class-offered")
+    offers.get_by_role("link", name="Any kind").click()
+    expect(searcher).to_have_url(re.compile(r"\?q=cat$"))
+
+
+def test_a_typo_offers_the_word_meant(searcher, shoot, axe):
+    search(searcher, "coffe")
+    alert = searcher.get_by_role("alert")
+    expect(alert).to_contain_text("Unknown word: “coffe”. Did you mean coffee", timeout=SLOW)
+    axe()
+    shoot("results-did-you-mean")
+    alert.get_by_role("link", name="coffee", exact=True).click()
+    expect(searcher).to_have_url(re.compile(r"\?q=coffee$"))
+    expect(searcher.locator("#results .card").first).to_contain_text("coffee.jpg", timeout=SLOW)
+
+
+def test_nothing_close_says_so_and_folds_the_nearest_away(searcher, shoot, axe):
+    search(searcher, "giraffe")
+    expect(searcher.get_by_role("heading", name="No close matches")).to_be_visible(timeout=SLOW)
+    cards = searcher.locator("#results .card")
+    expect(cards).to_have_count(4)
+    expect(cards.first).to_be_hidden()
+    axe()
+    shoot("results-no-close-matches")
+    toggle = searcher.get_by_role("button", name="Show the 4 nearest photos")
+    toggle.click()
+    for card in cards.all():
+        expect(card).to_be_visible()
+        expect(card.locator(".score")).to_have_text("Weak match")
+    expect(toggle).to_be_hidden()
+
+
+def test_show_more_results_pages_past_the_first_page(page, log_in, shoot):
+    owner = UserFactory(username="many", password=PASSWORD)
+    photos = [
+        PhotoFactory(owner=owner, name=f"cat-{i}.jpg", content=content)
+        for i, content in enumerate(images.variants("chelsea", 26))
+    ]
+    photos_process(photo_ids=[photo.id for photo in photos])
+    log_in("many")
+    search(page, "cat")
+    cards = page.locator("#results .card")
+    expect(cards).to_have_count(24, timeout=SLOW)
+    page.get_by_role("button", name="Show more results").click()
+    expect(cards).to_have_count(26, timeout=SLOW)
+    expect(page.get_by_role("button", name="Show more results")).to_be_hidden()
+    shoot("results-more")
