@@ -169,7 +169,7 @@ class Calibration:
         if not len(features):
             return np.zeros(0, np.float32)
         z = ((features - self.mean) / self.scale) @ self.coef + self.intercept
-        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+        return (1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))).astype(np.float32)  # exp overflows past ~88
 
     def to_json(self) -> dict:
         return {
