@@ -268,6 +268,13 @@ def _class_id(value: str) -> int:
         return resolve_class(value)
     except UnknownClass:
         # Said to people as well as to scripts: no jargon, no URL; the class list is GET /api/classes/.
+        named = [name for _, name in classes_named_by(str(value))]
+        if named:
+            raise QueryError(
+                f"“{value}” names several kinds of thing: {', '.join(named)}. Pick one.",
+                code="unknown_class",
+                params={"suggestions": named},
+            ) from None
         raise QueryError(
             f"No kind of thing is called “{value}”; pick one of the names suggested as you type."
         ) from None

@@ -10,6 +10,8 @@ import { Viewer } from "./viewer.js";
 const PAGE = 24;
 const MAX_RESULTS = 100;
 let K = PAGE;
+let unfolded = false; // the weak results of this query were asked for
+let more = false; // the API has more results than are on screen
 const results = document.getElementById("results");
 const statusBox = document.getElementById("results-status");
 const empty = document.getElementById("search-empty");
@@ -128,7 +130,10 @@ function plan() {
 
 async function run() {
   const mine = ++generation;
-  if (queryKey() !== searched) K = PAGE; // a new query starts with one page again
+  if (queryKey() !== searched) {
+    K = PAGE; // a new query starts with one page again, its weak results folded
+    unfolded = false;
+  }
   searched = queryKey();
   showQueryImage();
   classInput.value = state.className;
@@ -162,12 +167,12 @@ async function run() {
   }
   const hits = data.results.filter(({ photo }) => String(photo.id) !== state.photoId || state.image).slice(0, K);
   results.replaceChildren(...hits.map((hit, i) => resultCard(hit, i + 1)));
-  moreResults.hidden = !(data.results.length >= K && K < MAX_RESULTS);
+  more = data.results.length >= K && K < MAX_RESULTS;
   showClassOffers(data.classes || []);
   // Relevance cutoff: strong and possible matches first; weak ones fold away until asked for.
   const close = hits.filter(({ match }) => match !== "weak");
   const far = hits.length - close.length;
-  fold(far > 0);
+  fold(far > 0 && !unfolded);
   tagResults.hidden = !close.length; // tagging is for results that are right, not for the nearest of nothing
   if (!hits.length) {
     setStatus(el("div", { class: "empty" },
@@ -194,11 +199,13 @@ function fold(folded) {
   for (const card of results.querySelectorAll('.card[data-match="weak"]')) card.hidden = folded;
   foldToggle.hidden = !folded;
   foldToggle.setAttribute("aria-expanded", String(!folded));
+  moreResults.hidden = folded || !more; // further pages score lower still: offered once the weak ones are shown
 }
 
 /** An unknown word with its closest spellings ("Did you mean …"), each a link to the corrected search. */
 function didYouMean(data) {
-  if (!data?.suggestions?.length || !data.word) return null;
+  if (!data?.suggestions?.length) return null;
+  if (!data.word) return pickAKind(data);
   const pattern = new RegExp(`(^|\\s|-)${data.word.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")}(?=\\s|$)`, "i");
   return el("p", { class: "did-you-mean" }, `Unknown word: “${data.word}”. Did you mean `,
     ...data.suggestions.flatMap((word, i) => {
@@ -207,6 +214,17 @@ function didYouMean(data) {
       params.delete("view");
       return [i ? " or " : "", el("a", { href: `?${params}`, text: word })];
     }), "?");
+}
+
+/** A word given as a kind of thing that names several ("cat"): each is a link to the search narrowed to it. */
+function pickAKind(data) {
+  return el("p", {}, `${data.detail} `,
+    ...data.suggestions.flatMap((name, i) => {
+      const params = new URLSearchParams(window.location.search);
+      params.set("class", name);
+      params.delete("view");
+      return [i ? ", " : "", el("a", { href: `?${params}`, text: name })];
+    }));
 }
 
 /** A word that names kinds of thing ("cat": tabby cat, Siamese cat…) offers them, to narrow the search. */
@@ -347,7 +365,25 @@ document.addEventListener("search:image", ({ detail: { file } }) => {
   run();
 });
 
+// Words typed on this page narrow what is already asked (a photo, a kind of thing) instead of starting over; a
+// query image takes no words, so words replace it.
+headerInput?.form.addEventListener("submit", (event) => {
+  const words = headerInput.value.trim();
+  if (!words) return; // the search bar's own handler keeps focus
+  event.preventDefault();
+  state.q = words;
+  if (state.image) {
+    state.image = null;
+    sessionStorage.removeItem(IMAGE_KEY);
+  }
+  state.like = "";
+  state.unlike = "";
+  writeUrl();
+  run();
+});
+
 foldToggle.addEventListener("click", () => {
+  unfolded = true;
   fold(false);
   results.querySelector('.card[data-match="weak"] .card-link')?.focus();
 });

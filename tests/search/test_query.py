@@ -195,3 +195,9 @@ def test_an_unknown_class_with_words_is_an_error(user, gallery):
 def test_words_offer_the_classes_they_name():
     assert [c["name"] for c in query.classes_offered(q="cat -dog 2023")][:2] == ["tabby cat", "tiger cat"]
     assert query.classes_offered(q="sunset") == []
+
+
+def test_a_word_given_as_a_class_lists_the_kinds_it_names(user, gallery):
+    with pytest.raises(query.QueryError, match="“cat” names several kinds of thing") as raised:
+        query.by_class(owner=user, class_value="cat", k=4)
+    assert raised.value.params["suggestions"][:2] == ["tabby cat", "tiger cat"]

@@ -91,3 +91,28 @@ def test_show_more_results_pages_past_the_first_page(page, log_in, shoot):
     expect(cards).to_have_count(26, timeout=SLOW)
     expect(page.get_by_role("button", name="Show more results")).to_be_hidden()
     shoot("results-more")
+
+
+def test_a_word_in_the_kind_picker_lists_the_kinds_it_names(searcher, live_server, axe):
+    searcher.goto(f"{live_server.url}/search/")
+    picker = searcher.get_by_role("combobox", name="Kind of thing")
+    picker.fill("cat")
+    picker.press("Escape")
+    searcher.get_by_role("button", name="Apply").click()
+    alert = searcher.get_by_role("alert")
+    expect(alert).to_contain_text("“cat” names several kinds of thing", timeout=SLOW)
+    axe()
+    alert.get_by_role("link", name="tabby cat").click()
+    expect(searcher.locator("#results .card").first).to_contain_text("chelsea.jpg", timeout=SLOW)
+
+
+def test_words_typed_on_a_more_like_this_page_keep_its_photo(searcher):
+    card = searcher.locator("#photo-grid .card").filter(has_text="astronaut.jpg")
+    card.hover()
+    card.get_by_role("link", name="More like this").click()
+    expect(searcher.get_by_role("img", name="Query photo: astronaut.jpg")).to_be_visible()
+    search(searcher, "space")
+    expect(searcher).to_have_url(re.compile(r"\?q=space&photo=\d+$"))
+    expect(searcher.get_by_role("img", name="Query photo: astronaut.jpg")).to_be_visible()
+    expect(searcher.locator("#results-status")).to_contain_text("photos like this one · “space”", timeout=SLOW)
+    expect(searcher.locator("#results .card").first).to_contain_text("rocket.jpg")
