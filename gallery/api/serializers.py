@@ -1,3 +1,5 @@
+import functools
+
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -63,7 +65,13 @@ class PhotoSerializer(serializers.ModelSerializer):
         links = getattr(photo, "visible_tags", None)
         if links is None:  # not prefetched (e.g. just created)
             links = photo.photo_tags.exclude(state=PhotoTag.State.REJECTED).select_related("tag")
-        return PhotoTagSerializer(links, many=True).data
+        return [self._tag_serializer.to_representation(link) for link in links]
+
+    @functools.cached_property
+    def _tag_serializer(self) -> PhotoTagSerializer:
+        # One for all photos of a response: a ModelSerializer builds its fields once per instance, which cost
+        # more than the rest of a search result's serialization.
+        return PhotoTagSerializer()
 
 
 class UploadResultSerializer(serializers.Serializer):
