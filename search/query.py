@@ -399,9 +399,13 @@ def _text_labelled(owner, hits: list[Hit], *, space: Space, words, class_id, bon
         .filter(photo_id__in=[h.photo.id for h in hits])
         .values_list("photo_id", "vector")
     )
-    blank = np.zeros(len(next(iter(rows.values()), b"")) // 4, np.float32)
-    features = np.stack([np.frombuffer(bytes(rows.get(h.photo.id, blank)), dtype=np.float32) for h in hits])
-    scores = softclass.dense_scores(softclass.class_probabilities(logits(features, model_key=space.model_key)), soft)
+    if not rows:  # every hit deleted meanwhile
+        return [replace(h, match=relevance.STRONG if h.photo.id in sure else None) for h in hits]
+    ids = list(rows)
+    features = np.stack([np.frombuffer(bytes(rows[i]), dtype=np.float32) for i in ids])
+    probabilities = softclass.class_probabilities(logits(features, model_key=space.model_key))
+    zero_shot = dict(zip(ids, softclass.dense_scores(probabilities, soft).tolist()))
+    scores = [zero_shot.get(h.photo.id, 0.0) for h in hits]  # a photo deleted since it was ranked: weak
     return _labelled(hits, model_key=space.model_key, kind=relevance.WORDS, scores=scores, sure=sure)
 
 

@@ -248,3 +248,8 @@ def test_users_tags_train_a_projection_that_text_search_uses(celery_worker, api,
     top = [hit["photo"]["original_name"] for hit in body["results"]]
     assert sum(name.startswith("family-") for name in top) >= 7, top
     assert body["mapping"]["trained_score"] == pytest.approx(projection.trained_score)
+    # The trained mapping's cosines have no fixed scale: its hits are labelled on the zero-shot one, and a photo
+    # tagged with the query word is a strong match.
+    matches = {hit["photo"]["original_name"]: hit["match"] for hit in body["results"]}
+    assert None not in matches.values()
+    assert {match for name, match in matches.items() if name.startswith("family-")} == {"strong"}
