@@ -187,7 +187,7 @@ def speed(threshold: float, *, size: int, repeats: int, cache_dir: Path) -> dict
     from search.ml.duplicates import pairs_between, self_join
 
     if (cache_dir / "fmnist-lite0-features.npy").exists():
-        data = bench_set(size, cache_dir=cache_dir, queries=32)
+        data = bench_set(size=size, cache_dir=cache_dir, queries=32)
         vectors, queries, source = data.vectors, data.queries, data.source
     else:  # the Fashion-MNIST features take minutes of CPU to compute once; without them, a structured stand-in
         (vectors, queries), source = structured(size + 32, seed=0), "synthetic"
