@@ -9,11 +9,13 @@ import socket
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from bench._django import start_redis
 from gallery.models import Photo
 from search.models import PhotoEmbedding
 from tests import images
@@ -81,22 +83,7 @@ class RedisServer:
         self.proc = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.dir,
-            ],
-            stdout=subprocess.DEVNULL,
-        )
+        self.proc = start_redis(self.port, Path(self.dir))
         for _ in range(100):
             if subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).returncode == 0:
                 return

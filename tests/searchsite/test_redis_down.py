@@ -12,6 +12,7 @@ import requests
 from django.conf import settings
 
 from accounts.services import token_rotate
+from bench._django import start_redis
 from gallery.models import Photo, PhotoTag
 from tests import images
 from tests.conftest import ROOT, wait_for
@@ -30,22 +31,7 @@ def free_port() -> int:
 def site(transactional_db, tmp_path):
     """gunicorn on the test database, with its own redis-server; yields (url, redis process)."""
     redis_port, web_port = free_port(), free_port()
-    redis = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
+    redis = start_redis(redis_port, tmp_path)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "searchsite.settings.worker_test",
