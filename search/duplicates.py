@@ -25,7 +25,8 @@ from .spaces import image_space
 
 
 def duplicates_check(*, photo_ids: list[int]) -> int:
-    """Pair each of these (just indexed) photos with the owner's photos that look the same; returns new pairs.
+    """Pair each of these (just indexed) photos with the owner's photos that look the same, keeping each new
+    photo's ``PAIRS_PER_PHOTO`` best (see search.ml.duplicates); returns new pairs.
 
     Only the new photos are compared with the gallery, exactly, so the cost per upload grows with the gallery,
     not with its square. Safe to run twice: pairs are unique.
@@ -57,7 +58,8 @@ def duplicates_check(*, photo_ids: list[int]) -> int:
             pairs += join.pairs_between(
                 new_ids, new_vectors, found.index.ids, found.index.vectors, settings.DUPLICATES_THRESHOLD
             )
-        created += _store(owner_id, pairs)
+        # Each part kept each new photo's best pairs; the cap holds over the whole gallery.
+        created += _store(owner_id, join.best_pairs(pairs, photos=new_ids))
     return created
 
 

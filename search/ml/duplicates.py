@@ -1,4 +1,4 @@
-"""Near-duplicate pairs: every pair of photos whose feature vectors have cosine ≥ a threshold. No Django here.
+"""Near-duplicate pairs: pairs of photos whose feature vectors have cosine ≥ a threshold. No Django here.
 
 Two ways in:
 - :func:`pairs_between`, new photos against a gallery (the incremental check after indexing): an exact scan;
@@ -6,8 +6,18 @@ Two ways in:
   flops), so rows are projected onto the top uncentred principal axes (as the ANN index does) plus one extra
   coordinate, the norm of what the projection leaves out. For unit vectors x, y split into projected and residual
   parts, x·y = xₚ·yₚ + xᵣ·yᵣ ≤ xₚ·yₚ + ‖xᵣ‖‖yᵣ‖, which is exactly the dot product of the augmented rows. So the
-  cheap join over the augmented rows can only over-estimate: it keeps every true pair (no recall is lost), and its
-  few extra candidates are verified exactly in full dimension.
+  cheap join over the augmented rows can only over-estimate: it misses no pair, and its candidates are verified
+  exactly in full dimension.
+
+Bounded output: each photo keeps its ``PAIRS_PER_PHOTO`` best pairs, and a pair is kept when either of its photos
+keeps it (so a photo that has any copy stays linked to its closest one, and groups, the connected components, form
+as they would from every pair as long as each photo has at most that many copies). A gallery of n photos thus
+yields at most n·K pairs, and the join's time and memory stay bounded however many photos look alike (a class of
+near-identical images would otherwise give a number of pairs quadratic in its size). Every kept pair is verified
+in full dimension. In the projected join, a photo's candidates are its ``CANDIDATE_FACTOR``·K best by the bound;
+its kept pairs are its K best of those (always its true K best while it has no more candidates than that, which
+is the case of real galleries; in a class of near-identical images the bound, tight for near-copies, ranks them
+almost as the exact cosine does).
 """
 
 from __future__ import annotations
@@ -18,9 +28,12 @@ from .ann import _fit_projection
 
 Pair = tuple[int, int, float]  # (smaller id, larger id, cosine)
 
+PAIRS_PER_PHOTO = 10  # K: pairs each photo keeps (chosen by bench.duplicates: keeps bursts of K + 1 whole)
+CANDIDATE_FACTOR = 2  # projected join: candidates per photo by the bound, per pair kept, verified exactly
 EXACT_JOIN_MAX = 4_000  # rows up to which the self-join runs exactly in full dimension
 COMPONENTS = 96  # projected dimensions for larger joins (measured by bench.duplicates: candidates vs matmul time)
 _BLOCK_ELEMENTS = 1 << 24  # scores per block: 64 MB of float32, whatever the gallery size
+_VERIFY_CHUNK = 4096
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -31,6 +44,80 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
+class _Best:
+    """Per owner (a row position), the ``width`` highest scores offered so far and whom they pair it with."""
+
+    def __init__(self, owners: int, width: int):
+        self.width = width
+        self.score = np.full((owners, width), -np.inf, dtype=np.float32)
+        self.other = np.full((owners, width), -1, dtype=np.int64)
+        self.floor = np.full(owners, -np.inf, dtype=np.float32)  # what a newcomer must beat: -inf until full
+
+    def offer(self, owners: np.ndarray, others: np.ndarray, scores: np.ndarray) -> None:
+        """Merge entries (owner, other, score); an (owner, other) is offered at most once over all calls."""
+        keep = scores > self.floor[owners]
+        owners, others, scores = owners[keep], others[keep], scores[keep]
+        if not len(owners):
+            return
+        uniq, rank, (owners, others, scores) = _ranked(owners, scores, owners, others, scores)
+        keep = rank < self.width
+        row = np.searchsorted(uniq, owners[keep])
+        new_score = np.full((len(uniq), self.width), -np.inf, dtype=np.float32)
+        new_other = np.full((len(uniq), self.width), -1, dtype=np.int64)
+        new_score[row, rank[keep]] = scores[keep]
+        new_other[row, rank[keep]] = others[keep]
+        merged_score = np.concatenate([self.score[uniq], new_score], axis=1)
+        merged_other = np.concatenate([self.other[uniq], new_other], axis=1)
+        best = np.argsort(-merged_score, axis=1, kind="stable")[:, : self.width]
+        self.score[uniq] = np.take_along_axis(merged_score, best, axis=1)
+        self.other[uniq] = np.take_along_axis(merged_other, best, axis=1)
+        self.floor[uniq] = self.score[uniq, -1]
+
+    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        owner, slot = np.nonzero(self.other >= 0)
+        return owner, self.other[owner, slot], self.score[owner, slot]
+
+
+def _ranked(owners: np.ndarray, scores: np.ndarray, *columns: np.ndarray):
+    """Entries sorted by owner then best score first: (distinct owners, each entry's rank within its owner,
+    the columns in that order)."""
+    order = np.lexsort((-scores, owners))
+    owners = owners[order]
+    uniq, start, counts = np.unique(owners, return_index=True, return_counts=True)
+    rank = np.arange(len(owners)) - np.repeat(start, counts)
+    return uniq, rank, tuple(column[order] for column in columns)
+
+
+def _best_per_photo(first, second, similarity, per_photo: int, choosers: np.ndarray | None = None) -> np.ndarray:
+    """Mask of the pairs kept when each photo (each of ``choosers`` if given) keeps its ``per_photo`` best:
+    a pair is kept when either of its photos keeps it."""
+    n = len(first)
+    owners = np.concatenate([first, second])
+    index = np.concatenate([np.arange(n), np.arange(n)])
+    scores = np.concatenate([similarity, similarity])
+    if choosers is not None:
+        chooses = np.isin(owners, choosers)
+        owners, index, scores = owners[chooses], index[chooses], scores[chooses]
+    kept = np.zeros(n, dtype=bool)
+    if len(owners):
+        _, rank, (index,) = _ranked(owners, scores, index)
+        kept[index[rank < per_photo]] = True
+    return kept
+
+
+def best_pairs(pairs: list[Pair], *, per_photo: int = PAIRS_PER_PHOTO, photos=None) -> list[Pair]:
+    """The pairs kept when each photo (each of ``photos`` if given) keeps its ``per_photo`` best: e.g. to merge
+    the incremental check's results over several parts of a gallery under one cap."""
+    if not pairs:
+        return []
+    first, second, similarity = (np.array(column) for column in zip(*pairs))
+    pairs = _pairs(first, second, similarity)  # each pair once, so that it takes one place in a photo's best
+    first, second, similarity = (np.array(column) for column in zip(*pairs))
+    choosers = None if photos is None else np.asarray(photos, dtype=np.int64)
+    kept = _best_per_photo(first, second, similarity, per_photo, choosers)
+    return _pairs(first[kept], second[kept], similarity[kept])
+
+
 def pairs_between(
     new_ids: np.ndarray,
     new_vectors: np.ndarray,
@@ -39,26 +126,28 @@ def pairs_between(
     threshold: float,
     *,
     normalised: bool = False,
+    per_photo: int = PAIRS_PER_PHOTO,
 ) -> list[Pair]:
-    """Pairs (new photo, gallery photo) with cosine ≥ threshold, exact. A photo is never paired with itself;
-    ``vectors`` may be a memory map of already unit rows (``normalised``)."""
+    """Each new photo's ``per_photo`` best pairs with gallery photos at cosine ≥ threshold, exact. A photo is
+    never paired with itself; ``vectors`` may be a memory map of already unit rows (``normalised``)."""
     new_ids = np.asarray(new_ids, dtype=np.int64)
     ids = np.asarray(ids, dtype=np.int64)
     if not len(new_ids) or not len(ids):
         return []
     queries = unit_rows(new_vectors)
-    found: dict[tuple[int, int], float] = {}
+    best = _Best(len(new_ids), min(per_photo, len(ids)))
     step = max(1, _BLOCK_ELEMENTS // max(1, len(new_ids)))
     for start in range(0, len(ids), step):
         rows = np.asarray(vectors[start : start + step], dtype=np.float32)
         if not normalised:
             rows = unit_rows(rows)
         scores = rows @ queries.T  # (rows, new)
-        for r, q in zip(*np.nonzero(scores >= threshold)):
-            a, b = int(ids[start + r]), int(new_ids[q])
-            if a != b:
-                found[(min(a, b), max(a, b))] = float(scores[r, q])
-    return [(a, b, s) for (a, b), s in sorted(found.items())]
+        hits = (scores >= threshold) & (ids[start : start + len(rows), None] != new_ids[None, :])
+        hits = _thin(scores, hits, best.width, axis=0)
+        r, q = np.nonzero(hits)
+        best.offer(q, start + r, scores[r, q])
+    query, row, similarity = best.entries()
+    return _pairs(new_ids[query], ids[row], similarity)
 
 
 def self_join(
@@ -69,16 +158,36 @@ def self_join(
     normalised: bool = False,
     components: int = COMPONENTS,
     exact_max: int = EXACT_JOIN_MAX,
+    per_photo: int = PAIRS_PER_PHOTO,
 ) -> list[Pair]:
-    """Every pair within one collection with cosine ≥ threshold (exact result, see the module docstring)."""
+    """Pairs within one collection with cosine ≥ threshold, each photo keeping its ``per_photo`` best (see the
+    module docstring); every pair returned is verified exactly."""
     ids = np.asarray(ids, dtype=np.int64)
     n = len(ids)
     if n < 2:
         return []
     units = np.asarray(vectors, dtype=np.float32) if normalised else unit_rows(vectors)
     if n <= exact_max or components >= units.shape[1]:
-        first, second, similarity = _join(units, threshold)
-        return _pairs(ids, first, second, similarity)
+        rows = units  # the "bound" is the cosine itself
+        width = per_photo
+    else:
+        rows = _bounding_rows(units, components)
+        width = CANDIDATE_FACTOR * per_photo
+    first, second = _candidates(rows, threshold, min(width, n - 1))
+    exact = np.empty(len(first), dtype=np.float32)
+    for start in range(0, len(first), _VERIFY_CHUNK):
+        a = np.asarray(units[first[start : start + _VERIFY_CHUNK]], dtype=np.float32)
+        b = np.asarray(units[second[start : start + _VERIFY_CHUNK]], dtype=np.float32)
+        exact[start : start + _VERIFY_CHUNK] = np.einsum("ij,ij->i", a, b)
+    verified = exact >= threshold
+    first, second, exact = first[verified], second[verified], exact[verified]
+    kept = _best_per_photo(first, second, exact, per_photo)
+    return _pairs(ids[first[kept]], ids[second[kept]], exact[kept])
+
+
+def _bounding_rows(units: np.ndarray, components: int) -> np.ndarray:
+    """Projected rows plus the residual-norm coordinate: their dot products bound the cosines from above."""
+    n = len(units)
     projection = _fit_projection(units, n_components=components, sample=50_000)
     projected = np.empty((n, components + 1), dtype=np.float32)
     for start in range(0, n, 65_536):
@@ -88,36 +197,49 @@ def self_join(
         # ‖xᵣ‖² = ‖x‖² − ‖xₚ‖²; the small slack covers float32 rounding so the bound stays an upper bound.
         residual = np.sum(chunk * chunk, axis=1) - np.sum(part * part, axis=1)
         projected[start : start + len(chunk), components] = np.sqrt(np.maximum(residual, 0)) + 1e-3
-    first, second, _ = _join(projected, threshold)
-    exact = np.empty(len(first), dtype=np.float32)
-    for start in range(0, len(first), 4096):
-        a = np.asarray(units[first[start : start + 4096]], dtype=np.float32)
-        b = np.asarray(units[second[start : start + 4096]], dtype=np.float32)
-        exact[start : start + 4096] = np.einsum("ij,ij->i", a, b)
-    keep = exact >= threshold
-    return _pairs(ids, first[keep], second[keep], exact[keep])
+    return projected
 
 
-def _pairs(ids: np.ndarray, first: np.ndarray, second: np.ndarray, similarity: np.ndarray) -> list[Pair]:
-    a, b = ids[first], ids[second]
-    return sorted(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), similarity.tolist()))
-
-
-def _join(rows: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Upper-triangle blocked join of rows with themselves: (positions i < j, and their dot products ≥ threshold)."""
+def _candidates(rows: np.ndarray, threshold: float, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Upper-triangle blocked join of rows with themselves: distinct positions (i < j) of the pairs in which one
+    of the two has the other among its ``width`` highest dot products ≥ threshold."""
     n = len(rows)
-    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    best = _Best(n, width)
     block = max(1, min(n, _BLOCK_ELEMENTS // n))
     for start in range(0, n, block):
         stop = min(n, start + block)
         scores = np.asarray(rows[start:stop], dtype=np.float32) @ np.asarray(rows[start:], dtype=np.float32).T
-        r, c = np.nonzero(scores >= threshold)
-        keep = c > r  # upper triangle: each pair once, never a row with itself
-        r, c = r[keep], c[keep]
-        found.append((start + r, start + c, scores[r, c]))
-    if not found:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    return tuple(np.concatenate(parts) for parts in zip(*found))
+        scores[:, : stop - start][np.tril_indices(stop - start)] = -np.inf  # each pair once, never a row with itself
+        hits = scores >= threshold
+        # A pair (i, j) is offered once to i's list (as a row) and once to j's (as a column).
+        as_row, as_column = _thin(scores, hits, width, axis=1), _thin(scores, hits, width, axis=0)
+        r, c = np.nonzero(as_row)
+        best.offer(start + r, start + c, scores[r, c])
+        if as_column is not as_row:
+            r, c = np.nonzero(as_column)
+        best.offer(start + c, start + r, scores[r, c])
+    owner, other, _ = best.entries()
+    pair = np.unique(np.minimum(owner, other) * n + np.maximum(owner, other))
+    return pair // n, pair % n
+
+
+def _thin(scores: np.ndarray, hits: np.ndarray, width: int, *, axis: int) -> np.ndarray:
+    """``hits`` narrowed, where many, to the ``width`` highest scores of each row (axis=1) or column (axis=0), so
+    that a block of near-identical rows yields a bounded number of entries."""
+    if np.count_nonzero(hits) <= width * hits.shape[1 - axis] or hits.shape[axis] <= width:
+        return hits
+    kth = -np.partition(np.where(hits, -scores, np.inf), width - 1, axis=axis).take(width - 1, axis=axis)
+    return hits & (scores >= np.expand_dims(kth, axis))
+
+
+def _pairs(a: np.ndarray, b: np.ndarray, similarity: np.ndarray) -> list[Pair]:
+    """Sorted (smaller id, larger id, cosine), each pair once."""
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    order = np.lexsort((high, low))
+    low, high, similarity = low[order], high[order], np.asarray(similarity, dtype=np.float64)[order]
+    first = np.ones(len(low), dtype=bool)
+    first[1:] = (low[1:] != low[:-1]) | (high[1:] != high[:-1])
+    return list(zip(low[first].tolist(), high[first].tolist(), similarity[first].tolist()))
 
 
 def groups(pairs: list[Pair]) -> list[set[int]]:
