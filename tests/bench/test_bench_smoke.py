@@ -33,3 +33,18 @@ def test_latency_bench_reports_upload_and_query_percentiles():
     assert result["upload_to_ready"]["n"] == 1 and result["upload_to_ready"]["not_first_for_its_own_image"] == 0
     for kind in ("similar_upload", "text_cat", "similar_photo"):
         assert result[kind]["p50_ms"] > 0
+
+
+def test_duplicates_bench_reports_capped_joins_and_planted_group_scores():
+    from search.ml.duplicates import PAIRS_PER_PHOTO
+
+    result = run_bench("duplicates", "--size", "3000", "--repeats", "1")
+
+    assert result["pairs_per_photo"] == PAIRS_PER_PHOTO and result["by_pairs_per_photo"]["uncapped"]["recall"] > 0
+    speed = result["speed"]
+    assert speed["no_pairs"]["self_join_s"] > 0
+    planted = speed["planted"]
+    assert planted["photos_in_groups"] >= 0.25 * speed["size"] and planted["groups"] > 0
+    assert 0 < planted["pairs"] <= PAIRS_PER_PHOTO * speed["size"]
+    assert set(planted["ceiling_every_true_pair"]) == {"precision", "recall"} and planted["recall"] > 0
+    assert set(result["targets"]) == {"precision_at_recall_0.9", "100k_in_60s"}
