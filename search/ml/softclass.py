@@ -76,16 +76,22 @@ def word_weights(word_vector: np.ndarray, class_matrix: np.ndarray, *, tau: floa
     return np.exp((cos - cos.max()) / tau).astype(np.float32)
 
 
-def sparse_term(weights: np.ndarray, *, sign: float = 1.0) -> Term:
-    """Keep the classes that matter: weight ≥ MIN_WEIGHT × the largest, at most MAX_QUERY_CLASSES of them."""
+def sparse_term(
+    weights: np.ndarray,
+    *,
+    sign: float = 1.0,
+    min_weight: float = MIN_WEIGHT,
+    max_classes: int = MAX_QUERY_CLASSES,
+) -> Term:
+    """Keep the classes that matter: weight ≥ min_weight × the largest, at most max_classes of them."""
     weights = np.asarray(weights, dtype=np.float32)
     top = weights.max(initial=0.0)
     if top <= 0:
         return Term(np.zeros(0, np.int64), np.zeros(0, np.float32), sign)
     weights = weights / top
-    classes = np.flatnonzero(weights >= MIN_WEIGHT)
-    if len(classes) > MAX_QUERY_CLASSES:
-        classes = classes[np.argpartition(-weights[classes], MAX_QUERY_CLASSES - 1)[:MAX_QUERY_CLASSES]]
+    classes = np.flatnonzero(weights >= min_weight)
+    if len(classes) > max_classes:
+        classes = classes[np.argpartition(-weights[classes], max_classes - 1)[:max_classes]]
     classes = np.sort(classes)
     return Term(classes, weights[classes], sign)
 

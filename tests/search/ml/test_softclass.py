@@ -137,3 +137,11 @@ def test_second_word_narrows_and_minus_word_pushes_away(photos, space, class_mat
 
     assert lead("space", "woman") > lead("space")
     assert lead("space", "-rocket") > lead("space")
+
+
+def test_sparse_term_keeps_at_most_max_classes_above_min_weight():
+    weights = np.linspace(0.0, 2.0, 1000).astype(np.float32)
+    term = softclass.sparse_term(weights, min_weight=0.5, max_classes=10)
+    assert len(term.classes) == 10 and term.weights.max() == pytest.approx(1.0)
+    assert (term.weights >= 0.5).all()
+    assert len(softclass.sparse_term(weights, min_weight=0.999, max_classes=10).classes) == 1
