@@ -257,9 +257,15 @@ def main() -> None:
     best = {"best_in_grid": asdict(setting), "best_objective": round(score[1], 4)}
     if not score[0] or score[1] < 1 + MIN_GAIN:
         setting, found = APP, reference  # nothing beats the app's setting by more than noise on both sets
+    by_names = {}
+    for score_, found_, setting_ in results:  # best first
+        by_names.setdefault(
+            setting_.names, {"objective": round(score_[1], 4), **{k: round(v, 4) for k, v in found_.items()}}
+        )
     report = {
         "settings_tried": len(results),
         **best,
+        "best_by_names": by_names,
         "chosen": asdict(setting),
         "chosen_is_the_apps": setting == APP,
         "chosen_selection": {k: round(v, 4) for k, v in found.items()},
