@@ -77,7 +77,7 @@ def annoy_params(n: int) -> dict[str, Any]:
     """Default build parameters for n vectors (overridable per build; the values used go in the manifest)."""
     return {
         "components": 64,  # PCA dimensions the trees are built on; the 1280-d uint8 rerank restores precision
-        "pca_sample": 50_000,  # rows used to fit the PCA; the spectrum is stable well before this
+        "pca_sample": 20_000,  # rows used to fit the PCA; the spectrum is stable well before this
         "n_trees": 32,
         "build_memory_mb": 2048,  # cap on the build child's private memory (heap and anonymous mappings)
         "calibration_queries": 100,
@@ -90,6 +90,7 @@ def annoy_params(n: int) -> dict[str, Any]:
 _CHUNK_ELEMENTS = 327_680
 _ABANDONED_AFTER = 24 * 3600  # seconds; far longer than any build
 _BUILD_CHUNK = 16_384  # rows per build step
+_BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class IndexGone(FileNotFoundError):
@@ -160,10 +161,6 @@ class Quantized:
 
     def __array__(self, dtype=None, copy=None):
         return np.asarray(self[:], dtype=dtype)
-
-    @staticmethod
-    def encode(rows: np.ndarray, low: np.ndarray, step: np.ndarray) -> np.ndarray:
-        return np.clip(np.rint((rows - low) / step), 0, 255).astype(np.uint8)
 
 
 class AnnoyIndex(VectorIndex):
@@ -378,10 +375,12 @@ def build_index(
             manifest["params"] = params
         else:
             _write_codes(staging, vectors)
+            codes_seconds = round(time.perf_counter() - started, 2)
             if calibration_weights is not None:
                 np.save(staging / "calibration-weights.npy", np.asarray(calibration_weights, dtype=np.float32))
             (staging / "build.json").write_text(json.dumps({**annoy_params(len(ids)), **params}))
             manifest.update(_run_build_child(staging))
+            manifest["build_phases_seconds"] = {"codes": codes_seconds, **manifest["build_phases_seconds"]}
             for scratch in ("build.json", "calibration-weights.npy"):
                 (staging / scratch).unlink(missing_ok=True)
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
@@ -401,26 +400,55 @@ def _normalised(chunk: np.ndarray) -> np.ndarray:
 
 
 def _write_codes(staging: Path, vectors: np.ndarray) -> None:
-    """Quantise the unit-normalised rows to codes.npy (+ quant.npy: low and step, norms.npy: decoded row norms)."""
+    """Quantise the unit-normalised rows to codes.npy (+ quant.npy: low and step, norms.npy: decoded row norms).
+
+    Two passes (the range of every dimension, then the codes); the row norms of the first are kept for the second,
+    and each chunk is worked on in place, since at a million rows every extra temporary is seconds of page faults.
+    """
     n, dim = vectors.shape
     low = np.zeros(dim, np.float32)
     high = np.zeros(dim, np.float32)
+    row_norms = np.empty(n, np.float32)
+    buffer = np.empty((min(n, _BUILD_CHUNK), dim), np.float32)  # reused: a fresh array per chunk is pages to fault in
     for start in range(0, n, _BUILD_CHUNK):
-        chunk = _normalised(vectors[start : start + _BUILD_CHUNK])
+        chunk = _rows_into(buffer, vectors, start)
+        norms = np.sqrt(np.einsum("ij,ij->i", chunk, chunk))
+        row_norms[start : start + len(chunk)] = norms
+        chunk /= _positive(norms)[:, None]
         np.minimum(low, chunk.min(axis=0, initial=0), out=low)
         np.maximum(high, chunk.max(axis=0, initial=0), out=high)
     step = ((high - low) / 255).astype(np.float32)
     step[step == 0] = 1  # a constant dimension decodes exactly with any step
+    inverse = (1 / step).astype(np.float32)
     codes = np.lib.format.open_memmap(staging / "codes.npy", mode="w+", dtype=np.uint8, shape=(n, dim))
-    norms = np.empty(n, np.float32)
+    decoded_norms = np.empty(n, np.float32)
     for start in range(0, n, _BUILD_CHUNK):
-        chunk = Quantized.encode(_normalised(vectors[start : start + _BUILD_CHUNK]), low, step)
+        chunk = _rows_into(buffer, vectors, start)
+        chunk /= _positive(row_norms[start : start + len(chunk)])[:, None]
+        chunk -= low
+        chunk *= inverse
+        np.rint(chunk, out=chunk)
+        np.clip(chunk, 0, 255, out=chunk)
         codes[start : start + len(chunk)] = chunk
-        norms[start : start + len(chunk)] = np.linalg.norm(chunk * step + low, axis=1)
+        chunk *= step  # decoded, as a search sees it
+        chunk += low
+        decoded_norms[start : start + len(chunk)] = np.sqrt(np.einsum("ij,ij->i", chunk, chunk))
     codes.flush()
     del codes
     np.save(staging / "quant.npy", np.stack([low, step]))
-    np.save(staging / "norms.npy", norms)
+    np.save(staging / "norms.npy", decoded_norms)
+
+
+def _rows_into(buffer: np.ndarray, vectors, start: int) -> np.ndarray:
+    rows = vectors[start : start + len(buffer)]
+    chunk = buffer[: len(rows)]
+    chunk[...] = rows
+    return chunk
+
+
+def _positive(norms):
+    """Norms safe to divide by: a zero row stays zero."""
+    return np.where(norms > 0, norms, 1).astype(np.float32)
 
 
 def _peak_rss_mb() -> float:
@@ -436,7 +464,11 @@ def _peak_rss_mb() -> float:
 def _run_build_child(staging: Path) -> dict[str, Any]:
     """Build forest and calibration in a child process; return what it reports for the manifest."""
     root = Path(__file__).resolve().parents[2]  # the project root, so the child can import search.ml
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+        **{name: str(_idle_cores()) for name in _BLAS_THREAD_VARIABLES},
+    }
     done = subprocess.run(
         [sys.executable, "-m", "search.ml.ann", "build", str(staging)],
         env=env,
@@ -449,31 +481,57 @@ def _run_build_child(staging: Path) -> dict[str, Any]:
     return json.loads((staging / "build-result.json").read_text())
 
 
+def _idle_cores() -> int:
+    """BLAS threads for a build: the cores nobody else is using, at least one.
+
+    OpenBLAS threads busy-wait for each other, so on a host whose cores are taken by other workers a multithreaded
+    product runs several times slower than a single-threaded one (bench.search reports the build's phases); on an
+    idle host every core helps. The forest itself is built by Annoy's own threads on every core.
+    """
+    cores = os.cpu_count() or 1
+    return max(1, min(cores, cores - round(os.getloadavg()[0])))
+
+
 def _build_in_child(staging: Path) -> None:
     """The child's side: PCA, Annoy forest and calibration over the codes written by the parent."""
     _die_with_parent()
     params = json.loads((staging / "build.json").read_text())
     limit = int(params["build_memory_mb"]) << 20
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    phases: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal started
+        phases[name] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+
     ids = np.load(staging / "ids.npy")
     vectors, norms = _load_codes(staging)
     n = len(vectors)
     components = _fit_projection(vectors, n_components=params["components"], sample=params["pca_sample"])
     np.save(staging / "components.npy", components)
+    phase("projection")
     forest = annoy.AnnoyIndex(components.shape[0], "angular")
     forest.on_disk_build(str(staging / "index.ann"))
+    # Projected straight from the codes: (low + step·c)·Pᵀ = c·(step⊙P)ᵀ + low·Pᵀ, so no row is decoded.
+    scaled, shift = (components * vectors.step).T, components @ vectors.low
+    buffer = np.empty((min(n, _BUILD_CHUNK), vectors.shape[1]), np.float32)
     for start in range(0, n, _BUILD_CHUNK):
-        projected = vectors[start : start + _BUILD_CHUNK] @ components.T
-        for offset, row in enumerate(projected):
+        projected = _rows_into(buffer, vectors.codes, start) @ scaled + shift
+        for offset, row in enumerate(projected.tolist()):
             forest.add_item(start + offset, row)
+    phase("project_and_add")
     forest.build(params["n_trees"], n_jobs=-1)
     forest.unload()
+    phase("forest")
     params["components"] = int(components.shape[0])
     built = AnnoyIndex(path=staging, ids=ids, vectors=vectors, params=params, components=components, norms=norms)
     weights_path = staging / "calibration-weights.npy"
     weights = np.load(weights_path) if weights_path.exists() else None
     params.update(calibrate(built, weights=weights, fixed=params))
-    result = {"params": params, "build_peak_rss_mb": round(_peak_rss_mb(), 1)}
+    phase("calibration")
+    result = {"params": params, "build_peak_rss_mb": round(_peak_rss_mb(), 1), "build_phases_seconds": phases}
     (staging / "build-result.json").write_text(json.dumps(result))
 
 
@@ -625,10 +683,31 @@ def _fit_projection(vectors, *, n_components: int, sample: int) -> np.ndarray:
     rows = np.sort(np.random.default_rng(0).choice(n, size=min(n, sample), replace=False))
     moment = np.zeros((dim, dim), np.float64)
     for start in range(0, len(rows), _BUILD_CHUNK // 4):
-        x = np.asarray(vectors[rows[start : start + _BUILD_CHUNK // 4]], dtype=np.float64)
-        moment += x.T @ x
-    _, eigenvectors = np.linalg.eigh(moment)
-    return np.ascontiguousarray(eigenvectors[:, ::-1][:, :n_components].T, dtype=np.float32)
+        x = np.asarray(vectors[rows[start : start + _BUILD_CHUNK // 4]], dtype=np.float32)
+        moment += x.T @ x  # float32 products, float64 sums: the rounding stays far below the spectrum's gaps
+    return np.ascontiguousarray(_top_eigenvectors(moment, n_components).T, dtype=np.float32)
+
+
+_SUBSPACE_OVERSAMPLE = 16
+_SUBSPACE_ITERATIONS = 10
+
+
+def _top_eigenvectors(moment: np.ndarray, k: int) -> np.ndarray:
+    """(D, k) leading eigenvectors of a symmetric PSD matrix, largest first.
+
+    A full eigendecomposition of a 1280×1280 matrix is most of a build's projection time (bench.search reports the
+    phases), while only the top few dozen are kept: subspace iteration with a few spare directions finds those at
+    the cost of a few matrix products. Small or nearly full requests use the full decomposition.
+    """
+    dim = len(moment)
+    if k + _SUBSPACE_OVERSAMPLE >= dim // 2:
+        _, eigenvectors = np.linalg.eigh(moment)
+        return eigenvectors[:, ::-1][:, :k]
+    basis = np.random.default_rng(0).normal(size=(dim, k + _SUBSPACE_OVERSAMPLE))
+    for _ in range(_SUBSPACE_ITERATIONS):
+        basis, _ = np.linalg.qr(moment @ basis)
+    _, rotation = np.linalg.eigh(basis.T @ moment @ basis)
+    return (basis @ rotation[:, ::-1])[:, :k]
 
 
 def publish(staging: Path, directory: Path, name: str) -> Path:

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from search.ml import ann
 from search.ml.ann import (
     CONDITIONED_LEVELS,
     PLAIN_LEVELS,
@@ -279,6 +280,42 @@ def test_fixed_effort_overrides_calibration(tmp_path):
 def test_annoy_build_runs_in_a_child_that_reports_its_peak_rss(small_annoy):
     index = small_annoy
     assert 10 < manifest_of(index)["build_peak_rss_mb"] < 2048
+
+
+def test_annoy_build_records_the_seconds_of_each_phase(small_annoy):
+    phases = manifest_of(small_annoy)["build_phases_seconds"]
+    assert list(phases) == ["codes", "projection", "project_and_add", "forest", "calibration"]
+    assert all(seconds >= 0 for seconds in phases.values())
+
+
+@pytest.mark.parametrize(("load", "threads"), [(0.0, 4), (1.4, 3), (3.6, 1), (9.0, 1)])
+def test_build_child_runs_blas_on_the_idle_cores_only(monkeypatch, load, threads):
+    monkeypatch.setattr(ann.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(ann.os, "getloadavg", lambda: (load, load, load))
+    seen = {}
+
+    def run(command, *, env, **kwargs):
+        seen.update(env)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(ann.subprocess, "run", run)
+    with pytest.raises(RuntimeError, match="stop here"):
+        ann._run_build_child(Path("staging"))
+    assert seen["OPENBLAS_NUM_THREADS"] == seen["OMP_NUM_THREADS"] == str(threads)
+
+
+@pytest.mark.parametrize("k", [4, 64])
+def test_top_eigenvectors_span_the_leading_eigenspace(k):
+    rng = np.random.default_rng(5)
+    basis, _ = np.linalg.qr(rng.normal(size=(256, 256)))
+    spectrum = np.geomspace(100, 0.01, 256)  # distinct eigenvalues, as a covariance's are
+    moment = (basis * spectrum) @ basis.T
+    found = ann._top_eigenvectors(moment, k)
+    expected = basis[:, :k]
+    # every principal angle between the two subspaces is ~0, and the columns come largest first
+    assert np.linalg.svd(expected.T @ found, compute_uv=False).min() > 0.999
+    rayleigh = np.einsum("ij,ij->j", found, moment @ found)
+    np.testing.assert_allclose(rayleigh, spectrum[:k], rtol=1e-4)
 
 
 def test_build_over_its_memory_cap_fails_and_publishes_nothing(tmp_path):
