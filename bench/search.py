@@ -3,7 +3,7 @@
     python -m bench.search [--sizes 10000,100000,1000000] [--queries 300] [--repeats 3] [--params '{"n_trees": 20}']
                            [--crossover 1000,2000,5000,10000] [--plot docs/search-recall-latency.png]
 
-Per size: build time, the build child's peak RSS, bytes on disk (and per photo), the calibrated parameters, p50/p99
+Per size: build time (and its phases), the build child's peak RSS, bytes on disk (and per photo), the calibrated parameters, p50/p99
 latency and recall@10 for plain queries and for class-conditioned ones (w = max(W[:, c], 0) for a random ImageNet
 class c) at the default effort and at every calibrated effort level (the recall/latency curve), and exact numpy
 latency over the float32 vectors alongside. Recall is against the exact top 10 over the float32 vectors, so it
@@ -189,6 +189,7 @@ def bench_size(
             "params": index.params,
             "build_seconds": round(build_seconds, 2),
             "build_peak_rss_mb": manifest.get("build_peak_rss_mb"),
+            "build_phases_seconds": manifest.get("build_phases_seconds"),
             "bytes": size_bytes,
             "bytes_per_photo": round(size_bytes / size, 1),
             "plain": measure_index(index, query_vectors, plain_truth, repeats=repeats),
