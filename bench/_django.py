@@ -208,25 +208,31 @@ def site(database: str = "sqlite"):
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def worker_command(*, queue: str, hostname: str | None = None, loglevel: str = "WARNING") -> list[str]:
+    """The command line of one real `celery worker` (solo pool, one queue), as the tests and benchmarks start it."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "searchsite",
+        "worker",
+        "--pool=solo",
+        "-Q",
+        queue,
+        *(["--hostname", hostname] if hostname else []),
+        f"--loglevel={loglevel}",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+
+
 def start_worker(s: Site, *, env: dict[str, str] | None = None, loglevel: str = "WARNING") -> subprocess.Popen:
     """A real `celery worker` (solo pool, like the tests) on the site's Redis and database; ``env`` replaces
     ``s.child_env()`` where a benchmark needs other settings."""
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "searchsite",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            "celery",
-            f"--loglevel={loglevel}",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        worker_command(queue="celery", loglevel=loglevel),
         cwd=ROOT,
         env=env or s.child_env(),
         stdout=subprocess.DEVNULL,  # its banner would bury the JSON line

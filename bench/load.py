@@ -32,7 +32,7 @@ from collections import defaultdict
 import numpy as np
 import requests
 
-from bench._django import ROOT, free_port, site, stop, wait_for_port
+from bench._django import ROOT, free_port, site, stop, wait_for_port, worker_command
 from bench.latency import jpegs, percentiles
 
 TEXT_QUERIES = ("cat", "coffee", "rocket", "person", "dog", "car", "beach", "flower", "cup", "food")
@@ -74,24 +74,7 @@ class Deployment:
             nice = ["nice", "-n", "10"] if queue == "index" else []
             self.procs.append(
                 subprocess.Popen(
-                    [
-                        *nice,
-                        sys.executable,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "searchsite",
-                        "worker",
-                        "-Q",
-                        queue,
-                        "--pool=solo",
-                        "-n",
-                        f"{queue}@%h",
-                        "--loglevel=WARNING",
-                        "--without-gossip",
-                        "--without-mingle",
-                        "--without-heartbeat",
-                    ],
+                    [*nice, *worker_command(queue=queue, hostname=f"{queue}@%h")],
                     cwd=ROOT,
                     env=self.env,
                     stdout=subprocess.DEVNULL,

@@ -3,11 +3,11 @@
     python -m bench.search [--sizes 10000,100000,1000000] [--queries 300] [--repeats 3] [--params '{"n_trees": 20}']
                            [--crossover 1000,2000,5000,10000] [--plot docs/search-recall-latency.png]
 
-Per size: build time (and its phases), the build child's peak RSS, bytes on disk (and per photo), the calibrated parameters, p50/p99
-latency and recall@10 for plain queries and for class-conditioned ones (w = max(W[:, c], 0) for a random ImageNet
-class c) at the default effort and at every calibrated effort level (the recall/latency curve), and exact numpy
-latency over the float32 vectors alongside. Recall is against the exact top 10 over the float32 vectors, so it
-includes what the uint8 rerank copies cost. Latencies are medians over `repeats` passes. Other benchmarks
+Per size: build time (and its phases), the build child's peak RSS, bytes on disk (and per photo), the calibrated
+parameters, p50/p99 latency and recall@10 for plain queries and for class-conditioned ones (w = max(W[:, c], 0) for a
+random ImageNet class c) at the default effort and at every calibrated effort level (the recall/latency curve), and
+exact numpy latency over the float32 vectors alongside. Recall is against the exact top 10 over the float32 vectors,
+so it includes what the uint8 rerank copies cost. Latencies are medians over `repeats` passes. Other benchmarks
 (text-query space, word search) reuse `measure_index` / `latency` and add their results through
 `main(extra_sections=...)`; the last stdout line is JSON.
 """

@@ -1,12 +1,12 @@
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from bench._django import worker_command
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,24 +107,7 @@ def start_worker(transactional_db, settings):
     def start(*, beat: bool = False, **extra_env: str) -> subprocess.Popen:
         beat_args = ["--beat", "--schedule", str(Path(settings.DATA_DIR) / f"beat-{queue}")] if beat else []
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "searchsite",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "--hostname",
-                f"test{len(procs)}@%h",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                *beat_args,
-            ],
+            [*worker_command(queue=queue, hostname=f"test{len(procs)}@%h"), *beat_args],
             cwd=ROOT,
             env={**os.environ, **env, **extra_env},
         )

@@ -14,7 +14,7 @@ import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from bench._django import free_port, wait_for_port
+from bench._django import free_port, wait_for_port, worker_command
 from gallery.models import Photo
 from search.models import PhotoEmbedding, SearchIndex
 from tests import images
@@ -45,11 +45,11 @@ class Cluster:
             "PHOTO_RECONCILE_SECONDS": "1",
         }
 
-    def _start(self, name: str, args: list[str]) -> subprocess.Popen:
+    def _start(self, name: str, command: list[str]) -> subprocess.Popen:
         home = self.tmp_path / name  # its own working directory: nothing may depend on the current folder
         home.mkdir()
         proc = subprocess.Popen(
-            [sys.executable, "-m", *args],
+            command,
             cwd=home,
             env=self.env,
             stdout=subprocess.DEVNULL,
@@ -63,6 +63,8 @@ class Cluster:
         proc = self._start(
             name,
             [
+                sys.executable,
+                "-m",
                 "gunicorn",
                 "searchsite.wsgi:application",
                 "-c",
@@ -81,24 +83,7 @@ class Cluster:
     def worker(self, name: str) -> subprocess.Popen:
         from searchsite.celery import app
 
-        proc = self._start(
-            name,
-            [
-                "celery",
-                "-A",
-                "searchsite",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                self.queue,
-                "--hostname",
-                f"{name}@%h",
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-        )
+        proc = self._start(name, worker_command(queue=self.queue, hostname=f"{name}@%h"))
         # The worker answers once its model is warm: minutes on a busy machine.
         wait_for(lambda: any(name in n for reply in app.control.ping(timeout=0.5) for n in reply), timeout=600)
         return proc
@@ -106,7 +91,17 @@ class Cluster:
     def beat(self) -> None:
         self._start(
             "beat",
-            ["celery", "-A", "searchsite", "beat", "--loglevel=WARNING", "-s", str(self.tmp_path / "beat-schedule")],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "searchsite",
+                "beat",
+                "--loglevel=WARNING",
+                "-s",
+                str(self.tmp_path / "beat-schedule"),
+            ],
         )
 
     def stop(self) -> None:
