@@ -486,10 +486,12 @@ def _idle_cores() -> int:
 
     OpenBLAS threads busy-wait for each other, so on a host whose cores are taken by other workers a multithreaded
     product runs several times slower than a single-threaded one (bench.search reports the build's phases); on an
-    idle host every core helps. The forest itself is built by Annoy's own threads on every core.
+    idle host every core helps. The forest itself is built by Annoy's own threads on every core. The caller itself
+    (which just wrote the codes) counts as one of the load average's running tasks.
     """
     cores = os.cpu_count() or 1
-    return max(1, min(cores, cores - round(os.getloadavg()[0])))
+    others = max(0.0, os.getloadavg()[0] - 1)
+    return max(1, min(cores, cores - round(others)))
 
 
 def _build_in_child(staging: Path) -> None:
