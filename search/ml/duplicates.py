@@ -143,8 +143,8 @@ def pairs_between(
             rows = unit_rows(rows)
         scores = rows @ queries.T  # (rows, new)
         hits = (scores >= threshold) & (ids[start : start + len(rows), None] != new_ids[None, :])
-        hits = _thin(scores, hits, best.width, axis=0)
-        r, q = np.nonzero(hits)
+        hits = _thin(scores, hits, best.width, axis=0, floor=best.floor)
+        r, q = _positions(hits)
         best.offer(q, start + r, scores[r, q])
     query, row, similarity = best.entries()
     return _pairs(new_ids[query], ids[row], similarity)
@@ -212,24 +212,38 @@ def _candidates(rows: np.ndarray, threshold: float, width: int) -> tuple[np.ndar
         scores[:, : stop - start][np.tril_indices(stop - start)] = -np.inf  # each pair once, never a row with itself
         hits = scores >= threshold
         # A pair (i, j) is offered once to i's list (as a row) and once to j's (as a column).
-        as_row, as_column = _thin(scores, hits, width, axis=1), _thin(scores, hits, width, axis=0)
-        r, c = np.nonzero(as_row)
+        as_row = _thin(scores, hits, width, axis=1, floor=best.floor[start:stop])
+        as_column = _thin(scores, hits, width, axis=0, floor=best.floor[start:])
+        r, c = _positions(as_row)
         best.offer(start + r, start + c, scores[r, c])
         if as_column is not as_row:
-            r, c = np.nonzero(as_column)
+            r, c = _positions(as_column)
         best.offer(start + c, start + r, scores[r, c])
     owner, other, _ = best.entries()
     pair = np.unique(np.minimum(owner, other) * n + np.maximum(owner, other))
     return pair // n, pair % n
 
 
-def _thin(scores: np.ndarray, hits: np.ndarray, width: int, *, axis: int) -> np.ndarray:
-    """``hits`` narrowed, where many, to the ``width`` highest scores of each row (axis=1) or column (axis=0), so
-    that a block of near-identical rows yields a bounded number of entries."""
-    if np.count_nonzero(hits) <= width * hits.shape[1 - axis] or hits.shape[axis] <= width:
+def _positions(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of a 2-d mask's True entries: np.nonzero on 2-d is several times slower than on 1-d, and
+    this runs on every block of the join."""
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+
+
+def _thin(scores: np.ndarray, hits: np.ndarray, width: int, *, axis: int, floor: np.ndarray) -> np.ndarray:
+    """``hits`` narrowed, where many, to those that beat their owner's ``floor`` (rows' owners for axis=1,
+    columns' for axis=0) and are among its ``width`` highest in this block, so that a block of near-identical
+    rows yields a bounded number of entries. Sparse blocks pass unchanged (their entries meet the floor later)."""
+    if np.count_nonzero(hits) <= width * hits.shape[1 - axis]:
         return hits
-    kth = -np.partition(np.where(hits, -scores, np.inf), width - 1, axis=axis).take(width - 1, axis=axis)
-    return hits & (scores >= np.expand_dims(kth, axis))
+    hits = hits & (scores > np.expand_dims(floor, axis))
+    dense = np.flatnonzero(np.count_nonzero(hits, axis=axis) > width)
+    if len(dense) and hits.shape[axis] > width:
+        part = (slice(None), dense) if axis == 0 else (dense, slice(None))
+        sub = np.where(hits[part], -scores[part], np.inf)
+        kth = -np.partition(sub, width - 1, axis=axis).take(width - 1, axis=axis)
+        hits[part] &= scores[part] >= np.expand_dims(kth, axis)
+    return hits
 
 
 def _pairs(a: np.ndarray, b: np.ndarray, similarity: np.ndarray) -> list[Pair]:
