@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> dict:
     if (BENCH_CACHE / "fmnist-lite0-features.npy").exists():
         from bench.vectors import bench_set
 
-        data = bench_set(args.size, cache_dir=BENCH_CACHE, queries=args.queries)
+        data = bench_set(size=args.size, cache_dir=BENCH_CACHE, queries=args.queries)
         vectors, queries, source = data.vectors, data.queries, data.source
     else:
         from bench.duplicates import structured

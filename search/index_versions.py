@@ -49,16 +49,49 @@ def embeddings(*, owner_id: int, model_key: str, after_id: int = 0):
     ).order_by("id")
 
 
+# A query's delta (vectors embedded since its index was built) is looked up from the newest embeddings when at
+# most this many of all users' embeddings are newer than the index.
+DELTA_SCAN_MAX = 5_000
+
+
 def load_features(*, owner_id: int, model_key: str, after_id: int = 0) -> tuple[np.ndarray, np.ndarray, int]:
     """(photo ids, (N, D) features, newest embedding id) for the owner's photos embedded after ``after_id``."""
-    rows = list(
-        embeddings(owner_id=owner_id, model_key=model_key, after_id=after_id).values_list("id", "photo_id", "vector")
-    )
+    rows = _recent_rows(owner_id=owner_id, model_key=model_key, after_id=after_id) if after_id else None
+    if rows is None:
+        rows = list(
+            embeddings(owner_id=owner_id, model_key=model_key, after_id=after_id).values_list(
+                "id", "photo_id", "vector"
+            )
+        )
     if not rows:
         return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), after_id
     photo_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
     features = np.stack([np.frombuffer(bytes(r[2]), dtype=np.float32) for r in rows])
     return photo_ids, features, rows[-1][0]
+
+
+def _recent_rows(*, owner_id: int, model_key: str, after_id: int) -> list[tuple] | None:
+    """The rows of ``embeddings(after_id=…)`` read from the newest embeddings (every query does this; usually none
+    are newer than the index), or None when too many are newer to scan.
+
+    Filtered by owner first, SQLite walks every photo of the owner to find the few new embeddings, a cost that
+    grows with the gallery (bench.filters: the unfiltered query); walking the embedding ids above the index's
+    newest costs only what is new.
+    """
+    name, _, version = model_key.rpartition("-")
+    newer = list(
+        PhotoEmbedding.objects.filter(id__gt=after_id)
+        .order_by("id")
+        .values_list("id", "photo__owner_id", "model_name", "model_version")[: DELTA_SCAN_MAX + 1]
+    )
+    if len(newer) > DELTA_SCAN_MAX:
+        return None
+    wanted = [
+        i for i, owner, model, model_version in newer if (owner, model, model_version) == (owner_id, name, version)
+    ]
+    if not wanted:
+        return []
+    return list(PhotoEmbedding.objects.filter(id__in=wanted).order_by("id").values_list("id", "photo_id", "vector"))
 
 
 def index_rebuild(*, owner_id: int, model_key: str) -> list[SearchIndex]:

@@ -1,16 +1,24 @@
 """The benchmarks still run end to end and end with one JSON line (tiny sizes: the numbers are not checked)."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_bench(name: str, *args: str) -> dict:
+def run_bench(name: str, *args: str, env: dict[str, str] | None = None) -> dict:
     done = subprocess.run(
-        [sys.executable, "-m", f"bench.{name}", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", f"bench.{name}", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -48,3 +56,17 @@ def test_duplicates_bench_reports_capped_joins_and_planted_group_scores():
     assert 0 < planted["pairs"] <= PAIRS_PER_PHOTO * speed["size"]
     assert set(planted["ceiling_every_true_pair"]) == {"precision", "recall"} and planted["recall"] > 0
     assert set(result["targets"]) == {"precision_at_recall_0.9", "100k_in_60s"}
+
+
+def test_filters_bench_runs_on_a_fashion_mnist_feature_cache(tmp_path):
+    # A small stand-in for the cached Fashion-MNIST features, so the branch that reads them runs here too.
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "fmnist-lite0-features.npy", rng.random((600, 1280), dtype=np.float32))
+    np.save(tmp_path / "fmnist-labels.npy", np.arange(600) % 10)
+    np.save(tmp_path / "fmnist-split.npy", (np.arange(600) >= 500).astype(np.int64))
+
+    args = ("--size", "400", "--queries", "3", "--repeats", "1")
+    result = run_bench("filters", *args, env={"BENCH_CACHE": str(tmp_path)})
+
+    assert result["source"].startswith("fmnist-lite0")
+    assert {row["filter"] for row in result["cases"]} >= {"none", "near 10 km"}

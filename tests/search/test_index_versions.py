@@ -159,3 +159,31 @@ def test_index_truncated_after_loading_keeps_answering(user, gallery):
         os.truncate(path, 0)
     hits = query.similar_to_photo(owner=user, photo_id=gallery["coffee"].id, k=4)
     assert len(hits) == 3 and gallery["coffee"].id not in {h.photo.id for h in hits}
+
+
+@pytest.mark.parametrize("scan_max", [1, index_versions.DELTA_SCAN_MAX], ids=["by-owner", "newest-embeddings"])
+def test_delta_is_the_owners_embeddings_of_that_model_after_the_index(user, other_user, monkeypatch, scan_max):
+    import numpy as np
+
+    from search.models import PhotoEmbedding
+    from tests.factories import PhotoFactory
+    from tests.images import jpeg
+
+    monkeypatch.setattr(index_versions, "DELTA_SCAN_MAX", scan_max)
+    mine = [PhotoFactory(owner=user, content=jpeg(name)) for name in ("chelsea", "coffee", "rocket")]
+    theirs = PhotoFactory(owner=other_user, content=jpeg("astronaut"))
+
+    def embed(photo, value, version="1"):
+        vector = np.full(4, value, np.float32).tobytes()
+        return PhotoEmbedding.objects.create(photo=photo, model_name="lite0", model_version=version, vector=vector)
+
+    built_until = embed(mine[0], 1.0).id  # in the index
+    embed(theirs, 2.0)
+    embed(mine[1], 3.0, version="2")  # another model's vector
+    newest = embed(mine[2], 4.0)
+
+    ids, features, last = index_versions.load_features(owner_id=user.id, model_key="lite0-1", after_id=built_until)
+
+    assert ids.tolist() == [mine[2].id]
+    assert features.tolist() == [[4.0] * 4]
+    assert last == newest.id
