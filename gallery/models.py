@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -33,6 +34,10 @@ class Photo(models.Model):
     height = models.PositiveIntegerField()
     taken_at = models.DateTimeField(null=True, blank=True)  # EXIF DateTimeOriginal; queries fall back to uploaded_at
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # When it was taken, as every date filter and the timeline read it; stored so that an index can serve them.
+    shot_at = models.GeneratedField(
+        expression=Coalesce("taken_at", "uploaded_at"), output_field=models.DateTimeField(), db_persist=True
+    )
     latitude = models.FloatField(null=True, blank=True)  # EXIF GPS, decimal degrees
     longitude = models.FloatField(null=True, blank=True)
     sharpness = models.FloatField(null=True, blank=True)  # images.sharpness of the decoded photo; picks the best copy
@@ -57,6 +62,7 @@ class Photo(models.Model):
             models.Index(fields=["owner", "latitude"]),
             models.Index(fields=["status", "status_changed_at"]),
             models.Index(fields=["owner", "trashed_at"]),
+            models.Index(fields=["owner", "trashed_at", "shot_at"]),  # date filters and the timeline
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
-from django.db.models.functions import ACos, Coalesce, Cos, ExtractYear, Least, Radians, Sin
+from django.db.models.functions import ACos, Cos, ExtractYear, Least, Radians, Sin
 from django.http import Http404
 
 from .models import Album, Photo, PhotoTag
@@ -49,18 +49,14 @@ def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> Query
     return photos.prefetch_related(visible_tags())
 
 
-def shot_at() -> Coalesce:
-    """When a photo was taken: EXIF DateTimeOriginal, else when it was uploaded."""
-    return Coalesce("taken_at", "uploaded_at")
-
-
 def photos_filtered(*, owner: AbstractBaseUser, filters: dict) -> QuerySet[Photo]:
-    """The owner's photos under the time and place filters every search shares, with ``shot_at`` annotated.
+    """The owner's photos under the time and place filters every search shares (dates are ``shot_at``: taken,
+    else uploaded).
 
     ``taken_after`` and ``taken_before`` are dates, both days included; ``year`` an int; ``near`` a
     (latitude, longitude, km) triple (photos without GPS never match it).
     """
-    photos = Photo.objects.filter(owner=owner, trashed_at__isnull=True).annotate(shot_at=shot_at())
+    photos = Photo.objects.filter(owner=owner, trashed_at__isnull=True)
     if after := filters.get("taken_after"):
         photos = photos.filter(shot_at__gte=_day_start(after))
     if before := filters.get("taken_before"):
