@@ -115,7 +115,7 @@ def run(vectors: np.ndarray, queries: np.ndarray, *, source: str, repeats: int) 
     try:
         for name, filters, share in cases:
             allowed = query._allowed(owner, filters)
-            mask = np.isin(ids, list(allowed)) if allowed is not None else np.ones(n, bool)
+            mask = np.isin(ids, list(allowed.ids())) if allowed is not None else np.ones(n, bool)
             recalls, times = [], []
             for _ in range(repeats):
                 for q in queries:

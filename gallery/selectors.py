@@ -75,11 +75,6 @@ def filters_active(filters: dict | None) -> bool:
 FILTER_KEYS = ("taken_after", "taken_before", "year", "near")
 
 
-def photo_ids_filtered(*, owner: AbstractBaseUser, filters: dict) -> set[int]:
-    """Ids of the owner's photos that pass the time and place filters (search restricts its candidates to them)."""
-    return set(photos_filtered(owner=owner, filters=filters).order_by().values_list("id", flat=True))  # a set: unsorted
-
-
 EARTH_RADIUS_KM = 6371.0088
 
 

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from gallery.models import Photo
-from gallery.selectors import filters_active, photo_get, photo_ids_filtered, photos_by_ids, tags_accepted
+from gallery.selectors import filters_active, photo_get, photos_by_ids, photos_filtered, tags_accepted
 
 from . import components
 from .index_versions import collection, embeddings
@@ -311,9 +311,39 @@ def query_year(q: str, filters: dict | None) -> tuple[str, dict | None]:
     return words, {**(filters or {}), "year": int(years[0])}
 
 
-def _allowed(owner, filters: dict | None) -> set[int] | None:
-    """The photo ids a filtered search may return, or None when there is no filter."""
-    return photo_ids_filtered(owner=owner, filters=filters) if filters_active(filters) else None
+class Allowed:
+    """The photos a filtered search may return, read only as far as the search needs them: how many there are
+    (an indexed count), whether a few candidates are among them, or all their ids when they are few. Listing
+    every id of a filter that keeps half of a large gallery cost more than the search itself (bench.filters)."""
+
+    def __init__(self, photos):
+        self._photos = photos.order_by()
+        self._count: int | None = None
+        self._ids: set[int] | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = len(self._ids) if self._ids is not None else self._photos.count()
+        return self._count
+
+    def ids(self) -> set[int]:
+        if self._ids is None:
+            self._ids = set(self._photos.values_list("id", flat=True))
+        return self._ids
+
+    def among(self, photo_ids) -> set[int]:
+        """Which of these photo ids pass the filter."""
+        wanted = set(photo_ids)
+        if not wanted:
+            return set()
+        if self._ids is not None:
+            return self._ids & wanted
+        return set(self._photos.filter(id__in=wanted).values_list("id", flat=True))
+
+
+def _allowed(owner, filters: dict | None) -> Allowed | None:
+    """What a filtered search may return, or None when there is no filter."""
+    return Allowed(photos_filtered(owner=owner, filters=filters)) if filters_active(filters) else None
 
 
 # Up to this many allowed photos a filtered query scores exactly those photos' vectors; above it, the index is
@@ -330,12 +360,15 @@ def _rank(
     weights=None,
     exclude=frozenset(),
     bonus: dict[int, float] | None = None,
-    allowed: set[int] | None = None,
+    allowed: Allowed | None = None,
 ) -> list[Hit]:
     """Top k of the owner's photos by similarity (plus ``bonus`` per photo id), best first; only ``allowed``
     ids when given (a time or place filter)."""
     k = max(1, min(int(k), MAX_K))
-    bonus = {i: b for i, b in (bonus or {}).items() if i not in exclude and (allowed is None or i in allowed)}
+    bonus = {i: b for i, b in (bonus or {}).items() if i not in exclude}
+    if allowed is not None:
+        passing = allowed.among(bonus)
+        bonus = {i: b for i, b in bonus.items() if i in passing}
     found = collection(owner_id=owner.id, space=space)
     fetch = k + len(exclude) + len(bonus) + 8
     if allowed is not None:
@@ -343,7 +376,7 @@ def _rank(
         if not allowed or not total:
             return []
         if len(allowed) <= FILTER_EXACT_MAX or found.index is None:
-            scores = _scores_within(found, query, allowed, weights=weights)
+            scores = _scores_within(found, query, allowed.ids(), weights=weights)
             for photo_id in exclude:
                 scores.pop(photo_id, None)
             for photo_id, extra in bonus.items():
@@ -363,7 +396,8 @@ def _rank(
                 candidates[photo_id] += extra
         ranked = sorted(candidates.items(), key=lambda item: -item[1])
         if allowed is not None:
-            ranked_all, ranked = len(ranked), [(i, score) for i, score in ranked if i in allowed]
+            passing = allowed.among(i for i, _ in ranked)
+            ranked_all, ranked = len(ranked), [(i, score) for i, score in ranked if i in passing]
         # Candidates deleted since the last build drop out here; only the final k are loaded with their tags.
         alive = set(Photo.objects.filter(owner=owner, id__in=[i for i, _ in ranked]).values_list("id", flat=True))
         top = [(i, score) for i, score in ranked if i in alive][:k]

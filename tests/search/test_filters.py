@@ -81,6 +81,19 @@ def test_over_fetch_path_gives_the_same_answer_as_the_exact_path(user, shot, mon
     assert [(h.photo.id, round(h.score, 5)) for h in fetched] == [(h.photo.id, round(h.score, 5)) for h in exact]
 
 
+def test_over_fetch_path_checks_candidates_without_listing_every_allowed_photo(user, shot, monkeypatch):
+    filters = {"near": (*PARIS, 50)}
+    exact = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters=filters)
+    monkeypatch.setattr(query, "FILTER_EXACT_MAX", 0)
+
+    def listed(self):
+        raise AssertionError("every allowed id was read")
+
+    monkeypatch.setattr(query.Allowed, "ids", listed)
+    fetched = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters=filters)
+    assert [h.photo.id for h in fetched] == [h.photo.id for h in exact]
+
+
 @pytest.mark.parametrize(
     "path, params",
     [
