@@ -316,13 +316,18 @@ class Allowed:
     (an indexed count), whether a few candidates are among them, or all their ids when they are few. Listing
     every id of a filter that keeps half of a large gallery cost more than the search itself (bench.filters)."""
 
-    def __init__(self, photos):
+    def __init__(self, photos, *, few: int):
         self._photos = photos.order_by()
+        self._few = few
         self._count: int | None = None
         self._ids: set[int] | None = None
 
     def __len__(self) -> int:
         if self._count is None:
+            if self._ids is None:  # up to `few` ids come with their count in one query, and are kept
+                head = list(self._photos.values_list("id", flat=True)[: self._few + 1])
+                if len(head) <= self._few:
+                    self._ids = set(head)
             self._count = len(self._ids) if self._ids is not None else self._photos.count()
         return self._count
 
@@ -343,7 +348,11 @@ class Allowed:
 
 def _allowed(owner, filters: dict | None) -> Allowed | None:
     """What a filtered search may return, or None when there is no filter."""
-    return Allowed(photos_filtered(owner=owner, filters=filters)) if filters_active(filters) else None
+    return (
+        Allowed(photos_filtered(owner=owner, filters=filters), few=FILTER_EXACT_MAX)
+        if filters_active(filters)
+        else None
+    )
 
 
 # Up to this many allowed photos a filtered query scores exactly those photos' vectors; above it, the index is
