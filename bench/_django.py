@@ -208,24 +208,19 @@ def site(database: str = "sqlite"):
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+_CELERY = (sys.executable, "-m", "celery", "-A", "searchsite")
+
+
 def worker_command(*, queue: str, hostname: str | None = None, loglevel: str = "WARNING") -> list[str]:
     """The command line of one real `celery worker` (solo pool, one queue), as the tests and benchmarks start it."""
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "searchsite",
-        "worker",
-        "--pool=solo",
-        "-Q",
-        queue,
-        *(["--hostname", hostname] if hostname else []),
-        f"--loglevel={loglevel}",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-    ]
+    hostname_args = ["--hostname", hostname] if hostname else []
+    quiet = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return [*_CELERY, "worker", "--pool=solo", "-Q", queue, *hostname_args, f"--loglevel={loglevel}", *quiet]
+
+
+def beat_command(*, schedule: Path, loglevel: str = "WARNING") -> list[str]:
+    """The command line of Celery beat (the periodic tasks, e.g. the photo reconciler) with its schedule file."""
+    return [*_CELERY, "beat", f"--loglevel={loglevel}", "--schedule", str(schedule)]
 
 
 def start_worker(s: Site, *, env: dict[str, str] | None = None, loglevel: str = "WARNING") -> subprocess.Popen:

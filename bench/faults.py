@@ -34,7 +34,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bench._django import ROOT, site, start_redis, start_worker, stop, wait_for_port
+from bench._django import ROOT, beat_command, site, start_redis, start_worker, stop, wait_for_port
 
 
 def small_jpegs(count: int, *, offset: int = 0, side: int = 192) -> list[bytes]:
@@ -95,17 +95,7 @@ class Bench:
 
     def start_beat(self) -> None:
         self.beat = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "searchsite",
-                "beat",
-                "--loglevel=ERROR",
-                "--schedule",
-                str(self.s.data_dir / "beat-schedule"),
-            ],
+            beat_command(schedule=self.s.data_dir / "beat-schedule", loglevel="ERROR"),
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,

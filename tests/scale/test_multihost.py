@@ -14,7 +14,7 @@ import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from bench._django import free_port, wait_for_port, worker_command
+from bench._django import beat_command, free_port, wait_for_port, worker_command
 from gallery.models import Photo
 from search.models import PhotoEmbedding, SearchIndex
 from tests import images
@@ -91,17 +91,7 @@ class Cluster:
     def beat(self) -> None:
         self._start(
             "beat",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "searchsite",
-                "beat",
-                "--loglevel=WARNING",
-                "-s",
-                str(self.tmp_path / "beat-schedule"),
-            ],
+            beat_command(schedule=self.tmp_path / "beat-schedule"),
         )
 
     def stop(self) -> None:
