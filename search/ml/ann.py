@@ -78,7 +78,7 @@ def annoy_params(n: int) -> dict[str, Any]:
     return {
         "components": 64,  # PCA dimensions the trees are built on; the 1280-d uint8 rerank restores precision
         "pca_sample": 20_000,  # rows used to fit the PCA; the spectrum is stable well before this
-        "n_trees": 24,  # as many trees only raise build time and bytes: recall follows search_k (bench.search)
+        "n_trees": 24,  # more trees only add build time and bytes: recall follows search_k (bench.search)
         "build_memory_mb": 2048,  # cap on the build child's private memory (heap and anonymous mappings)
         "calibration_queries": 100,
     }
