@@ -311,6 +311,9 @@ def query_year(q: str, filters: dict | None) -> tuple[str, dict | None]:
     return words, {**(filters or {}), "year": int(years[0])}
 
 
+IN_QUERY_MAX = 10_000  # ids in one `id IN (…)` query
+
+
 class Allowed:
     """The photos a filtered search may return, read only as far as the search needs them: how many there are
     (an indexed count), whether a few candidates are among them, or all their ids when they are few. Listing
@@ -343,7 +346,12 @@ class Allowed:
             return set()
         if self._ids is not None:
             return self._ids & wanted
-        return set(self._photos.filter(id__in=wanted).values_list("id", flat=True))
+        ids = sorted(wanted)  # asked in chunks: SQLite caps the parameters of one statement
+        return {
+            photo_id
+            for start in range(0, len(ids), IN_QUERY_MAX)
+            for photo_id in self._photos.filter(id__in=ids[start : start + IN_QUERY_MAX]).values_list("id", flat=True)
+        }
 
 
 def _allowed(owner, filters: dict | None) -> Allowed | None:

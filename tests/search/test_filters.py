@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gallery import services
 from gallery.models import Photo
+from gallery.selectors import photos_filtered
 from search import query
 from tests import images
 from tests.search.conftest import names, result_names
@@ -92,6 +93,14 @@ def test_over_fetch_path_checks_candidates_without_listing_every_allowed_photo(u
     monkeypatch.setattr(query.Allowed, "ids", listed)
     fetched = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters=filters)
     assert [h.photo.id for h in fetched] == [h.photo.id for h in exact]
+
+
+def test_candidates_are_checked_against_the_filter_in_chunks(user, shot, monkeypatch):
+    monkeypatch.setattr(query, "IN_QUERY_MAX", 1)
+    allowed = query._allowed(user, {"near": (*PARIS, 50)})
+    candidates = [photo.id for photo in shot.values()]
+    expected = set(photos_filtered(owner=user, filters={"near": (*PARIS, 50)}).values_list("id", flat=True))
+    assert allowed.among(candidates) == expected & set(candidates)
 
 
 @pytest.mark.parametrize(
