@@ -80,7 +80,10 @@ def annoy_params(n: int) -> dict[str, Any]:
         "pca_sample": 20_000,  # rows used to fit the PCA; the spectrum is stable well before this
         "n_trees": 24,  # more trees only add build time and bytes: recall follows search_k (bench.search)
         "build_memory_mb": 2048,  # cap on the build child's private memory (heap and anonymous mappings)
-        "calibration_queries": 100,
+        # Plain queries are cheap to calibrate, and 100 self-queries estimate recall near 0.99 too loosely to pick
+        # the right search_k; above 200k the exact truth for more would cost most of the build.
+        "calibration_queries": 300 if n <= 200_000 else 100,
+        "conditioned_calibration_queries": 100,
     }
 
 
@@ -569,21 +572,23 @@ def calibrate(index: AnnoyIndex, *, weights: np.ndarray | None, fixed: dict[str,
     if n <= 2 * K:  # every query reranks the whole collection
         return {key: fixed.get(key, n) for key in ("search_k", "rerank", "conditioned_search_k", "conditioned_rerank")}
     rng = np.random.default_rng(0)
-    rows = np.sort(rng.choice(n, size=min(n, int(fixed.get("calibration_queries", 100))), replace=False))
+    plain_count = min(n, int(fixed.get("calibration_queries", 100)))
+    conditioned_count = min(plain_count, int(fixed.get("conditioned_calibration_queries", plain_count)))
+    rows = rng.choice(n, size=plain_count, replace=False)  # random order: the conditioned ones are its first rows
     queries = index.vectors[rows]
     if weights is None or not len(weights):
         weights = np.maximum(rng.normal(0, 1, (CALIBRATION_CLASSES, index.dim)), 0).astype(np.float32)
     distinct = np.asarray(weights[:CALIBRATION_CLASSES], dtype=np.float32)
-    classes = np.arange(len(rows)) % len(distinct)
+    classes = np.arange(conditioned_count) % len(distinct)
     weights = distinct[classes]
-    result: dict[str, Any] = {"calibration_queries": len(rows)}
+    result: dict[str, Any] = {"calibration_queries": plain_count, "conditioned_calibration_queries": conditioned_count}
     truths = _exact_tops(index.vectors, index.norms, queries, rows, distinct, classes)
-    for kind, query_weights, levels, target, truth in (
-        ("plain", None, PLAIN_LEVELS, recall_targets(n)[0], truths[0]),
-        ("conditioned", weights, CONDITIONED_LEVELS, recall_targets(n)[1], truths[1]),
+    for kind, count, query_weights, levels, target, truth in (
+        ("plain", plain_count, None, PLAIN_LEVELS, recall_targets(n)[0], truths[0]),
+        ("conditioned", conditioned_count, weights, CONDITIONED_LEVELS, recall_targets(n)[1], truths[1]),
     ):
         enough = max(*levels, target + CALIBRATION_MARGIN)
-        curve = _recall_grid(index, queries, rows, truth, query_weights, enough=enough)
+        curve = _recall_grid(index, queries[:count], rows[:count], truth, query_weights, enough=enough)
         chosen = [_cheapest(curve, level, kind) for level in (*levels, target + CALIBRATION_MARGIN)]
         prefix = "" if kind == "plain" else "conditioned_"
         result[prefix + "levels"] = [
@@ -596,21 +601,23 @@ def calibrate(index: AnnoyIndex, *, weights: np.ndarray | None, fixed: dict[str,
 
 
 def _exact_tops(vectors: Quantized, norms, queries, rows, distinct, classes) -> tuple[np.ndarray, np.ndarray]:
-    """(Q, K) positions of each query's exact top K over all rows, plain and conditioned, own row excluded.
+    """Positions of each query's exact top K over all rows, own row excluded: (Q, K) plain, and (C, K) conditioned
+    for the first C = len(classes) queries.
 
-    Query i is conditioned on distinct[classes[i]]. One pass over the codes: the per-dimension step (and offset) is
-    folded into the query side, as in _quantized_scores, so each chunk is converted to float32 once and never
-    decoded, and the ‖x⊙w‖ denominators are computed once per distinct weight vector, not per query.
+    Conditioned query i is conditioned on distinct[classes[i]]. One pass over the codes: the per-dimension step (and
+    offset) is folded into the query side, as in _quantized_scores, so each chunk is converted to float32 once and
+    never decoded, and the ‖x⊙w‖ denominators are computed once per distinct weight vector, not per query.
     """
     q = queries.astype(np.float32)
+    c = len(classes)
     u_distinct = np.square(distinct, dtype=np.float32)
     u = u_distinct[classes]
     step, low = vectors.step, vectors.low
-    probes = np.concatenate([q * step, q * u * step]).T  # plain and conditioned numerators in one product
-    offsets = np.concatenate([q @ low, (q * u) @ low])
+    probes = np.concatenate([q * step, q[:c] * u * step]).T  # plain and conditioned numerators in one product
+    offsets = np.concatenate([q @ low, (q[:c] * u) @ low])
     squares = (u_distinct * step**2).T
     cross, square_offset = (2 * u_distinct * low * step).T, u_distinct @ low**2
-    best = [(np.full((len(q), K), -np.inf, np.float32), np.zeros((len(q), K), np.int64)) for _ in range(2)]
+    best = [(np.full((m, K), -np.inf, np.float32), np.zeros((m, K), np.int64)) for m in (len(q), c)]
     chunk = 8_192
     for start in range(0, len(vectors), chunk):
         codes = vectors.codes[start : start + chunk].astype(np.float32)
@@ -621,9 +628,9 @@ def _exact_tops(vectors: Quantized, norms, queries, rows, distinct, classes) -> 
         denominators = np.sqrt(np.maximum(denominators, 1e-30))[:, classes]
         plain = dots[:, : len(q)] / np.maximum(norms[start : start + chunk, None], 1e-30)
         conditioned = dots[:, len(q) :] / denominators
-        own = (rows >= start) & (rows < start + len(codes))
-        for i, scores in enumerate((plain.T, conditioned.T)):
-            scores[own, rows[own] - start] = -np.inf
+        for i, (scores, query_rows) in enumerate(((plain.T, rows), (conditioned.T, rows[:c]))):
+            own = (query_rows >= start) & (query_rows < start + len(codes))
+            scores[own, query_rows[own] - start] = -np.inf
             merged_scores = np.concatenate([best[i][0], scores], axis=1)
             positions = np.broadcast_to(np.arange(start, start + len(codes)), scores.shape)
             merged = np.concatenate([best[i][1], positions], axis=1)

@@ -260,6 +260,7 @@ def test_annoy_build_records_calibrated_effort_levels(small_annoy):
     assert [level["target"] for level in params["levels"]] == list(PLAIN_LEVELS)
     assert [level["target"] for level in params["conditioned_levels"]] == list(CONDITIONED_LEVELS)
     assert params["calibration_queries"] == 30
+    assert params["conditioned_calibration_queries"] == 30
     for prefix in ("", "conditioned_"):
         assert params[prefix + "search_k"] > 0 and params[prefix + "rerank"] > 0
 
@@ -368,3 +369,18 @@ def test_calibration_truth_is_the_exact_top_10_of_the_decoded_rows_without_the_q
         for found, w in ((plain[i], None), (conditioned[i], distinct[classes[i]])):
             expected = [j for j in brute_force(decoded, decoded[row], 11, w) if j != row][:10]
             assert sorted(found.tolist()) == sorted(expected)
+
+
+def test_calibration_truth_conditions_only_the_first_queries_given_classes_for(small_annoy):
+    from search.ml.ann import _exact_tops
+
+    decoded = np.asarray(small_annoy.vectors)
+    rows = np.array([2999, 3, 500])  # unsorted, as calibrate samples them
+    distinct = np.maximum(np.random.default_rng(9).normal(0, 1, (1, 32)), 0).astype(np.float32)
+    one_class = np.array([0])
+    plain, conditioned = _exact_tops(small_annoy.vectors, small_annoy.norms, decoded[rows], rows, distinct, one_class)
+    assert plain.shape == (3, 10) and conditioned.shape == (1, 10)
+    expected = [j for j in brute_force(decoded, decoded[2999], 11, distinct[0]) if j != 2999][:10]
+    assert sorted(conditioned[0].tolist()) == sorted(expected)
+    expected_plain = [j for j in brute_force(decoded, decoded[500], 11, None) if j != 500][:10]
+    assert sorted(plain[2].tolist()) == sorted(expected_plain)
