@@ -572,8 +572,8 @@ def calibrate(index: AnnoyIndex, *, weights: np.ndarray | None, fixed: dict[str,
     if n <= 2 * K:  # every query reranks the whole collection
         return {key: fixed.get(key, n) for key in ("search_k", "rerank", "conditioned_search_k", "conditioned_rerank")}
     rng = np.random.default_rng(0)
-    plain_count = min(n, int(fixed.get("calibration_queries", 100)))
-    conditioned_count = min(plain_count, int(fixed.get("conditioned_calibration_queries", plain_count)))
+    plain_count = min(n, max(1, int(fixed.get("calibration_queries", 100))))
+    conditioned_count = min(plain_count, max(1, int(fixed.get("conditioned_calibration_queries", plain_count))))
     rows = rng.choice(n, size=plain_count, replace=False)  # random order: the conditioned ones are its first rows
     queries = index.vectors[rows]
     if weights is None or not len(weights):

@@ -278,6 +278,13 @@ def test_fixed_effort_overrides_calibration(tmp_path):
     assert index.params["conditioned_rerank"] == 77
 
 
+def test_calibration_queries_at_least_one_of_each_kind_whatever_the_params(tmp_path):
+    params = {**SMALL_ANNOY, "calibration_queries": 0, "conditioned_calibration_queries": 0}
+    index = built(tmp_path, clustered(3000), params)
+    assert index.params["calibration_queries"] == 1
+    assert index.params["conditioned_calibration_queries"] == 1
+
+
 def test_annoy_build_runs_in_a_child_that_reports_its_peak_rss(small_annoy):
     index = small_annoy
     assert 10 < manifest_of(index)["build_peak_rss_mb"] < 2048
