@@ -402,6 +402,7 @@ def _rank(
             photos = photos_by_ids(owner=owner, ids=[i for i, _ in ranked])
             return [Hit(photos[i], score) for i, score in ranked if i in photos]
         fetch = int(fetch * 2 * total / len(allowed))
+    visible = allowed if allowed is not None else Allowed(photos_filtered(owner=owner, filters={}), few=0)
     while True:
         candidates: dict[int, float] = {}
         if bonus:  # tag matches compete even when their vectors are far from the words
@@ -412,15 +413,11 @@ def _rank(
             if photo_id in candidates:
                 candidates[photo_id] += extra
         ranked = sorted(candidates.items(), key=lambda item: -item[1])
-        if allowed is not None:
-            passing = allowed.among(i for i, _ in ranked)
-            ranked_all, ranked = len(ranked), [(i, score) for i, score in ranked if i in passing]
-        # Candidates deleted since the last build drop out here; only the final k are loaded with their tags.
-        alive = set(Photo.objects.filter(owner=owner, id__in=[i for i, _ in ranked]).values_list("id", flat=True))
-        top = [(i, score) for i, score in ranked if i in alive][:k]
-        exhausted = (ranked_all if allowed is not None else len(ranked)) < fetch or fetch >= len(
-            found.index or ()
-        ) + len(found.delta_ids)
+        # Candidates trashed or deleted since the last build drop out here, before they can take a place in the
+        # top k; only the final k are loaded with their tags.
+        passing = visible.among(i for i, _ in ranked)
+        top = [(i, score) for i, score in ranked if i in passing][:k]
+        exhausted = len(ranked) < fetch or fetch >= len(found.index or ()) + len(found.delta_ids)
         if len(top) == k or exhausted:
             photos = photos_by_ids(owner=owner, ids=[i for i, _ in top])
             return [Hit(photos[i], score) for i, score in top if i in photos]

@@ -100,6 +100,16 @@ def test_deleted_photo_is_never_returned(user, gallery, django_capture_on_commit
         assert "chelsea" not in names(hits) and len(hits) == 3
 
 
+def test_trashed_photo_gives_its_place_in_the_top_k_to_the_next_photo(user, gallery):
+    from search.index_versions import index_rebuild_try
+
+    assert index_rebuild_try(owner_id=user.id)  # the trashed photo stays inside the published index
+    nearest = names(query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=2))
+    services.photos_trash(owner=user, photo_ids=[gallery[nearest[0]].id])
+    hits = query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=2)
+    assert nearest[0] not in names(hits) and len(hits) == 2
+
+
 def test_results_never_include_other_users_photos(user, other_user, gallery, django_capture_on_commit_callbacks):
     from tests.search.conftest import upload_samples
 
