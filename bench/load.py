@@ -291,7 +291,7 @@ def many_galleries(deployment: Deployment, *, users: int, per_user: int, sample:
 
     vectors = _feature_pool(users * per_user)
     model_key = components.configured_model_key()
-    name, _, version = model_key.rpartition("-")
+    name, version = components.model_parts(model_key)
     User = get_user_model()
     tokens = {}
     started = time.perf_counter()

@@ -20,6 +20,12 @@ def model_key(name: str, version: str) -> str:
     return f"{name}-{version}"
 
 
+def model_parts(key: str) -> tuple[str, str]:
+    """(name, version) of a model_key."""
+    name, _, version = key.rpartition("-")
+    return name, version
+
+
 def encoder(name: str | None = None, *, runtime: str | None = None) -> Encoder:  # noqa: F821
     """The configured model (SEARCH_MODEL, SEARCH_RUNTIME), or the one named."""
     from .ml.encoder import get_encoder
@@ -47,7 +53,7 @@ def encoder_for_key(key: str) -> Encoder:  # noqa: F821
     """The encoder whose vectors have this key, e.g. the previous runtime's while a switch re-embeds."""
     from .ml.encoder import model_runtime
 
-    name, _, version = key.rpartition("-")
+    name, version = model_parts(key)
     found = encoder(name, runtime=model_runtime(version))
     if found.version != version:
         raise LookupError(f"model {key} is not available in this version of searchsite")

@@ -43,7 +43,7 @@ def owner_dir(owner_id: int) -> Path:
 
 
 def embeddings(*, owner_id: int, model_key: str, after_id: int = 0):
-    name, _, version = model_key.rpartition("-")
+    name, version = components.model_parts(model_key)
     return PhotoEmbedding.objects.filter(
         photo__owner_id=owner_id, model_name=name, model_version=version, id__gt=after_id
     ).order_by("id")
@@ -78,7 +78,7 @@ def _recent_rows(*, owner_id: int, model_key: str, after_id: int) -> list[tuple]
     grows with the gallery (bench.filters: the unfiltered query); walking the embedding ids above the index's
     newest costs only what is new.
     """
-    name, _, version = model_key.rpartition("-")
+    name, version = components.model_parts(model_key)
     newer = list(
         PhotoEmbedding.objects.filter(id__gt=after_id)
         .order_by("id")

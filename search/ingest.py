@@ -60,7 +60,7 @@ def photos_tag(*, embedded: Embedded) -> None:
 
 def photos_missing_vectors(*, owner_id: int | None = None) -> list[int]:
     """Ready photos without a vector from the configured model, e.g. after SEARCH_MODEL changed."""
-    name, _, version = components.configured_model_key().rpartition("-")
+    name, version = components.model_parts(components.configured_model_key())
     photos = Photo.objects.filter(status=Photo.Status.READY).exclude(
         embeddings__model_name=name, embeddings__model_version=version
     )

@@ -427,7 +427,7 @@ def _rank(
 def _labelled(hits: list[Hit], *, model_key: str, kind: str, scores=None, sure=frozenset()) -> list[Hit]:
     """The hits with their relevance labels: each score (or ``scores``, on the kind's own scale) against the
     thresholds fitted for this model and kind; ``sure`` photo ids (tag matches) are strong whatever they score."""
-    model = model_key.rpartition("-")[0]
+    model, _ = components.model_parts(model_key)
     found = relevance.labels([h.score for h in hits] if scores is None else scores, model=model, kind=kind)
     return [replace(h, match=relevance.STRONG if h.photo.id in sure else m) for h, m in zip(hits, found)]
 
