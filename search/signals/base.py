@@ -1,0 +1,89 @@
+"""The one protocol every way of answering a query word follows.
+
+A query is parsed once into terms (search/signals/parse.py). Each term was read by one registered signal, which
+answers it for one owner with candidate photos and a score in (0, 1]: a calibrated "how surely this photo
+satisfies the term", so that terms from different signals combine (search/signals/rank.py) and one labeller
+turns the combined score into strong / possible / weak (`label`).
+
+Two kinds of signal, told apart by ``selective`` and nothing else:
+- selective (dates, places, colours, people, tags, written text): the photos that satisfy the term form a set
+  that the signal can list cheaply. The ranker intersects these sets first ("red motorcycle 2019" keeps only
+  photos that are red and from 2019), and removes the sets of negated terms ("cat -grace").
+- open (the model's image and word spaces): every photo has some score; the signal ranks the whole gallery, or
+  only the candidates the selective terms left.
+
+Adding a signal is one module with a class that follows `Signal`, plus one line in search/signals/__init__.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.contrib.auth.models import AbstractBaseUser
+
+# One scale for every signal: a combined score at or above these is labelled so.
+STRONG_SCORE = 0.8
+POSSIBLE_SCORE = 0.5
+STRONG, POSSIBLE, WEAK = "strong", "possible", "weak"
+
+
+def label(score: float) -> str:
+    """strong / possible / weak for a combined score in [0, 1]."""
+    return STRONG if score >= STRONG_SCORE else POSSIBLE if score >= POSSIBLE_SCORE else WEAK
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a signal made of the first ``length`` tokens it was shown."""
+
+    length: int  # how many tokens it consumed (≥ 1): "new york" is 2, "2019" is 1
+    value: Any  # the signal's own parsed form: a date range, a place key, a colour name, a person id, …
+    shown: str | None = None  # how to show it if not as typed: "Rome, Italy", "July 2019"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One part of a query, as read by one signal."""
+
+    text: str  # the words as typed: "new york", "2019", "red", '"gate 12"'
+    signal: str  # the `Signal.name` that reads and answers it
+    kind: str  # how it was understood, shown to the user: "thing", "place", "date", "colour", "person", …
+    value: Any = None
+    shown: str | None = None
+    negated: bool = False  # typed as "-word": photos that satisfy it are pushed out
+
+    def as_dict(self) -> dict:
+        """The API shape of a term: {"word", "as", "shown", "negated"}."""
+        return {"word": self.text, "as": self.kind, "shown": self.shown or self.text, "negated": self.negated}
+
+
+@dataclass
+class Answer:
+    """A signal's answer to its terms: photo id → score in (0, 1]. For an open signal, ``scores`` holds only the
+    photos it found worth returning (its top candidates, or its scores of the candidates it was given)."""
+
+    scores: dict[int, float] = field(default_factory=dict)
+
+
+class Signal(Protocol):
+    name: str  # unique key in the registry, and Term.signal
+    kind: str  # Term.kind of the terms it reads
+    selective: bool  # see the module docstring
+
+    def read(self, *, owner: AbstractBaseUser, tokens: Sequence[str]) -> Reading | None:
+        """Whether the tokens, starting at tokens[0], name something this signal answers (longest reading
+        first: "new york city" before "new york"). Tokens are lower-cased words; a quoted phrase arrives as one
+        token with its quotes. None when it doesn't read them. Cheap: it runs for every word of every query."""
+        ...
+
+    def answer(
+        self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Collection[int] | None, k: int
+    ) -> Answer:
+        """Scores of the owner's photos for all of ``terms`` (this signal's, none negated) taken together.
+
+        ``within``: when not None, score only these photo ids (the candidates other terms left). When None, a
+        selective signal lists every photo that satisfies the terms; an open one returns its best ``k`` or more.
+        Only ``owner``'s photos, never trashed ones."""
+        ...
