@@ -3,6 +3,7 @@ import functools
 from django.urls import reverse
 from rest_framework import serializers
 
+from .. import extensions
 from ..models import Album, Photo, PhotoTag
 from ..selectors import purge_at
 from ..services import BULK_MAX_PHOTOS
@@ -72,6 +73,13 @@ class PhotoSerializer(serializers.ModelSerializer):
         # One for all photos of a response: a ModelSerializer builds its fields once per instance, which cost
         # more than the rest of a search result's serialization.
         return PhotoTagSerializer()
+
+
+class PhotoDetailSerializer(PhotoSerializer):
+    """One photo with the parts other apps registered (gallery/extensions.py): faces, text read, …"""
+
+    def to_representation(self, photo: Photo) -> dict:
+        return {**super().to_representation(photo), **extensions.photo_detail_parts(photo=photo)}
 
 
 class UploadResultSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from .serializers import (
     BulkFavouriteSerializer,
     BulkResultSerializer,
     BulkTagSerializer,
+    PhotoDetailSerializer,
     PhotoFilterSerializer,
     PhotoIdsSerializer,
     PhotoPatchSerializer,
@@ -85,16 +86,16 @@ class PhotoListApi(APIView):
 
 
 class PhotoDetailApi(APIView):
-    @extend_schema(responses=PhotoSerializer)
+    @extend_schema(responses=PhotoDetailSerializer)
     def get(self, request, id: int):
-        return Response(PhotoSerializer(selectors.photo_get(owner=request.user, id=id)).data)
+        return Response(PhotoDetailSerializer(selectors.photo_get(owner=request.user, id=id)).data)
 
-    @extend_schema(request=PhotoPatchSerializer, responses=PhotoSerializer)
+    @extend_schema(request=PhotoPatchSerializer, responses=PhotoDetailSerializer)
     def patch(self, request, id: int):
         photo = selectors.photo_get(owner=request.user, id=id)
         params = _parse(PhotoPatchSerializer, request.data)
         services.photos_favourite(owner=request.user, photo_ids=[photo.id], favourite=params["favourite"])
-        return Response(PhotoSerializer(selectors.photo_get(owner=request.user, id=id)).data)
+        return Response(PhotoDetailSerializer(selectors.photo_get(owner=request.user, id=id)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, id: int):
