@@ -5,8 +5,15 @@ between readings of the same length the earlier signal wins. Adding a signal: a 
 """
 
 from .base import POSSIBLE, STRONG, WEAK, Answer, Reading, Signal, Term, label
+from .colours import ColourSignal
+from .dates import DateSignal
+from .places import PlaceSignal
 
-SIGNALS: list[Signal] = []
+SIGNALS: list[Signal] = [
+    DateSignal(),
+    ColourSignal(),
+    PlaceSignal(),
+]
 
 
 def by_name(name: str) -> Signal:
