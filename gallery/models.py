@@ -47,8 +47,8 @@ class Photo(models.Model):
     place_county = models.CharField(max_length=200, blank=True)
     place_country = models.CharField(max_length=200, blank=True)
     place_country_code = models.CharField(max_length=2, blank=True)
-    # Main colour names → share of the (subject-weighted) pixels, largest first, as search reads them from the
-    # pixels; null until read. monochrome: black-and-white.
+    # Main colour names → share of the (subject-weighted) pixels, as search reads them from the pixels (key order
+    # is not kept on PostgreSQL); null until read. monochrome: black-and-white.
     colours = models.JSONField(null=True, blank=True)
     monochrome = models.BooleanField(null=True, blank=True)
     # Which version of search's descriptions (place, colours) the photo has; older ones are redone in the background.

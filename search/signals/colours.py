@@ -29,7 +29,7 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("greyscale",): MONOCHROME,
 }
 LONGEST = max(len(phrase) for phrase in PHRASES)
-DOMINANT_SHARE = 0.3  # at least this share of the photo (or its largest colour): the colour of the photo
+FULL_SHARE = 0.5  # a colour covering this much of the (subject-weighted) photo is the photo's colour: score 1
 
 
 class ColourSignal:
@@ -45,7 +45,7 @@ class ColourSignal:
 
     def answer(self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Candidates, k: int) -> Answer:
         """Photos that show every colour of the terms (and are black-and-white, if asked). Score 1 where each
-        colour dominates the photo, less where it is only present (0.5 + its share)."""
+        colour fills the photo, down towards 0.5 where it is only present (colour_score)."""
         photos = Photo.objects.filter(owner=owner, trashed_at__isnull=True)
         wanted = {term.value for term in terms}
         if MONOCHROME in wanted:
@@ -65,7 +65,6 @@ class ColourSignal:
 
 
 def colour_score(shares: dict[str, float], name: str) -> float:
-    share = shares.get(name, 0.0)
-    if share >= DOMINANT_SHARE or (shares and next(iter(shares)) == name):
-        return 1.0
-    return 0.5 + share
+    """0.5 + half the colour's share up to FULL_SHARE: present is possible, filling the photo is sure; more of
+    it ranks first."""
+    return 0.5 + 0.5 * min(1.0, shares.get(name, 0.0) / FULL_SHARE)

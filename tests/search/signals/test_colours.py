@@ -52,10 +52,11 @@ def test_other_words_are_not_colours(user):
     assert read(user, "motorcycle") is None and read(user, "and white") is None
 
 
-def test_a_dominant_colour_scores_one_and_a_present_one_less(user, painted):
+def test_a_colour_filling_the_photo_scores_one_and_a_present_one_less(user, painted):
     scores = answer(user, "red")
     assert set(scores) == {painted["red_bike"].id, painted["red_wall"].id, painted["hint_of_red"].id}
-    assert scores[painted["red_wall"].id] == 1.0 and scores[painted["red_bike"].id] == 1.0
+    assert scores[painted["red_wall"].id] == 1.0
+    assert scores[painted["red_bike"].id] == pytest.approx(0.5 + 0.5 * 0.33 / 0.5)
     assert scores[painted["hint_of_red"].id] == pytest.approx(0.6)
 
 
