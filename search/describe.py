@@ -9,6 +9,7 @@ everything else.
 from __future__ import annotations
 
 import logging
+import uuid
 
 from PIL import Image
 
@@ -16,6 +17,7 @@ from gallery import selectors as gallery_selectors
 from gallery import services as gallery_services
 from gallery.models import Photo
 
+from .debounce import redis_client
 from .ml import colours as colour_names
 from .ml import places
 
@@ -50,6 +52,20 @@ def photo_describe(*, photo: Photo, image: Image.Image | None) -> None:
         monochrome=found_colours.monochrome if found_colours else None,
         version=DESCRIBE_VERSION,
     )
+    if place is not None:
+        redis_client().set(_places_key(photo.owner_id), uuid.uuid4().hex)
+
+
+def places_version(*, owner_id: int) -> bytes:
+    """A token that changes whenever one of the owner's photos gets a place: web processes keep the owner's
+    place names (search/signals/places.py) for as long as it stays the same."""
+    client = redis_client()
+    client.set(_places_key(owner_id), uuid.uuid4().hex, nx=True)
+    return client.get(_places_key(owner_id))
+
+
+def _places_key(owner_id: int) -> str:
+    return f"searchsite:places:{owner_id}"
 
 
 def photos_describe_missing(*, limit: int) -> int:

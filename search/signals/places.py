@@ -3,7 +3,9 @@
 A word reads as a place only if one of the owner's photos was taken at a place of that name (city, region,
 county, country or a common alias, accents optional): "orange" stays a colour or a fruit for someone who has
 never been to Orange. The places and their names come from the photos' reverse-geocoded fields
-(search/describe.py).
+(search/describe.py). Each process keeps an owner's place names until describe.places_version changes, since
+`read` runs for every word of every query; a place whose photos were all trashed since still reads as a place
+(and answers nothing) until then.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.db.models import Q
 from gallery import selectors as gallery_selectors
 from gallery.models import Photo
 
+from .. import describe
 from ..ml import places
 from .base import Answer, Candidates, Reading, Term
 
@@ -51,8 +54,25 @@ class PlaceSignal:
         return Answer(scores=dict.fromkeys(photos.values_list("id", flat=True), 1.0))
 
 
-def place_vocabulary(*, owner: AbstractBaseUser) -> dict[str, tuple[tuple[tuple[str, str], ...], str]]:
+Vocabulary = dict[str, tuple[tuple[tuple[str, str], ...], str]]
+_vocabularies: dict[int, tuple[bytes, Vocabulary]] = {}  # owner id → (places_version, their place names)
+KEEP_OWNERS = 256
+
+
+def place_vocabulary(*, owner: AbstractBaseUser) -> Vocabulary:
     """Normalized name → (the (field, value) pairs a photo may match, how to show it), over the owner's places."""
+    version = describe.places_version(owner_id=owner.id)
+    kept = _vocabularies.get(owner.id)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    vocabulary = _vocabulary(owner)
+    if len(_vocabularies) >= KEEP_OWNERS:
+        _vocabularies.clear()
+    _vocabularies[owner.id] = (version, vocabulary)
+    return vocabulary
+
+
+def _vocabulary(owner: AbstractBaseUser) -> Vocabulary:
     found: dict[str, tuple[set[tuple[str, str]], str]] = {}
     for row in gallery_selectors.place_counts(owner=owner):  # most photos first: the first place shows a name
         place = places.Place(

@@ -1,10 +1,12 @@
 """The place signal: reading place names of the owner's photos (aliases, accents, several words) and answering."""
 
 import pytest
+from django.core.files.base import ContentFile
 
 from gallery import services
 from search.signals import by_name
 from search.signals.base import Candidates, Term
+from tests import images
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +100,19 @@ def test_trashed_photos_are_not_answered(user, taken):
 
 def test_within_restricts_the_answer(user, taken):
     assert answer(user, "brazil", within=Candidates(ids={taken["leuven"].id})) == {}
+
+
+def test_a_new_place_reads_as_soon_as_a_photo_there_is_described(user, taken, django_capture_on_commit_callbacks):
+    """Ensure the process's kept place names are renewed when ingest stores a new place."""
+    assert read(user, "sydney") is None  # the owner's names are now kept
+    with django_capture_on_commit_callbacks(execute=True):
+        services.photos_upload(
+            owner=user, files=[ContentFile(images.with_exif("rocket", gps=(-33.8568, 151.2153)), name="r.jpg")]
+        )
+    assert read(user, "sydney").shown == "Sydney, Australia"
+
+
+def test_place_names_are_read_from_the_database_once_per_change(user, taken, django_assert_num_queries):
+    read(user, "leuven")
+    with django_assert_num_queries(0):
+        assert read(user, "leuven").shown == "Leuven, Belgium" and read(user, "cat") is None
