@@ -166,8 +166,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--via", choices=["query", "signals"], default="query")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each query; the median time is reported")
+    parser.add_argument("--photos", type=int, help="only the first N photos, and the queries they answer (smoke)")
     args = parser.parse_args(argv)
     data = json.loads(DATA.read_text())
+    if args.photos:
+        kept = dict(list(data["photos"].items())[: args.photos])
+        data = {"photos": kept, "queries": [q for q in data["queries"] if set(q[2]) <= set(kept)]}
     with site():
         from django.contrib.auth import get_user_model
         from django.core.files.base import ContentFile
