@@ -126,5 +126,5 @@ class Signal(Protocol):
         A selective signal is given its terms without negation (the ranker removes what a negated one answers)
         and lists every photo that satisfies them; it may ignore ``within`` (the ranker intersects) or use it to
         read less. An open signal handles its own negated terms ("cup -coffee" pushes away) and returns its best
-        ``k`` among ``within``. Only ``owner``'s photos."""
+        ``k`` among ``within``. Only ``owner``'s photos, never trashed ones."""
         ...
