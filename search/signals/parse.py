@@ -64,7 +64,8 @@ def parse(*, owner: AbstractBaseUser, q: str, exact: bool = False) -> Parsed:
                 raise unknown_word(word)
             corrected.append((word, suggestion))
             words[i] = (negated, suggestion)
-            found = _longest(owner, [suggestion])
+            run = [suggestion]
+            found = _longest(owner, run)
             if found is None:
                 raise unknown_word(word)
         signal, reading = found
