@@ -55,10 +55,10 @@ def parse(*, owner: AbstractBaseUser, q: str, exact: bool = False) -> Parsed:
         negated, word = words[i]
         run = [word] if negated else [w for _, w in _until_negated(words[i:])]
         found = _longest(owner, run)
+        if word in STOP_WORDS and (found is None or found[1].length == 1):
+            i += 1
+            continue
         if found is None:
-            if word in STOP_WORDS:
-                i += 1
-                continue
             suggestion = None if exact or word.startswith('"') else _spelling(word)
             if suggestion is None:
                 raise unknown_word(word)
@@ -68,18 +68,10 @@ def parse(*, owner: AbstractBaseUser, q: str, exact: bool = False) -> Parsed:
             found = _longest(owner, run)
             if found is None:
                 raise unknown_word(word)
-        signal, reading = found
+        signal, reading, alternatives = found
         text = " ".join(run[: reading.length]).strip('"')
-        terms.append(
-            Term(
-                text=text,
-                signal=signal.name,
-                kind=signal.kind,
-                value=reading.value,
-                shown=reading.shown,
-                negated=negated,
-            )
-        )
+        also = () if negated else tuple(_term(text, s, r, negated=False) for s, r in alternatives)
+        terms.append(_term(text, signal, reading, negated=negated, also=also))
         i += reading.length
     spelling = None
     if corrected:
@@ -89,6 +81,18 @@ def parse(*, owner: AbstractBaseUser, q: str, exact: bool = False) -> Parsed:
             "corrected": " ".join(("-" if n else "") + fixed.get(w, w) for n, w in tokens(q)),
         }
     return Parsed(terms=terms, spelling=spelling)
+
+
+def _term(text: str, signal: Signal, reading: Reading, *, negated: bool, also=()) -> Term:
+    return Term(
+        text=text,
+        signal=signal.name,
+        kind=signal.kind,
+        value=reading.value,
+        shown=reading.shown,
+        negated=negated,
+        also=also,
+    )
 
 
 def _until_negated(words: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
@@ -101,13 +105,17 @@ def _until_negated(words: list[tuple[bool, str]]) -> list[tuple[bool, str]]:
     return run
 
 
-def _longest(owner, run: list[str]) -> tuple[Signal, Reading] | None:
-    best = None
-    for signal in SIGNALS:
-        reading = signal.read(owner=owner, tokens=run)
-        if reading is not None and (best is None or reading.length > best[1].length):
-            best = (signal, reading)
-    return best
+def _longest(owner, run: list[str]) -> tuple[Signal, Reading, list[tuple[Signal, Reading]]] | None:
+    """The longest reading of the run's first words (the first signal's, at equal length, and a replacing
+    signal's over an alternative one's), with the alternative signals' readings of the same words."""
+    readings = [(s, r) for s in SIGNALS if (r := s.read(owner=owner, tokens=run)) is not None]
+    if not readings:
+        return None
+    longest = max(r.length for _, r in readings)
+    readings = [(s, r) for s, r in readings if r.length == longest]
+    replacing = [(s, r) for s, r in readings if not getattr(s, "alternative", False)]
+    signal, reading = (replacing or readings)[0]
+    return signal, reading, [(s, r) for s, r in readings if s is not signal and getattr(s, "alternative", False)]
 
 
 def _spelling(word: str) -> str | None:

@@ -48,12 +48,18 @@ def rank(
             open_groups.append((signal, group))
             continue
         for term in (t for t in group if t.negated):
-            pushed = signal.answer(owner=owner, terms=[replace(term, negated=False)], within=Candidates(), k=k)
-            dropped |= set(pushed.scores)
-        positive = [t for t in group if not t.negated]
-        if positive:
-            answer = signal.answer(owner=owner, terms=positive, within=Candidates(allowed=allowed, ids=_ids(kept)), k=k)
-            kept = answer.scores if kept is None else {i: s * kept[i] for i, s in answer.scores.items() if i in kept}
+            dropped |= set(_answer(owner, replace(term, negated=False), Candidates(), k))
+        plain = [t for t in group if not t.negated and not t.also]
+        answers = (
+            [signal.answer(owner=owner, terms=plain, within=Candidates(allowed=allowed, ids=_ids(kept)), k=k).scores]
+            if plain
+            else []
+        )
+        answers += [
+            _answer(owner, t, Candidates(allowed=allowed, ids=_ids(kept)), k) for t in group if t.also and not t.negated
+        ]
+        for scores in answers:
+            kept = scores if kept is None else {i: s * kept[i] for i, s in scores.items() if i in kept}
     within = Candidates(ids=_ids(kept), excluded=dropped, allowed=allowed)
     if not open_groups:
         scores = {i: kept[i] for i in within.among(kept or {})}
@@ -66,13 +72,30 @@ def rank(
     first = answers[0]
     pool = set(first.scores).intersection(*(a.scores for a in answers[1:]))
     scores = {i: math.prod(a.scores[i] for a in answers) * (kept[i] if kept else 1.0) for i in pool}
+    # An open term's alternative readings (the word written in a photo) widen what it finds.
+    widened: dict[int, float] = {}
+    for term in (t for _, group in open_groups for t in group if not t.negated):
+        for alternative in term.also:
+            for i, score in _answer(owner, alternative, within, wanted).items():
+                widened[i] = max(widened.get(i, 0.0), score)
+    for i in within.among(widened):
+        scores[i] = max(scores.get(i, 0.0), widened[i] * (kept[i] if kept else 1.0))
     position = {i: n for n, i in enumerate(first.order or sorted(first.scores, key=lambda i: -first.scores[i]))}
-    if kept is None and len(answers) == 1:
-        order = sorted(pool, key=position.get)  # one open signal alone keeps its own order
+    if kept is None and len(answers) == 1 and not widened:
+        order = sorted(scores, key=position.get)  # one open signal alone keeps its own order
     else:
-        order = sorted(pool, key=lambda i: (-scores[i], position[i]))
-    raw = first.raw if first.raw is not None else first.scores
+        order = sorted(scores, key=lambda i: (-scores[i], position.get(i, len(position))))
+    raw = {**scores, **(first.raw if first.raw is not None else first.scores)}
     return _hits(owner, order[:k], scores=scores, raw=raw, calibrated=all(a.calibrated for a in answers))
+
+
+def _answer(owner, term: Term, within: Candidates, k: int) -> dict[int, float]:
+    """One term's scores, widened by its alternatives' (the best of them for each photo)."""
+    scores: dict[int, float] = {}
+    for part in (replace(term, also=()), *term.also):
+        for i, score in by_name(part.signal).answer(owner=owner, terms=[part], within=within, k=k).scores.items():
+            scores[i] = max(scores.get(i, 0.0), score)
+    return scores
 
 
 def _ids(kept: dict[int, float] | None) -> set[int] | None:
