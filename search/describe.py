@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+import redis
 from PIL import Image
 
 from gallery import selectors as gallery_selectors
@@ -53,15 +54,26 @@ def photo_describe(*, photo: Photo, image: Image.Image | None) -> None:
         version=DESCRIBE_VERSION,
     )
     if place is not None:
-        redis_client().set(_places_key(photo.owner_id), uuid.uuid4().hex)
+        places_changed(owner_id=photo.owner_id)
 
 
-def places_version(*, owner_id: int) -> bytes:
+def places_changed(*, owner_id: int) -> None:
+    try:
+        redis_client().set(_places_key(owner_id), uuid.uuid4().hex)
+    except redis.RedisError:  # nobody can keep the old names either: places_version answers None meanwhile
+        logger.warning("Redis is unavailable: could not renew the place names of owner %s", owner_id)
+
+
+def places_version(*, owner_id: int) -> bytes | None:
     """A token that changes whenever one of the owner's photos gets a place: web processes keep the owner's
-    place names (search/signals/places.py) for as long as it stays the same."""
-    client = redis_client()
-    client.set(_places_key(owner_id), uuid.uuid4().hex, nx=True)
-    return client.get(_places_key(owner_id))
+    place names (search/signals/places.py) for as long as it stays the same. None while Redis is unavailable:
+    then nothing may be kept, and text search still works."""
+    try:
+        client = redis_client()
+        client.set(_places_key(owner_id), uuid.uuid4().hex, nx=True)
+        return client.get(_places_key(owner_id))
+    except redis.RedisError:
+        return None
 
 
 def _places_key(owner_id: int) -> str:

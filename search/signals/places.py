@@ -63,9 +63,11 @@ def place_vocabulary(*, owner: AbstractBaseUser) -> Vocabulary:
     """Normalized name → (the (field, value) pairs a photo may match, how to show it), over the owner's places."""
     version = describe.places_version(owner_id=owner.id)
     kept = _vocabularies.get(owner.id)
-    if kept is not None and kept[0] == version:
+    if version is not None and kept is not None and kept[0] == version:
         return kept[1]
     vocabulary = _vocabulary(owner)
+    if version is None:
+        return vocabulary
     if len(_vocabularies) >= KEEP_OWNERS:
         _vocabularies.clear()
     _vocabularies[owner.id] = (version, vocabulary)

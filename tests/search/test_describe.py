@@ -172,6 +172,7 @@ def test_places_page_lists_places_and_links_to_their_photos(client, user, shot):
     assert "Leuven, Belgium" in page and "2 photos" in page and "?place=Leuven%2C%20Belgium" in page
     listed = client.get(reverse("gallery:home"), {"place": "Leuven, Belgium"}).content.decode()
     assert "chelsea.jpg" in listed and "coffee.jpg" not in listed
+    assert 'data-place="Leuven, Belgium"' in listed  # the viewer shows it
 
 
 def test_photo_page_shows_the_place_name(client, user, shot):

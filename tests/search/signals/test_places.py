@@ -1,6 +1,7 @@
 """The place signal: reading place names of the owner's photos (aliases, accents, several words) and answering."""
 
 import pytest
+import redis
 from django.core.files.base import ContentFile
 
 from gallery import services
@@ -116,3 +117,15 @@ def test_place_names_are_read_from_the_database_once_per_change(user, taken, dja
     read(user, "leuven")
     with django_assert_num_queries(0):
         assert read(user, "leuven").shown == "Leuven, Belgium" and read(user, "cat") is None
+
+
+def test_without_redis_place_names_are_read_from_the_database_each_time(user, taken, monkeypatch):
+    """Ensure text search keeps working while Redis is down: nothing is kept, nothing goes stale."""
+
+    def down():
+        raise redis.ConnectionError("down")
+
+    monkeypatch.setattr("search.describe.redis_client", down)
+    assert read(user, "leuven").shown == "Leuven, Belgium"
+    services.photos_trash(owner=user, photo_ids=[taken["leuven"].id])
+    assert read(user, "leuven") is None
