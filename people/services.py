@@ -200,8 +200,8 @@ def _owner_lock(owner_id: int) -> Iterator[None]:
 
 
 def faces_cluster(*, owner_id: int) -> None:
-    """Incremental: each face that is nobody's (and not set aside by the owner) joins the person of its nearest
-    grouped face within FACES_SAME_PERSON; the rest are grouped among themselves, and a group of at least
+    """Incremental: each face that is nobody's (and not set aside by the owner) joins the person whose mean face
+    is nearest, within FACES_SAME_PERSON; the rest are grouped among themselves, and a group of at least
     FACES_MIN_GROUP faces becomes a new, unnamed person. Smaller groups wait for more faces."""
     with _owner_lock(owner_id), transaction.atomic():
         members = list(
@@ -244,8 +244,14 @@ def _faces_group(*, owner_id: int, anchors: list[tuple[int, bytes]]) -> None:
     same = settings.FACES_SAME_PERSON
     joined: dict[int, list[int]] = {}
     if anchors:
-        anchor_persons = np.array([person_id for person_id, _ in anchors])
-        nearest, distance = ml.nearest(descriptors, np.stack([ml.descriptor_from_bytes(raw) for _, raw in anchors]))
+        # A person is the mean of their faces: one odd face (say, one the owner placed against the model's
+        # judgement) does not pull every face that resembles it into that person.
+        by_person: dict[int, list[np.ndarray]] = {}
+        for person_id, raw in anchors:
+            by_person.setdefault(person_id, []).append(ml.descriptor_from_bytes(raw))
+        anchor_persons = list(by_person)
+        centroids = np.stack([np.mean(by_person[person_id], axis=0) for person_id in anchor_persons])
+        nearest, distance = ml.nearest(descriptors, centroids)
         for row in np.nonzero(distance < same)[0]:
             joined.setdefault(int(anchor_persons[nearest[row]]), []).append(int(ids[row]))
         alone = distance >= same
@@ -319,7 +325,7 @@ def face_assign(*, face: Face, person: Person | None) -> Face:
     A person left with no faces and no name goes."""
     if person is not None and person.owner_id != face.owner_id:
         raise ValidationError("The person must be yours.", code="not_yours")  # selectors 404 before this
-    previous = face.person_id
+    previous = Face.objects.filter(id=face.id).values_list("person_id", flat=True).first()  # as stored now
     face.person, face.assigned_by_owner = person, True
     face.save(update_fields=["person", "assigned_by_owner"])
     if previous and previous != face.person_id:

@@ -61,3 +61,27 @@ def ready_photo():
 @pytest.fixture
 def faces_on(settings):
     settings.FACES_PASS = True
+
+
+@pytest.fixture(scope="session")
+def found():
+    """The faces the real model finds in Grace Hopper and the astronaut and in copies of each (computed once)."""
+    from people import ml
+
+    model = ml.face_model()
+    images = {"grace": [grace(), *copies(grace())], "astronaut": [astronaut(), *copies(astronaut())]}
+    return {name: [(image, model.find(image)[0]) for image in group] for name, group in images.items()}
+
+
+@pytest.fixture
+def face_in_photo(ready_photo):
+    """A ready photo of the image with its face stored as the faces pass stores it (no clustering yet)."""
+    from people import services
+    from people.selectors import model_version
+
+    def make(owner, image, face, *, version=None):
+        photo = ready_photo(owner, image)
+        services._faces_store(photo=photo, found=[face], version=version or model_version())
+        return photo.faces.get()
+
+    return make
