@@ -115,11 +115,6 @@ def photos_with_faces(*, owner_id: int, person_ids=None, min_faces: int = 1, min
     return faces.values("photo_id").annotate(n=Count("id")).filter(n__gte=min_faces).values_list("photo_id", "n")
 
 
-def person_names(*, owner_id: int) -> dict[str, list[int]]:
-    """Lower-cased names of the owner's visible named persons → their ids (two persons may share a name)."""
-    names: dict[str, list[int]] = {}
-    for person_id, name in (
-        Person.objects.filter(owner_id=owner_id, hidden=False).exclude(name="").values_list("id", "name")
-    ):
-        names.setdefault(name.lower(), []).append(person_id)
-    return names
+def person_names(*, owner_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the owner's named persons that are not hidden (two persons may share a name)."""
+    return list(Person.objects.filter(owner_id=owner_id, hidden=False).exclude(name="").values_list("id", "name"))

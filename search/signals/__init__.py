@@ -5,8 +5,9 @@ between readings of the same length the earlier signal wins. Adding a signal: a 
 """
 
 from .base import POSSIBLE, STRONG, WEAK, Answer, Reading, Signal, Term, label
+from .people import PeopleSignal
 
-SIGNALS: list[Signal] = []
+SIGNALS: list[Signal] = [PeopleSignal()]
 
 
 def by_name(name: str) -> Signal:
