@@ -58,8 +58,12 @@ def person_list(*, owner: AbstractBaseUser, name_prefix: str | None = None) -> Q
         )
         .filter(best_face__isnull=False)
     )
-    if name_prefix:
-        persons = persons.filter(Q(name__istartswith=name_prefix) | Q(name__icontains=f" {name_prefix}"))
+    if name_prefix:  # autocomplete: names the search understands, so no hidden or unnamed persons
+        persons = (
+            persons.filter(hidden=False)
+            .exclude(name="")
+            .filter(Q(name__istartswith=name_prefix) | Q(name__icontains=f" {name_prefix}"))
+        )
     unnamed = Case(When(name="", then=Value(1)), default=Value(0), output_field=IntegerField())
     return persons.order_by(unnamed, "-photo_count", "name", "id")
 

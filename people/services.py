@@ -333,6 +333,24 @@ def face_assign(*, face: Face, person: Person | None) -> Face:
     return face
 
 
+@transaction.atomic
+def face_name(*, face: Face, name: str) -> Face:
+    """ "Who is this?" answered with a name: the face goes to the owner's person of that name (made if there is
+    none). If the face's own person has no name yet, naming the face names that person, with all their faces."""
+    name = person_name_clean(name)
+    if not name:
+        raise ValidationError("Type a name.", code="invalid_name")
+    named = Person.objects.filter(owner_id=face.owner_id, name__iexact=name).order_by("hidden", "id").first()
+    if named is None and face.person_id:
+        person = Person.objects.select_for_update().get(id=face.person_id)
+        if not person.name:
+            person_update(person=person, name=name)
+            return face
+    if named is None:
+        named = Person.objects.create(owner_id=face.owner_id, name=name)
+    return face_assign(face=face, person=named)
+
+
 def faces_enable(*, owner: AbstractBaseUser, enabled: bool) -> FaceSettings:
     """Turn face grouping on or off for the account. Off deletes every face, person and scan of the owner
     (the owner asked for exactly that); on again finds the faces of every photo anew, in the background."""

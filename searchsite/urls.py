@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/", include((api_patterns, "api"))),
     path("", include("search.urls")),
+    path("", include("people.urls")),
     path("", include("gallery.urls")),
 ]
 

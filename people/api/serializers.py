@@ -39,6 +39,10 @@ class FaceAssignSerializer(serializers.Serializer):
     )
 
 
+class FaceNameSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, help_text="Who this is: an existing person's name, or a new one")
+
+
 class FaceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     person = serializers.IntegerField(source="person_id", allow_null=True)

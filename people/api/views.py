@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from .. import selectors, services
 from .serializers import (
     FaceAssignSerializer,
+    FaceNameSerializer,
     FaceSerializer,
     FacesSettingsSerializer,
     PersonMergeSerializer,
@@ -75,6 +76,17 @@ class FaceAssignApi(APIView):
         person_id = _parse(FaceAssignSerializer, request.data)["person"]
         person = selectors.person_get(owner=request.user, id=person_id) if person_id is not None else None
         face = services.face_assign(face=face, person=person)
+        return Response(FaceSerializer(face).data)
+
+
+class FaceNameApi(APIView):
+    @extend_schema(request=FaceNameSerializer, responses=FaceSerializer)
+    def post(self, request, id: int):
+        """ "Who is this?": put the face on your person of this name (made if new); naming a face of an unnamed
+        person names that person."""
+        face = selectors.face_get(owner=request.user, id=id)
+        face = services.face_name(face=face, name=_parse(FaceNameSerializer, request.data)["name"])
+        face.refresh_from_db()
         return Response(FaceSerializer(face).data)
 
 

@@ -162,3 +162,36 @@ def test_recluster_keeps_names(api, two_persons, on_commit):
         assert api.post("/api/people/recluster/").status_code == 202
     names = sorted(r["name"] for r in api.get("/api/people/").json()["results"])
     assert names == ["", "Grace"]
+
+
+def test_who_is_this_names_an_unnamed_persons_face_and_so_the_person(api, two_persons):
+    person, _ = two_persons
+    face = person.faces.first()
+    body = api.post(f"/api/faces/{face.id}/name/", {"name": "Grace"}, format="json").json()
+    assert body["person"] == person.id
+    person.refresh_from_db()
+    assert person.name == "Grace" and person.faces.count() == 5
+
+
+def test_who_is_this_with_another_name_moves_only_that_face(api, user, two_persons):
+    person, astro = two_persons
+    api.patch(f"/api/people/{astro.id}/", {"name": "Eileen"}, format="json")
+    api.patch(f"/api/people/{person.id}/", {"name": "Grace"}, format="json")
+    face = person.faces.first()
+    assert api.post(f"/api/faces/{face.id}/name/", {"name": "eileen"}, format="json").json()["person"] == astro.id
+    new = api.post(f"/api/faces/{person.faces.first().id}/name/", {"name": "Someone New"}, format="json").json()
+    assert Person.objects.get(id=new["person"], owner=user).name == "Someone New"
+    assert person.faces.count() == 3
+
+
+def test_who_is_this_without_a_name_is_400(api, two_persons):
+    person, _ = two_persons
+    response = api.post(f"/api/faces/{person.faces.first().id}/name/", {"name": "   "}, format="json")
+    assert response.status_code == 400
+
+
+def test_autocomplete_leaves_out_hidden_and_unnamed_persons(api, two_persons):
+    person, _ = two_persons
+    api.patch(f"/api/people/{person.id}/", {"name": "Grace", "hidden": True}, format="json")
+    assert api.get("/api/people/?q=g").json()["results"] == []
+    assert len(api.get("/api/people/").json()["results"]) == 2  # the list itself still shows both
