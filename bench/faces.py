@@ -45,7 +45,17 @@ from skimage import data as skdata
 from gallery.images import open_rgb
 from people import ml
 
-OPENCV = Path("/usr/share/doc/opencv-doc/examples/data")
+# Debian's opencv-doc sample photos: installed by apt, or unpacked under .venv/system without root
+# (scripts/ensure-system.sh).
+_OPENCV_DATA = Path("usr/share/doc/opencv-doc/examples/data")
+OPENCV = next(
+    (
+        root / _OPENCV_DATA
+        for root in (Path("/"), Path(__file__).resolve().parent.parent / ".venv" / "system")
+        if (root / _OPENCV_DATA).is_dir()
+    ),
+    Path("/") / _OPENCV_DATA,
+)
 SAME_PERSON = 0.5  # searchsite.settings FACES_SAME_PERSON's default
 
 

@@ -6,10 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=("redis-server")
-[ "${1:-}" = "--test" ] && want+=("chromium" "initdb")
+[ "${1:-}" = "--test" ] && want+=("chromium" "initdb" "opencv-doc")
 
 missing=()
 for prog in "${want[@]}"; do
+  # opencv-doc is no program: its sample photos (the faces tests and bench.faces read them) are the check.
+  [ "$prog" = "opencv-doc" ] && { [ -f /usr/share/doc/opencv-doc/examples/data/messi5.jpg ] || missing+=("$prog"); continue; }
   command -v "$prog" >/dev/null 2>&1 || [ -x ".venv/system/usr/bin/$prog" ] \
     || compgen -G "/usr/lib/postgresql/*/bin/$prog" >/dev/null || compgen -G ".venv/system/usr/lib/postgresql/*/bin/$prog" >/dev/null \
     || missing+=("$prog")
@@ -22,6 +24,7 @@ for prog in "${missing[@]}"; do
     redis-server) pkgs+=(redis-server redis-tools) ;;
     chromium) pkgs+=(chromium) ;;
     initdb) pkgs+=(postgresql) ;;
+    opencv-doc) pkgs+=(opencv-doc) ;;
   esac
 done
 echo "Installing ${pkgs[*]} ..."

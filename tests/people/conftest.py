@@ -6,11 +6,10 @@ import pytest
 from django.core.files.base import ContentFile
 from PIL import Image, ImageEnhance, ImageOps
 
+from bench.faces import OPENCV as OPENCV_DATA
 from gallery.models import Photo
 from gallery.services import photo_create
 from tests.images import sample
-
-OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")
 
 
 def grace() -> Image.Image:

@@ -161,3 +161,45 @@ def test_turning_faces_off_deletes_everything_and_on_again_backfills(user, ready
         services.faces_enable(owner=user, enabled=True)  # eager: the backfill runs at the commit
     assert FaceSettings.objects.get(owner=user).enabled
     assert Face.objects.filter(owner=user).count() == 3 and Person.objects.filter(owner=user).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_deleted_while_its_faces_are_found_leaves_no_face_and_the_rest_go_on(
+    user, ready_photo, faces_on, monkeypatch
+):
+    victim, survivor = ready_photo(user, grace()), ready_photo(user, astronaut())
+    real_find = services._photo_find
+
+    def find_then_delete(photo):
+        found = real_find(photo)
+        if photo.id == victim.id:
+            gallery_services.photo_delete(photo=Photo.objects.get(id=victim.id))
+        return found
+
+    monkeypatch.setattr(services, "_photo_find", find_then_delete)  # on the scan's thread: its own connection
+    services.photos_scan(photo_ids=[victim.id, survivor.id])
+    assert not Face.objects.filter(photo_id=victim.id).exists()
+    assert not PhotoScan.objects.filter(photo_id=victim.id).exists()
+    assert Face.objects.filter(photo=survivor).count() == 1 and PhotoScan.objects.filter(photo=survivor).exists()
+
+
+def test_an_unreadable_original_counts_as_scanned_without_faces(user, ready_photo, faces_on):
+    photo = ready_photo(user, grace())
+    photo.original.storage.delete(photo.original.name)
+    assert services.photos_scan(photo_ids=[photo.id]) == 1
+    assert PhotoScan.objects.get(photo=photo).faces == 0
+
+
+@pytest.mark.django_db(transaction=True)  # the opt-out runs on the scan's thread: its own connection
+def test_turning_faces_off_while_a_scan_runs_stores_nothing(user, ready_photo, faces_on, monkeypatch):
+    photo = ready_photo(user, grace())
+    real_find = services._photo_find
+
+    def find_then_opt_out(found_photo):
+        found = real_find(found_photo)
+        services.faces_enable(owner=user, enabled=False)
+        return found
+
+    monkeypatch.setattr(services, "_photo_find", find_then_opt_out)
+    services.photos_scan(photo_ids=[photo.id])
+    assert not Face.objects.filter(owner=user).exists() and not PhotoScan.objects.filter(owner=user).exists()
