@@ -229,16 +229,17 @@ def speed(model: ml.FaceModel, side: int, repeats: int) -> dict:
         sized.save(out, "JPEG", quality=90)
         jpegs.append(out.getvalue())
 
-    def one(raw: bytes) -> int:
-        return len(model.find(open_rgb(io.BytesIO(raw), long_side=side), side=side))
+    def one(raw: bytes) -> int:  # each thread its own model, as the app's faces pass runs
+        return len(ml.face_model().find(open_rgb(io.BytesIO(raw), long_side=side), side=side))
 
     def rate(threads: int) -> float:
         runs = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=threads) as pool:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(one, jpegs[: threads * 2]))  # load each thread's model first
+            for _ in range(repeats):
+                start = time.perf_counter()
                 list(pool.map(one, jpegs))
-            runs.append(len(jpegs) / (time.perf_counter() - start))
+                runs.append(len(jpegs) / (time.perf_counter() - start))
         return round(statistics.median(runs), 2)
 
     # The split per stage, one thread: decode, detection, and one descriptor per face found.
@@ -247,7 +248,7 @@ def speed(model: ml.FaceModel, side: int, repeats: int) -> dict:
         start = time.perf_counter()
         image = open_rgb(io.BytesIO(raw), long_side=side)
         decode.append(time.perf_counter() - start)
-        small = np.asarray(ml._resized(image, side))
+        small = np.asarray(ml._resized(image, side).convert("L"))
         start = time.perf_counter()
         model.detector.run(small, 0, 0.0)
         detect.append(time.perf_counter() - start)

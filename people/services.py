@@ -66,14 +66,19 @@ def photos_scan(*, photo_ids: list[int]) -> int:
     )
     if not photos:
         return 0
-    # dlib's detector and Pillow's decoder release the GIL for part of their work: two threads keep both cores busy.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(_photo_find, photos))
+    results = list(_scan_threads().map(_photo_find, photos))
     for photo, found in zip(photos, results, strict=True):
         _faces_store(photo=photo, found=found, version=version)
     for owner_id in sorted({photo.owner_id for photo in photos}):
         faces_cluster(owner_id=owner_id)
     return len(photos)
+
+
+@functools.cache
+def _scan_threads() -> ThreadPoolExecutor:
+    """Two threads for the life of the worker, each with its own face model (people.ml.face_model): dlib and
+    Pillow release the GIL for part of their work, so both cores stay busy."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="faces")
 
 
 def _photo_find(photo: Photo) -> list[ml.Found]:

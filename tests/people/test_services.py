@@ -2,6 +2,7 @@
 worker is in test_pipeline.py)."""
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 
 from gallery import services as gallery_services
@@ -174,6 +175,7 @@ def test_a_photo_deleted_while_its_faces_are_found_leaves_no_face_and_the_rest_g
         found = real_find(photo)
         if photo.id == victim.id:
             gallery_services.photo_delete(photo=Photo.objects.get(id=victim.id))
+            connection.close()  # the scan's threads outlive the test: leave no connection open on them
         return found
 
     monkeypatch.setattr(services, "_photo_find", find_then_delete)  # on the scan's thread: its own connection
@@ -198,6 +200,7 @@ def test_turning_faces_off_while_a_scan_runs_stores_nothing(user, ready_photo, f
     def find_then_opt_out(found_photo):
         found = real_find(found_photo)
         services.faces_enable(owner=user, enabled=False)
+        connection.close()
         return found
 
     monkeypatch.setattr(services, "_photo_find", find_then_opt_out)
