@@ -24,7 +24,7 @@ for prog in "${missing[@]}"; do
     redis-server) pkgs+=(redis-server redis-tools) ;;
     chromium) pkgs+=(chromium) ;;
     initdb) pkgs+=(postgresql) ;;
-    opencv-doc) pkgs+=(opencv-doc) ;;  # real sample photos (examples/data) for the colour tests and bench.words
+    opencv-doc) pkgs+=(opencv-doc) ;;  # real sample photos (examples/data): colour and face tests, bench.words/faces
   esac
 done
 echo "Installing ${pkgs[*]} ..."

@@ -28,6 +28,11 @@ SCRIPT_URLS = {
     "thumbnail": ("gallery:thumbnail", (0,)),
     "search": ("gallery:search", ()),
     "home": ("gallery:home", ()),
+    "people": ("api:person-list", ()),
+    "faceName": ("api:face-name", (0,)),
+    "faceAssign": ("api:face-assign", (0,)),
+    "faceCrop": ("api:face-crop", (0,)),
+    "personPage": ("people:person", (0,)),
 }
 
 

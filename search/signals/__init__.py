@@ -10,6 +10,7 @@ from .base import POSSIBLE, STRONG, WEAK, Answer, Candidates, Reading, Signal, T
 from .colours import ColourSignal
 from .dates import DateSignal
 from .images import ImageSignal
+from .people import PeopleSignal
 from .places import PlaceSignal
 from .tags import TagSignal
 from .things import ThingSignal
@@ -17,6 +18,7 @@ from .things import ThingSignal
 SIGNALS: list[Signal] = [
     DateSignal(),
     ColourSignal(),
+    PeopleSignal(),
     PlaceSignal(),
     ThingSignal(),
     TagSignal(),
