@@ -5,8 +5,11 @@ between readings of the same length the earlier signal wins. Adding a signal: a 
 """
 
 from .base import POSSIBLE, STRONG, WEAK, Answer, Reading, Signal, Term, label
+from .text import WrittenText
 
-SIGNALS: list[Signal] = []
+SIGNALS: list[Signal] = [
+    WrittenText(),
+]
 
 
 def by_name(name: str) -> Signal:
