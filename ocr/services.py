@@ -28,7 +28,7 @@ from .selectors import languages_of, photos_text_missing, text_settings_get
 
 logger = logging.getLogger(__name__)
 
-GATE_THRESHOLD = 8  # marks in rows on the thumbnail (ocr.core.gate.text_marks) from which a photo is read
+GATE_THRESHOLD = 4  # marks in lines of text (ocr.core.gate) from which a photo is read: one line is enough
 BACKFILL_BATCH = 50
 
 
@@ -57,7 +57,7 @@ def photo_text_read(*, photo_id: int) -> PhotoText | None:
         return existing
     try:
         verdict = _gate(photo)
-        words = _read(photo, languages) if verdict.read else []
+        words = _read(photo, languages, verdict) if verdict.read else []
     except OSError:  # the files went with the photo meanwhile, or are unreadable: nothing to store
         logger.warning("Text pass: photo %s could not be opened", photo.id, exc_info=True)
         return None
@@ -70,8 +70,8 @@ def photo_text_read(*, photo_id: int) -> PhotoText | None:
 
 
 def _gate(photo: Photo) -> gate.Verdict:
-    source = photo.thumbnail if photo.thumbnail else photo.original
-    with source.open("rb") as file:
+    # The original decoded small (JPEG's DCT scaling): the 400-px thumbnail loses letters under 20 px.
+    with photo.original.open("rb") as file:
         image = open_rgb(file, long_side=gate.GATE_SIDE)
     # The model's classes, as the pipeline stored them: its auto tags with their probability.
     classes = dict(
@@ -80,10 +80,10 @@ def _gate(photo: Photo) -> gate.Verdict:
     return gate.verdict(image=image, class_probabilities=classes, threshold=GATE_THRESHOLD)
 
 
-def _read(photo: Photo, languages: tuple[str, ...]) -> list[reader.Word]:
+def _read(photo: Photo, languages: tuple[str, ...], verdict: gate.Verdict) -> list[reader.Word]:
     with photo.original.open("rb") as file:
         image = open_rgb(file, long_side=reader.READ_SIDE)
-    words = reader.read(image, languages=languages)
+    words = reader.read(image, languages=languages, lines=verdict.lines, lines_size=verdict.size)
     scale = photo.width / image.width if image.width else 1.0  # boxes in the photo's own pixels
     if abs(scale - 1.0) > 1e-3:
         words = [
