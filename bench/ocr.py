@@ -149,15 +149,13 @@ def dataset(*, rendered: int, seed: int) -> list[Sample]:
         background = _resize(background, rng.randint(900, 1600))
         words = rng.sample(WORDS, rng.randint(1, 3))
         size = SIZES[n % len(SIZES)]
+        angle, contrast, blur = rng.uniform(-12, 12), rng.choice((0.45, 0.7, 1.0)), rng.choice((0.0, 0.8, 1.5))
+        font = rng.choice(fonts)
         image = render_words(
-            background, words, size=size, angle=rng.uniform(-12, 12), contrast=rng.choice((0.45, 0.7, 1.0)),
-            blur=rng.choice((0.0, 0.8, 1.5)), font=rng.choice(fonts), rng=rng,
-        )  # fmt: skip
-        out.append(
-            Sample(
-                name=f"{name}+{'-'.join(words)}@{size}", image=image, has_text=True, words=[(w, size) for w in words]
-            )
+            background, words, size=size, angle=angle, contrast=contrast, blur=blur, font=font, rng=rng
         )
+        label = f"{name}+{'-'.join(words)}@{size}/{angle:+.0f}°/c{contrast}/b{blur}/{Path(font).stem}"
+        out.append(Sample(name=label, image=image, has_text=True, words=[(w, size) for w in words]))
     plain = []
     for name, background in backgrounds:
         plain.append(Sample(name=name, image=_resize(background, rng.randint(900, 1600)), has_text=False))

@@ -20,16 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tesserocr
-from PIL import Image
+from PIL import Image, ImageOps
 
 from .gate import GATE_VERSION, Line
 
 READ_SIDE = 2400  # longer side a photo is read at: small text of a 12 MP photo survives, time stays bounded
 LETTER_PX = 32  # regions whose letters are smaller are enlarged to about this (up to 3×): Tesseract's sweet spot
 PAGE_SHARE = 0.3  # a region this large (share of the photo) is read with Tesseract's page layout
+REGION_PAD = (3.0, 1.0)  # a line's region reaches this many letter heights beyond it: ends may be unlinked
+CROP_PSM = tesserocr.PSM.SINGLE_BLOCK
+AUTOCONTRAST = True
 MAX_REGIONS = 12  # a photo's regions read at most, most marks first: bounds the time textures cost
 MIN_CONFIDENCE = 30.0  # words below this (0–100) are mostly noise Tesseract finds in textures
-SETTINGS_VERSION = 2  # bump when the reading settings above change: photos are read again
+SETTINGS_VERSION = 3  # bump when the reading settings above change: photos are read again
 # Tesseract's data folders as Debian installs them; OCR_TESSDATA_DIR overrides.
 TESSDATA_GLOBS = ("/usr/share/tesseract-ocr/*/tessdata", "/usr/share/tessdata")
 
@@ -114,7 +117,8 @@ def _regions(lines: list[Line], factor: float, size: tuple[int, int]) -> list[tu
     for line in lines:
         h = line.height * factor
         left, top, right, bottom = (v * factor for v in line.box)
-        boxes.append([left - 3 * h, top - h, right + 3 * h, bottom + h, [line]])  # a line's ends may be unlinked
+        pad_x, pad_y = REGION_PAD
+        boxes.append([left - pad_x * h, top - pad_y * h, right + pad_x * h, bottom + pad_y * h, [line]])
     merged = True
     while merged:  # merge overlapping boxes until none overlap
         merged = False
@@ -154,7 +158,7 @@ def _read_region(work: Image.Image, languages: str, box: tuple, height: float, a
             _shift(w, left, top, 1.0, 0.0, page.size, page.size)
             for w in _read_block(page, languages, tesserocr.PSM.AUTO)
         ]
-    crop = work.crop(box)
+    crop = ImageOps.autocontrast(work.crop(box).convert("L"), cutoff=1) if AUTOCONTRAST else work.crop(box)
     enlarge = min(3.0, LETTER_PX / height) if height < LETTER_PX else 1.0
     if enlarge > 1.0:
         crop = crop.resize((round(crop.width * enlarge), round(crop.height * enlarge)), Image.BICUBIC)
@@ -162,7 +166,7 @@ def _read_region(work: Image.Image, languages: str, box: tuple, height: float, a
     turned = (
         crop.rotate(-angle, resample=Image.BICUBIC, expand=True, fillcolor=_edge_colour(crop)) if straight else crop
     )
-    words = _read_block(turned, languages, tesserocr.PSM.SINGLE_BLOCK)
+    words = _read_block(turned, languages, CROP_PSM)
     return [_shift(w, left, top, enlarge, angle if straight else 0.0, crop.size, turned.size) for w in words]
 
 
