@@ -61,6 +61,11 @@ def photo_text_read(*, photo_id: int) -> PhotoText | None:
     except OSError:  # the files went with the photo meanwhile, or are unreadable: nothing to store
         logger.warning("Text pass: photo %s could not be opened", photo.id, exc_info=True)
         return None
+    except Exception:
+        # A photo Tesseract or the decoder chokes on is recorded as not read, so that neither this task nor the
+        # backfill tries it again and again; the next engine key gives it another chance.
+        logger.exception("Text pass failed on photo %s; recorded as not read", photo.id)
+        verdict, words = gate.Verdict(read=False, score=0, class_score=0), []
     try:
         return _store(photo, verdict=verdict, words=words, engine=engine, languages=joined)
     except IntegrityError:
@@ -99,8 +104,13 @@ def _read(photo: Photo, languages: tuple[str, ...], verdict: gate.Verdict) -> li
 
 
 @transaction.atomic
-def _store(photo: Photo, *, verdict: gate.Verdict, words: list[reader.Word], engine: str, languages: str) -> PhotoText:
-    Photo.objects.select_for_update().filter(id=photo.id).exists()  # a delete waits for us, or we see it gone
+def _store(
+    photo: Photo, *, verdict: gate.Verdict, words: list[reader.Word], engine: str, languages: str
+) -> PhotoText | None:
+    if not Photo.objects.select_for_update().filter(id=photo.id).exists():  # a delete waits for us, or is done
+        return None
+    if not text_settings_get(owner=photo.owner).enabled:  # reading was turned off while this photo was read
+        return None
     PhotoWord.objects.filter(photo_id=photo.id).delete()
     lines: list[list[str]] = []
     for word in words:

@@ -106,3 +106,45 @@ def test_a_photo_whose_file_is_gone_is_recorded_unread_not_retried_forever(text_
     assert services.text_backfill(budget_seconds=60) == 1
     assert PhotoText.objects.get(photo=text_photo).read is False
     assert selectors.photos_text_missing() == []
+
+
+def test_a_photo_deleted_while_it_is_read_leaves_nothing_behind(text_photo, monkeypatch):
+    real_read = services._read
+
+    def read_then_delete(photo, languages, verdict):
+        words = real_read(photo, languages, verdict)
+        gallery_services.photo_delete(photo=photo)
+        return words
+
+    monkeypatch.setattr(services, "_read", read_then_delete)
+    assert services.photo_text_read(photo_id=text_photo.id) is None
+    assert not PhotoText.objects.exists() and not PhotoWord.objects.exists()
+
+
+def test_reading_turned_off_while_a_photo_is_read_stores_nothing(text_photo, user, monkeypatch):
+    real_read = services._read
+
+    def read_then_opt_out(photo, languages, verdict):
+        words = real_read(photo, languages, verdict)
+        services.text_settings_update(owner=user, enabled=False, languages=["eng"])
+        return words
+
+    monkeypatch.setattr(services, "_read", read_then_opt_out)
+    assert services.photo_text_read(photo_id=text_photo.id) is None
+    assert not PhotoText.objects.exists() and not PhotoWord.objects.exists()
+
+
+def test_a_photo_the_reader_chokes_on_is_recorded_unread_and_the_batch_goes_on(text_photo, user, monkeypatch):
+    other = ready(PhotoFactory(owner=user, content=text_jpeg(["harbour"], background="astronaut")))
+
+    def choke(photo, languages, verdict):
+        if photo.id == text_photo.id:
+            raise RuntimeError("Tesseract failed")
+        return real_read(photo, languages, verdict)
+
+    real_read = services._read
+    monkeypatch.setattr(services, "_read", choke)
+    assert services.photos_text_read(photo_ids=[text_photo.id, other.id]) == 2
+    assert PhotoText.objects.get(photo=text_photo).read is False
+    assert PhotoText.objects.get(photo=other).read is True
+    assert selectors.photos_text_missing() == []
