@@ -5,8 +5,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gallery.selectors import photo_get
+
 from .core import reader
-from .selectors import languages_of, text_settings_get
+from .selectors import languages_of, photo_words_matching, text_settings_get
 from .services import text_settings_update
 
 
@@ -38,3 +40,18 @@ class TextSettingsApi(APIView):
         data.is_valid(raise_exception=True)
         row = text_settings_update(owner=request.user, **data.validated_data)
         return Response(_render(row))
+
+
+class TextMatchSerializer(serializers.Serializer):
+    word = serializers.CharField()
+    box = serializers.ListField(child=serializers.IntegerField(), min_length=4, max_length=4)
+
+
+class PhotoTextMatchesApi(APIView):
+    """Where the words of a query are written in one of the caller's photos: boxes to highlight on a result."""
+
+    @extend_schema(responses=TextMatchSerializer(many=True))
+    def get(self, request, id: int):
+        photo = photo_get(owner=request.user, id=id)
+        query = request.query_params.get("q", "")[:500]
+        return Response({"matches": photo_words_matching(photo=photo, query=query)})

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from gallery.models import Photo
 
 from .core import reader
+from .core.matching import fold, similarity
 from .models import PhotoText, PhotoWord, TextSettings
 
 
@@ -55,3 +56,17 @@ def photos_text_missing(*, owner_id: int | None = None, limit: int = 1000) -> li
 def words_of(*, owner: AbstractBaseUser) -> QuerySet[PhotoWord]:
     """The owner's read words on photos that are not in the trash."""
     return PhotoWord.objects.filter(owner=owner, photo__trashed_at__isnull=True)
+
+
+def photo_words_matching(*, photo: Photo, query: str) -> list[dict]:
+    """The words read in the photo that the query's words match (with the search's folding and tolerance), for
+    highlighting a search result: [{"word", "box"}] in the photo's pixels. Quoted phrases count word by word."""
+    wanted = [w for w in (fold(part) for part in query.replace('"', " ").split()) if len(w) >= 2]
+    if not wanted:
+        return []
+    rows = PhotoWord.objects.filter(photo=photo).order_by("position")
+    return [
+        {"word": row.word, "box": [row.x, row.y, row.width, row.height]}
+        for row in rows
+        if any(similarity(w, row.folded) > 0 for w in wanted)
+    ]

@@ -35,3 +35,47 @@ if (inViewer) {
   document.addEventListener("viewer:show", (event) => show(inViewer, event.detail.id));
   document.addEventListener("viewer:close", () => show(inViewer, null));
 }
+
+// On search results: the words of the query found written in the photo, boxed over the viewer's image.
+const query = new URLSearchParams(window.location.search).get("q");
+const stage = document.getElementById("viewer-stage");
+const image = document.getElementById("viewer-image");
+if (query && stage && image && API.photoTextMatches) {
+  const layer = el("div", { class: "text-matches", "aria-hidden": "true" });
+  stage.append(layer);
+  let boxes = [];
+  let natural = null;
+
+  const place = () => {
+    layer.replaceChildren();
+    if (!boxes.length || !natural || !image.complete || !image.naturalWidth) return;
+    // The image is scaled to fit the stage; boxes are in the photo's own pixels.
+    const shown = image.getBoundingClientRect();
+    const at = stage.getBoundingClientRect();
+    const scale = shown.width / natural.width;
+    for (const { word, box: [x, y, w, h] } of boxes) {
+      const mark = el("span", { class: "text-match", title: word, "data-word": word });
+      mark.style.left = `${shown.left - at.left + x * scale}px`;
+      mark.style.top = `${shown.top - at.top + y * scale}px`;
+      mark.style.width = `${w * scale}px`;
+      mark.style.height = `${h * scale}px`;
+      layer.append(mark);
+    }
+  };
+
+  document.addEventListener("viewer:show", async (event) => {
+    const id = event.detail.id;
+    boxes = [];
+    layer.dataset.photoId = id;
+    place();
+    const url = `${API.photoTextMatches.replace("/0/", `/${id}/`)}?q=${encodeURIComponent(query)}`;
+    const [matches, detail] = await Promise.all([request(url), request(API.photo(id))]);
+    if (layer.dataset.photoId !== String(id) || !matches.ok || !detail.ok) return;
+    boxes = matches.data.matches;
+    natural = { width: detail.data.width, height: detail.data.height };
+    place();
+  });
+  image.addEventListener("load", place);
+  window.addEventListener("resize", place);
+  document.addEventListener("viewer:close", () => { boxes = []; place(); });
+}

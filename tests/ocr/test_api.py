@@ -60,3 +60,15 @@ def test_settings_page_turns_reading_off(client, user, text_photo):
     response = client.post("/accounts/settings/text/", {"languages": ["eng"]})  # checkbox "enabled" unticked
     assert response.status_code == 302
     assert not PhotoText.objects.filter(owner=user).exists()
+
+
+def test_matches_give_the_boxes_of_the_query_words_written_in_the_photo(api, text_photo):
+    services.photo_text_read(photo_id=text_photo.id)
+    body = api.get(f"/api/photos/{text_photo.id}/text/matches/", {"q": 'harbor "segmentation" cat'}).json()
+    assert sorted(m["word"].lower() for m in body["matches"]) == ["harbour", "segmentation"]  # harbor: 1 edit
+    assert all(len(m["box"]) == 4 and m["box"][2] > 0 for m in body["matches"])
+
+
+def test_matches_of_another_users_photo_are_404(other_api, text_photo):
+    services.photo_text_read(photo_id=text_photo.id)
+    assert other_api.get(f"/api/photos/{text_photo.id}/text/matches/", {"q": "harbour"}).status_code == 404
