@@ -194,6 +194,7 @@ def main() -> None:
         from ocr import services as ocr_services
         from ocr.core import reader
         from ocr.models import PhotoText
+        from search.signals import Candidates, Term
         from search.signals.text import WrittenText
 
         owner = get_user_model().objects.create_user(username="bench-ocr", password="x")
@@ -244,10 +245,8 @@ def main() -> None:
             reading = signal.read(owner=owner, tokens=[word])
             scores = {}
             if reading is not None:
-                from search.signals import Term
-
                 term = Term(text=word, signal=signal.name, kind=signal.kind, value=reading.value)
-                scores = signal.answer(owner=owner, terms=[term], within=None, k=5).scores
+                scores = signal.answer(owner=owner, terms=[term], within=Candidates(), k=5).scores
             answers[word] = scores
             top = sorted(scores, key=scores.get, reverse=True)[:5]
             if top:

@@ -66,6 +66,9 @@ class Term:
     value: Any = None
     shown: str | None = None
     negated: bool = False  # typed as "-word": photos that satisfy it are pushed out
+    # Other signals' readings of the same words, answered as alternatives: a photo satisfies the term if it
+    # satisfies any of them (a word shown in a photo, or written in it). See `Signal.alternative`.
+    also: tuple[Term, ...] = ()
 
     def as_dict(self) -> dict:
         """The API shape of a term: {"word", "as", "shown", "negated"}."""
@@ -113,6 +116,9 @@ class Signal(Protocol):
     name: str  # unique key in the registry, and Term.signal
     kind: str  # Term.kind of the terms it reads
     selective: bool  # see the module docstring
+    # True for a signal whose reading widens another's instead of replacing it (written text: "coffee" finds the
+    # photos showing coffee and those with the word written). Signals without the attribute replace.
+    alternative: bool
 
     def read(self, *, owner: AbstractBaseUser, tokens: Sequence[str]) -> Reading | None:
         """Whether the tokens, starting at tokens[0], name something this signal answers (longest reading
@@ -126,5 +132,5 @@ class Signal(Protocol):
         A selective signal is given its terms without negation (the ranker removes what a negated one answers)
         and lists every photo that satisfies them; it may ignore ``within`` (the ranker intersects) or use it to
         read less. An open signal handles its own negated terms ("cup -coffee" pushes away) and returns its best
-        ``k`` among ``within``. Only ``owner``'s photos."""
+        ``k`` among ``within``. Only ``owner``'s photos, never trashed ones."""
         ...

@@ -5,15 +5,16 @@
 - a quoted phrase ('"gate 12"', one token with its quotes) matches its words in reading order;
 - "text", "document", "screenshot", "receipt", "note" (and plurals) find photos with a lot of text.
 
-A word is read as written text only when some photo of the owner holds it (or it is quoted): otherwise ordinary
-words ("cat") stay with the image model.
+A word is read as written text only when some photo of the owner holds it (or it is quoted), and then as an
+alternative (``alternative = True``): "coffee" finds the photos showing coffee and those with the word written
+on them, and ordinary words are never taken away from the image model.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -21,7 +22,7 @@ from ocr.core.matching import fold, similarity, tolerance
 from ocr.models import PhotoText
 from ocr.selectors import words_of
 
-from .base import Answer, Reading, Term
+from .base import Answer, Candidates, Reading, Term
 
 TEXT_WORDS = frozenset(
     {"text", "texts", "document", "documents", "screenshot", "screenshots", "receipt", "receipts", "note", "notes"}
@@ -57,6 +58,7 @@ class WrittenText:
     name = "text"
     kind = "text"
     selective = True
+    alternative = True
 
     def read(self, *, owner: AbstractBaseUser, tokens: Sequence[str]) -> Reading | None:
         token = tokens[0]
@@ -72,25 +74,24 @@ class WrittenText:
             return Reading(length=1, value=("word", word))
         return None
 
-    def answer(
-        self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Collection[int] | None, k: int
-    ) -> Answer:
+    def answer(self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Candidates, k: int) -> Answer:
         combined: dict[int, float] | None = None
         for term in terms:
             kind, *rest = term.value
             if kind == "lots":
-                scores = self._lots(owner, within)
+                scores = self._lots(owner, within.ids)
             elif kind == "phrase":
-                scores = self._phrase(owner, list(rest[0]), within)
+                scores = self._phrase(owner, list(rest[0]), within.ids)
             else:
-                scores = self._phrase(owner, [rest[0]], within)
+                scores = self._phrase(owner, [rest[0]], within.ids)
             if combined is None:
                 combined = scores
             else:  # all terms together: photos that satisfy each, the geometric mean of their scores
                 combined = {p: math.sqrt(s * scores[p]) for p, s in combined.items() if p in scores}
-        return Answer(scores=combined or {})
+        kept = within.among(combined or {})
+        return Answer(scores={photo_id: score for photo_id, score in (combined or {}).items() if photo_id in kept})
 
-    def _lots(self, owner: AbstractBaseUser, within: Collection[int] | None) -> dict[int, float]:
+    def _lots(self, owner: AbstractBaseUser, within: set[int] | None) -> dict[int, float]:
         texts = PhotoText.objects.filter(owner=owner, word_count__gte=LOTS_OF_WORDS, photo__trashed_at__isnull=True)
         if within is not None:
             texts = texts.filter(photo_id__in=list(within))
@@ -100,7 +101,7 @@ class WrittenText:
             for photo_id, count in texts.values_list("photo_id", "word_count")
         }
 
-    def _phrase(self, owner: AbstractBaseUser, words: list[str], within: Collection[int] | None) -> dict[int, float]:
+    def _phrase(self, owner: AbstractBaseUser, words: list[str], within: set[int] | None) -> dict[int, float]:
         """Photos whose read words hold ``words`` in order (one word: anywhere), scored by how well they match,
         how sure the reading was, and how large and how often the match is written."""
         variants = [_variants(owner=owner, word=word) for word in words]

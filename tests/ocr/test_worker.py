@@ -4,7 +4,7 @@ import pytest
 
 from gallery.models import Photo
 from ocr.models import PhotoText
-from search.signals import Term
+from search.signals import Candidates, Term
 from search.signals.text import WrittenText
 from tests.conftest import wait_for
 from tests.images import jpeg
@@ -31,5 +31,5 @@ def test_worker_reads_a_rendered_word_and_a_search_by_it_finds_the_photo(celery_
     reading = signal.read(owner=user, tokens=["segmentation"])
     assert reading is not None
     term = Term(text="segmentation", signal=signal.name, kind=signal.kind, value=reading.value)
-    assert list(signal.answer(owner=user, terms=[term], within=None, k=5).scores) == [sign.id]
+    assert list(signal.answer(owner=user, terms=[term], within=Candidates(), k=5).scores) == [sign.id]
     assert api.get(f"/api/photos/{cup.id}/").json()["text"] is None

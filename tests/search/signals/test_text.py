@@ -6,7 +6,7 @@ from django.utils import timezone
 from gallery.models import Photo
 from ocr.core.matching import fold
 from ocr.models import PhotoText, PhotoWord
-from search.signals import SIGNALS, Term, by_name
+from search.signals import SIGNALS, Candidates, Term, by_name
 from search.signals.text import WrittenText
 from tests.factories import PhotoFactory
 from tests.images import encode, sample
@@ -51,11 +51,14 @@ def _answer(owner, token: str, within=None) -> dict[int, float]:
     reading = signal.read(owner=owner, tokens=[token])
     assert reading is not None, token
     term = Term(text=token, signal=signal.name, kind=signal.kind, value=reading.value)
-    return signal.answer(owner=owner, terms=[term], within=within, k=10).scores
+    candidates = Candidates() if within is None else Candidates(ids=set(within))
+    return signal.answer(owner=owner, terms=[term], within=candidates, k=10).scores
 
 
-def test_registered_as_a_selective_signal():
-    assert by_name("text") in SIGNALS and by_name("text").selective is True
+def test_registered_as_a_selective_alternative_signal():
+    """Ensure a written word widens the model's reading of it rather than replacing it."""
+    text = by_name("text")
+    assert text in SIGNALS and text.selective is True and text.alternative is True
 
 
 def test_a_word_written_in_a_photo_is_read_and_found_with_case_and_accents_folded(user):
@@ -110,7 +113,7 @@ def test_terms_of_this_signal_combine_as_all_of_them(user):
         Term(text=t, signal="text", kind="text", value=signal.read(owner=user, tokens=[t]).value)
         for t in ("harbour", "tokyo")
     ]
-    assert set(signal.answer(owner=user, terms=terms, within=None, k=10).scores) == {both.id}
+    assert set(signal.answer(owner=user, terms=terms, within=Candidates(), k=10).scores) == {both.id}
 
 
 def test_within_restricts_the_candidates(user):
@@ -123,8 +126,8 @@ def test_other_users_words_are_neither_read_nor_found(user, other_user):
     theirs = _photo(other_user, ["harbour"])
     assert signal.read(owner=user, tokens=["harbour"]) is None
     term = Term(text="harbour", signal="text", kind="text", value=("word", "harbour"))
-    assert signal.answer(owner=user, terms=[term], within=None, k=10).scores == {}
-    assert signal.answer(owner=user, terms=[term], within=[theirs.id], k=10).scores == {}
+    assert signal.answer(owner=user, terms=[term], within=Candidates(), k=10).scores == {}
+    assert signal.answer(owner=user, terms=[term], within=Candidates(ids={theirs.id}), k=10).scores == {}
 
 
 def test_trashed_photos_are_not_found(user):
