@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "gallery",
     "search",
     "people",
+    "ocr",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,7 @@ CELERY_TASK_ROUTES = {
     "search.tasks.query_*": {"queue": "query"},
     # Faces (people/): a low-priority worker of its own, so that the faces pass never delays `ready`.
     "people.tasks.*": {"queue": "faces"},
+    "ocr.tasks.*": {"queue": "text"},  # the text pass: its own low-priority worker, never delays `ready`
 }
 # How many times a photo may be (re)started before it is marked failed: bounds crash loops on a poison image.
 PHOTO_MAX_ATTEMPTS = env.int("PHOTO_MAX_ATTEMPTS", default=3)
@@ -235,11 +237,15 @@ PHOTO_DESCRIBE_SECONDS = env.float("PHOTO_DESCRIBE_SECONDS", default=600.0)
 # Every FACES_BACKFILL_SECONDS, owners with ready photos that have no faces from the current face model (a new
 # model, a lost message, faces turned back on) get a backfill (people.services.faces_backfill_all).
 FACES_BACKFILL_SECONDS = env.float("FACES_BACKFILL_SECONDS", default=600.0)
+# The text pass catches up (photos from before it existed, after an engine or language change) every
+# TEXT_BACKFILL_SECONDS, working at most that long per run (ocr.services.text_backfill).
+TEXT_BACKFILL_SECONDS = env.float("TEXT_BACKFILL_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     "photos-reconcile": {"task": "search.tasks.photos_reconcile_task", "schedule": PHOTO_RECONCILE_SECONDS},
     "trash-purge": {"task": "gallery.tasks.trash_purge_task", "schedule": TRASH_PURGE_SECONDS},
     "photos-describe": {"task": "search.tasks.photos_describe_missing_task", "schedule": PHOTO_DESCRIBE_SECONDS},
     "faces-backfill": {"task": "people.tasks.faces_backfill_all_task", "schedule": FACES_BACKFILL_SECONDS},
+    "text-backfill": {"task": "ocr.tasks.text_backfill_task", "schedule": TEXT_BACKFILL_SECONDS},
 }
 
 # Search
