@@ -7,6 +7,7 @@ traceback; the traceback goes to the log).
 """
 
 import logging
+import traceback
 
 import kombu.exceptions
 import redis.exceptions
@@ -55,6 +56,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         # Django's own request limits and malformed requests: the client's fault, said in JSON.
         logger.warning("Bad API request: %s", exc)
         exc = exceptions.ParseError(_request_limit_message(exc))
+    elif _nested_too_deeply(exc):
+        logger.warning("Bad API request: %s", exc)
+        exc = exceptions.ParseError("The JSON is nested too deeply.")
     elif broker_unavailable(exc):
         logger.warning("Redis unavailable during an API request: %s", exc)
         exc = ServiceUnavailable()
@@ -66,6 +70,14 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _nested_too_deeply(exc: Exception) -> bool:
+    """A RecursionError raised while a request parser read the body (json's scanner on 1,000 nested brackets),
+    as opposed to one from a bug in our own code, which stays a 500."""
+    return isinstance(exc, RecursionError) and any(
+        frame.f_globals.get("__name__") == "rest_framework.parsers" for frame, _ in traceback.walk_tb(exc.__traceback__)
+    )
 
 
 def _request_limit_message(exc: SuspiciousOperation) -> str:

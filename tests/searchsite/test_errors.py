@@ -82,3 +82,27 @@ def test_page_error_is_a_plain_500_without_traceback(user, monkeypatch):
     assert response.status_code == 500
     assert b"secret internals" not in response.content and b"Traceback" not in response.content
     assert b"SECRET_KEY" not in response.content
+
+
+NESTED_JSON = "[" * 1000 + "]" * 1000  # 2 KB; json's C scanner raises RecursionError, which DRF doesn't catch
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/auth/register/", "/api/auth/token/", "/api/photos/bulk/tags/", "/api/albums/", "/api/duplicates/keep-best/"],
+)
+def test_deeply_nested_json_is_a_json_400(url, user):
+    """Ensure 1,000 nested brackets answer 400 on anonymous and signed-in endpoints alike, and store nothing."""
+    from rest_framework.test import APIClient
+
+    from gallery.models import Album
+
+    client = APIClient()
+    if not url.startswith("/api/auth/"):
+        client.force_authenticate(user)
+    users_before = type(user).objects.count()
+    response = client.post(url, NESTED_JSON, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The JSON is nested too deeply."}
+    assert type(user).objects.count() == users_before
+    assert not Album.objects.exists()
