@@ -1,5 +1,6 @@
-"""How failures reach clients, in one place: the API's exception handler, the site's error views, and a 503 when
-Redis (the Celery broker, debounce marks and locks) cannot be reached.
+"""How failures reach clients, in one place: the API's exception handler, the site's error views, a 503 when
+Redis (the Celery broker, debounce marks and locks) cannot be reached, and a 507 when the disk is full (both
+with Retry-After).
 
 The API answers JSON whatever happens: a validation error from a service, a 400 Django raises while reading the
 request (too many fields or files, a body too large), a 404 for an unknown /api/ URL, or a bug (a 500 without a
@@ -21,6 +22,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from gallery import storage
+
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
@@ -35,6 +38,12 @@ class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = UNAVAILABLE_MESSAGE
     default_code = "service_unavailable"
+
+
+class InsufficientStorage(exceptions.APIException):
+    status_code = status.HTTP_507_INSUFFICIENT_STORAGE
+    default_detail = str(storage.StorageFull())
+    default_code = "no_space"
 
 
 def broker_unavailable(exc: BaseException) -> bool:
@@ -62,6 +71,10 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
     elif broker_unavailable(exc):
         logger.warning("Redis unavailable during an API request: %s", exc)
         exc = ServiceUnavailable()
+    elif storage.is_disk_full(exc):
+        # Raised by the upload service, or while Django spooled the request body to its temporary folder.
+        logger.error("No space left during an API request: %s", exc)
+        exc = InsufficientStorage(str(exc) if isinstance(exc, storage.StorageFull) else None)
     response = exception_handler(exc, context)
     if response is None:
         request = context.get("request")
@@ -69,6 +82,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         response = Response({"detail": "Server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    elif response.status_code == status.HTTP_507_INSUFFICIENT_STORAGE:
+        response["Retry-After"] = str(storage.RETRY_AFTER_SECONDS)
     return response
 
 

@@ -91,7 +91,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Writes each file under a temporary name and renames it once complete: a full disk leaves no partial file.
+    "default": {"BACKEND": "gallery.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
@@ -135,6 +136,9 @@ FILE_UPLOAD_HANDLERS = [
 STORAGE_QUOTA_BYTES = env.int("STORAGE_QUOTA_BYTES", default=10 * 1024**3)
 UPLOAD_RATE_BYTES_PER_HOUR = env.int("UPLOAD_RATE_BYTES_PER_HOUR", default=2 * 1024**3)
 THUMBNAIL_SIZE = 400  # longer side, px
+# Uploads are refused (507) when storing one would leave less than this free on the media disk, so thumbnails,
+# the database and indexes keep room to finish the photos already accepted (docs/storage.md).
+STORAGE_MIN_FREE_BYTES = env.int("STORAGE_MIN_FREE_BYTES", default=1024**3)
 
 # Every page gets a Content-Security-Policy: scripts and styles only from our own static files (no inline code,
 # no 'unsafe-inline'), so an injected <script> or style attribute never runs. blob: is for the previews of
