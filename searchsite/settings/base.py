@@ -41,6 +41,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses a body by its Content-Length (per-request limit, the caller's upload rate) before anything, the
+    # CSRF check included, reads and spools it.
+    "searchsite.request_limits.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.ThrottledPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
