@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -115,6 +116,14 @@ AUTH_RATE_PER_ADDRESS = env.str("AUTH_RATE_PER_ADDRESS", default="30/hour")  # l
 AUTH_FREE_FAILURES = env.int("AUTH_FREE_FAILURES", default=5)  # per account, before the backoff starts
 AUTH_BACKOFF_MAX_SECONDS = env.int("AUTH_BACKOFF_MAX_SECONDS", default=3600)  # longest wait between attempts
 AUTH_FAILURE_MEMORY_SECONDS = 60 * 60 * 24  # an account's failures are forgotten a day after its last attempt
+# Who may create an account (accounts/services.py): "open" (anyone), "invite" (with a one-use link an admin makes
+# on /accounts/invites/, valid INVITE_DAYS), or "closed". Whatever it says, the first account on a fresh site can
+# be made and is the admin. Default "invite": a self-hosted site is not a public sign-up form (docs/signup.md).
+SIGNUP_MODES = ("open", "invite", "closed")
+SIGNUP = env.str("SIGNUP", default="invite")
+if SIGNUP not in SIGNUP_MODES:
+    raise ImproperlyConfigured(f"SIGNUP must be one of {', '.join(SIGNUP_MODES)}, not {SIGNUP!r}.")
+INVITE_DAYS = env.int("INVITE_DAYS", default=7)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "login"
