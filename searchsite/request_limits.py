@@ -35,6 +35,14 @@ def upload_paths() -> set[str]:
     return {reverse("api:photo-list"), reverse("gallery:upload")}
 
 
+def body_limits() -> tuple[int, int]:
+    """(the largest body any request may carry, the largest an upload door may): what scripts/run.sh gives the
+    proxy as client_max_body_size, so that it stops a chunked body where the app would refuse it."""
+    fields, files = settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    one_file = settings.UPLOAD_MAX_BYTES + PART_OVERHEAD_BYTES
+    return fields + one_file, fields + files * one_file
+
+
 class RequestSizeLimitMiddleware:
     """Goes after AuthenticationMiddleware (it reads the session's user) and before anything reads the body."""
 
@@ -61,7 +69,7 @@ class RequestSizeLimitMiddleware:
             return None  # what anyone may send: no need to know the caller
         caller = _caller(request)
         files = settings.DATA_UPLOAD_MAX_NUMBER_FILES if upload else 1
-        limit = fields + files * (settings.UPLOAD_MAX_BYTES + PART_OVERHEAD_BYTES) if caller else fields
+        limit = body_limits()[1 if upload else 0] if caller else fields
         if length > limit:
             return _answer(
                 request,

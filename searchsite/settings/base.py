@@ -111,7 +111,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 # How many proxies in front of the app append to X-Forwarded-For (1 behind one TLS proxy). The client address
 # used for throttling is the entry the outermost trusted proxy added; 0 means REMOTE_ADDR, ignoring the header.
-NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# scripts/run.sh puts its own nginx in front of gunicorn (WEB_PROXY=nginx): one more proxy than NUM_PROXIES says.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0) + (1 if env.str("WEB_PROXY", default="none") == "nginx" else 0)
 AUTH_RATE_PER_ADDRESS = env.str("AUTH_RATE_PER_ADDRESS", default="30/hour")  # log-in + token + sign-up attempts
 AUTH_FREE_FAILURES = env.int("AUTH_FREE_FAILURES", default=5)  # per account, before the backoff starts
 AUTH_BACKOFF_MAX_SECONDS = env.int("AUTH_BACKOFF_MAX_SECONDS", default=3600)  # longest wait between attempts
