@@ -16,6 +16,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from rest_framework.test import APIClient
 
 from gallery import services, storage
 from gallery.models import Photo
@@ -177,6 +178,9 @@ def test_thumbnails_on_a_full_disk_fail_at_once_and_resume_when_space_returns(sm
         )
     assert small_disk.files() == originals
     assert "No space left for thumbnails" in caplog.text
+    owner_api = APIClient()
+    owner_api.force_authenticate(user)
+    assert owner_api.get(f"/api/photos/{photos[0].id}/").json()["error"] == storage.NO_SPACE_REASON
     health = client.get("/health/")
     assert health.status_code == 503
     assert all(problem.startswith("No space left") for problem in health.json()["problems"])
