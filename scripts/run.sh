@@ -18,9 +18,9 @@ else
   # nginx (deploy/nginx.conf) in front: slow clients hold nginx's event loop, not gunicorn's sync workers.
   # WEB_PROXY=none serves gunicorn directly on PORT.
   export WEB_PROXY=${WEB_PROXY:-nginx}
-  bind="127.0.0.1:$PORT"
-  [ "$WEB_PROXY" = "nginx" ] && bind="unix:$DATA_DIR/gunicorn.sock"
-  default_web="gunicorn searchsite.wsgi:application --bind $bind --workers ${WEB_WORKERS:-2} --timeout 120 --no-control-socket --access-logfile -"
+  listen="--bind 127.0.0.1:$PORT --access-logfile -"
+  [ "$WEB_PROXY" = "nginx" ] && listen="--bind unix:$DATA_DIR/gunicorn.sock"  # nginx logs the requests
+  default_web="gunicorn searchsite.wsgi:application $listen --workers ${WEB_WORKERS:-2} --timeout 120 --no-control-socket"
 fi
 export WEB_COMMAND=${WEB_COMMAND:-$default_web}
 export REDIS_PORT=${REDIS_PORT:-6379}
