@@ -20,9 +20,11 @@ def with_thumbnail(photo: Photo) -> Photo:
 
 
 def client_for(user=None) -> APIClient:
+    """An API client signed in as ``user`` (pages too), or anonymous."""
     client = APIClient()
     if user is not None:
         client.force_authenticate(user)
+        client.force_login(user)
     return client
 
 
