@@ -50,6 +50,7 @@ def home(request):
             if filters.get("sort") != "uploaded"
             else [],
             "albums": selectors.album_list(owner=request.user),
+            "shared_albums": selectors.album_shared_list(user=request.user),
             "storage": {"used": selectors.storage_used(owner=request.user), "quota": settings.STORAGE_QUOTA_BYTES},
         },
     )

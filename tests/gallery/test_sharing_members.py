@@ -205,3 +205,18 @@ def test_owner_album_page_creates_a_link_shown_once(world, client):
     assert page.status_code == 200 and 'id="new-link-url"' in html
     assert "Grandma" in html
     assert 'id="new-link-url"' not in client.get(f"/albums/{world.album.id}/").content.decode()
+
+
+def test_gallery_says_who_shared_which_album_until_it_is_opened(world, client):
+    client.force_login(world.contributor)
+    home = client.get("/").content.decode()
+    assert f"<strong>{world.owner.username}</strong> shared “" in home and "Holiday" in home
+    client.get(f"/albums/{world.album.id}/")
+    assert "shared “" not in client.get("/").content.decode()
+    assert client_for(world.contributor).get("/api/albums/?shared=true").json()["results"][0]["unseen"] is False
+
+
+def test_album_page_lists_who_added_what(world, client):
+    client.force_login(world.owner)
+    html = client.get(f"/albums/{world.album.id}/").content.decode()
+    assert f"added by {world.contributor.username}" in html
