@@ -65,14 +65,18 @@ def without_location(data: bytes, *, photo: Photo) -> tuple[bytes, str, str]:
     dropped. BMP carries no metadata. Other formats are decoded and written as PNG (lossless, no metadata),
     since their metadata lives in too many places to edit safely (HEIF boxes, PNG text chunks, WebP chunks).
     """
-    if photo.format == "jpg":
-        return _jpeg_without_location(data), "image/jpeg", photo.original_name
     if photo.format == "bmp":
         return data, "image/bmp", photo.original_name
+    if photo.format == "jpg":
+        try:
+            return _jpeg_without_location(data), "image/jpeg", photo.original_name
+        except (ValueError, SyntaxError, OSError, IndexError):
+            pass  # segments we cannot walk safely: decoded and rewritten instead, like the other formats
     with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        out = io.BytesIO()
-        image.save(out, "PNG")  # Pillow writes no EXIF or text chunks unless asked to
+        image.seek(0)
+        frame = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    out = io.BytesIO()
+    frame.save(out, "PNG")  # Pillow writes no EXIF or text chunks unless asked to
     stem = photo.original_name.rsplit(".", 1)[0]
     return out.getvalue(), "image/png", f"{stem}.png"
 

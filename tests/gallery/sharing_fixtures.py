@@ -4,16 +4,20 @@ from django.core.files.base import ContentFile
 from rest_framework.test import APIClient
 
 from gallery import services
+from gallery.images import open_rgb, thumbnail_jpeg
 from gallery.models import AlbumMember, Photo
 from tests import images
 from tests.factories import PhotoFactory, UserFactory
 
 PARIS = (48.8566, 2.3522)
+THUMBNAIL_SIDE = 400
 
 
 def with_thumbnail(photo: Photo) -> Photo:
-    """A thumbnail as the pipeline would write it (the pipeline itself is not what these tests are about)."""
-    photo.thumbnail.save("thumb.jpg", ContentFile(images.encode(images.solid(), "JPEG")), save=True)
+    """A thumbnail as the pipeline would write it, from the original (the pipeline is not what these tests test)."""
+    with photo.original.open("rb") as original:
+        preview = open_rgb(original, short_side=THUMBNAIL_SIDE)
+    photo.thumbnail.save("thumb.jpg", ContentFile(thumbnail_jpeg(preview, size=THUMBNAIL_SIDE)), save=True)
     photo.status = Photo.Status.READY
     photo.save(update_fields=["status"])
     return photo

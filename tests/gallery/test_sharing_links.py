@@ -231,3 +231,19 @@ def test_public_page_password_form_then_grid(world, client):
 def test_public_page_password_post_needs_csrf(world):
     token = make_link(world, password="open sesame")["token"]
     assert Client(enforce_csrf_checks=True).post(f"/s/{token}/", {"password": "open sesame"}).status_code == 403
+
+
+def test_session_authenticated_sharing_changes_need_csrf(world):
+    """Ensure the pages' session cannot be ridden to make a link, invite someone or revoke, without CSRF."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.owner)
+    link, _ = services.link_create(album=world.album)
+    album = f"/api/albums/{world.album.id}"
+    assert client.post(f"{album}/links/", {}, content_type="application/json").status_code == 403
+    body = {"username": world.stranger.username, "role": "viewer"}
+    assert client.post(f"{album}/members/", body, content_type="application/json").status_code == 403
+    assert client.delete(f"{album}/links/{link.id}/").status_code == 403
+    assert client.delete(f"{album}/members/{world.viewer.id}/").status_code == 403
+    assert client.post(f"/albums/{world.album.id}/", {"action": "link-create"}).status_code == 403
+    assert AlbumLink.objects.filter(album=world.album).count() == 1
+    assert AlbumLink.objects.get().revoked_at is None

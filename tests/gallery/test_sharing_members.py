@@ -4,10 +4,14 @@ else of the owner's; viewers look, contributors add and take out their own; only
 import io
 
 import pytest
+from PIL import Image
 
 from gallery import services
+from gallery.media import without_location
 from gallery.models import AlbumMember, AlbumPhoto
 from gallery.validators import validate_image
+from tests import images
+from tests.factories import PhotoFactory
 from tests.gallery.sharing_fixtures import client_for
 
 pytestmark = pytest.mark.django_db
@@ -191,7 +195,7 @@ def test_member_album_page_is_read_only_and_notice_goes_once_opened(world, clien
     albums = client.get("/albums/").content.decode()
     assert "shared “" in albums and world.owner.username in albums
     page = client.get(f"/albums/{world.album.id}/").content.decode()
-    assert "Leave album" in page and 'name="name"' not in page and "share-panel" not in page
+    assert "Leave album" in page and "Rename" not in page and "share-panel" not in page
     assert "shared “" not in client.get("/albums/").content.decode()
     assert client.post(f"/albums/{world.album.id}/", {"name": "Mine"}).status_code == 404
     world.album.refresh_from_db()
@@ -220,3 +224,30 @@ def test_album_page_lists_who_added_what(world, client):
     client.force_login(world.owner)
     html = client.get(f"/albums/{world.album.id}/").content.decode()
     assert f"added by {world.contributor.username}" in html
+
+
+def test_member_gets_a_png_without_its_exif_gps(world):
+    picture = images.sample("coffee")
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 7.0)}
+    png = PhotoFactory(owner=world.owner, name="map.png", content=images.encode(picture, "PNG", exif=exif.tobytes()))
+    assert png.latitude is not None
+    services.album_photos_add(album=world.album, photo_ids=[png.id])
+    response = client_for(world.viewer).get(f"/api/photos/{png.id}/original")
+    assert response["Content-Type"] == "image/png"
+    data = response.content
+    assert validate_image(io.BytesIO(data), size=len(data)).latitude is None
+    with Image.open(io.BytesIO(data)) as served:
+        assert not served.getexif() and served.convert("RGB").tobytes() == picture.tobytes()
+
+
+def test_a_jpeg_whose_exif_cannot_be_parsed_is_rewritten_without_metadata(world):
+    photo = world.inside[0]
+    with photo.original.open("rb") as original:
+        good = original.read()
+    garbled = b"Exif\x00\x00NOT A TIFF HEADER"
+    broken = good[:2] + b"\xff\xe1" + (len(garbled) + 2).to_bytes(2, "big") + garbled + good[2:]
+    data, content_type, name = without_location(broken, photo=photo)
+    assert content_type == "image/png" and name.endswith(".png")
+    with Image.open(io.BytesIO(data)) as served:
+        assert not served.getexif().get_ifd(0x8825)
