@@ -34,6 +34,7 @@ def home(request):
     # scrubber; ?sort=uploaded orders by upload time instead.
     photos = selectors.photo_list(owner=request.user, filters=filters)
     page = Paginator(photos, PAGE_SIZE).get_page(request.GET.get("page"))
+    shared = selectors.album_shared_list(user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -49,8 +50,8 @@ def home(request):
             "years": selectors.timeline_years(photos=photos, page_size=PAGE_SIZE)
             if filters.get("sort") != "uploaded"
             else [],
-            "albums": selectors.album_list(owner=request.user),
-            "shared_albums": selectors.album_shared_list(user=request.user),
+            "albums": _albums_to_add_to(request.user, shared),
+            "shared_albums": shared,
             "storage": {"used": selectors.storage_used(owner=request.user), "quota": settings.STORAGE_QUOTA_BYTES},
         },
     )
@@ -266,6 +267,11 @@ def photo_file(request, id: int, which: str):
     # Trashed photos too: the trash shows them (the owner's only: photo_access hides them from members).
     access = selectors.photo_access(user=request.user, id=id, trashed=True)
     return photo_file_response(access.photo, which=which, owner=access.owner, strip_location=not access.owner)
+
+
+def _albums_to_add_to(user, shared: list) -> list:
+    """The selection bar's albums: the user's own, then those shared with them as a contributor."""
+    return selectors.album_list(owner=user) + [album for album in shared if album.role == "contributor"]
 
 
 def _safe_next(request) -> str | None:

@@ -70,3 +70,10 @@ def test_filters_bench_runs_on_a_fashion_mnist_feature_cache(tmp_path):
 
     assert result["source"].startswith("fmnist-lite0")
     assert {row["filter"] for row in result["cases"]} >= {"none", "near 10 km"}
+
+
+def test_album_search_bench_reports_the_ratio_between_gallery_sizes():
+    result = run_bench("album_search", "--sizes", "20,200", "--album", "5", "--repeats", "2")
+    assert result["bench"] == "album_search"
+    assert set(result["ratio_large_to_small"]) == {"words", "photo"}
+    assert result["same_results_count"] is True

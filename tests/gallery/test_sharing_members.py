@@ -251,3 +251,11 @@ def test_a_jpeg_whose_exif_cannot_be_parsed_is_rewritten_without_metadata(world)
     assert content_type == "image/png" and name.endswith(".png")
     with Image.open(io.BytesIO(data)) as served:
         assert not served.getexif().get_ifd(0x8825)
+
+
+def test_contributors_selection_bar_offers_the_shared_album_and_viewers_does_not(world, client):
+    option = f'<option value="{world.album.id}">Holiday</option>'
+    client.force_login(world.contributor)
+    assert option in client.get("/").content.decode()
+    client.force_login(world.viewer)
+    assert option not in client.get("/").content.decode()
