@@ -365,7 +365,12 @@ def link_live(*, token: str) -> AlbumLink | None:
     through a link, never cached: a revoked link fails on the next request."""
     if not token or len(token) > 128:
         return None
-    link = AlbumLink.objects.select_related("album").filter(digest=link_digest(token), revoked_at__isnull=True).first()
+    # A deactivated owner's links stop with their account.
+    link = (
+        AlbumLink.objects.select_related("album", "album__owner")
+        .filter(digest=link_digest(token), revoked_at__isnull=True, album__owner__is_active=True)
+        .first()
+    )
     if link is None or (link.expires_at is not None and link.expires_at <= timezone.now()):
         return None
     return link

@@ -499,7 +499,7 @@ def album_photos_add(*, album: Album, photo_ids: Iterable[int], by: AbstractBase
 def album_photos_remove(*, album: Album, photo_ids: Iterable[int], by: AbstractBaseUser | None = None) -> int:
     """Take photos out of the album. The owner takes out any (their own photos need not be in it); a
     contributor only what they added. One id beyond that → Http404 and nothing changes."""
-    by = by or album.owner
+    by, photo_ids = by or album.owner, list(photo_ids)
     if by.pk == album.owner_id:
         in_album = AlbumPhoto.objects.filter(album=album, photo_id__in=list(photo_ids)).values_list(
             "photo_id", flat=True

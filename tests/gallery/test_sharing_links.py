@@ -247,3 +247,10 @@ def test_session_authenticated_sharing_changes_need_csrf(world):
     assert client.post(f"/albums/{world.album.id}/", {"action": "link-create"}).status_code == 403
     assert AlbumLink.objects.filter(album=world.album).count() == 1
     assert AlbumLink.objects.get().revoked_at is None
+
+
+def test_a_deactivated_owners_links_stop(world):
+    token = make_link(world)["token"]
+    world.owner.is_active = False
+    world.owner.save()
+    assert client_for().get(f"/api/shared/{token}/").status_code == 404
