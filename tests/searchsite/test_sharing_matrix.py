@@ -332,3 +332,68 @@ def test_matrix_size_and_every_grant_is_in_the_schema():
     cells = sum(len(LINKS if "/shared/" in o else ACCOUNTS) * len(GRANTS[o].targets) for o in operations)
     print(f"sharing matrix: {len(operations)} operations, {cells} (operation, target, actor) cells")
     assert cells > 0
+
+
+# Pages and media views (not in the OpenAPI schema): every route taking an object id, from the URL configuration.
+PAGE_GRANTS = {
+    ("GET", "albums/<int:id>/"): (ALBUM_READ, None),
+    ("POST", "albums/<int:id>/"): (ALBUM_OWNER, {"name": "Renamed"}),
+    ("GET", "photos/<int:id>/"): (PHOTO_READ, None),
+    ("GET", "photos/<int:id>/original"): (PHOTO_READ, None),
+    ("GET", "photos/<int:id>/thumbnail"): (PHOTO_READ, None),
+    ("POST", "photos/<int:id>/favourite/"): (PHOTO_OWNER, {}),
+    ("POST", "photos/<int:id>/tags/"): (PHOTO_OWNER, {"name": "new", "action": "add"}),
+    ("POST", "photos/<int:id>/retry/"): (PHOTO_OWNER, {}),
+    ("GET", "photos/<int:id>/delete/"): (PHOTO_OWNER, None),
+    ("POST", "photos/<int:id>/delete/"): (PHOTO_OWNER, {}),
+}
+
+
+def page_routes_with_ids() -> list[str]:
+    from django.urls import get_resolver
+    from django.urls.resolvers import URLResolver
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern)
+
+    return sorted(r for r in walk(get_resolver().url_patterns) if "<int:" in r and not r.startswith("api/"))
+
+
+def test_every_page_route_taking_an_id_is_in_the_page_matrix():
+    classified = {route for _, route in PAGE_GRANTS}
+    assert set(page_routes_with_ids()) <= classified, set(page_routes_with_ids()) - classified
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "route"), sorted(PAGE_GRANTS))
+def test_page_answers_each_account_within_its_grant_only(method, route, client):
+    """Ensure pages and media views serve each account its grant and 404 everyone else, changing nothing."""
+    grants, form = PAGE_GRANTS[(method, route)]
+    wrong, leaks = [], []
+    for target, granted in grants.items():
+        world = MatrixWorld()
+        for actor in ("viewer", "contributor", "stranger", "anonymous", "owner"):
+            value = world.album_for(target).id if route.startswith("albums/") else world.photo(target).id
+            url = "/" + route.replace("<int:id>", str(value))
+            client.logout()
+            if actor != "anonymous":
+                client.force_login(world.user(actor))
+            before = owner_state(world)
+            response = client.get(url) if method == "GET" else client.post(url, form)
+            code = response.status_code
+            if actor == "anonymous":
+                ok = code == 302 and "/accounts/login/" in response["Location"]
+            elif actor in granted:
+                ok = code in (200, 302)
+            else:
+                ok = code == 404 and owner_state(world) == before
+            if not ok:
+                wrong.append((actor, target, code))
+            text = body_text(response)
+            leaks += [(actor, target, m) for m in markers_for(actor) if m in text]
+    assert not wrong, f"{method} {route}: {wrong}"
+    assert not leaks, f"{method} {route} leaked: {leaks}"
