@@ -5,8 +5,9 @@
 A real site (SQLite, Redis). For each size, one owner with that many photo rows and stored feature vectors
 (non-negative synthetic rows of the configured model's width), an album of `--album` of them shared with a
 viewer. The viewer's searches (words "cat", and like one of the album's photos) are timed end to end through
-search.album_search, the sizes interleaved so that drift on a shared machine hits them alike. Reported: the
-median per size and kind, and the ratio of the largest size's median to the smallest's (1.0 = no dependence).
+search.album_search, the sizes interleaved in a fresh random order each round, so that drift on a shared
+machine hits them alike. Reported: the median per size and kind, and the ratio of the largest size's median
+to the smallest's (1.0 = no dependence).
 The last stdout line is JSON.
 """
 
@@ -98,7 +99,7 @@ def run(sizes: list[int], *, album_size: int, repeats: int) -> dict:
             counts[(size, kind)] = len(search(*setups[size]))
     for _ in range(repeats):
         for kind, search in kinds.items():
-            for size in sizes:
+            for size in rng.permutation(sizes).tolist():  # a fresh order each round: no size always goes first
                 started = time.perf_counter()
                 search(*setups[size])
                 times[(size, kind)].append(time.perf_counter() - started)
