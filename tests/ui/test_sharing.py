@@ -129,3 +129,26 @@ def test_member_invited_sees_the_album_read_only(page, browser, live_server, log
     expect(page.locator(".member-list")).to_have_count(0)
     assert tab.goto(f"{live_server.url}/albums/{holiday.id}/").status == 404
     member.close()
+
+
+def test_password_link_asks_once_per_browser(browser, live_server, holiday, csp_violations):
+    """Ensure the password form posts through Django's CSRF check in a real browser (the page's referrer
+    policy keeps the Origin header), a wrong password is said, and the right one opens the grid."""
+    _, token = services.link_create(album=holiday, password="open sesame")
+    visitor = browser.new_context()
+    watch_csp(visitor, csp_violations)
+    tab = visitor.new_page()
+    tab.set_default_timeout(15_000)
+    assert tab.goto(f"{live_server.url}/s/{token}/").status == 401
+    tab.get_by_label("Password").fill("wrong")
+    tab.get_by_role("button", name="Open album").click()
+    expect(tab.get_by_role("alert")).to_contain_text("not the password")
+    tab.get_by_label("Password").fill("open sesame")
+    tab.get_by_role("button", name="Open album").click()
+    expect(tab.locator("#shared-grid .card")).to_have_count(3)
+    tab.wait_for_function("() => [...document.querySelectorAll('#shared-grid img')].every((img) => img.complete)")
+    assert images_loaded(tab)
+    other = browser.new_context()  # another browser has not given the password
+    assert other.new_page().goto(f"{live_server.url}/s/{token}/").status == 401
+    other.close()
+    visitor.close()
