@@ -152,3 +152,24 @@ def test_password_link_asks_once_per_browser(browser, live_server, holiday, csp_
     assert other.new_page().goto(f"{live_server.url}/s/{token}/").status == 401
     other.close()
     visitor.close()
+
+
+def test_member_searches_the_shared_album(page, live_server, log_in, ready_photos, csp_violations):
+    """Ensure a member's "Search this album" ranks the album's photos (real model) and only those."""
+    owner = UserFactory(username="ada", password=PASSWORD)
+    inside = ready_photos(owner, ["coffee", "rocket", "chelsea"])
+    ready_photos(owner, ["astronaut"])  # the owner's, outside the album
+    album = services.album_create(owner=owner, name="Mixed", photo_ids=[p.id for p in inside])
+    UserFactory(username="bob", password=PASSWORD)
+    services.member_add(album=album, username="bob", role="viewer")
+    log_in("bob")
+    page.goto(f"{live_server.url}/albums/{album.id}/")
+    form = page.locator("#album-search")
+    form.get_by_label("Search this album").fill("cat")
+    form.get_by_role("button", name="Search", exact=True).click()
+    expect(form.get_by_role("status")).to_contain_text("best match first")
+    visible = page.locator("#photo-grid .card:visible .card-name")
+    expect(visible.first).to_have_text("chelsea.jpg")
+    assert "astronaut.jpg" not in visible.all_inner_texts()
+    form.get_by_role("button", name="Clear").click()
+    expect(page.locator("#photo-grid .card:visible")).to_have_count(3)
