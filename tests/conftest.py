@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from bench._django import worker_command
+from bench._django import child_env, worker_command
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +80,18 @@ def on_commit(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
+def worker_env(settings, *, queue: str = "unused", **extra: str) -> dict[str, str]:
+    """The environment of a worker or web process on this test's database and folders (see bench._django)."""
+    return child_env(
+        db_name=str(settings.DATABASES["default"]["NAME"]),
+        data_dir=settings.DATA_DIR,
+        media_root=settings.MEDIA_ROOT,
+        index_dir=settings.SEARCH_INDEX_DIR,
+        queue=queue,
+        **extra,
+    )
+
+
 @pytest.fixture
 def start_worker(transactional_db, settings):
     """Start real `celery worker` processes on the test Redis, sharing the test database and data folder.
@@ -93,15 +105,7 @@ def start_worker(transactional_db, settings):
     app.conf.task_always_eager = False
     queue = f"test-{os.getpid()}-{time.monotonic_ns()}"  # a private queue: no stray worker steals our tasks
     app.conf.task_default_queue = queue
-    env = {
-        "DJANGO_SETTINGS_MODULE": "searchsite.settings.worker_test",
-        "TEST_DB_NAME": str(settings.DATABASES["default"]["NAME"]),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR),
-        "DATA_DIR": str(settings.DATA_DIR),
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "SEARCH_PROJECTION_MIN_PHOTOS": str(settings.SEARCH_PROJECTION_MIN_PHOTOS),
-    }
+    env = worker_env(settings, queue=queue, SEARCH_PROJECTION_MIN_PHOTOS=str(settings.SEARCH_PROJECTION_MIN_PHOTOS))
     procs = []
 
     def start(*, beat: bool = False, **extra_env: str) -> subprocess.Popen:
@@ -109,7 +113,7 @@ def start_worker(transactional_db, settings):
         proc = subprocess.Popen(
             [*worker_command(queue=queue, hostname=f"test{len(procs)}@%h"), *beat_args],
             cwd=ROOT,
-            env={**os.environ, **env, **extra_env},
+            env={**env, **extra_env},
         )
         procs.append(proc)
         name = f"test{len(procs) - 1}@"

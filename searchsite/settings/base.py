@@ -211,6 +211,7 @@ CELERY_TASK_ROUTES = {
     "search.tasks.reembed_task": {"queue": "photos"},
     "search.tasks.rebuild_index_task": {"queue": "index"},
     "search.tasks.train_projection_task": {"queue": "index"},
+    "search.tasks.projection_export_task": {"queue": "index"},
     "search.tasks.reembed_missing_task": {"queue": "index"},
     "search.tasks.photos_reconcile_task": {"queue": "index"},
     "search.tasks.query_*": {"queue": "query"},

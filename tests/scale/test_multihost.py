@@ -18,7 +18,7 @@ from bench._django import beat_command, free_port, wait_for_port, worker_command
 from gallery.models import Photo
 from search.models import PhotoEmbedding, SearchIndex
 from tests import images
-from tests.conftest import ROOT, wait_for
+from tests.conftest import ROOT, wait_for, worker_env
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -30,20 +30,15 @@ class Cluster:
 
     def __init__(self, tmp_path: Path, queue: str):
         self.tmp_path, self.queue, self.procs = tmp_path, queue, []
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DJANGO_SETTINGS_MODULE": "searchsite.settings.worker_test",
-            "TEST_DB_NAME": str(settings.DATABASES["default"]["NAME"]),
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR),
-            "DATA_DIR": str(settings.DATA_DIR),
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
+        self.env = worker_env(
+            settings,
+            queue=queue,
+            PYTHONPATH=str(ROOT),
             # Long enough that a healthy batch on a busy machine is not taken for stuck, short enough to test.
-            "PHOTO_STUCK_SECONDS": "20",
-            "PHOTO_MAX_ATTEMPTS": "5",
-            "PHOTO_RECONCILE_SECONDS": "1",
-        }
+            PHOTO_STUCK_SECONDS="20",
+            PHOTO_MAX_ATTEMPTS="5",
+            PHOTO_RECONCILE_SECONDS="1",
+        )
 
     def _start(self, name: str, command: list[str]) -> subprocess.Popen:
         home = self.tmp_path / name  # its own working directory: nothing may depend on the current folder

@@ -6,6 +6,7 @@ from PIL import Image
 from search.ml.classes import class_names
 from search.ml.semantic import (
     Projection,
+    ProjectionArrays,
     class_vector,
     class_word_matrix,
     conse,
@@ -181,3 +182,23 @@ def test_projection_survives_save_and_load(tmp_path, tagged_photos, space):
     projection.save(path)
     assert [p.name for p in path.parent.iterdir()] == ["projection.keras"]
     np.testing.assert_allclose(Projection.load(path).project(features), projection.project(features), atol=1e-5)
+
+
+def test_exported_arrays_project_as_the_keras_model_does(tagged_photos, space):
+    """Ensure the numpy form web processes apply is the trained model's function (batch norm folded in)."""
+    features, _, tag_sets = tagged_photos
+    targets, rows = tag_targets(tag_sets, space)
+    projection = train_projection(features[rows], targets, epochs=3, seed=0)
+    arrays = projection.export()
+    assert arrays.activations == ("relu", "linear")
+    np.testing.assert_allclose(arrays.project(features), projection.project(features), atol=1e-5)
+
+
+def test_projection_arrays_survive_save_and_load(tmp_path, tagged_photos, space):
+    features, _, tag_sets = tagged_photos
+    targets, _rows = tag_targets(tag_sets, space)
+    arrays = train_projection(features[:12], targets[:12], epochs=3, seed=0).export()
+    path = tmp_path / "user" / "projection.npz"
+    arrays.save(path)
+    assert [p.name for p in path.parent.iterdir()] == ["projection.npz"]
+    np.testing.assert_array_equal(ProjectionArrays.load(path).project(features), arrays.project(features))
