@@ -44,7 +44,8 @@ class Site:
             index_dir=self.data_dir / "indexes",
             queue="celery",
             DATABASE_URL=self.database_url,
-            REDIS_URL=self.redis_url,
+            REDIS_URL=self.redis_url,  # for a process on other settings than the tests' (bench.load)
+            TEST_REDIS_URL=self.redis_url,
             **extra,
         )
 
@@ -211,7 +212,7 @@ def site(database: str = "sqlite"):
                     "DATA_DIR": str(data_dir),
                     "DATABASE_URL": database_url,  # never a DATABASE_URL from .env
                     "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
-                    "REDIS_URL": redis_url,
+                    "TEST_REDIS_URL": redis_url,
                 }
             )
             import django

@@ -26,8 +26,9 @@ from bench.fmnist import BENCH_CACHE
 from bench.quality_text import PHOTO_QUERIES, sample_photos
 from bench.suggest_fit import is_right, photo_variants
 from search.ml import relevance, softclass
+from search.ml.catalogue import VARIANTS, model_version
 from search.ml.classes import class_names, label_tag
-from search.ml.encoder import VARIANTS, get_encoder, model_version
+from search.ml.encoder import get_encoder
 from search.ml.semantic import imagenet_class_matrix
 from search.ml.words import get_word_space
 

@@ -20,7 +20,7 @@ from search.models import PhotoEmbedding, SearchIndex
 from tests import images
 from tests.conftest import ROOT, wait_for, worker_env
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.own_workers, pytest.mark.django_db(transaction=True)]
 
 SAMPLES = ("chelsea", "coffee", "astronaut", "rocket", "camera")
 

@@ -1,3 +1,5 @@
+import functools
+
 import numpy as np
 import pytest
 from django.core.files.base import ContentFile
@@ -6,7 +8,7 @@ from gallery import services
 from gallery.models import Photo
 from search import components
 from search.index_versions import load_features, owner_dir
-from search.ml.semantic import train_projection
+from search.ml.semantic import Projection, train_projection
 from search.ml.words import normalize
 from search.models import TextProjection
 from tests import images
@@ -44,9 +46,7 @@ def trained_projection(owner, *, legacy: bool = False) -> TextProjection:
     model_key = components.configured_model_key()
     photo_ids, features, _ = load_features(owner_id=owner.id, model_key=model_key)
     names = dict(Photo.objects.filter(id__in=photo_ids).values_list("id", "original_name"))
-    words = components.word_space()
-    targets = np.stack([words.vector(names[int(i)].removesuffix(".jpg")) for i in photo_ids])
-    projection = train_projection(features, normalize(targets), epochs=20, seed=0)
+    projection = _trained(features.tobytes(), tuple(names[int(i)].removesuffix(".jpg") for i in photo_ids))
     path = owner_dir(owner.id) / f"projection-{model_key}-1.{'keras' if legacy else 'npz'}"
     if legacy:
         projection.save(path)
@@ -62,3 +62,11 @@ def trained_projection(owner, *, legacy: bool = False) -> TextProjection:
         trained_score=0.9,
         active=True,
     )
+
+
+@functools.cache
+def _trained(features: bytes, words: tuple[str, ...]) -> Projection:
+    """One training per set of photos in a test run: the sample photos' features are the same in every test."""
+    space = components.word_space()
+    targets = normalize(np.stack([space.vector(word) for word in words]))
+    return train_projection(np.frombuffer(features, np.float32).reshape(len(words), -1), targets, epochs=20, seed=0)

@@ -31,7 +31,7 @@ def site(transactional_db, tmp_path):
     """gunicorn on the test database, with its own redis-server; yields (url, redis process)."""
     redis_port, web_port = free_port(), free_port()
     redis = start_redis(redis_port, tmp_path)
-    env = worker_env(settings, REDIS_URL=f"redis://127.0.0.1:{redis_port}/0")
+    env = worker_env(settings, TEST_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0")
     web = subprocess.Popen(
         [
             sys.executable,
