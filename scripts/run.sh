@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run` (or `make dev`): migrate, collect static files, then supervisord runs Redis, gunicorn, the Celery
 # workers and beat (deploy/supervisord.conf), restarting any that dies. Ctrl-C stops them all.
-#   scripts/run.sh        gunicorn, DEBUG off (searchsite.settings.local), on http://127.0.0.1:$PORT  (make run)
+#   scripts/run.sh        gunicorn, DEBUG off (searchsite.settings.prod over plain HTTP), http://127.0.0.1:$PORT  (make run)
 #   scripts/run.sh --dev  Django's development server with DEBUG on (searchsite.settings.dev)           (make dev)
 #   scripts/run.sh ctl status|restart worker-photos:*|...   supervisorctl for the running site
 set -euo pipefail
@@ -11,7 +11,8 @@ if [ "${1:-}" = "--dev" ]; then
   export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-searchsite.settings.dev}
   default_web="python manage.py runserver --noreload 127.0.0.1:${PORT:-8000}"
 else
-  export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-searchsite.settings.local}
+  export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-searchsite.settings.prod}
+  export HTTPS=${HTTPS:-false} ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}  # one machine, plain HTTP
   default_web="gunicorn searchsite.wsgi:application --bind 127.0.0.1:${PORT:-8000} --workers ${WEB_WORKERS:-2} --timeout 120 --no-control-socket --access-logfile -"
 fi
 export WEB_COMMAND=${WEB_COMMAND:-$default_web}

@@ -71,24 +71,27 @@ def test_migrate_works_without_a_data_folder(tmp_path):
 
 
 def test_make_run_settings_keep_debug_off_even_if_the_environment_asks(tmp_path):
-    """`make run` serves with searchsite.settings.local: no debug pages, whatever .env or the shell says."""
+    """`make run` serves with searchsite.settings.prod over plain HTTP: no debug pages, whatever .env or the shell
+    says."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     result = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        [sys.executable, "-c", "from django.conf import settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE)"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         env={
             **clean,
-            "DJANGO_SETTINGS_MODULE": "searchsite.settings.local",
+            "DJANGO_SETTINGS_MODULE": "searchsite.settings.prod",
+            "HTTPS": "false",
+            "ALLOWED_HOSTS": "127.0.0.1",
             "DEBUG": "true",
             "SECRET_KEY": "x" * 50,
             "DATA_DIR": str(tmp_path),
         },
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert result.stdout.split() == ["False", "False"]  # and log-in works over plain HTTP
 
 
 def test_a_bare_pytest_refuses_to_touch_the_redis_in_redis_url(tmp_path):
