@@ -1,7 +1,8 @@
 """Date words as query terms: "2019", "july 2019", "december", "summer", "christmas", "last year".
 
 The words are read by search/ml/dates.py; a photo's date is when it was taken (EXIF), else when it was uploaded
-(``shot_at``, a UTC day as the camera's wall clock had it), and seasons follow the photo's hemisphere.
+(``shot_at``, a UTC day as the camera's wall clock had it), and seasons follow the photo's hemisphere. `when_q`
+puts a period into the database's terms, so that answering reads only the ids of the photos that match.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
 from django.utils import timezone
 
 from gallery.models import Photo
@@ -32,22 +34,38 @@ class DateSignal:
         return Reading(length=length, value=when, shown=when.shown)
 
     def answer(self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Candidates, k: int) -> Answer:
-        """Every photo whose day falls in all of the terms' periods, score 1."""
+        """Every photo whose day falls in all of the terms' periods, score 1 (the database does all the work:
+        ranges and months of ``shot_at``, by hemisphere for seasons)."""
         photos = Photo.objects.filter(owner=owner, trashed_at__isnull=True)
         for term in terms:
-            when: dates.When = term.value
-            if span := when.span():
-                photos = photos.filter(shot_at__gte=_day_start(span[0]), shot_at__lt=_day_start(span[1]))
-            if len(months := when.possible_months()) < 12:
-                photos = photos.filter(shot_at__month__in=sorted(months))
+            photos = photos.filter(when_q(term.value))
         if within.ids is not None:
             photos = photos.filter(id__in=within.ids)
-        matching = [
-            photo_id
-            for photo_id, shot_at, latitude in photos.values_list("id", "shot_at", "latitude")
-            if all(term.value.matches(shot_at.astimezone(UTC).date(), latitude=latitude) for term in terms)
-        ]
-        return Answer(scores=dict.fromkeys(matching, 1.0))
+        return Answer(scores=dict.fromkeys(photos.values_list("id", flat=True), 1.0))
+
+
+def when_q(when: dates.When) -> Q:
+    """The photos whose ``shot_at`` day is in ``when`` (the same days as `When.matches`)."""
+    if when.season:
+        north = Q(latitude__isnull=True) | Q(latitude__gte=0)  # no GPS: northern, as When.matches counts it
+        return _season_q(when.season, when.season_year) & north | _season_q(
+            dates.OPPOSITE[when.season], when.season_year
+        ) & Q(latitude__lt=0)
+    condition = Q()
+    if when.start is not None:
+        condition &= Q(shot_at__gte=_day_start(when.start), shot_at__lt=_day_start(when.end))
+    if when.months is not None:
+        condition &= Q(shot_at__month__in=sorted(when.months))
+    if when.days is not None:
+        condition &= Q(*[Q(shot_at__month=m, shot_at__day=d) for m, d in sorted(when.days)], _connector=Q.OR)
+    return condition
+
+
+def _season_q(season: str, year: int | None) -> Q:
+    if year is None:
+        return Q(shot_at__month__in=dates.season_months(season))
+    start, end = dates.season_span(season, year)
+    return Q(shot_at__gte=_day_start(start), shot_at__lt=_day_start(end))
 
 
 def _today() -> date:
