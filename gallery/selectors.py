@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import ACos, Cos, ExtractYear, Least, Radians, Sin
 from django.http import Http404
 
+from . import extensions
 from .models import Album, Photo, PhotoTag
 
 
@@ -32,8 +33,8 @@ SORTS = {
 
 def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> QuerySet[Photo]:
     """The owner's photos outside the trash, newest taken first; filters: ``tag`` (accepted tags only),
-    ``status``, ``ids``, ``favourite``, ``album`` (an album id), ``sort`` (a key of SORTS), and the time and
-    place filters of :func:`photos_filtered`."""
+    ``status``, ``ids``, ``favourite``, ``album`` (an album id), ``sort`` (a key of SORTS), the time and
+    place filters of :func:`photos_filtered`, and those other apps registered (gallery/extensions.py)."""
     filters = filters or {}
     photos = photos_filtered(owner=owner, filters=filters).order_by(*SORTS[filters.get("sort") or "taken"])
     if filters.get("favourite"):
@@ -46,6 +47,7 @@ def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> Query
         photos = photos.filter(status=status)
     if ids := filters.get("ids"):
         photos = photos.filter(id__in=ids)
+    photos = extensions.photo_list_filters_apply(photos=photos, owner=owner, filters=filters)
     return photos.prefetch_related(visible_tags())
 
 

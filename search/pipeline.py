@@ -1,5 +1,5 @@
 """The photo pipeline, in one place: upload → decode → thumbnail → describe → embed → tags → index → ready →
-duplicates.
+duplicates, faces, text.
 
 Gallery owns photos and announces what happens to them (gallery.signals); it knows nothing of search. The
 receivers below, connected in SearchConfig.ready(), turn those announcements into tasks. Every photo ends
@@ -22,6 +22,8 @@ from PIL import Image
 from gallery import selectors as gallery_selectors
 from gallery import services as gallery_services
 from gallery.models import Photo
+from ocr.services import text_read_schedule
+from people.services import photos_faces_queue
 
 from . import components, describe, ingest
 from .duplicates import duplicates_check_schedule
@@ -66,6 +68,8 @@ def _photos_finish(decoded: list) -> None:
         index_rebuild_schedule(owner_id=owner_id)
     gallery_services.photos_ready(photo_ids=[photo.id for photo in embedded])  # ready
     duplicates_check_schedule(photo_ids=[photo.id for photo in embedded])  # near-duplicates, against the gallery
+    photos_faces_queue(photo_ids=[photo.id for photo in embedded])  # faces: their own queue, after ready
+    text_read_schedule(photo_ids=[photo.id for photo in embedded])  # text: its own low-priority queue, after ready
 
 
 def _growing_chunks(photos: list[Photo], first: int = FIRST_CHUNK) -> list[list[Photo]]:

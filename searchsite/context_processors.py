@@ -8,6 +8,7 @@ SCRIPT_URLS = {
     "photos": ("api:photo-list", ()),
     "photo": ("api:photo-detail", (0,)),
     "photoTags": ("api:photo-tags", (0,)),
+    "photoTextMatches": ("api:photo-text-matches", (0,)),
     "bulkTags": ("api:photo-bulk-tags", ()),
     "bulkFavourite": ("api:photo-bulk-favourite", ()),
     "bulkTrash": ("api:photo-bulk-trash", ()),
@@ -28,6 +29,11 @@ SCRIPT_URLS = {
     "thumbnail": ("gallery:thumbnail", (0,)),
     "search": ("gallery:search", ()),
     "home": ("gallery:home", ()),
+    "people": ("api:person-list", ()),
+    "faceName": ("api:face-name", (0,)),
+    "faceAssign": ("api:face-assign", (0,)),
+    "faceCrop": ("api:face-crop", (0,)),
+    "personPage": ("people:person", (0,)),
 }
 
 

@@ -174,6 +174,9 @@ class PhotoFilterSerializer(TimePlaceFilterSerializer):
         help_text="Comma-separated ids, e.g. to poll a batch of uploads in one request",
     )
 
+    def get_fields(self):
+        return {**super().get_fields(), **extensions.photo_list_filter_fields()}
+
     def validate_ids(self, value: str) -> list[int]:
         ids = [int(i) for i in value.split(",")]
         if max(ids) > MAX_PHOTO_ID:

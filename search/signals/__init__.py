@@ -10,17 +10,21 @@ from .base import POSSIBLE, STRONG, WEAK, Answer, Candidates, Reading, Signal, T
 from .colours import ColourSignal
 from .dates import DateSignal
 from .images import ImageSignal
+from .people import PeopleSignal
 from .places import PlaceSignal
 from .tags import TagSignal
+from .text import WrittenText
 from .things import ThingSignal
 
 SIGNALS: list[Signal] = [
     DateSignal(),
     ColourSignal(),
+    PeopleSignal(),
     PlaceSignal(),
     ThingSignal(),
     TagSignal(),
     ImageSignal(),
+    WrittenText(),
 ]
 
 

@@ -58,11 +58,6 @@ def test_a_country_alias_typed_without_accents_finds_the_place(api, shot):
     assert result_names(search(api, "texas")) == ["astronaut"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="search/query.py's query_year takes a lone year out of the query before the parser sees it, so "
-    "'2019' alone has no term left (a 400); the date signal reads it once query_year goes",
-)
 def test_a_date_only_query_lists_that_years_photos(api, shot):
     response = search(api, "2019")
     assert set(result_names(response)) == {"chelsea", "coffee"}
