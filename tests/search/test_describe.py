@@ -196,3 +196,8 @@ def test_a_real_worker_reads_the_place_and_a_place_word_finds_it(celery_worker, 
     body = api.get("/api/search/text/", {"q": "ile-de-france"}).json()
     assert [hit["photo"]["id"] for hit in body["results"]] == [photo_id]
     assert body["terms"][0]["as"] == "place"
+
+
+def test_the_backfill_runs_on_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["photos-describe"]
+    assert entry == {"task": "search.tasks.photos_describe_missing_task", "schedule": settings.PHOTO_DESCRIBE_SECONDS}
