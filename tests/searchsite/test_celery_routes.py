@@ -19,6 +19,7 @@ from searchsite.settings import base
         ("search.tasks.projection_export_task", "index"),
         ("search.tasks.reembed_missing_task", "index"),
         ("search.tasks.photos_reconcile_task", "index"),
+        ("search.tasks.photos_describe_missing_task", "index"),
         ("search.tasks.query_embed_task", "query"),
     ],
 )
