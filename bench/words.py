@@ -127,7 +127,7 @@ def ask_signals(owner, q: str) -> list[tuple[str, str | None]] | None:
     scores: dict[int, float] | None = None
     for signal in {signal for signal, _ in terms}:
         mine = [term for s, term in terms if s is signal]
-        answer = signal.answer(owner=owner, terms=mine, within=Candidates(), k=K).scores
+        answer = signal.answer(owner=owner, terms=mine, within=Candidates(), k=K).listed()
         scores = answer if scores is None else {i: s * answer[i] for i, s in scores.items() if i in answer}
     names = dict(Photo.objects.filter(id__in=list(scores or {})).values_list("id", "original_name"))
     ranked = sorted(scores or {}, key=lambda photo_id: (-scores[photo_id], photo_id))

@@ -86,12 +86,23 @@ class Answer:
       ``score``; None when that is ``scores``.
     - ``order``: the signal's own best-first order, when it ranks by something finer than ``scores``.
     - ``calibrated``: False when the signal has no fitted scale for this model; the results then carry no label.
+    - ``photos``: instead of ``scores``, a lazy QuerySet of the owner's photos that satisfy the terms, each
+      scoring ``score``: for a selective answer that may hold most of a large gallery ("summer"), which the ranker
+      then applies as a condition of the search instead of listing its ids.
     """
 
     scores: dict[int, float] = field(default_factory=dict)
     raw: dict[int, float] | None = None
     order: list[int] | None = None
     calibrated: bool = True
+    photos: Any = None
+    score: float = 1.0
+
+    def listed(self) -> dict[int, float]:
+        """``scores``, or every photo of a lazy answer with its score (for tests and benches, not the ranker)."""
+        if self.photos is None:
+            return self.scores
+        return dict.fromkeys(self.photos.values_list("id", flat=True), self.score)
 
 
 class Candidates:

@@ -44,9 +44,9 @@ class DateSignal:
         years = range(span["first"].year - 1, span["last"].year + 1)  # a winter may start the year before
         for term in terms:
             photos = photos.filter(when_q(term.value, years=years))
-        if within.ids is not None:
-            photos = photos.filter(id__in=within.ids)
-        return Answer(scores=dict.fromkeys(photos.values_list("id", flat=True), 1.0))
+        if within.ids is not None:  # a few candidates already: check just those
+            return Answer(scores=dict.fromkeys(photos.filter(id__in=within.ids).values_list("id", flat=True), 1.0))
+        return Answer(photos=photos)  # a period may hold most of the gallery: a condition, not a list of ids
 
 
 def when_q(when: dates.When, *, years: range) -> Q:

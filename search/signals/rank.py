@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from django.contrib.auth.models import AbstractBaseUser
 
 from gallery.models import Photo
-from gallery.selectors import photos_by_ids
+from gallery.selectors import photos_by_ids, photos_filtered
 
 from . import by_name
 from .base import Answer, Candidates, Term, label
-from .vectors import MAX_K, filtered
+from .vectors import FILTER_EXACT_MAX, MAX_K, Allowed, filtered
 
 # An open signal scores at most this many of the photos the selective terms left; more are ranked by it alone.
 OPEN_WITHIN_MAX = 1_000
@@ -41,6 +41,7 @@ def rank(
         groups.setdefault(term.signal, []).append(term)
     allowed = filtered(owner=owner, filters=filters)
     dropped, kept = set(exclude), None  # kept: photo id → product of the selective scores
+    condition, condition_score = None, 1.0  # lazy answers: a QuerySet every photo must be in, and their score
     open_groups = []
     for name, group in groups.items():
         signal = by_name(name)
@@ -50,18 +51,27 @@ def rank(
         for term in (t for t in group if t.negated):
             dropped |= set(_answer(owner, replace(term, negated=False), Candidates(), k))
         plain = [t for t in group if not t.negated and not t.also]
-        answers = (
-            [signal.answer(owner=owner, terms=plain, within=Candidates(allowed=allowed, ids=_ids(kept)), k=k).scores]
-            if plain
-            else []
-        )
-        answers += [
-            _answer(owner, t, Candidates(allowed=allowed, ids=_ids(kept)), k) for t in group if t.also and not t.negated
-        ]
-        for scores in answers:
-            kept = scores if kept is None else {i: s * kept[i] for i, s in scores.items() if i in kept}
+        if plain:
+            answer = signal.answer(owner=owner, terms=plain, within=Candidates(allowed=allowed, ids=_ids(kept)), k=k)
+            if answer.photos is not None:
+                condition = answer.photos if condition is None else condition & answer.photos
+                condition_score *= answer.score
+            else:
+                kept = _both(kept, answer.scores)
+        for term in (t for t in group if t.also and not t.negated):
+            kept = _both(kept, _answer(owner, term, Candidates(allowed=allowed, ids=_ids(kept)), k))
+    if condition is not None:
+        if kept is not None:
+            kept = {i: s * condition_score for i, s in kept.items() if i in Allowed(condition, few=0).among(kept)}
+        else:
+            allowed = Allowed(condition & photos_filtered(owner=owner, filters=filters or {}), few=FILTER_EXACT_MAX)
     within = Candidates(ids=_ids(kept), excluded=dropped, allowed=allowed)
     if not open_groups:
+        if kept is None and condition is not None:  # a lazy answer alone: its newest photos
+            listed = condition.exclude(id__in=dropped) & photos_filtered(owner=owner, filters=filters or {})
+            ids = list(listed.order_by("-shot_at", "-id").values_list("id", flat=True)[:k])
+            scores = dict.fromkeys(ids, condition_score)
+            return _hits(owner, ids, scores=scores, raw=scores, calibrated=True)
         scores = {i: kept[i] for i in within.among(kept or {})}
         order = sorted(scores, key=lambda i: (-scores[i], -i))  # equally sure: the newest upload first
         return _hits(owner, order[:k], scores=scores, raw=scores, calibrated=True)
@@ -71,7 +81,8 @@ def rank(
     ]
     first = answers[0]
     pool = set(first.scores).intersection(*(a.scores for a in answers[1:]))
-    scores = {i: math.prod(a.scores[i] for a in answers) * (kept[i] if kept else 1.0) for i in pool}
+    factor = (lambda i: kept[i]) if kept is not None else (lambda i: condition_score)
+    scores = {i: math.prod(a.scores[i] for a in answers) * factor(i) for i in pool}
     # An open term's alternative readings (the word written in a photo) widen what it finds.
     widened: dict[int, float] = {}
     for term in (t for _, group in open_groups for t in group if not t.negated):
@@ -79,13 +90,15 @@ def rank(
             for i, score in _answer(owner, alternative, within, wanted).items():
                 widened[i] = max(widened.get(i, 0.0), score)
     for i in within.among(widened):
-        scores[i] = max(scores.get(i, 0.0), widened[i] * (kept[i] if kept else 1.0))
+        scores[i] = max(scores.get(i, 0.0), widened[i] * factor(i))
     position = {i: n for n, i in enumerate(first.order or sorted(first.scores, key=lambda i: -first.scores[i]))}
     if kept is None and len(answers) == 1 and not widened:
         order = sorted(scores, key=position.get)  # one open signal alone keeps its own order
     else:
         order = sorted(scores, key=lambda i: (-scores[i], position.get(i, len(position))))
-    raw = {**scores, **(first.raw if first.raw is not None else first.scores)}
+    own = first.raw if first.raw is not None else first.scores
+    # The open signal's own score where it decided the photo's place, the shared one where an alternative did.
+    raw = {i: own[i] if i in own and scores[i] == first.scores.get(i) else scores[i] for i in scores}
     return _hits(owner, order[:k], scores=scores, raw=raw, calibrated=all(a.calibrated for a in answers))
 
 
@@ -93,9 +106,14 @@ def _answer(owner, term: Term, within: Candidates, k: int) -> dict[int, float]:
     """One term's scores, widened by its alternatives' (the best of them for each photo)."""
     scores: dict[int, float] = {}
     for part in (replace(term, also=()), *term.also):
-        for i, score in by_name(part.signal).answer(owner=owner, terms=[part], within=within, k=k).scores.items():
+        for i, score in by_name(part.signal).answer(owner=owner, terms=[part], within=within, k=k).listed().items():
             scores[i] = max(scores.get(i, 0.0), score)
     return scores
+
+
+def _both(kept: dict[int, float] | None, scores: dict[int, float]) -> dict[int, float]:
+    """Photos in both, with the product of their scores (``kept`` None: no term yet)."""
+    return scores if kept is None else {i: s * kept[i] for i, s in scores.items() if i in kept}
 
 
 def _ids(kept: dict[int, float] | None) -> set[int] | None:

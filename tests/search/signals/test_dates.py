@@ -32,7 +32,7 @@ def answer(owner, *texts, within=None):
     for text in texts:
         reading = signal.read(owner=owner, tokens=text.split(), today=TODAY)
         terms.append(Term(text=text, signal=signal.name, kind=signal.kind, value=reading.value, shown=reading.shown))
-    scores = signal.answer(owner=owner, terms=terms, within=within or Candidates(), k=10).scores
+    scores = signal.answer(owner=owner, terms=terms, within=within or Candidates(), k=10).listed()
     return scores
 
 

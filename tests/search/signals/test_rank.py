@@ -80,3 +80,12 @@ def test_an_alternative_reading_widens_the_term_instead_of_replacing_it(user, ga
 def test_a_word_only_an_alternative_signal_reads_is_its_term(user, gallery, written_on_rocket):
     written_on_rocket.read = lambda *, owner, tokens: Reading(1, tokens[0]) if tokens[0] == "zzwritten" else None
     assert names(query.by_text(owner=user, q="zzwritten", k=4)) == ["rocket"]
+
+
+def test_a_lazy_answer_is_a_condition_of_the_search(user, gallery):
+    from gallery.models import Photo
+
+    Photo.objects.filter(id=gallery["coffee"].id).update(taken_at="2019-07-01T12:00:00Z")
+    assert names(query.by_text(owner=user, q="cup 2019", k=4)) == ["coffee"]
+    assert names(query.by_text(owner=user, q="2019", k=4)) == ["coffee"]
+    assert "coffee" not in names(query.by_text(owner=user, q="cup -2019", k=4))
