@@ -29,7 +29,6 @@ LETTER_PX = 32  # regions whose letters are smaller are enlarged to about this (
 PAGE_SHARE = 0.3  # a region this large (share of the photo) is read with Tesseract's page layout
 REGION_PAD = (3.0, 1.0)  # a line's region reaches this many letter heights beyond it: ends may be unlinked
 CROP_PSM = tesserocr.PSM.SINGLE_BLOCK  # a cut-out region is one block: the page layout would call it a picture
-SECOND_TRY = True  # a region read as one block with nothing clear is read again as scattered words
 AUTOCONTRAST = True  # regions are stretched to full contrast: faint text on a busy photo reads better
 MAX_REGIONS = 12  # a photo's regions read at most, most marks first: bounds the time textures cost
 MIN_CONFIDENCE = 30.0  # words below this (0–100) are mostly noise Tesseract finds in textures
@@ -168,10 +167,6 @@ def _read_region(work: Image.Image, languages: str, box: tuple, height: float, a
         crop.rotate(-angle, resample=Image.BICUBIC, expand=True, fillcolor=_edge_colour(crop)) if straight else crop
     )
     words = _read_block(turned, languages, CROP_PSM)
-    if SECOND_TRY and not any(w.confidence >= 0.6 and len(w.text) >= 3 for w in words):
-        # Nothing clear as one block: letters scattered on a busy background read better one by one.
-        scattered = _read_block(turned, languages, tesserocr.PSM.SPARSE_TEXT)
-        words = max(words, scattered, key=lambda found: sum(w.confidence * len(w.text) for w in found))
     return [_shift(w, left, top, enlarge, angle if straight else 0.0, crop.size, turned.size) for w in words]
 
 
