@@ -10,7 +10,7 @@ from gallery.models import Photo
 
 from .core import reader
 from .core.matching import fold, similarity
-from .models import PhotoText, PhotoWord, TextSettings
+from .models import OwnerWord, PhotoText, PhotoWord, TextSettings
 
 
 def text_settings_get(*, owner: AbstractBaseUser) -> TextSettings:
@@ -68,3 +68,8 @@ def photo_words_matching(*, photo: Photo, query: str) -> list[dict]:
         for row in rows
         if any(similarity(w, row.folded) > 0 for w in wanted)
     ]
+
+
+def vocabulary_of(*, owner: AbstractBaseUser) -> QuerySet[OwnerWord]:
+    """The distinct words read in the owner's photos (may briefly hold words of deleted photos: see OwnerWord)."""
+    return OwnerWord.objects.filter(owner=owner)
