@@ -77,3 +77,12 @@ def test_words_bench_reports_mrr_by_kind():
 
     assert result["bench"] == "words" and result["photos"] == 6 and result["queries"] > 0
     assert 0 <= result["mrr"] <= 1 and "mrr_places" in result and "mrr_dates" in result
+
+
+def test_ocr_bench_reports_gate_search_and_cost():
+    result = run_bench("ocr", "--rendered", "3", "--repeats", "1")
+
+    assert result["bench"] == "ocr" and result["text_photos"] == 9  # 6 real text photos + 3 rendered
+    assert result["no_text_photos"] >= result["text_photos"]
+    assert 0 <= result["gate_recall"] <= 1 and 0 <= result["gate_skip_share"] <= 1
+    assert result["cost_per_photo_at_20pct_text"] > 0 and result["backfill_100k_hours_one_worker"] > 0
