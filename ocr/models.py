@@ -45,6 +45,20 @@ class PhotoWord(models.Model):
         indexes = [models.Index(fields=["owner", "folded"]), models.Index(fields=["owner", "length"])]
 
 
+class OwnerWord(models.Model):
+    """A distinct word read in an owner's photos: the vocabulary that query words are matched against, so that
+    deciding whether a query word is written somewhere reads this small table, not every word of every photo.
+    Pruned of words no photo holds any more by the backfill (ocr.services.vocabulary_prune)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    folded = models.CharField(max_length=100)
+    length = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "folded"], name="unique_owner_word")]
+        indexes = [models.Index(fields=["owner", "length"])]
+
+
 class TextSettings(models.Model):
     """An owner's reading settings; an owner without a row reads in English."""
 

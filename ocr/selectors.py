@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from gallery.models import Photo
 
 from .core import reader
 from .core.matching import fold, similarity
-from .models import PhotoText, PhotoWord, TextSettings
+from .models import OwnerWord, PhotoText, PhotoWord, TextSettings
 
 
 def text_settings_get(*, owner: AbstractBaseUser) -> TextSettings:
@@ -41,14 +42,11 @@ def photos_text_missing(*, owner_id: int | None = None, limit: int = 1000) -> li
     photos = Photo.objects.filter(status=Photo.Status.READY).exclude(owner_id__in=disabled)
     if owner_id is not None:
         photos = photos.filter(owner_id=owner_id)
-    current = PhotoText.objects.filter(engine=reader.engine_key())
-    # The languages must be the owner's: compare with their row, or with the default when they have none.
-    chosen = TextSettings.objects.filter(owner_id__in=photos.values("owner_id"))
-    stale_languages = Q()
-    for row in chosen.values("owner_id", "languages"):
-        stale_languages |= Q(owner_id=row["owner_id"]) & ~Q(languages=row["languages"])
-    defaults = ~Q(owner_id__in=chosen.values("owner_id")) & ~Q(languages=TextSettings().languages)
-    current = current.exclude(stale_languages | defaults) if stale_languages else current.exclude(defaults)
+    # Current: by this engine, in the languages the owner chose (English when they never chose).
+    chosen = TextSettings.objects.filter(owner_id=OuterRef("owner_id")).values("languages")[:1]
+    current = PhotoText.objects.annotate(wanted=Coalesce(Subquery(chosen), Value(TextSettings().languages))).filter(
+        engine=reader.engine_key(), languages=F("wanted")
+    )
     photos = photos.exclude(id__in=current.values("photo_id"))
     return list(photos.order_by("id").values_list("id", flat=True)[:limit])
 
@@ -70,3 +68,8 @@ def photo_words_matching(*, photo: Photo, query: str) -> list[dict]:
         for row in rows
         if any(similarity(w, row.folded) > 0 for w in wanted)
     ]
+
+
+def vocabulary_of(*, owner: AbstractBaseUser) -> QuerySet[OwnerWord]:
+    """The distinct words read in the owner's photos (may briefly hold words of deleted photos: see OwnerWord)."""
+    return OwnerWord.objects.filter(owner=owner)

@@ -17,13 +17,14 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from gallery.images import open_rgb
 from gallery.models import Photo, PhotoTag
 
 from .core import gate, reader
 from .core.matching import fold
-from .models import PhotoText, PhotoWord, TextSettings
+from .models import OwnerWord, PhotoText, PhotoWord, TextSettings
 from .selectors import languages_of, photos_text_missing, text_settings_get
 
 logger = logging.getLogger(__name__)
@@ -148,6 +149,10 @@ def _store(
             for position, word in enumerate(words)
         ]
     )
+    OwnerWord.objects.bulk_create(
+        [OwnerWord(owner_id=photo.owner_id, folded=f, length=len(f)) for f in {fold(w.text) for w in words} if f],
+        ignore_conflicts=True,
+    )
     return text
 
 
@@ -179,6 +184,7 @@ def text_backfill(*, budget_seconds: float, owner_id: int | None = None) -> int:
     with _lock(key="ocr:backfill", seconds=int(budget_seconds) + 600) as acquired:
         if not acquired:
             return 0
+        vocabulary_prune()
         deadline = time.monotonic() + budget_seconds
         while time.monotonic() < deadline:
             batch = photos_text_missing(owner_id=owner_id, limit=BACKFILL_BATCH)
@@ -202,6 +208,14 @@ def _skip(photo_id: int) -> None:
     nothing = gate.Verdict(read=False, score=0, class_score=0)
     with contextlib.suppress(IntegrityError):  # deleted meanwhile
         _store(photo, verdict=nothing, words=[], engine=reader.engine_key(), languages=languages)
+
+
+def vocabulary_prune() -> int:
+    """Forget words no photo holds any more (their photos were deleted or read again): the vocabulary keeps
+    nothing of a deleted photo for longer than one backfill period."""
+    held = PhotoWord.objects.filter(owner_id=OuterRef("owner_id"), folded=OuterRef("folded"))
+    deleted, _ = OwnerWord.objects.exclude(Exists(held)).delete()
+    return deleted
 
 
 @transaction.atomic
@@ -230,5 +244,6 @@ def text_settings_update(*, owner: AbstractBaseUser, enabled: bool, languages: l
 def text_delete_all(*, owner: AbstractBaseUser) -> int:
     """Delete every text read from the owner's photos."""
     PhotoWord.objects.filter(owner=owner).delete()
+    OwnerWord.objects.filter(owner=owner).delete()
     deleted, _ = PhotoText.objects.filter(owner=owner).delete()
     return deleted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 MAX_WORD = 100
 
@@ -43,3 +44,22 @@ def similarity(query: str, read: str) -> float:
         return 0.0
     edits = distance(query, read, limit)
     return 0.0 if edits > limit else 1.0 - 0.15 * edits
+
+
+def _bigrams(word: str) -> set[str]:
+    return {word[i : i + 2] for i in range(len(word) - 1)}
+
+
+def close_words(query: str, candidates: Iterable[str]) -> dict[str, float]:
+    """The candidates within tolerance of the query, with their similarity. Each edit breaks at most two of a
+    word's letter pairs, so a candidate sharing too few pairs is dropped before the edit distance is computed."""
+    limit = tolerance(len(query))
+    pairs = _bigrams(query)
+    needed = len(query) - 1 - 2 * limit - 1  # one spare: sets count a repeated pair once
+    found = {}
+    for word in candidates:
+        if word == query:
+            found[word] = 1.0
+        elif limit and len(pairs & _bigrams(word)) >= needed and (score := similarity(query, word)) > 0:
+            found[word] = score
+    return found

@@ -32,7 +32,7 @@ CROP_PSM = tesserocr.PSM.SINGLE_BLOCK  # a cut-out region is one block: the page
 AUTOCONTRAST = True  # regions are stretched to full contrast: faint text on a busy photo reads better
 MAX_REGIONS = 12  # a photo's regions read at most, most marks first: bounds the time textures cost
 MIN_CONFIDENCE = 30.0  # words below this (0–100) are mostly noise Tesseract finds in textures
-SETTINGS_VERSION = 3  # bump when the reading settings above change: photos are read again
+SETTINGS_VERSION = 4  # bump when the reading settings above change: photos are read again
 # Tesseract's data folders as Debian installs them; OCR_TESSDATA_DIR overrides.
 TESSDATA_GLOBS = ("/usr/share/tesseract-ocr/*/tessdata", "/usr/share/tessdata")
 

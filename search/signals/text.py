@@ -17,10 +17,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
 
-from ocr.core.matching import fold, similarity, tolerance
+from ocr.core.matching import close_words, fold, tolerance
 from ocr.models import PhotoText
-from ocr.selectors import words_of
+from ocr.selectors import vocabulary_of, words_of
 
 from .base import Answer, Candidates, Reading, Term
 
@@ -44,14 +45,18 @@ def _variants(*, owner: AbstractBaseUser, word: str) -> dict[str, float]:
     limit = tolerance(len(word))
     if limit == 0:
         return {word: 1.0}
+    # Within `limit` edits, a word keeps its first or last letter pair (and, for two edits, the middle one):
+    # only those are fetched and compared.
+    keeps = Q(folded__startswith=word[:2]) | Q(folded__endswith=word[-2:])
+    if limit > 1:
+        middle = len(word) // 2
+        keeps |= Q(folded__contains=word[middle - 1 : middle + 1])
     band = (
-        words_of(owner=owner)
-        .filter(length__range=(len(word) - limit, len(word) + limit))
-        .values_list("folded", flat=True)
-        .distinct()[:VOCABULARY_CAP]
+        vocabulary_of(owner=owner)
+        .filter(keeps, length__range=(len(word) - limit, len(word) + limit))
+        .values_list("folded", flat=True)[:VOCABULARY_CAP]
     )
-    found = {read: similarity(word, read) for read in band}
-    return {read: s for read, s in found.items() if s > 0} | {word: 1.0}
+    return close_words(word, band) | {word: 1.0}
 
 
 class WrittenText:
@@ -69,8 +74,7 @@ class WrittenText:
         word = fold(token)
         if len(word) < 2:
             return None
-        variants = _variants(owner=owner, word=word)
-        if words_of(owner=owner).filter(folded__in=list(variants)).exists():
+        if vocabulary_of(owner=owner).filter(folded__in=list(_variants(owner=owner, word=word))).exists():
             return Reading(length=1, value=("word", word))
         return None
 

@@ -89,3 +89,12 @@ def test_album_search_bench_reports_the_ratio_between_gallery_sizes():
     assert result["bench"] == "album_search"
     assert set(result["ratio_large_to_small"]) == {"words", "photo"}
     assert result["same_results_count"] is True
+
+
+def test_ocr_bench_reports_gate_search_and_cost():
+    result = run_bench("ocr", "--rendered", "3", "--repeats", "1")
+
+    assert result["bench"] == "ocr" and result["text_photos"] == 9  # 6 real text photos + 3 rendered
+    assert result["no_text_photos"] >= result["text_photos"]
+    assert 0 <= result["gate_recall"] <= 1 and 0 <= result["gate_skip_share"] <= 1
+    assert result["cost_per_photo_at_20pct_text"] > 0 and result["backfill_100k_hours_one_worker"] > 0

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from gallery import services as gallery_services
 from ocr import selectors, services
 from ocr.core import reader
-from ocr.models import PhotoText, PhotoWord, TextSettings
+from ocr.models import OwnerWord, PhotoText, PhotoWord, TextSettings
 from tests.factories import PhotoFactory
 from tests.ocr.conftest import ready
 from tests.ocr.images import text_jpeg
@@ -66,8 +66,11 @@ def test_photos_not_ready_are_not_read(user):
 
 def test_text_is_purged_with_the_photo(text_photo, user):
     services.photo_text_read(photo_id=text_photo.id)
+    assert OwnerWord.objects.filter(owner=user, folded="segmentation").exists()
     gallery_services.photo_delete(photo=text_photo)
     assert not PhotoText.objects.exists() and not PhotoWord.objects.exists()
+    services.text_backfill(budget_seconds=5)  # the vocabulary forgets the photo's words at the next run
+    assert not OwnerWord.objects.exists()
 
 
 def test_turning_reading_off_deletes_the_text_and_stops_reading(text_photo, user, other_user):
@@ -75,6 +78,7 @@ def test_turning_reading_off_deletes_the_text_and_stops_reading(text_photo, user
     services.photos_text_read(photo_ids=[text_photo.id, other.id])
     services.text_settings_update(owner=user, enabled=False, languages=["eng"])
     assert not PhotoText.objects.filter(owner=user).exists() and not PhotoWord.objects.filter(owner=user).exists()
+    assert not OwnerWord.objects.filter(owner=user).exists()
     assert PhotoWord.objects.filter(owner=other_user).exists()  # the other user's text stays
     assert services.photo_text_read(photo_id=text_photo.id) is None
     assert selectors.photos_text_missing() == []  # the backfill leaves them alone too

@@ -1,4 +1,4 @@
-from ocr.core.matching import fold, similarity
+from ocr.core.matching import close_words, fold, similarity
 
 
 def test_fold_drops_case_accents_and_punctuation():
@@ -17,3 +17,8 @@ def test_short_words_match_only_exactly():
 
 def test_words_too_far_apart_do_not_match():
     assert similarity("segmentation", "sedimentary") == 0.0
+
+
+def test_close_words_keeps_the_words_within_tolerance_with_their_similarity():
+    found = close_words("determine", ["determine", "letermine", "etermine", "termite", "mine", "deter"])
+    assert found == {"determine": 1.0, "letermine": similarity("determine", "letermine"), "etermine": 0.85}

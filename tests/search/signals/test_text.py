@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from gallery.models import Photo
 from ocr.core.matching import fold
-from ocr.models import PhotoText, PhotoWord
+from ocr.models import OwnerWord, PhotoText, PhotoWord
 from search.signals import SIGNALS, Candidates, Term, by_name
 from search.signals.text import WrittenText
 from tests.factories import PhotoFactory
@@ -44,6 +44,8 @@ def _photo(owner, words: list[str], *, sizes: list[float] | None = None, name: s
         )
         for i, w in enumerate(words)
     )
+    vocabulary = [OwnerWord(owner=owner, folded=fold(w), length=len(fold(w))) for w in words]
+    OwnerWord.objects.bulk_create(vocabulary, ignore_conflicts=True)
     return photo
 
 
