@@ -70,3 +70,20 @@ def test_who_is_this_from_a_face_box_on_a_phone(page, live_server, log_in, two_p
     # Nothing wider than the phone, the header's extra People link included.
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     expect(page.get_by_role("list", name="Named people").get_by_text("Eileen Collins")).to_be_visible()
+
+
+def test_who_is_this_on_a_face_box_in_the_viewer(page, live_server, log_in, two_people, shoot):
+    _, photos = two_people
+    log_in("pat")
+    photo = photos["grace"][0]
+    page.goto(f"{live_server.url}/?view={photo.id}")
+    viewer = page.get_by_role("dialog")
+    box = viewer.locator(".face-box")
+    expect(box).to_have_count(1)
+    expect(box).to_have_text("Who is this?")
+    box.click()
+    viewer.get_by_label("Who is this?").fill("Grace Hopper")
+    viewer.get_by_role("button", name="Save").click()
+    expect(box).to_have_text("Grace Hopper")
+    shoot("viewer-faces")
+    assert Person.objects.get(faces__photo=photo).name == "Grace Hopper"
