@@ -6,14 +6,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
-from rest_framework import serializers
 
 from gallery.models import Photo
 
 from . import ml
 from .models import Face, FaceSettings, Person, PhotoScan
-
-MAX_ID = 2**63 - 1
 
 
 def model_version() -> str:
@@ -93,12 +90,6 @@ def photo_faces(photo: Photo) -> list[dict]:
         {"id": face.id, "person": face.person_id, "box": face.box}
         for face in Face.objects.filter(photo=photo, owner_id=photo.owner_id).order_by("x", "id")
     ]
-
-
-def person_filter_field() -> serializers.Field:
-    return serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_ID, help_text="Only the photos with this person (yours) in them"
-    )
 
 
 def photos_with_person(*, photos: QuerySet[Photo], owner: AbstractBaseUser, value: int) -> QuerySet[Photo]:
