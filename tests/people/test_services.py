@@ -206,3 +206,21 @@ def test_turning_faces_off_while_a_scan_runs_stores_nothing(user, ready_photo, f
     monkeypatch.setattr(services, "_photo_find", find_then_opt_out)
     services.photos_scan(photo_ids=[photo.id])
     assert not Face.objects.filter(owner=user).exists() and not PhotoScan.objects.filter(owner=user).exists()
+
+
+def test_the_periodic_backfill_scans_every_enabled_owners_unscanned_photos(
+    user, other_user, ready_photo, faces_on, on_commit
+):
+    mine, theirs = ready_photo(user, grace()), ready_photo(other_user, grace())
+    services.faces_enable(owner=other_user, enabled=False)
+    with on_commit():
+        assert services.faces_backfill_all() == 1
+    assert PhotoScan.objects.filter(photo=mine).exists() and not PhotoScan.objects.filter(photo=theirs).exists()
+    with on_commit():
+        assert services.faces_backfill_all() == 0  # nothing left to scan
+
+
+def test_no_backfill_while_the_faces_pass_is_off(user, ready_photo, settings):
+    settings.FACES_PASS = False
+    ready_photo(user, grace())
+    assert services.faces_backfill_all() == 0
