@@ -22,7 +22,7 @@ PAGE_SIZE = 48
 
 @login_required
 def home(request):
-    filters = {key: request.GET[key] for key in ("tag", "status", "sort") if request.GET.get(key)}
+    filters = {key: request.GET[key][:300] for key in ("tag", "status", "sort", "place") if request.GET.get(key)}
     if filters.get("status") not in (None, *Photo.Status.values):
         filters.pop("status")
     if filters.get("sort") not in (None, *selectors.SORTS):
@@ -52,6 +52,12 @@ def home(request):
             "storage": {"used": selectors.storage_used(owner=request.user), "quota": settings.STORAGE_QUOTA_BYTES},
         },
     )
+
+
+@login_required
+def places(request):
+    """Where the owner's photos were taken, with how many at each place; each links to its photos."""
+    return render(request, "gallery/places.html", {"places": selectors.place_counts(owner=request.user)})
 
 
 @login_required

@@ -5,7 +5,6 @@ each term is answered is its signal's business (search/signals/).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,7 +147,6 @@ def text_search(
 
     A typo no signal reads is corrected to the closest known word unless ``exact``; the result says so.
     """
-    q, filters = query_year(q, filters)
     parsed = parse(owner=owner, q=q, exact=exact)
     terms = list(parsed.terms)
     if not any(not t.negated for t in terms) and photo_id is None and not class_value:
@@ -183,7 +181,7 @@ def by_text(
 
 def classes_offered(*, q: str) -> list[dict]:
     """Kinds of thing the query's words name ("cat" → tabby cat, Siamese cat, …), to narrow a word search to."""
-    positive = [w for negated, w in tokens(query_year(q, None)[0]) if not negated and not w.startswith('"')]
+    positive = [w for negated, w in tokens(q) if not negated and not w.startswith('"')]
     offered = {class_id: name for word in positive for class_id, name in classes_named_by(word)}
     return [{"id": class_id, "name": name} for class_id, name in offered.items()]
 
@@ -242,18 +240,3 @@ def _class_weights(class_value: str | None, model_key: str) -> np.ndarray | None
         return None
     weights, _ = components.classifier(model_key)
     return np.maximum(weights[:, _class_id(class_value)], 0).astype(np.float32)
-
-
-_YEAR = re.compile(r"^(19|20)\d\d$")
-
-
-def query_year(q: str, filters: dict | None) -> tuple[str, dict | None]:
-    """'beach 2023' → ('beach', filters with year=2023): a lone year in a text query means "taken that year"."""
-    tokens = q.split()
-    years = [t for t in tokens if _YEAR.match(t)]
-    if not years:
-        return q, filters
-    if len(set(years)) > 1:
-        raise QueryError(f"Give one year, not {len(set(years))}: use taken_after and taken_before for a range.")
-    words = " ".join(t for t in tokens if not _YEAR.match(t))
-    return words, {**(filters or {}), "year": int(years[0])}

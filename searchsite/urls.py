@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("gallery.api.urls")),
     path("", include("search.api.urls")),
     path("", include("people.api.urls")),
+    path("", include("ocr.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, so the docs page needs no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),  # login, logout, password reset: Django's own
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("ocr.urls")),
     path("api/", include((api_patterns, "api"))),
     path("", include("search.urls")),
     path("", include("people.urls")),

@@ -7,16 +7,24 @@ a module here, plus a line below.
 """
 
 from .base import POSSIBLE, STRONG, WEAK, Answer, Candidates, Reading, Signal, Term, label
+from .colours import ColourSignal
+from .dates import DateSignal
 from .images import ImageSignal
 from .people import PeopleSignal
+from .places import PlaceSignal
 from .tags import TagSignal
+from .text import WrittenText
 from .things import ThingSignal
 
 SIGNALS: list[Signal] = [
+    DateSignal(),
+    ColourSignal(),
     PeopleSignal(),
+    PlaceSignal(),
     ThingSignal(),
     TagSignal(),
     ImageSignal(),
+    WrittenText(),
 ]
 
 

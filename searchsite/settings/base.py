@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "gallery",
     "search",
     "people",
+    "ocr",
 ]
 
 MIDDLEWARE = [
@@ -214,9 +215,11 @@ CELERY_TASK_ROUTES = {
     "search.tasks.train_projection_task": {"queue": "index"},
     "search.tasks.reembed_missing_task": {"queue": "index"},
     "search.tasks.photos_reconcile_task": {"queue": "index"},
+    "search.tasks.photos_describe_missing_task": {"queue": "index"},
     "search.tasks.query_*": {"queue": "query"},
     # Faces (people/): a low-priority worker of its own, so that the faces pass never delays `ready`.
     "people.tasks.*": {"queue": "faces"},
+    "ocr.tasks.*": {"queue": "text"},  # the text pass: its own low-priority worker, never delays `ready`
 }
 # How many times a photo may be (re)started before it is marked failed: bounds crash loops on a poison image.
 PHOTO_MAX_ATTEMPTS = env.int("PHOTO_MAX_ATTEMPTS", default=3)
@@ -228,13 +231,21 @@ PHOTO_RECONCILE_SECONDS = env.float("PHOTO_RECONCILE_SECONDS", default=60.0)
 # TRASH_PURGE_SECONDS) deletes them for good: rows, files, vectors and index entries.
 TRASH_KEEP_DAYS = env.int("TRASH_KEEP_DAYS", default=30)
 TRASH_PURGE_SECONDS = env.float("TRASH_PURGE_SECONDS", default=3600.0)
+# How often the background pass looks for photos stored before their place and colours were read (or read by an
+# older version): search.tasks.photos_describe_missing_task.
+PHOTO_DESCRIBE_SECONDS = env.float("PHOTO_DESCRIBE_SECONDS", default=600.0)
 # Every FACES_BACKFILL_SECONDS, owners with ready photos that have no faces from the current face model (a new
 # model, a lost message, faces turned back on) get a backfill (people.services.faces_backfill_all).
 FACES_BACKFILL_SECONDS = env.float("FACES_BACKFILL_SECONDS", default=600.0)
+# The text pass catches up (photos from before it existed, after an engine or language change) every
+# TEXT_BACKFILL_SECONDS, working at most that long per run (ocr.services.text_backfill).
+TEXT_BACKFILL_SECONDS = env.float("TEXT_BACKFILL_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     "photos-reconcile": {"task": "search.tasks.photos_reconcile_task", "schedule": PHOTO_RECONCILE_SECONDS},
     "trash-purge": {"task": "gallery.tasks.trash_purge_task", "schedule": TRASH_PURGE_SECONDS},
+    "photos-describe": {"task": "search.tasks.photos_describe_missing_task", "schedule": PHOTO_DESCRIBE_SECONDS},
     "faces-backfill": {"task": "people.tasks.faces_backfill_all_task", "schedule": FACES_BACKFILL_SECONDS},
+    "text-backfill": {"task": "ocr.tasks.text_backfill_task", "schedule": TEXT_BACKFILL_SECONDS},
 }
 
 # Search

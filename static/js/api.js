@@ -143,7 +143,7 @@ export function resultCard({ photo, score, match }, rank) {
     ? el("span", { class: `score${match ? ` score-${match}` : ""}`, "data-role": "score",
       title: typeof score === "number" ? `Score ${score.toFixed(3)}` : null, text: scoreText })
     : null;
-  return el("li", { class: "card result", "data-photo-id": photo.id, "data-status": photo.status, "data-match": match || null },
+  return el("li", { class: "card result", "data-photo-id": photo.id, "data-status": photo.status, "data-match": match || null, "data-place": photo.place || null },
     el("a", { class: "card-link", href: PAGES.photo(photo.id), "aria-label": `${photo.original_name}${scoreText ? `, ${scoreText}` : ""}` },
       el("div", { class: "thumb" }, thumb, rank ? el("span", { class: "rank", "aria-hidden": "true", text: `#${rank}` }) : null)),
     el("input", { type: "checkbox", class: "card-select", value: String(photo.id), "aria-label": `Select ${photo.original_name}` }),
