@@ -87,3 +87,13 @@ def test_who_is_this_on_a_face_box_in_the_viewer(page, live_server, log_in, two_
     expect(box).to_have_text("Grace Hopper")
     shoot("viewer-faces")
     assert Person.objects.get(faces__photo=photo).name == "Grace Hopper"
+
+
+def test_the_search_box_suggests_a_persons_name(page, live_server, log_in, two_people):
+    _, photos = two_people
+    Person.objects.filter(faces__photo=photos["grace"][0]).update(name="Grace Hopper")
+    log_in("pat")
+    page.get_by_label("Search your photos by words").fill("gra")
+    expect(page.locator('#word-suggestions option[value="grace hopper"]')).to_have_count(1)
+    # The name comes first, before the word space's neighbours.
+    expect(page.locator("#word-suggestions option").first).to_have_attribute("value", "grace hopper")
