@@ -83,6 +83,15 @@ def person_thumbnail_face_id(person: Person) -> int | None:
     return person.cover_id or getattr(person, "best_face", None)
 
 
+def person_faces(*, person: Person) -> QuerySet[Face]:
+    """A person's faces outside the trash, most confident first (the crops are served by id)."""
+    return (
+        Face.objects.filter(person=person, photo__trashed_at__isnull=True)
+        .only("id", "photo_id", "score", "person_id")
+        .order_by("-score", "id")
+    )
+
+
 def photo_faces(photo: Photo) -> list[dict]:
     """The faces part of a photo's detail (gallery/extensions.py): [{"id", "person", "box": [x, y, w, h]}], the
     box in fractions of the upright photo."""
