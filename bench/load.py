@@ -441,7 +441,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "web_process": [round(rss_mb(pid)) for pid in web_processes],
                 "workers": {
                     name: round(rss_mb(proc.pid))
-                    for name, proc in zip(("photos", "index", "query"), deployment.procs[:3])
+                    for name, proc in zip(QUEUES, deployment.procs[: len(QUEUES)], strict=True)
                 },
             }
             stop(web)
