@@ -45,10 +45,16 @@ def photos_faces_queue(*, photo_ids: list[int]) -> None:
     from .tasks import faces_scan_task  # people.tasks imports this module
 
     ids = list(photo_ids)
+
+    def send() -> None:
+        try:
+            for start in range(0, len(ids), SCAN_BATCH):
+                faces_scan_task.delay(ids[start : start + SCAN_BATCH])
+        except Exception:  # e.g. Redis down: the photos stay ready, and the periodic backfill finds them
+            logger.warning("Could not queue the faces pass of %s photo(s)", len(ids), exc_info=True)
+
     if ids and settings.FACES_PASS:
-        transaction.on_commit(
-            lambda: [faces_scan_task.delay(ids[i : i + SCAN_BATCH]) for i in range(0, len(ids), SCAN_BATCH)]
-        )
+        transaction.on_commit(send)
 
 
 def photos_scan(*, photo_ids: list[int]) -> int:
@@ -146,8 +152,11 @@ def faces_backfill_schedule(*, owner_id: int) -> None:
     from .tasks import faces_backfill_task  # people.tasks imports this module
 
     def send() -> None:
-        if cache.add(_backfill_mark(owner_id), 1, timeout=BACKFILL_MARK_SECONDS):
-            faces_backfill_task.delay(owner_id)
+        try:
+            if cache.add(_backfill_mark(owner_id), 1, timeout=BACKFILL_MARK_SECONDS):
+                faces_backfill_task.delay(owner_id)
+        except Exception:  # e.g. Redis down: the periodic backfill (Celery beat) starts it later
+            logger.warning("Could not start the faces backfill of owner %s", owner_id, exc_info=True)
 
     transaction.on_commit(send)
 

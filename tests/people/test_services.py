@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from gallery import services as gallery_services
 from gallery.models import Photo
-from people import services
+from people import services, tasks
 from people.models import Face, FaceSettings, Person, PhotoScan
 from people.selectors import model_version
 from tests.images import sample
@@ -224,3 +224,20 @@ def test_no_backfill_while_the_faces_pass_is_off(user, ready_photo, settings):
     settings.FACES_PASS = False
     ready_photo(user, grace())
     assert services.faces_backfill_all() == 0
+
+
+def test_a_broker_failure_while_queueing_the_faces_pass_is_not_the_pipelines_failure(
+    user, ready_photo, faces_on, on_commit, monkeypatch
+):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(tasks.faces_scan_task, "delay", broker_down)
+    photo = ready_photo(user, grace())
+    with on_commit():
+        services.photos_faces_queue(photo_ids=[photo.id])  # logs, does not raise
+    assert not PhotoScan.objects.exists()
+    monkeypatch.undo()
+    with on_commit():
+        services.faces_backfill_all()  # the periodic backfill catches up
+    assert PhotoScan.objects.filter(photo=photo).exists()
