@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import secrets
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -10,6 +12,8 @@ from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
@@ -19,11 +23,15 @@ from django.http import Http404
 from django.utils import timezone
 from PIL import Image
 
-from . import quotas, signals
+from accounts import throttling
+
+from . import quotas, signals, storage
 from .images import open_for_derivatives, sharpness, thumbnail_jpeg
-from .models import Album, AlbumPhoto, Photo, PhotoTag, Tag
+from .models import Album, AlbumLink, AlbumMember, AlbumPhoto, Photo, PhotoTag, Tag
+from .selectors import link_digest, link_live
 from .validators import ALLOWED_FORMATS, size_of, validate_image
 
+logger = logging.getLogger(__name__)
 TAG_PATTERN = re.compile(r"^[\w][\w \-']{0,62}$")
 
 
@@ -55,13 +63,15 @@ def photo_create(
     """Validate and store one upload (the caller announces it: photos_announce, once per batch).
 
     Raises ValidationError for anything that is not an acceptable image or over a quota (gallery/quotas.py),
-    DuplicatePhoto for bytes the owner already has. Either way no row and no file are left behind.
+    DuplicatePhoto for bytes the owner already has, storage.StorageFull when the disk has no room for it.
+    Whatever happens, no row and no file (whole or partial) are left behind.
     rate_limited=False is for the operator's own import command: the storage quota still applies.
     """
     size = size_of(file)
     if rate_limited:
         quotas.upload_rate_consume(owner=owner, size=size)  # before any decoding
     quotas.storage_quota_check(owner=owner, size=size, exact=False)  # cheap early refusal, before any writing
+    storage.free_space_check(size=size)
     info = validate_image(file, size=size)
     existing = Photo.objects.filter(owner=owner, sha256=info.sha256).first()
     if existing:
@@ -87,19 +97,29 @@ def photo_create(
         # A concurrent upload of the same bytes won the race on the unique (owner, sha256) constraint.
         photo.original.delete(save=False)
         raise DuplicatePhoto(Photo.objects.get(owner=owner, sha256=info.sha256)) from None
-    except BaseException:
-        photo.original.delete(save=False)
+    except BaseException as exc:
+        photo.original.delete(save=False)  # the storage already removed a partial write
+        if storage.is_disk_full(exc) and not isinstance(exc, storage.StorageFull):
+            logger.error("Upload not stored, no space left: %s", exc)
+            raise storage.StorageFull() from exc
         raise
     return photo
 
 
 def photos_upload(*, owner: AbstractBaseUser, files: Iterable[IO[bytes]]) -> UploadResult:
-    """Store many uploads; each file succeeds or fails on its own. Processing is announced once for the batch."""
+    """Store many uploads; each file succeeds or fails on its own. Processing is announced once for the batch.
+
+    Except for a full disk (storage.StorageFull): then the photos this call already stored are removed again
+    and nothing is kept, so the client, told to retry later, retries the whole request without duplicates.
+    """
     result = UploadResult()
     for file in files:
         name = display_name(getattr(file, "name", None))
         try:
             result.created.append(photo_create(owner=owner, file=file, name=name))
+        except storage.StorageFull:
+            _photos_discard(photos=result.created)
+            raise
         except DuplicatePhoto as dup:
             result.duplicates.append({"name": name, "photo_id": dup.photo.id})
         except ValidationError as error:
@@ -109,6 +129,13 @@ def photos_upload(*, owner: AbstractBaseUser, files: Iterable[IO[bytes]]) -> Upl
             result.rejected.append(rejected)
     photos_announce(photo_ids=[photo.id for photo in result.created])
     return result
+
+
+def _photos_discard(*, photos: list[Photo]) -> None:
+    """Remove photos stored moments ago by the same request, before anyone was told of them (no signal)."""
+    Photo.objects.filter(id__in=[photo.id for photo in photos]).delete()
+    for photo in photos:
+        photo.original.delete(save=False)
 
 
 def photos_announce(*, photo_ids: list[int]) -> None:
@@ -171,12 +198,23 @@ def _decode(photo: Photo, *, model_side: int) -> Decoded:
 
 def photos_thumbnail(*, decoded: list[Decoded]) -> list[tuple[Photo, Image.Image]]:
     """Store new thumbnails (and sharpness) and fail the undecodable photos; (photo, image) for those that go on."""
-    going_on = []
+    going_on, no_space = [], []
     for item in decoded:
         if item.error:
             photo_fail(photo_id=item.photo.id, reason=item.error)
-        elif _derivatives_store(item):
+            continue
+        try:
+            stored = _derivatives_store(item)
+        except Exception as exc:
+            if not storage.is_disk_full(exc):
+                raise
+            photo_fail_no_space(photo_id=item.photo.id)
+            no_space.append(item.photo.id)
+            continue
+        if stored:
             going_on.append((item.photo, item.image))
+    if no_space:
+        logger.error("No space left for thumbnails: %s photo(s) wait for space (%s)", len(no_space), no_space)
     return going_on
 
 
@@ -225,6 +263,30 @@ def photo_fail(*, photo_id: int, reason: str) -> None:
     Photo.objects.filter(id=photo_id).exclude(status=Photo.Status.READY).update(
         status=Photo.Status.FAILED, error=reason, status_changed_at=timezone.now()
     )
+
+
+def photo_fail_no_space(*, photo_id: int) -> None:
+    """Fail a photo for lack of disk space, taking back the attempt it was given: a full disk is not the photo's
+    fault, and photos_resume_after_no_space queues it again once there is room."""
+    Photo.objects.filter(id=photo_id).exclude(status=Photo.Status.READY).update(
+        status=Photo.Status.FAILED,
+        error=storage.NO_SPACE_REASON,
+        attempts=F("attempts") - 1,
+        status_changed_at=timezone.now(),
+    )
+
+
+def photos_resume_after_no_space() -> list[int]:
+    """Photos failed for lack of space go back to pending once the disk has STORAGE_MIN_FREE_BYTES free again;
+    the caller queues them. Their attempts are untouched (photo_fail_no_space gave them back)."""
+    waiting = Photo.objects.filter(status=Photo.Status.FAILED, error=storage.NO_SPACE_REASON)
+    if not waiting.exists() or not storage.has_room():
+        return []
+    ids = list(waiting.values_list("id", flat=True))
+    Photo.objects.filter(id__in=ids, status=Photo.Status.FAILED, error=storage.NO_SPACE_REASON).update(
+        status=Photo.Status.PENDING, error="", status_changed_at=timezone.now()
+    )
+    return ids
 
 
 def photos_requeue(*, photo_ids: list[int]) -> list[int]:
@@ -495,20 +557,36 @@ def album_delete(*, album: Album) -> None:
 
 
 @transaction.atomic
-def album_photos_add(*, album: Album, photo_ids: Iterable[int]) -> int:
-    ids = photos_owned(owner=album.owner, photo_ids=photo_ids)
+def album_photos_add(*, album: Album, photo_ids: Iterable[int], by: AbstractBaseUser | None = None) -> int:
+    """Put photos of ``by`` (the album's owner, or a contributor: the caller checked the role) in the album."""
+    by = by or album.owner
+    ids = photos_owned(owner=by, photo_ids=photo_ids)
     have = set(AlbumPhoto.objects.filter(album=album, photo_id__in=ids).values_list("photo_id", flat=True))
     # ignore_conflicts: a concurrent add of the same photo is not an error (and bulk_create's return value
     # then counts rows it did not insert, hence the count from `have`).
     AlbumPhoto.objects.bulk_create(
-        [AlbumPhoto(album=album, photo_id=i) for i in ids if i not in have], ignore_conflicts=True
+        [AlbumPhoto(album=album, photo_id=i, added_by=by) for i in ids if i not in have], ignore_conflicts=True
     )
     return len(ids) - len(have)
 
 
 @transaction.atomic
-def album_photos_remove(*, album: Album, photo_ids: Iterable[int]) -> int:
-    ids = photos_owned(owner=album.owner, photo_ids=photo_ids)
+def album_photos_remove(*, album: Album, photo_ids: Iterable[int], by: AbstractBaseUser | None = None) -> int:
+    """Take photos out of the album. The owner takes out any (their own photos need not be in it); a
+    contributor only what they added. One id beyond that → Http404 and nothing changes."""
+    by, photo_ids = by or album.owner, list(photo_ids)
+    if by.pk == album.owner_id:
+        in_album = AlbumPhoto.objects.filter(album=album, photo_id__in=list(photo_ids)).values_list(
+            "photo_id", flat=True
+        )
+        others = set(photo_ids) - set(in_album)
+        ids = sorted(set(in_album) | set(photos_owned(owner=by, photo_ids=others) if others else []))
+    else:
+        ids = sorted(set(photo_ids))
+        if len(ids) > BULK_MAX_PHOTOS:
+            raise ValidationError(f"At most {BULK_MAX_PHOTOS} photos at once.", code="too_many")
+        if AlbumPhoto.objects.filter(album=album, photo_id__in=ids, added_by=by).count() != len(ids):
+            raise Http404("No such photo.")
     removed, _ = AlbumPhoto.objects.filter(album=album, photo_id__in=ids).delete()
     if album.cover_id in ids:
         album.cover = None
@@ -517,9 +595,125 @@ def album_photos_remove(*, album: Album, photo_ids: Iterable[int]) -> int:
 
 
 def album_set_cover(*, album: Album, photo_id: int) -> Album:
-    photos_owned(owner=album.owner, photo_ids=[photo_id])
-    if not AlbumPhoto.objects.filter(album=album, photo_id=photo_id).exists():
+    if not AlbumPhoto.objects.filter(album=album, photo_id=photo_id, photo__trashed_at__isnull=True).exists():
         raise ValidationError("The cover must be a photo in the album.", code="cover_not_in_album")
     album.cover_id = photo_id
     album.save(update_fields=["cover"])
     return album
+
+
+# Sharing: links for anyone, and members (other accounts). Who may see what is gallery.selectors.photo_access.
+
+LINKS_PER_ALBUM = 50
+MEMBERS_PER_ALBUM = 100
+LINK_TOKEN_BYTES = 32  # 256 random bits, URL-safe base64 (43 characters)
+LINK_PASSWORD_MAX = 128
+# Where a browser session remembers the links whose password it gave (link ids); the link is still checked
+# live on every request, so revoking it ends these too.
+SESSION_UNLOCKED = "share_links_unlocked"
+
+
+class LinkPasswordRequired(Exception):
+    """The link is live but asks for a password this request did not give (401, never a 404)."""
+
+
+def link_create(
+    *,
+    album: Album,
+    expires_at=None,
+    password: str = "",
+    allow_download: bool = False,
+    show_location: bool = False,
+    label: str = "",
+) -> tuple[AlbumLink, str]:
+    """A new link to the album; returns it and its token, which is stored only as a hash (shown this once)."""
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": ["The expiry must be in the future."]})
+    if len(password) > LINK_PASSWORD_MAX:
+        raise ValidationError({"password": [f"A link password is at most {LINK_PASSWORD_MAX} characters."]})
+    if AlbumLink.objects.filter(album=album, revoked_at__isnull=True).count() >= LINKS_PER_ALBUM:
+        raise ValidationError(f"An album has at most {LINKS_PER_ALBUM} live links; revoke one first.", code="too_many")
+    token = secrets.token_urlsafe(LINK_TOKEN_BYTES)
+    link = AlbumLink.objects.create(
+        album=album,
+        digest=link_digest(token),
+        prefix=token[:6],
+        label=" ".join(label.split())[:100],
+        password=make_password(password) if password else "",
+        expires_at=expires_at,
+        allow_download=allow_download,
+        show_location=show_location,
+    )
+    return link, token
+
+
+def link_revoke(*, link: AlbumLink) -> AlbumLink:
+    """End a link at once (the next request through it is a 404); revoking twice keeps the first time."""
+    AlbumLink.objects.filter(id=link.id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    link.refresh_from_db()
+    return link
+
+
+def link_open(*, request, token: str, password: str | None = None) -> AlbumLink:
+    """The live link this token names, for this request. Http404 for a wrong, expired or revoked token and for a
+    wrong password, LinkPasswordRequired when the password is missing; Throttled past the guessing limits.
+
+    Guessing is throttled like log-in (accounts/throttling.py): an address that sent too many tokens naming no
+    live link is refused before any lookup; a link's password goes through the log-in throttle, the link
+    standing in for the account, before it is hashed. A session that gave the right password is remembered.
+    """
+    throttling.misses_check(request)
+    link = link_live(token=token)
+    if link is None:
+        throttling.miss_record(request)
+        raise Http404("No such link.")
+    if link.password and link.id not in request.session.get(SESSION_UNLOCKED, []):
+        if not password:
+            raise LinkPasswordRequired()
+        attempt = throttling.attempt_begin(request=request, username=f"share-link:{link.id}")
+        if not check_password(password, link.password):
+            raise Http404("No such link.")
+        attempt.succeeded()
+        request.session[SESSION_UNLOCKED] = [*request.session.get(SESSION_UNLOCKED, []), link.id]
+    return link
+
+
+def link_viewed(*, link: AlbumLink) -> None:
+    """Count one opening of the link (its page or its album through the API), and when."""
+    AlbumLink.objects.filter(id=link.id).update(view_count=F("view_count") + 1, last_used_at=timezone.now())
+
+
+def member_add(*, album: Album, username: str, role: str) -> AlbumMember:
+    """Share the album with another account (or change their role). Raises ValidationError for an unknown
+    account, the owner themselves, or past MEMBERS_PER_ALBUM."""
+    if role not in AlbumMember.Role.values:
+        raise ValidationError({"role": [f"The role is one of: {', '.join(AlbumMember.Role.values)}."]})
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ValidationError({"username": ["There is no account with that username."]})
+    if user.pk == album.owner_id:
+        raise ValidationError({"username": ["The album is yours already."]})
+    with transaction.atomic():
+        if AlbumMember.objects.filter(album=album).exclude(user=user).count() >= MEMBERS_PER_ALBUM:
+            raise ValidationError(f"An album is shared with at most {MEMBERS_PER_ALBUM} accounts.", code="too_many")
+        member, created = AlbumMember.objects.get_or_create(album=album, user=user, defaults={"role": role})
+        if not created and member.role != role:
+            member.role = role
+            member.save(update_fields=["role"])
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member: AlbumMember) -> None:
+    """End a membership (the owner removing someone, or the member leaving), at once. The photos the member
+    added of their own leave the album with them: they were shared through that membership."""
+    AlbumPhoto.objects.filter(
+        album_id=member.album_id, added_by_id=member.user_id, photo__owner_id=member.user_id
+    ).delete()
+    Album.objects.filter(id=member.album_id, cover__owner_id=member.user_id).update(cover=None)
+    member.delete()
+
+
+def album_seen(*, album: Album, user: AbstractBaseUser) -> None:
+    """The member opened the album: its "shared with you" notice goes."""
+    AlbumMember.objects.filter(album=album, user=user, seen_at__isnull=True).update(seen_at=timezone.now())

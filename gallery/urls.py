@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import shared_views, views
 
 app_name = "gallery"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("albums/", views.albums, name="albums"),
     path("albums/<int:id>/", views.album, name="album"),
     path("trash/", views.trash, name="trash"),
+    path("s/<str:token>/", shared_views.shared_album, name="shared"),
     path("photos/<int:id>/favourite/", views.photo_favourite, name="photo-favourite"),
     path("photos/<int:id>/", views.photo_detail, name="photo"),
     path("photos/<int:id>/tags/", views.photo_tags, name="photo-tags"),

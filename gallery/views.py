@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, services
-from .forms import AlbumForm, TagActionForm, UploadForm
+from . import selectors, services, storage
+from .forms import AlbumForm, ShareLinkForm, TagActionForm, UploadForm
 from .media import photo_file_response
 from .models import Photo
 
@@ -33,6 +34,7 @@ def home(request):
     # scrubber; ?sort=uploaded orders by upload time instead.
     photos = selectors.photo_list(owner=request.user, filters=filters)
     page = Paginator(photos, PAGE_SIZE).get_page(request.GET.get("page"))
+    shared = selectors.album_shared_list(user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -48,7 +50,8 @@ def home(request):
             "years": selectors.timeline_years(photos=photos, page_size=PAGE_SIZE)
             if filters.get("sort") != "uploaded"
             else [],
-            "albums": selectors.album_list(owner=request.user),
+            "albums": _albums_to_add_to(request.user, shared),
+            "shared_albums": shared,
             "storage": {"used": selectors.storage_used(owner=request.user), "quota": settings.STORAGE_QUOTA_BYTES},
         },
     )
@@ -71,30 +74,76 @@ def albums(request):
             return redirect("gallery:album", id=album.id)
         except ValidationError as error:
             form.add_error("name", error)
-    return render(request, "gallery/albums.html", {"albums": selectors.album_list(owner=request.user), "form": form})
+    return render(
+        request,
+        "gallery/albums.html",
+        {
+            "albums": selectors.album_list(owner=request.user),
+            "shared_albums": selectors.album_shared_list(user=request.user),
+            "form": form,
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def album(request, id: int):
-    album = selectors.album_get(owner=request.user, id=id)
+    """An album of yours, or one shared with you (read-only but for a contributor's own photos).
+
+    The owner's forms post here: rename, delete, and sharing (new link, revoke, invite, remove). A member may
+    only leave. A new link's address is shown on the answer to its form, once: only its hash is stored."""
+    access = selectors.album_access(user=request.user, id=id)
+    album = access.album
+    new_link_url = None
     if request.method == "POST":
+        action = request.POST.get("action", "rename")
+        if action == "leave":
+            services.member_remove(member=selectors.album_member_get(album=album, user_id=request.user.pk))
+            messages.success(request, f"You left the album “{album.name}”.")
+            return redirect("gallery:albums")
+        if not access.owner:
+            raise Http404("No such album.")
         try:
-            if request.POST.get("action") == "delete":
+            if action == "delete":
                 services.album_delete(album=album)
                 messages.success(request, f"Deleted the album “{album.name}”; its photos are still in your gallery.")
                 return redirect("gallery:albums")
-            services.album_rename(album=album, name=request.POST.get("name", ""))
+            if action == "link-create":
+                form = ShareLinkForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError([e for errors in form.errors.values() for e in errors])
+                _, token = services.link_create(album=album, **form.cleaned_data)
+                new_link_url = request.build_absolute_uri(reverse("gallery:shared", args=[token]))
+            elif action == "link-revoke":
+                services.link_revoke(link=selectors.link_get(album=album, id=request.POST.get("link")))
+                messages.success(request, "The link is revoked: it no longer opens the album.")
+            elif action == "member-add":
+                member = services.member_add(
+                    album=album, username=request.POST.get("username", ""), role=request.POST.get("role", "viewer")
+                )
+                messages.success(request, f"Shared with {member.user.get_username()} ({member.role}).")
+            elif action == "member-remove":
+                member = selectors.album_member_get(album=album, user_id=request.POST.get("user"))
+                services.member_remove(member=member)
+                messages.success(request, f"{member.user.get_username()} no longer sees this album.")
+            else:
+                services.album_rename(album=album, name=request.POST.get("name", ""))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-        return redirect("gallery:album", id=album.id)
-    photos = selectors.photo_list(owner=request.user, filters={"album": album.id})
-    page = Paginator(photos, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "gallery/album.html",
-        {"album": album, "page": page, "albums": selectors.album_list(owner=request.user)},
-    )
+        if new_link_url is None:
+            return redirect("gallery:album", id=album.id)
+    if not access.owner:
+        services.album_seen(album=album, user=request.user)
+    page = Paginator(selectors.album_photo_list(album=album), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"album": album, "access": access, "page": page, "albums": selectors.album_list(owner=request.user)}
+    if access.owner:
+        context |= {
+            "links": selectors.link_list(album=album),
+            "members": selectors.album_members(album=album),
+            "new_link_url": new_link_url,
+            "link_form": ShareLinkForm(),
+        }
+    return render(request, "gallery/album.html", context)
 
 
 @login_required
@@ -125,10 +174,15 @@ def photo_favourite(request, id: int):
 def upload(request):
     """Works without JavaScript; upload.js posts the same files to the API to show progress instead."""
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
-    result = None
+    result, status = None, 200
     if form.is_bound and form.is_valid():
-        result = services.photos_upload(owner=request.user, files=form.cleaned_data["files"])
-    status = 400 if result and not (result.created or result.duplicates) else 200
+        try:
+            result = services.photos_upload(owner=request.user, files=form.cleaned_data["files"])
+        except storage.StorageFull as full:
+            form.add_error(None, str(full))
+            status = 507
+    if result and not (result.created or result.duplicates):
+        status = 400
     return render(request, "gallery/upload.html", {"form": form, "result": result}, status=status)
 
 
@@ -152,7 +206,10 @@ def search(request):
 
 @login_required
 def photo_detail(request, id: int):
-    photo = selectors.photo_get(owner=request.user, id=id)
+    access = selectors.photo_access(user=request.user, id=id)
+    photo = access.photo
+    if not access.owner:
+        return render(request, "gallery/photo_shared.html", {"photo": photo})
     links = photo.visible_tags
     return render(
         request,
@@ -218,8 +275,14 @@ def photo_delete(request, id: int):
 
 @login_required
 def photo_file(request, id: int, which: str):
-    # Trashed photos too: the trash shows them.
-    return photo_file_response(selectors.photo_get(owner=request.user, id=id, trashed=True), which=which)
+    # Trashed photos too: the trash shows them (the owner's only: photo_access hides them from members).
+    access = selectors.photo_access(user=request.user, id=id, trashed=True)
+    return photo_file_response(access.photo, which=which, owner=access.owner, strip_location=not access.owner)
+
+
+def _albums_to_add_to(user, shared: list) -> list:
+    """The selection bar's albums: the user's own, then those shared with them as a contributor."""
+    return selectors.album_list(owner=user) + [album for album in shared if album.role == "contributor"]
 
 
 def _safe_next(request) -> str | None:

@@ -136,6 +136,9 @@ def photos_reconcile() -> dict[str, int]:
     photos_queue(photo_ids=requeued)
     if stuck:
         logger.warning("Reconciler: re-queued %s stuck photo(s), failed %s", len(requeued), len(spent))
+    if resumed := gallery_services.photos_resume_after_no_space():  # the disk has room again
+        photos_queue(photo_ids=resumed)
+        logger.warning("Reconciler: re-queued %s photo(s) that had failed for lack of space", len(resumed))
     return {"requeued": len(requeued), "failed": len(spent)}
 
 

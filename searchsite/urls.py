@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import RegisterApi, TokenApi, TokenRevokeApi, TokenRotateApi
+from searchsite import health
 
 api_patterns = [
     path("auth/register/", RegisterApi.as_view(), name="register"),
@@ -20,6 +21,7 @@ api_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health/", health.health, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),  # login, logout, password reset: Django's own
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("ocr.urls")),
