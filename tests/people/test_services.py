@@ -241,3 +241,17 @@ def test_a_broker_failure_while_queueing_the_faces_pass_is_not_the_pipelines_fai
     with on_commit():
         services.faces_backfill_all()  # the periodic backfill catches up
     assert PhotoScan.objects.filter(photo=photo).exists()
+
+
+def test_a_long_backfill_groups_every_few_links_and_at_its_end(user, ready_photo, faces_on, monkeypatch, settings):
+    monkeypatch.setattr(services, "BACKFILL_STEP", 1)
+    monkeypatch.setattr(services, "CLUSTER_EVERY_STEPS", 2)
+    settings.FACES_MIN_GROUP = 1  # any face grouped makes a person: whether a link grouped shows
+    for image in [grace(), *copies(grace())[:2]]:
+        ready_photo(user, image)
+    assert services.faces_backfill_step(owner_id=user.id, step=0) == 1
+    assert Face.objects.filter(owner=user).count() == 1 and not Person.objects.exists()  # link 0: not grouped
+    assert services.faces_backfill_step(owner_id=user.id, step=1) == 1  # link 1 groups
+    assert Person.objects.get(owner=user).faces.count() == 2
+    assert services.faces_backfill_step(owner_id=user.id, step=2) == 0  # the end groups
+    assert Person.objects.get(owner=user).faces.count() == 3
