@@ -55,8 +55,13 @@ def children(pid: int) -> list[int]:
     return found
 
 
+# The deployment's queues with a worker each (deploy/supervisord.conf), and the niceness of the background ones.
+QUEUES = ("photos", "index", "query", "faces")
+NICE = {"index": 10, "faces": 15}
+
+
 class Deployment:
-    """gunicorn plus a worker per queue (photos, index, query) and beat, with the production routing."""
+    """gunicorn plus a worker per queue (QUEUES) and beat, with the production routing."""
 
     def __init__(self, s, web_workers: int):
         self.site, self.procs = s, []
@@ -72,9 +77,9 @@ class Deployment:
     def start_workers(self) -> None:
         from searchsite.celery import app
 
-        for queue in ("photos", "index", "query"):
-            # As deploy/supervisord.conf: the index worker runs at a lower priority.
-            nice = ["nice", "-n", "10"] if queue == "index" else []
+        for queue in QUEUES:
+            # As deploy/supervisord.conf: the index and faces workers run at a lower priority.
+            nice = ["nice", "-n", str(NICE[queue])] if queue in NICE else []
             self.procs.append(
                 subprocess.Popen(
                     [*nice, *worker_command(queue=queue, hostname=f"{queue}@%h")],
@@ -85,11 +90,9 @@ class Deployment:
                 )
             )
         deadline = time.monotonic() + 600  # each worker warms the model up before it answers
-        while len({n for reply in app.control.ping(timeout=0.5) for n in reply}) < 3:
+        while len({n for reply in app.control.ping(timeout=0.5) for n in reply}) < len(QUEUES):
             if time.monotonic() > deadline or any(proc.poll() is not None for proc in self.procs):
-                logs = "".join(
-                    (self.site.data_dir / f"worker-{q}.log").read_text()[-1500:] for q in ("photos", "index", "query")
-                )
+                logs = "".join((self.site.data_dir / f"worker-{q}.log").read_text()[-1500:] for q in QUEUES)
                 raise RuntimeError(f"the celery workers did not all start:\n{logs}")
 
     def start_web(self, workers: int | None = None) -> tuple[subprocess.Popen, str]:
@@ -441,7 +444,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "web_process": [round(rss_mb(pid)) for pid in web_processes],
                 "workers": {
                     name: round(rss_mb(proc.pid))
-                    for name, proc in zip(("photos", "index", "query"), deployment.procs[:3])
+                    for name, proc in zip(QUEUES, deployment.procs[: len(QUEUES)], strict=True)
                 },
             }
             stop(web)

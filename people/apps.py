@@ -9,8 +9,9 @@ class PeopleConfig(AppConfig):
         from gallery import extensions
 
         from . import selectors
+        from .api.serializers import person_filter_field
 
         extensions.photo_detail_part_register(name="faces", build=selectors.photo_faces)
         extensions.photo_list_filter_register(
-            name="person", field=selectors.person_filter_field, apply=selectors.photos_with_person
+            name="person", field=person_filter_field, apply=selectors.photos_with_person
         )

@@ -6,14 +6,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
-from rest_framework import serializers
 
 from gallery.models import Photo
 
 from . import ml
 from .models import Face, FaceSettings, Person, PhotoScan
-
-MAX_ID = 2**63 - 1
 
 
 def model_version() -> str:
@@ -86,6 +83,15 @@ def person_thumbnail_face_id(person: Person) -> int | None:
     return person.cover_id or getattr(person, "best_face", None)
 
 
+def person_faces(*, person: Person) -> QuerySet[Face]:
+    """A person's faces outside the trash, most confident first (the crops are served by id)."""
+    return (
+        Face.objects.filter(person=person, photo__trashed_at__isnull=True)
+        .only("id", "photo_id", "score", "person_id")
+        .order_by("-score", "id")
+    )
+
+
 def photo_faces(photo: Photo) -> list[dict]:
     """The faces part of a photo's detail (gallery/extensions.py): [{"id", "person", "box": [x, y, w, h]}], the
     box in fractions of the upright photo."""
@@ -93,12 +99,6 @@ def photo_faces(photo: Photo) -> list[dict]:
         {"id": face.id, "person": face.person_id, "box": face.box}
         for face in Face.objects.filter(photo=photo, owner_id=photo.owner_id).order_by("x", "id")
     ]
-
-
-def person_filter_field() -> serializers.Field:
-    return serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_ID, help_text="Only the photos with this person (yours) in them"
-    )
 
 
 def photos_with_person(*, photos: QuerySet[Photo], owner: AbstractBaseUser, value: int) -> QuerySet[Photo]:

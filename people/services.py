@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 BACKFILL_STEP = 32  # photos per backfill task: the task re-queues itself, so other work interleaves
 BACKFILL_MARK_SECONDS = 3600  # a lost backfill chain stops blocking a new one after this long
 SCAN_BATCH = 16  # photos per faces task from the pipeline
+CLUSTER_EVERY_STEPS = 16  # a backfill groups faces every 16 links (512 photos), and at its end
 
 
 # The faces pass ----------------------------------------------------------------------------------------
@@ -45,14 +46,21 @@ def photos_faces_queue(*, photo_ids: list[int]) -> None:
     from .tasks import faces_scan_task  # people.tasks imports this module
 
     ids = list(photo_ids)
+
+    def send() -> None:
+        try:
+            for start in range(0, len(ids), SCAN_BATCH):
+                faces_scan_task.delay(ids[start : start + SCAN_BATCH])
+        except Exception:  # e.g. Redis down: the photos stay ready, and the periodic backfill finds them
+            logger.warning("Could not queue the faces pass of %s photo(s)", len(ids), exc_info=True)
+
     if ids and settings.FACES_PASS:
-        transaction.on_commit(
-            lambda: [faces_scan_task.delay(ids[i : i + SCAN_BATCH]) for i in range(0, len(ids), SCAN_BATCH)]
-        )
+        transaction.on_commit(send)
 
 
-def photos_scan(*, photo_ids: list[int]) -> int:
-    """Find and store the faces of ready photos not yet scanned with the current model, then group them.
+def photos_scan(*, photo_ids: list[int], cluster: bool = True) -> int:
+    """Find and store the faces of ready photos not yet scanned with the current model, then group them
+    (unless ``cluster`` is False: the backfill groups less often).
 
     Idempotent: photos already scanned with this model, gone, or whose owner turned faces off are skipped.
     Returns how many photos were scanned.
@@ -69,7 +77,7 @@ def photos_scan(*, photo_ids: list[int]) -> int:
     results = list(_scan_threads().map(_photo_find, photos))
     for photo, found in zip(photos, results, strict=True):
         _faces_store(photo=photo, found=found, version=version)
-    for owner_id in sorted({photo.owner_id for photo in photos}):
+    for owner_id in sorted({photo.owner_id for photo in photos}) if cluster else ():
         faces_cluster(owner_id=owner_id)
     return len(photos)
 
@@ -146,21 +154,27 @@ def faces_backfill_schedule(*, owner_id: int) -> None:
     from .tasks import faces_backfill_task  # people.tasks imports this module
 
     def send() -> None:
-        if cache.add(_backfill_mark(owner_id), 1, timeout=BACKFILL_MARK_SECONDS):
-            faces_backfill_task.delay(owner_id)
+        try:
+            if cache.add(_backfill_mark(owner_id), 1, timeout=BACKFILL_MARK_SECONDS):
+                faces_backfill_task.delay(owner_id)
+        except Exception:  # e.g. Redis down: the periodic backfill (Celery beat) starts it later
+            logger.warning("Could not start the faces backfill of owner %s", owner_id, exc_info=True)
 
     transaction.on_commit(send)
 
 
-def faces_backfill_step(*, owner_id: int) -> int:
-    """One link of the backfill chain: scan up to BACKFILL_STEP photos. Returns how many remain (the task
-    queues the next link while some do)."""
+def faces_backfill_step(*, owner_id: int, step: int = 0) -> int:
+    """Link ``step`` of the backfill chain: scan up to BACKFILL_STEP photos. Returns whether photos remain (the
+    task then queues the next link). Grouping reads all the owner's faces, so a long backfill groups every
+    CLUSTER_EVERY_STEPS links and at its end rather than after every link."""
     if not faces_enabled(owner_id=owner_id):
         cache.delete(_backfill_mark(owner_id))
         return 0
     ids = list(photos_unscanned(owner_id=owner_id).values_list("id", flat=True)[:BACKFILL_STEP])
-    photos_scan(photo_ids=ids)
+    photos_scan(photo_ids=ids, cluster=False)
     remaining = photos_unscanned(owner_id=owner_id).exists()
+    if not remaining or step % CLUSTER_EVERY_STEPS == CLUSTER_EVERY_STEPS - 1:
+        faces_cluster(owner_id=owner_id)
     if remaining:
         cache.touch(_backfill_mark(owner_id), BACKFILL_MARK_SECONDS)
     else:

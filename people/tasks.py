@@ -13,11 +13,11 @@ def faces_scan_task(photo_ids: list[int]) -> int:
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def faces_backfill_task(owner_id: int) -> int:
+def faces_backfill_task(owner_id: int, step: int = 0) -> int:
     """One link of an owner's backfill chain; queues the next while photos remain."""
-    remaining = services.faces_backfill_step(owner_id=owner_id)
+    remaining = services.faces_backfill_step(owner_id=owner_id, step=step)
     if remaining:
-        faces_backfill_task.delay(owner_id)
+        faces_backfill_task.delay(owner_id, step + 1)
     return remaining
 
 

@@ -11,8 +11,10 @@ from django.views.decorators.http import require_POST
 from gallery import selectors as gallery_selectors
 
 from . import selectors, services
+from .models import Person
 
 PAGE_SIZE = 48
+FACES_SHOWN = 60  # faces on a person's page, to choose the cover or take a wrong one out
 
 
 @login_required
@@ -41,6 +43,7 @@ def person(request, id: int):
             "person": person,
             "page": Paginator(photos, PAGE_SIZE).get_page(request.GET.get("page")),
             "others": [p for p in selectors.person_list(owner=request.user) if p.id != person.id],
+            "faces": selectors.person_faces(person=person)[:FACES_SHOWN],
         },
     )
 
@@ -57,6 +60,15 @@ def person_change(request, id: int):
             messages.success(request, f"Named “{person.name}”." if person.name else "Name removed.")
         elif action in ("hide", "show"):
             services.person_update(person=person, hidden=action == "hide")
+        elif action == "cover":
+            services.person_update(
+                person=person, cover=selectors.face_get(owner=request.user, id=request.POST.get("face"))
+            )
+        elif action == "not-them":
+            services.face_assign(face=selectors.face_get(owner=request.user, id=request.POST.get("face")), person=None)
+            messages.success(request, "Taken out: that face is nobody you know now.")
+            if not Person.objects.filter(id=person.id).exists():
+                return redirect("people:people")
         elif action == "merge":
             into = selectors.person_get(owner=request.user, id=request.POST.get("into"))
             services.person_merge(person=person, into=into)

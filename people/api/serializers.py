@@ -2,7 +2,9 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from ..models import Person
-from ..selectors import MAX_ID, person_thumbnail_face_id
+from ..selectors import person_thumbnail_face_id
+
+MAX_ID = 2**63 - 1  # ids are 64-bit: a larger number names nothing, and is a 400 rather than a database error
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -53,3 +55,10 @@ class FacesSettingsSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(help_text="false deletes every face and person of your account")
     photos = serializers.IntegerField(read_only=True, help_text="Your ready photos")
     scanned = serializers.IntegerField(read_only=True, help_text="How many of them the faces pass has seen")
+
+
+def person_filter_field() -> serializers.Field:
+    """The ?person=ID parameter of the photo list (registered with gallery/extensions.py in PeopleConfig)."""
+    return serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Only the photos with this person (yours) in them"
+    )

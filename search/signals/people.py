@@ -67,8 +67,13 @@ def _satisfying(owner_id: int, value: tuple) -> dict[int, float]:
         rows = people_selectors.photos_with_faces(owner_id=owner_id, person_ids=detail)
         return {photo_id: NAMED for photo_id, _ in rows}
     kind, sureness = WORDS[detail]
-    if kind == "portrait":
-        rows = people_selectors.photos_with_faces(owner_id=owner_id, min_area=PORTRAIT_AREA)
+    if kind == "portrait":  # one or two large faces: a group with one face near the camera is no portrait
+        crowded = {i for i, _ in people_selectors.photos_with_faces(owner_id=owner_id, min_faces=GROUP_FACES)}
+        rows = [
+            row
+            for row in people_selectors.photos_with_faces(owner_id=owner_id, min_area=PORTRAIT_AREA)
+            if row[0] not in crowded
+        ]
     elif kind == "group":
         rows = people_selectors.photos_with_faces(owner_id=owner_id, min_faces=GROUP_FACES)
     else:

@@ -2,6 +2,8 @@
 
 import pytest
 
+from gallery import services as gallery_services
+from gallery.models import AlbumMember
 from people import services
 from people.models import Face, Person
 from tests.people.conftest import grace
@@ -195,3 +197,14 @@ def test_autocomplete_leaves_out_hidden_and_unnamed_persons(api, two_persons):
     api.patch(f"/api/people/{person.id}/", {"name": "Grace", "hidden": True}, format="json")
     assert api.get("/api/people/?q=g").json()["results"] == []
     assert len(api.get("/api/people/").json()["results"]) == 2  # the list itself still shows both
+
+
+def test_a_member_of_a_shared_album_sees_the_photo_but_not_its_faces(api, user, other_api, other_user, two_persons):
+    person, _ = two_persons
+    face = person.faces.first()
+    album = gallery_services.album_create(owner=user, name="Shared", photo_ids=[face.photo_id])
+    gallery_services.member_add(album=album, username=other_user.username, role=AlbumMember.Role.VIEWER)
+    body = other_api.get(f"/api/photos/{face.photo_id}/").json()
+    assert body["id"] == face.photo_id and "faces" not in body
+    assert other_api.get(f"/api/faces/{face.id}/crop").status_code == 404
+    assert other_api.get(f"/api/photos/?person={person.id}").status_code == 404

@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from gallery import services as gallery_services
 from gallery.models import Photo
-from people import services
+from people import services, tasks
 from people.models import Face, FaceSettings, Person, PhotoScan
 from people.selectors import model_version
 from tests.images import sample
@@ -206,3 +206,52 @@ def test_turning_faces_off_while_a_scan_runs_stores_nothing(user, ready_photo, f
     monkeypatch.setattr(services, "_photo_find", find_then_opt_out)
     services.photos_scan(photo_ids=[photo.id])
     assert not Face.objects.filter(owner=user).exists() and not PhotoScan.objects.filter(owner=user).exists()
+
+
+def test_the_periodic_backfill_scans_every_enabled_owners_unscanned_photos(
+    user, other_user, ready_photo, faces_on, on_commit
+):
+    mine, theirs = ready_photo(user, grace()), ready_photo(other_user, grace())
+    services.faces_enable(owner=other_user, enabled=False)
+    with on_commit():
+        assert services.faces_backfill_all() == 1
+    assert PhotoScan.objects.filter(photo=mine).exists() and not PhotoScan.objects.filter(photo=theirs).exists()
+    with on_commit():
+        assert services.faces_backfill_all() == 0  # nothing left to scan
+
+
+def test_no_backfill_while_the_faces_pass_is_off(user, ready_photo, settings):
+    settings.FACES_PASS = False
+    ready_photo(user, grace())
+    assert services.faces_backfill_all() == 0
+
+
+def test_a_broker_failure_while_queueing_the_faces_pass_is_not_the_pipelines_failure(
+    user, ready_photo, faces_on, on_commit, monkeypatch
+):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(tasks.faces_scan_task, "delay", broker_down)
+    photo = ready_photo(user, grace())
+    with on_commit():
+        services.photos_faces_queue(photo_ids=[photo.id])  # logs, does not raise
+    assert not PhotoScan.objects.exists()
+    monkeypatch.undo()
+    with on_commit():
+        services.faces_backfill_all()  # the periodic backfill catches up
+    assert PhotoScan.objects.filter(photo=photo).exists()
+
+
+def test_a_long_backfill_groups_every_few_links_and_at_its_end(user, ready_photo, faces_on, monkeypatch, settings):
+    monkeypatch.setattr(services, "BACKFILL_STEP", 1)
+    monkeypatch.setattr(services, "CLUSTER_EVERY_STEPS", 2)
+    settings.FACES_MIN_GROUP = 1  # any face grouped makes a person: whether a link grouped shows
+    for image in [grace(), *copies(grace())[:2]]:
+        ready_photo(user, image)
+    assert services.faces_backfill_step(owner_id=user.id, step=0) == 1
+    assert Face.objects.filter(owner=user).count() == 1 and not Person.objects.exists()  # link 0: not grouped
+    assert services.faces_backfill_step(owner_id=user.id, step=1) == 1  # link 1 groups
+    assert Person.objects.get(owner=user).faces.count() == 2
+    assert services.faces_backfill_step(owner_id=user.id, step=2) == 0  # the end groups
+    assert Person.objects.get(owner=user).faces.count() == 3

@@ -67,3 +67,24 @@ def test_photo_page_loads_the_faces_script_and_the_nav_links_people(signed_in, g
     photo_id = grace_person.faces.first().photo_id
     page = signed_in.get(f"/photos/{photo_id}/").content.decode()
     assert "js/faces.js" in page and 'href="/people/"' in page
+
+
+def test_choose_the_cover_and_take_out_a_face_from_the_person_page(signed_in, grace_person):
+    faces = list(grace_person.faces.order_by("id"))
+    page = signed_in.get(f"/people/{grace_person.id}/").content.decode()
+    assert page.count('value="not-them"') == 5
+    signed_in.post(f"/people/{grace_person.id}/change/", {"action": "cover", "face": faces[2].id, "from": "person"})
+    grace_person.refresh_from_db()
+    assert grace_person.cover_id == faces[2].id
+    signed_in.post(f"/people/{grace_person.id}/change/", {"action": "not-them", "face": faces[0].id, "from": "person"})
+    faces[0].refresh_from_db()
+    assert faces[0].person is None and faces[0].assigned_by_owner and grace_person.faces.count() == 4
+
+
+def test_another_users_face_cannot_be_a_cover(client, other_user, user, grace_person, found, face_in_photo):
+    theirs = face_in_photo(other_user, *found["astronaut"][0])
+    client.force_login(user)
+    response = client.post(f"/people/{grace_person.id}/change/", {"action": "cover", "face": theirs.id})
+    assert response.status_code == 404
+    grace_person.refresh_from_db()
+    assert grace_person.cover_id is None

@@ -70,3 +70,30 @@ def test_who_is_this_from_a_face_box_on_a_phone(page, live_server, log_in, two_p
     # Nothing wider than the phone, the header's extra People link included.
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     expect(page.get_by_role("list", name="Named people").get_by_text("Eileen Collins")).to_be_visible()
+
+
+def test_who_is_this_on_a_face_box_in_the_viewer(page, live_server, log_in, two_people, shoot):
+    _, photos = two_people
+    log_in("pat")
+    photo = photos["grace"][0]
+    page.goto(f"{live_server.url}/?view={photo.id}")
+    viewer = page.get_by_role("dialog")
+    box = viewer.locator(".face-box")
+    expect(box).to_have_count(1)
+    expect(box).to_have_text("Who is this?")
+    box.click()
+    viewer.get_by_label("Who is this?").fill("Grace Hopper")
+    viewer.get_by_role("button", name="Save").click()
+    expect(box).to_have_text("Grace Hopper")
+    shoot("viewer-faces")
+    assert Person.objects.get(faces__photo=photo).name == "Grace Hopper"
+
+
+def test_the_search_box_suggests_a_persons_name(page, live_server, log_in, two_people):
+    _, photos = two_people
+    Person.objects.filter(faces__photo=photos["grace"][0]).update(name="Grace Hopper")
+    log_in("pat")
+    page.get_by_label("Search your photos by words").fill("gra")
+    expect(page.locator('#word-suggestions option[value="grace hopper"]')).to_have_count(1)
+    # The name comes first, before the word space's neighbours.
+    expect(page.locator("#word-suggestions option").first).to_have_attribute("value", "grace hopper")

@@ -97,3 +97,17 @@ def test_terms_of_the_signal_are_taken_together(user, gallery_of_faces):
     assert set(both.scores) <= grace_photos and both.scores
     within = Candidates(ids={next(iter(grace_photos))})
     assert set(signal.answer(owner=user, terms=[term(user, "grace")], within=within, k=10).scores) == within.ids
+
+
+def test_a_group_is_no_portrait_but_a_single_large_face_is(user, gallery_of_faces, ready_photo):  # noqa: F811
+    parts = [grace(), *copies(grace())[:2]]
+    group = Image.new("RGB", (sum(p.width for p in parts), max(p.height for p in parts)))
+    left = 0
+    for part in parts:
+        group.paste(part, (left, 0))
+        left += part.width
+    photo = ready_photo(user, group, name="group.jpg")
+    services._faces_store(photo=photo, found=ml.face_model().find(group), version=model_version())
+    answer = signal.answer(owner=user, terms=[term(user, "portrait")], within=Candidates(), k=20)
+    assert photo.id not in answer.scores
+    assert set(gallery_of_faces.faces.values_list("photo_id", flat=True)) <= set(answer.scores)
