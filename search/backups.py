@@ -22,10 +22,12 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from gallery import services as gallery_services
 from gallery.models import Photo
 
 from .index_versions import index_rebuild, models_in_use, owner_dir
 from .models import SearchIndex, TextProjection
+from .pipeline import photos_queue
 
 FORMAT_VERSION = 1
 # Rows that are caches or belong to Django's own bookkeeping, recreated by migrate or by a rebuild.
@@ -85,7 +87,8 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 def site_restore(*, source: Path) -> BackupSummary:
-    """Load a backup into an empty, migrated site, then rebuild every index from the restored vectors.
+    """Load a backup into an empty, migrated site, rebuild every index from the restored vectors (once per owner and
+    model), and queue the photos the old site had not finished.
 
     Refuses (RestoreError) when the site already has users, or the archive is not a searchsite backup.
     """
@@ -107,10 +110,13 @@ def site_restore(*, source: Path) -> BackupSummary:
             for path in copied:  # no rows, so no files either
                 path.unlink(missing_ok=True)
             raise
-    owners = list(Photo.objects.values_list("owner_id", flat=True).distinct())
-    for owner_id in owners:
+    # order_by() drops Photo.Meta.ordering, which would otherwise join DISTINCT and make one "owner" per photo.
+    for owner_id in Photo.objects.order_by().values_list("owner_id", flat=True).distinct():
         for model_key in models_in_use(owner_id=owner_id):
             index_rebuild(owner_id=owner_id, model_key=model_key)
+    # Photos the old site had not finished: this site's workers take them to ready (or failed, with a reason).
+    unfinished = Photo.objects.filter(status__in=[Photo.Status.PENDING, Photo.Status.PROCESSING])
+    photos_queue(photo_ids=gallery_services.photos_requeue(photo_ids=list(unfinished.values_list("id", flat=True))))
     files = sum(1 for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
     return BackupSummary(
         users=get_user_model().objects.count(),

@@ -13,6 +13,7 @@ from gallery import services
 from gallery.models import Photo, PhotoTag
 from search import components, query
 from search.models import PhotoEmbedding, SearchIndex
+from tests import images
 from tests.search.conftest import upload_samples
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,3 +96,29 @@ def test_restore_of_a_file_that_is_not_a_backup_is_refused(user, tmp_path):
     with pytest.raises(CommandError, match="not a readable backup"):
         call_command("restore", str(junk))
     assert not Photo.objects.exists()
+
+
+def test_restore_rebuilds_each_owners_index_once_and_finishes_unfinished_photos(
+    backed_up_site, other_user, tmp_path, monkeypatch
+):
+    """Ensure one rebuild per owner and model, not one per photo (Photo.Meta.ordering once joined the DISTINCT), and
+    that photos the old site left pending or processing end ready on the restored one."""
+    from search import backups
+    from tests.factories import PhotoFactory
+
+    user, _, _ = backed_up_site
+    pending = PhotoFactory(owner=other_user)  # stored, never processed
+    processing = PhotoFactory(owner=other_user, content=images.jpeg("coffee"))
+    Photo.objects.filter(id=processing.id).update(status="processing", attempts=1)
+    archive = tmp_path / "again.tar"
+    call_command("backup", str(archive))
+    wipe_site()
+    rebuilds = []
+    real_rebuild = backups.index_rebuild
+    monkeypatch.setattr(backups, "index_rebuild", lambda **kwargs: rebuilds.append(kwargs) or real_rebuild(**kwargs))
+    call_command("restore", str(archive))
+    assert rebuilds == [{"owner_id": user.id, "model_key": components.configured_model_key()}]
+    assert set(Photo.objects.filter(owner=other_user).values_list("id", "status")) == {
+        (pending.id, "ready"),
+        (processing.id, "ready"),
+    }
