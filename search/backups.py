@@ -115,8 +115,12 @@ def site_restore(*, source: Path) -> BackupSummary:
         for model_key in models_in_use(owner_id=owner_id):
             index_rebuild(owner_id=owner_id, model_key=model_key)
     # Photos the old site had not finished: this site's workers take them to ready (or failed, with a reason).
-    unfinished = Photo.objects.filter(status__in=[Photo.Status.PENDING, Photo.Status.PROCESSING])
-    photos_queue(photo_ids=gallery_services.photos_requeue(photo_ids=list(unfinished.values_list("id", flat=True))))
+    unfinished = dict(
+        Photo.objects.filter(status__in=[Photo.Status.PENDING, Photo.Status.PROCESSING]).values_list("id", "claimed_by")
+    )
+    photos_queue(
+        photo_ids=gallery_services.photos_requeue(photo_ids=list(unfinished), released=set(unfinished.values()))
+    )
     files = sum(1 for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
     return BackupSummary(
         users=get_user_model().objects.count(),
