@@ -210,6 +210,22 @@ def _index_unusable(record: SearchIndex) -> None:
     index_rebuild_schedule(owner_id=record.owner_id, delay=0)
 
 
+def indexes_verify() -> int:
+    """Check every current version's files against their checksums, as a scrub: a process that loaded a version
+    before its files rotted keeps a good private copy and never looks again, so without this nothing would notice.
+    A version that fails is marked bad (every process then scans exactly) and rebuilt; returns how many failed."""
+    newest = SearchIndex.objects.values("owner_id", "key").annotate(newest=Max("id")).values_list("newest", flat=True)
+    failed = 0
+    for record in SearchIndex.objects.filter(id__in=list(newest)).order_by("id"):
+        try:
+            vector_index.manifest_read(Path(record.path))
+        except (OSError, ValueError) as exc:  # IndexCorrupt (now marked bad), or files gone
+            record.failure = repr(exc)
+            _index_unusable(record)
+            failed += 1
+    return failed
+
+
 # Scheduling -----------------------------------------------------------------------------------------------
 
 

@@ -30,6 +30,12 @@ def rebuild_index_task(self, owner_id: int) -> None:
         raise self.retry(countdown=settings.SEARCH_INDEX_DEBOUNCE_SECONDS)
 
 
+@shared_task
+def indexes_verify_task() -> int:
+    """Run by Celery beat every SEARCH_INDEX_VERIFY_SECONDS: rebuild any current index whose files rotted."""
+    return index_versions.indexes_verify()
+
+
 @shared_task(acks_late=True)
 def train_projection_task(owner_id: int) -> None:
     training.projection_train(owner_id=owner_id)

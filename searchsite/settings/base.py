@@ -212,6 +212,7 @@ CELERY_TASK_ROUTES = {
     "search.tasks.rebuild_index_task": {"queue": "index"},
     "search.tasks.train_projection_task": {"queue": "index"},
     "search.tasks.reembed_missing_task": {"queue": "index"},
+    "search.tasks.indexes_verify_task": {"queue": "index"},
     # Not "index": a million-photo rebuild there would hold it back for minutes; a reconcile takes milliseconds.
     "search.tasks.photos_reconcile_task": {"queue": "query"},
     "search.tasks.query_*": {"queue": "query"},
@@ -225,6 +226,9 @@ PHOTO_MAX_ATTEMPTS = env.int("PHOTO_MAX_ATTEMPTS", default=3)
 PHOTO_STUCK_SECONDS = env.int("PHOTO_STUCK_SECONDS", default=300)
 PHOTO_RESEND_SECONDS = env.int("PHOTO_RESEND_SECONDS", default=30)
 PHOTO_RECONCILE_SECONDS = env.float("PHOTO_RECONCILE_SECONDS", default=10.0)
+# How often the index worker re-reads every current index version against its checksums (a scrub): damage to a
+# version that processes already hold in memory is otherwise found only by the next process that loads it.
+SEARCH_INDEX_VERIFY_SECONDS = env.float("SEARCH_INDEX_VERIFY_SECONDS", default=3600.0)
 # Deleted photos wait in their owner's trash this many days, then gallery.tasks.trash_purge_task (every
 # TRASH_PURGE_SECONDS) deletes them for good: rows, files, vectors and index entries.
 TRASH_KEEP_DAYS = env.int("TRASH_KEEP_DAYS", default=30)
@@ -236,6 +240,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": PHOTO_RECONCILE_SECONDS},  # ticks missed while no worker ran are not piled up
     },
     "trash-purge": {"task": "gallery.tasks.trash_purge_task", "schedule": TRASH_PURGE_SECONDS},
+    "indexes-verify": {"task": "search.tasks.indexes_verify_task", "schedule": SEARCH_INDEX_VERIFY_SECONDS},
 }
 
 # Search

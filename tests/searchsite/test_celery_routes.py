@@ -17,6 +17,7 @@ from searchsite.settings import base
         ("search.tasks.rebuild_index_task", "index"),
         ("search.tasks.train_projection_task", "index"),
         ("search.tasks.reembed_missing_task", "index"),
+        ("search.tasks.indexes_verify_task", "index"),
         ("search.tasks.photos_reconcile_task", "query"),
         ("search.tasks.query_embed_task", "query"),
     ],
