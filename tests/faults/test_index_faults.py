@@ -148,7 +148,7 @@ def test_damaged_annoy_forest_never_crashes_a_query_and_is_rebuilt_with_no_uploa
             response = api.get(f"/api/search/similar/?photo={ids[0]}&k=10")
             assert response.status_code == 200, (fault, response.content)
             assert len(response.json()["results"]) == 10, fault
-        wait_for((Path(current.path) / ann.BAD).exists, timeout=60)  # at once, or by the scrub
+        wait_for((Path(current.path) / ann.BAD).exists, timeout=180)  # at once, or by the scrub
         rebuilt = wait_for(SearchIndex.objects.filter(owner=user, space="image", id__gt=current.id).last, timeout=180)
         assert len(ann.load_index(Path(rebuilt.path))) == len(ids), fault
         current = rebuilt
