@@ -86,6 +86,7 @@ class Bench:
             PHOTO_STUCK_SECONDS=str(args.stuck_seconds),
             PHOTO_RECONCILE_SECONDS="1",
             SEARCH_INDEX_DEBOUNCE_SECONDS="2",
+            SEARCH_INDEX_VERIFY_SECONDS=str(args.verify_seconds),
         )
         self.worker: subprocess.Popen | None = None
         self.beat: subprocess.Popen | None = None
@@ -667,7 +668,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--stuck-seconds", type=int, default=300, help="PHOTO_STUCK_SECONDS (production's)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds a scenario may take to recover")
     parser.add_argument("--tries", type=int, default=200, help="queries after each index damage")
-    parser.add_argument("--checksum-photos", type=int, default=50_000)
+    parser.add_argument("--checksum-photos", type=int, default=20_000)
+    parser.add_argument("--verify-seconds", type=float, default=10, help="SEARCH_INDEX_VERIFY_SECONDS (the scrub)")
     parser.add_argument("--blip-seconds", type=float, default=6.0)
     parser.add_argument("--restore-photos", type=int, default=10_000)
     parser.add_argument("--restore-owners", type=int, default=20)

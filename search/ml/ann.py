@@ -196,6 +196,7 @@ class AnnoyIndex(VectorIndex):
         self.norms = norms  # of the decoded rows, so a plain rerank needs no second pass over them
         self.annoy = annoy.AnnoyIndex(self.components.shape[0], "angular")
         self.forest_identity = None
+        self.mapped = False  # probes read the file on disk itself (not a private copy): guard them
         if len(ids):
             forest = path / "index.ann"
             self.forest_identity = _identity_of(forest)
@@ -203,6 +204,7 @@ class AnnoyIndex(VectorIndex):
                 _load_private(self.annoy, forest)
             else:
                 self.annoy.load(str(forest))
+                self.mapped = True
 
     def damage(self) -> str | None:
         """Why the forest on disk is not the one loaded (replaced, resized or written since), or None.
@@ -239,7 +241,7 @@ class AnnoyIndex(VectorIndex):
         if candidates >= n or self.damage() is not None:  # a damaged forest: rerank everything, exactly
             positions = np.arange(n)
         else:
-            with _probing(self.path):
+            with _probing(self.path) if self.mapped else contextlib.nullcontext():
                 found = self.annoy.get_nns_by_vector(
                     (self.components @ query).tolist(), candidates, search_k=max(candidates, search_k)
                 )

@@ -499,6 +499,9 @@ def test_a_removed_folder_is_gone_even_for_a_process_that_loaded_it(forest):
         load_index(forest)
 
 
-def test_a_probe_leaves_no_marker_behind(forest):
-    load_index(forest).search(clustered(1, seed=3)[0], 10)
+def test_a_probe_of_a_mapped_forest_leaves_no_marker_behind(forest, monkeypatch):
+    monkeypatch.setattr(ann, "MMAP_MIN_BYTES", 0)
+    index = load_index(forest)
+    assert index.mapped
+    index.search(clustered(1, seed=3)[0], 10)
     assert not [p for p in forest.iterdir() if p.name.startswith(".")]
