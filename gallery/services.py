@@ -122,15 +122,17 @@ def photos_announce(*, photo_ids: list[int]) -> None:
 # tolerates photos deleted meanwhile: a row that is gone is skipped, never saved, so the batch carries on.
 
 
-def photos_claim(*, photo_ids: list[int], worker: str) -> list[Photo]:
-    """Start processing: the photos still pending (or already this worker's), each with one more attempt on record
-    and claimed by ``worker``. A photo another worker holds is left to it: no photo is processed twice at once.
+def photos_claim(*, photo_ids: list[int], worker: str, released: Collection[str] = ()) -> list[Photo]:
+    """Start processing: the photos still pending (or already this worker's, or held by a worker in ``released``,
+    known dead), each with one more attempt on record and claimed by ``worker``. A photo another live worker holds is
+    left to it: no photo is processed twice at once.
 
     A photo whose processing keeps dying (a worker killed by a poison image) is marked failed after
     PHOTO_MAX_ATTEMPTS instead of being retried for ever.
     """
     # An unnamed claim was made before claims named their worker: as before, a redelivered message takes it over.
-    claimable = Q(status=Photo.Status.PENDING) | Q(status=Photo.Status.PROCESSING, claimed_by__in=[worker, ""])
+    claimants = [worker, "", *released]
+    claimable = Q(status=Photo.Status.PENDING) | Q(status=Photo.Status.PROCESSING, claimed_by__in=claimants)
     # One statement for the whole batch: the attempt is on record before any decoding can crash the worker.
     Photo.objects.filter(claimable, id__in=photo_ids).update(
         attempts=F("attempts") + 1, status=Photo.Status.PROCESSING, claimed_by=worker, status_changed_at=timezone.now()

@@ -35,8 +35,10 @@ logger = logging.getLogger(__name__)
 FIRST_CHUNK = 4  # photos in a task's first chunk; later chunks double, up to SEARCH_EMBED_BATCH
 
 
-def photos_process(*, photo_ids: list[int]) -> None:
+def photos_process(*, photo_ids: list[int], redelivered: bool = False) -> None:
     """Take stored photos to `ready` (or `failed` with a reason). Safe to run twice: finished photos are skipped.
+
+    ``redelivered``: the message came back from a consumer that never acknowledged it (see the task).
 
     Pipelined: while one chunk runs through the model, the next is decoded and thumbnailed on other threads
     (Pillow and the LiteRT/TensorFlow kernels release the GIL), so neither waits for the other. Chunks grow
@@ -44,7 +46,12 @@ def photos_process(*, photo_ids: list[int]) -> None:
     and a photo uploaded alone goes straight through.
     """
     # upload: stored rows, claimed by this process (while it beats, no one else takes them), one more attempt each
-    photos = gallery_services.photos_claim(photo_ids=photo_ids, worker=workers.worker_id())
+    worker = workers.worker_id()
+    released = set()
+    if redelivered:  # its first consumer never acknowledged it: if that worker is silent too, it is gone
+        holders = Photo.objects.filter(id__in=photo_ids, status=Photo.Status.PROCESSING).exclude(claimed_by=worker)
+        released = workers.workers_silent(set(holders.values_list("claimed_by", flat=True)) - {""})
+    photos = gallery_services.photos_claim(photo_ids=photo_ids, worker=worker, released=released)
     model_side = components.input_size()  # decode no smaller than the model's input
     chunks = _growing_chunks(photos)
     if not chunks:

@@ -8,13 +8,16 @@ from . import duplicates, index_versions, ingest, pipeline, query_embedding, tra
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     autoretry_for=(OperationalError,),  # e.g. a busy SQLite; anything else is recorded on the photo
     retry_backoff=True,
     max_retries=5,
 )
-def photos_process_task(photo_ids: list[int]) -> None:
-    pipeline.photos_process(photo_ids=photo_ids)
+def photos_process_task(self, photo_ids: list[int]) -> None:
+    # Redis redelivers a message its consumer never acknowledged (the worker died, or hung past the visibility timeout).
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    pipeline.photos_process(photo_ids=photo_ids, redelivered=redelivered)
 
 
 @shared_task

@@ -79,3 +79,13 @@ def workers_dead(workers: set[str]) -> set[str]:
             if since is not None and now - float(since) >= HEARTBEAT_TTL:
                 dead.add(worker)
     return dead
+
+
+def workers_silent(workers: set[str]) -> set[str]:
+    """The workers among these with no heartbeat right now (one look: for a message Redis redelivered, which already
+    says its first consumer went an hour without acknowledging it)."""
+    workers = sorted(workers)
+    if not workers:
+        return set()
+    beats = redis_client().mget([_alive_key(worker) for worker in workers])
+    return {worker for worker, beat in zip(workers, beats) if beat is None}

@@ -331,3 +331,16 @@ def test_users_tags_train_a_projection_that_text_search_uses(celery_worker, api,
     matches = {hit["photo"]["original_name"]: hit["match"] for hit in body["results"]}
     assert None not in matches.values()
     assert {match for name, match in matches.items() if name.startswith("family-")} == {"strong"}
+
+
+@pytest.mark.django_db
+def test_a_redelivered_message_takes_over_the_photos_of_a_silent_worker_and_only_then(user):
+    """Ensure a fresh message never takes a photo another worker holds, while a redelivered one (its consumer never
+    acknowledged it) does once that worker has no heartbeat."""
+    photo = PhotoFactory(owner=user)
+    Photo.objects.filter(id=photo.id).update(status=Photo.Status.PROCESSING, attempts=1, claimed_by="gone-1-x")
+    pipeline.photos_process(photo_ids=[photo.id])
+    assert Photo.objects.get(id=photo.id).status == Photo.Status.PROCESSING
+    pipeline.photos_process(photo_ids=[photo.id], redelivered=True)
+    photo.refresh_from_db()
+    assert (photo.status, photo.attempts) == (Photo.Status.READY, 2)
