@@ -137,7 +137,7 @@ def ask_signals(owner, q: str) -> list[tuple[str, str | None]] | None:
 def evaluate(owner, queries: list, *, via: str, repeats: int) -> dict:
     ask = ask_query if via == "query" else ask_signals
     by_kind: dict[str, list[float]] = defaultdict(list)
-    misses, latencies, labelled = [], [], []  # labelled: (right?) of each result labelled possible or strong
+    misses, latencies, labelled = [], [], []  # labelled: (kind, right?) of each result labelled possible or strong
     for kind, q, wanted in queries:
         times = []
         for _ in range(repeats):
@@ -147,7 +147,7 @@ def evaluate(owner, queries: list, *, via: str, repeats: int) -> dict:
         if ranked is None:
             continue
         latencies.append(statistics.median(times))
-        labelled += [name in wanted for name, match in ranked if match in ("strong", "possible")]
+        labelled += [(kind, name in wanted) for name, match in ranked if match in ("strong", "possible")]
         ranked = [name for name, _ in ranked]
         rr = reciprocal_rank(ranked, set(wanted))
         by_kind[kind].append(rr)
@@ -162,7 +162,13 @@ def evaluate(owner, queries: list, *, via: str, repeats: int) -> dict:
         **{f"n_{kind}": len(values) for kind, values in sorted(by_kind.items())},
         # Of the results labelled "possible" or "strong", the share that answers no query word (target ≤ 0.05).
         "labelled_possible_or_better": len(labelled),
-        "wrong_share_of_possible_or_better": round(1 - statistics.fmean(labelled), 4) if labelled else None,
+        "wrong_share_of_possible_or_better": (
+            round(1 - statistics.fmean(r for _, r in labelled), 4) if labelled else None
+        ),
+        **{
+            f"wrong_labelled_{kind}": round(1 - statistics.fmean(r for k, r in labelled if k == kind), 4)
+            for kind in sorted({k for k, _ in labelled})
+        },
         "median_query_ms": round(1000 * statistics.median(latencies), 2) if latencies else None,
         "misses": misses,
     }

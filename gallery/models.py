@@ -59,6 +59,8 @@ class Photo(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)  # processing runs started (bounded by PHOTO_MAX_ATTEMPTS)
     # When the status last changed: the reconciler re-queues photos pending or processing for too long.
     status_changed_at = models.DateTimeField(default=timezone.now)
+    # The worker process holding a processing photo: while it is alive the photo is its, however long it takes.
+    claimed_by = models.CharField(max_length=200, blank=True)
     thumbnail = models.FileField(upload_to=thumbnail_path, max_length=255, blank=True)
     tags = models.ManyToManyField("Tag", through="PhotoTag", related_name="photos")
     favourite = models.BooleanField(default=False)

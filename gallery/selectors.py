@@ -242,12 +242,12 @@ def tag_counts(*, owner: AbstractBaseUser) -> list[tuple[str, int]]:
 
 
 def photos_stuck(*, changed_before: datetime) -> list[Photo]:
-    """Photos still pending or processing whose status last changed before the given time (id and attempts)."""
+    """Photos still pending or processing whose status last changed before the given time (with their claim)."""
     return list(
         Photo.objects.filter(
             status__in=[Photo.Status.PENDING, Photo.Status.PROCESSING], status_changed_at__lt=changed_before
         )
-        .only("id", "attempts")
+        .only("id", "attempts", "status", "status_changed_at", "claimed_by")
         .order_by("id")
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 from PIL import Image
@@ -149,17 +149,24 @@ def photos_announce(*, photo_ids: list[int]) -> None:
 # tolerates photos deleted meanwhile: a row that is gone is skipped, never saved, so the batch carries on.
 
 
-def photos_claim(*, photo_ids: list[int]) -> list[Photo]:
-    """Start processing: the photos still pending or processing, each with one more attempt on record.
+def photos_claim(*, photo_ids: list[int], worker: str, released: Collection[str] = ()) -> list[Photo]:
+    """Start processing: the photos still pending (or already this worker's, or held by a worker in ``released``,
+    known dead), each with one more attempt on record and claimed by ``worker``. A photo another live worker holds is
+    left to it: no photo is processed twice at once.
 
     A photo whose processing keeps dying (a worker killed by a poison image) is marked failed after
     PHOTO_MAX_ATTEMPTS instead of being retried for ever.
     """
-    pending = Photo.objects.filter(id__in=photo_ids, status__in=[Photo.Status.PENDING, Photo.Status.PROCESSING])
+    # An unnamed claim was made before claims named their worker: as before, a redelivered message takes it over.
+    claimants = [worker, "", *released]
+    claimable = Q(status=Photo.Status.PENDING) | Q(status=Photo.Status.PROCESSING, claimed_by__in=claimants)
     # One statement for the whole batch: the attempt is on record before any decoding can crash the worker.
-    pending.update(attempts=F("attempts") + 1, status=Photo.Status.PROCESSING, status_changed_at=timezone.now())
+    Photo.objects.filter(claimable, id__in=photo_ids).update(
+        attempts=F("attempts") + 1, status=Photo.Status.PROCESSING, claimed_by=worker, status_changed_at=timezone.now()
+    )
+    claimed = Photo.objects.filter(id__in=photo_ids, status=Photo.Status.PROCESSING, claimed_by=worker)
     photos = []
-    for photo in pending.select_related("owner"):
+    for photo in claimed.select_related("owner"):
         if photo.attempts > settings.PHOTO_MAX_ATTEMPTS:
             photo_fail(photo_id=photo.id, reason=f"Processing was interrupted {photo.attempts - 1} times; giving up.")
         else:
@@ -289,11 +296,15 @@ def photos_resume_after_no_space() -> list[int]:
     return ids
 
 
-def photos_requeue(*, photo_ids: list[int]) -> list[int]:
-    """Put photos stuck in pending or processing back to pending (the reconciler then queues them)."""
-    stuck = Photo.objects.filter(id__in=photo_ids, status__in=[Photo.Status.PENDING, Photo.Status.PROCESSING])
-    ids = list(stuck.values_list("id", flat=True))
-    Photo.objects.filter(id__in=ids).update(status=Photo.Status.PENDING, status_changed_at=timezone.now())
+def photos_requeue(*, photo_ids: list[int], released: Collection[str]) -> list[int]:
+    """Put stuck photos back to pending, unclaimed (the caller then queues them): pending ones, and processing ones
+    claimed by a worker in ``released`` (known dead; "" for a claim that names none). A photo that a live worker
+    claimed meanwhile stays its own."""
+    requeueable = Q(status=Photo.Status.PENDING) | Q(status=Photo.Status.PROCESSING, claimed_by__in=list(released))
+    ids = list(Photo.objects.filter(requeueable, id__in=photo_ids).values_list("id", flat=True))
+    Photo.objects.filter(requeueable, id__in=ids).update(
+        status=Photo.Status.PENDING, claimed_by="", status_changed_at=timezone.now()
+    )
     return ids
 
 

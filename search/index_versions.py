@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db.models import Max
+from redis.exceptions import RedisError
 
 from . import components
 from .debounce import debounce, debounce_started, redis_client
@@ -170,10 +171,7 @@ def collection(*, owner_id: int, space: Space) -> Collection:
             record = newer  # collected by a newer build between our read and the load: that one is current
             index = _load_or_none(record, space)
         if index is None:
-            logger.warning(
-                "Index %s of user %s cannot be loaded; searching exactly until it is rebuilt", record.path, owner_id
-            )
-            index_rebuild_schedule(owner_id=owner_id, delay=0)
+            _index_unusable(record)
         else:
             after_id = record.max_embedding_id
     photo_ids, features, _ = load_features(owner_id=owner_id, model_key=space.model_key, after_id=after_id)
@@ -184,8 +182,48 @@ def _load_or_none(record: SearchIndex, space: Space):
     try:
         return _load(space, record.path)
     except Exception as exc:  # whatever is wrong with a derived file, the stored vectors still answer
-        logger.debug("Loading %s failed: %r", record.path, exc, exc_info=True)
+        record.failure = repr(exc)
         return None
+
+
+# How long the site remembers it logged a version as unusable; far longer than its rebuild takes.
+UNUSABLE_LOGGED_SECONDS = 24 * 3600
+_unusable_logged: set[int] = set()  # this process's memory of the same, for when Redis is away
+
+
+def _index_unusable(record: SearchIndex) -> None:
+    """Schedule the rebuild at once (debounced: every query asks, one rebuild runs); log the error once per version
+    for the whole site, not once per query."""
+    if record.id not in _unusable_logged:
+        _unusable_logged.add(record.id)
+        try:
+            first = redis_client().set(f"searchsite:index-unusable:{record.id}", 1, nx=True, ex=UNUSABLE_LOGGED_SECONDS)
+        except RedisError:
+            first = True
+        if first:
+            logger.error(
+                "Index %s of user %s is unusable (%s); searching exactly until it is rebuilt",
+                record.path,
+                record.owner_id,
+                getattr(record, "failure", "unknown"),
+            )
+    index_rebuild_schedule(owner_id=record.owner_id, delay=0)
+
+
+def indexes_verify() -> int:
+    """Check every current version's files against their checksums, as a scrub: a process that loaded a version
+    before its files rotted keeps a good private copy and never looks again, so without this nothing would notice.
+    A version that fails is marked bad (every process then scans exactly) and rebuilt; returns how many failed."""
+    newest = SearchIndex.objects.values("owner_id", "key").annotate(newest=Max("id")).values_list("newest", flat=True)
+    failed = 0
+    for record in SearchIndex.objects.filter(id__in=list(newest)).order_by("id"):
+        try:
+            vector_index.manifest_read(Path(record.path))
+        except (OSError, ValueError) as exc:  # IndexCorrupt (now marked bad), or files gone
+            record.failure = repr(exc)
+            _index_unusable(record)
+            failed += 1
+    return failed
 
 
 # Scheduling -----------------------------------------------------------------------------------------------

@@ -14,10 +14,12 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import kombu.exceptions
 from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 from PIL import Image
+from redis.exceptions import RedisError
 
 from gallery import selectors as gallery_selectors
 from gallery import services as gallery_services
@@ -25,7 +27,8 @@ from gallery.models import Photo
 from ocr.services import text_read_schedule
 from people.services import photos_faces_queue
 
-from . import components, describe, ingest
+from . import components, describe, ingest, workers
+from .debounce import redis_client
 from .duplicates import duplicates_check_schedule
 from .index_versions import index_rebuild_schedule
 from .training import projection_train_schedule
@@ -35,15 +38,23 @@ logger = logging.getLogger(__name__)
 FIRST_CHUNK = 4  # photos in a task's first chunk; later chunks double, up to SEARCH_EMBED_BATCH
 
 
-def photos_process(*, photo_ids: list[int]) -> None:
+def photos_process(*, photo_ids: list[int], redelivered: bool = False) -> None:
     """Take stored photos to `ready` (or `failed` with a reason). Safe to run twice: finished photos are skipped.
+
+    ``redelivered``: the message came back from a consumer that never acknowledged it (see the task).
 
     Pipelined: while one chunk runs through the model, the next is decoded and thumbnailed on other threads
     (Pillow and the LiteRT/TensorFlow kernels release the GIL), so neither waits for the other. Chunks grow
     (4, 8, 16…): the first photos of an upload become searchable after a small chunk, not after the whole batch,
     and a photo uploaded alone goes straight through.
     """
-    photos = gallery_services.photos_claim(photo_ids=photo_ids)  # upload: stored rows, one more attempt each
+    # upload: stored rows, claimed by this process (while it beats, no one else takes them), one more attempt each
+    worker = workers.worker_id()
+    released = set()
+    if redelivered:  # its first consumer never acknowledged it: if that worker is silent too, it is gone
+        holders = Photo.objects.filter(id__in=photo_ids, status=Photo.Status.PROCESSING).exclude(claimed_by=worker)
+        released = workers.workers_silent(set(holders.values_list("claimed_by", flat=True)) - {""})
+    photos = gallery_services.photos_claim(photo_ids=photo_ids, worker=worker, released=released)
     model_side = components.input_size()  # decode no smaller than the model's input
     chunks = _growing_chunks(photos)
     if not chunks:
@@ -113,29 +124,93 @@ def _embed_and_tag_together(batch: list[tuple[Photo, Image.Image]]) -> None:
 
 
 def photos_queue(*, photo_ids: list[int]) -> None:
-    """Send processing tasks now, in batches so the model sees full batches."""
+    """Send processing tasks now, in batches so the model sees full batches.
+
+    A batch the broker refuses (Redis down) is logged, not raised: its photos are committed and the client has their
+    ids, so they stay pending and the reconciler sends them again once PHOTO_RESEND_SECONDS have passed unsent.
+    """
     from .tasks import photos_process_task  # tasks import this module
 
     batch = settings.SEARCH_EMBED_BATCH
     for start in range(0, len(photo_ids), batch):
-        photos_process_task.delay(photo_ids[start : start + batch])
+        ids = photo_ids[start : start + batch]
+        try:
+            photos_process_task.delay(ids)
+        except (kombu.exceptions.OperationalError, RedisError) as error:
+            logger.warning(
+                "%s photo(s) not queued, the broker is unavailable (%s): the reconciler resends them", len(ids), error
+            )
+            continue
+        _sent_mark(ids)
+
+
+def _sent_key(photo_id: int) -> str:
+    return f"searchsite:photo-sent:{photo_id}"
+
+
+def _sent_mark(photo_ids: list[int]) -> None:
+    """Remember that these photos' message reached the broker; it is lost with the broker's data, as the mark is."""
+    try:
+        with redis_client().pipeline(transaction=False) as marks:
+            for photo_id in photo_ids:
+                marks.set(_sent_key(photo_id), 1, ex=settings.PHOTO_STUCK_SECONDS)
+            marks.execute()
+    except RedisError:  # sent, then Redis went away: at worst the reconciler sends them twice, and one run skips them
+        pass
+
+
+def _sent(photo_ids: list[int]) -> set[int]:
+    if not photo_ids:
+        return set()
+    marks = redis_client().mget([_sent_key(photo_id) for photo_id in photo_ids])
+    return {photo_id for photo_id, mark in zip(photo_ids, marks) if mark is not None}
 
 
 def photos_reconcile() -> dict[str, int]:
-    """Re-queue photos pending or processing for longer than PHOTO_STUCK_SECONDS (lost messages, killed
-    workers); those whose attempts are spent are failed instead, so nothing waits for ever."""
-    cutoff = timezone.now() - timedelta(seconds=settings.PHOTO_STUCK_SECONDS)
-    stuck = gallery_selectors.photos_stuck(changed_before=cutoff)
+    """Re-queue what no one is working on, and fail what has spent its attempts, so nothing waits for ever:
+
+    - photos processing whose worker stopped beating (killed): within HEARTBEAT_TTL and two reconciler ticks;
+    - photos pending whose message never reached the broker (Redis was down) for PHOTO_RESEND_SECONDS;
+    - photos pending or processing (by a worker that named none) for longer than PHOTO_STUCK_SECONDS.
+
+    A photo whose worker still beats is left to it, however long its batch takes.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.PHOTO_STUCK_SECONDS)
+    unsent_for = timedelta(seconds=min(settings.PHOTO_RESEND_SECONDS, settings.PHOTO_STUCK_SECONDS))
+    candidates = [  # a dead worker's claim counts however recent; a pending photo once it could have been sent
+        photo
+        for photo in gallery_selectors.photos_stuck(changed_before=now)
+        if photo.status == Photo.Status.PROCESSING or photo.status_changed_at < now - unsent_for
+    ]
+    pending = [photo for photo in candidates if photo.status == Photo.Status.PENDING]
+    sent = _sent([photo.id for photo in pending])
+    holders = {photo.claimed_by for photo in candidates if photo.status == Photo.Status.PROCESSING}
+    dead = workers.workers_dead(holders - {""})
+    stuck = [
+        photo
+        for photo in candidates
+        if (photo.status == Photo.Status.PENDING and (photo.id not in sent or photo.status_changed_at < stale))
+        or (photo.status == Photo.Status.PROCESSING and photo.claimed_by in dead)
+        or (photo.status == Photo.Status.PROCESSING and not photo.claimed_by and photo.status_changed_at < stale)
+    ]
     spent = [photo.id for photo in stuck if photo.attempts >= settings.PHOTO_MAX_ATTEMPTS]
     for photo_id in spent:
         gallery_services.photo_fail(
             photo_id=photo_id,
             reason=f"Processing did not finish in {settings.PHOTO_MAX_ATTEMPTS} attempts; giving up.",
         )
-    requeued = gallery_services.photos_requeue(photo_ids=[p.id for p in stuck if p.id not in set(spent)])
+    requeued = gallery_services.photos_requeue(
+        photo_ids=[p.id for p in stuck if p.id not in set(spent)], released=dead | {""}
+    )
     photos_queue(photo_ids=requeued)
     if stuck:
-        logger.warning("Reconciler: re-queued %s stuck photo(s), failed %s", len(requeued), len(spent))
+        logger.warning(
+            "Reconciler: re-queued %s photo(s) (%s of dead workers), failed %s",
+            len(requeued),
+            sum(photo.claimed_by in dead for photo in stuck),
+            len(spent),
+        )
     if resumed := gallery_services.photos_resume_after_no_space():  # the disk has room again
         photos_queue(photo_ids=resumed)
         logger.warning("Reconciler: re-queued %s photo(s) that had failed for lack of space", len(resumed))

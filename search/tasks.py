@@ -8,13 +8,16 @@ from . import describe, duplicates, index_versions, ingest, pipeline, query_embe
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     autoretry_for=(OperationalError,),  # e.g. a busy SQLite; anything else is recorded on the photo
     retry_backoff=True,
     max_retries=5,
 )
-def photos_process_task(photo_ids: list[int]) -> None:
-    pipeline.photos_process(photo_ids=photo_ids)
+def photos_process_task(self, photo_ids: list[int]) -> None:
+    # Redis redelivers a message its consumer never acknowledged (the worker died, or hung past the visibility timeout).
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    pipeline.photos_process(photo_ids=photo_ids, redelivered=redelivered)
 
 
 @shared_task
@@ -28,6 +31,12 @@ def rebuild_index_task(self, owner_id: int) -> None:
     if not index_versions.index_rebuild_try(owner_id=owner_id):
         # Another rebuild for this user is running; come back after it rather than build twice at once.
         raise self.retry(countdown=settings.SEARCH_INDEX_DEBOUNCE_SECONDS)
+
+
+@shared_task
+def indexes_verify_task() -> int:
+    """Run by Celery beat every SEARCH_INDEX_VERIFY_SECONDS: rebuild any current index whose files rotted."""
+    return index_versions.indexes_verify()
 
 
 @shared_task(acks_late=True)

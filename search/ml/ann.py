@@ -16,21 +16,33 @@ reranked by the exact conditioned cosine: a near-duplicate of q stays near under
 whereas Annoy's angle to q⊙w² ignores the ‖x⊙w‖ normaliser and favours items that are merely large on the few
 heaviest dimensions (bench.search compares the two).
 
+Every file's CRC-32 is recorded in the manifest at publication and checked when a process loads the version, so a
+garbled or truncated file is refused before Annoy maps it. Annoy probes through a shared mapping of the file it loads,
+where a torn tree node damaged after the check is a SIGSEGV (a truncation, SIGBUS). So a forest below MMAP_MIN_BYTES is
+loaded from a private in-memory copy that damage on disk cannot reach; a larger one is mapped, and each probe leaves a
+marker file naming its host and process in the version's folder while it runs: a process that finds the marker of a
+dead process on its own host marks the version bad (``.bad``) instead of probing it again. Every load of a version
+checks that mark, that its folder is still the one loaded, and that ``index.ann`` is unchanged since.
+
 Builds of the forest run in a child process (``python -m search.ml.ann build <staging>``) whose private memory is
 capped, so a million-photo build cannot take a worker's memory with it; the child reports its peak RSS.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import resource
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Collection
 from pathlib import Path
@@ -42,7 +54,10 @@ import numpy as np
 Neighbour = tuple[int, float]
 
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: the manifest records each file's CRC-32
+BAD = ".bad"  # in a version's folder: never load or probe it again (its content says why)
+_PROBE_MARKER = ".probe-"  # + host-pid-thread, while that thread probes the version's Annoy file
+_HOST = socket.gethostname()
 
 # Up to this many vectors a numpy scan is faster than Annoy + rerank, and exact (bench.search --crossover).
 EXACT_MAX_SIZE = 2_000
@@ -175,13 +190,34 @@ class AnnoyIndex(VectorIndex):
 
     kind = "annoy"
 
-    def __init__(self, *, path, ids, vectors, params, components, norms):
+    def __init__(self, *, path, ids, vectors, params, components, norms, private: bool = True):
         super().__init__(path=path, ids=ids, vectors=vectors, params=params)
         self.components = components
         self.norms = norms  # of the decoded rows, so a plain rerank needs no second pass over them
         self.annoy = annoy.AnnoyIndex(self.components.shape[0], "angular")
+        self.forest_identity = None
+        self.mapped = False  # probes read the file on disk itself (not a private copy): guard them
         if len(ids):
-            self.annoy.load(str(path / "index.ann"))
+            forest = path / "index.ann"
+            self.forest_identity = _identity_of(forest)
+            if private and self.forest_identity[2] < MMAP_MIN_BYTES and hasattr(os, "memfd_create"):
+                _load_private(self.annoy, forest)
+            else:
+                self.annoy.load(str(forest))
+                self.mapped = True
+
+    def damage(self) -> str | None:
+        """Why the forest on disk is not the one loaded (replaced, resized or written since), or None.
+
+        A folder removed meanwhile is safe: its files live on, unlinked, for as long as they are mapped.
+        """
+        if self.forest_identity is None:
+            return None
+        try:
+            now = _identity_of(self.path / "index.ann")
+        except FileNotFoundError:
+            return None
+        return None if now == self.forest_identity else "index.ann was replaced or written after it was loaded"
 
     def search(self, query, k, *, weights=None, exclude=()):
         conditioned = weights is not None
@@ -202,15 +238,62 @@ class AnnoyIndex(VectorIndex):
         if k <= 0 or n == 0 or not query.any():
             return []
         candidates = max(rerank, k) + len(exclude)
-        if candidates >= n:
+        if candidates >= n or self.damage() is not None:  # a damaged forest: rerank everything, exactly
             positions = np.arange(n)
         else:
-            found = self.annoy.get_nns_by_vector(
-                (self.components @ query).tolist(), candidates, search_k=max(candidates, search_k)
-            )
+            with _probing(self.path) if self.mapped else contextlib.nullcontext():
+                found = self.annoy.get_nns_by_vector(
+                    (self.components @ query).tolist(), candidates, search_k=max(candidates, search_k)
+                )
             positions = np.sort(np.asarray(found, dtype=np.int64))  # sorted reads are kinder to the memory map
         scores = _quantized_scores(self.vectors, self.norms, positions, query, weights)
         return _best(self.ids[positions], scores, k, exclude)
+
+
+class _probing:
+    """While a thread probes a version's forest, a marker in its folder names the thread's host and process: if the
+    process dies in the probe, the marker outlives it and tells the next reader the version is bad."""
+
+    def __init__(self, directory: Path):
+        self.marker = directory / f"{_PROBE_MARKER}{_HOST}-{os.getpid()}-{threading.get_ident()}"
+
+    def __enter__(self):
+        try:
+            os.close(os.open(self.marker, os.O_CREAT | os.O_WRONLY, 0o644))
+        except OSError:  # a removed or read-only folder: probe unguarded rather than not at all
+            self.marker = None
+
+    def __exit__(self, *exc_info):
+        if self.marker is not None:
+            with contextlib.suppress(OSError):
+                self.marker.unlink()
+
+
+def _identity_of(path: Path) -> tuple[int, int, int, int]:
+    stat = path.stat()
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _load_private(forest: annoy.AnnoyIndex, path: Path) -> None:
+    """Load the forest from a private in-memory copy: damage to the file on disk can no longer reach the mapping that
+    the probes read (Annoy maps the file it loads, shared)."""
+    descriptor = os.memfd_create("annoy-forest")
+    try:
+        with open(path, "rb") as source, os.fdopen(os.dup(descriptor), "wb") as copy:
+            shutil.copyfileobj(source, copy, _CRC_BLOCK)
+        forest.load(f"/proc/self/fd/{descriptor}")
+    finally:
+        os.close(descriptor)  # the mapping keeps the copy alive
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _quantized_scores(rows: Quantized, norms: np.ndarray, positions: np.ndarray, query: np.ndarray, weights):
@@ -389,7 +472,7 @@ def build_index(
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
         manifest["created"] = time.time()
         manifest["bytes"] = sum(f.stat().st_size for f in staging.iterdir())
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
+        manifest_write(staging, manifest)
         return publish(staging, directory, name)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -531,7 +614,9 @@ def _build_in_child(staging: Path) -> None:
     forest.unload()
     phase("forest")
     params["components"] = int(components.shape[0])
-    built = AnnoyIndex(path=staging, ids=ids, vectors=vectors, params=params, components=components, norms=norms)
+    built = AnnoyIndex(
+        path=staging, ids=ids, vectors=vectors, params=params, components=components, norms=norms, private=False
+    )
     weights_path = staging / "calibration-weights.npy"
     weights = np.load(weights_path) if weights_path.exists() else None
     params.update(calibrate(built, weights=weights, fixed=params))
@@ -736,27 +821,129 @@ def publish(staging: Path, directory: Path, name: str) -> Path:
 
 
 def load_index(path: Path) -> VectorIndex:
-    """Load a published version (cached per process: versions are immutable).
+    """Load a published version, cached per process and checked on every call (see load_checked).
 
-    Raises IndexGone if it was removed, IndexCorrupt if its files do not match its manifest.
+    Raises IndexGone if it was removed, IndexCorrupt if its files do not match its manifest or it was marked bad.
     """
-    return _load(str(Path(path).resolve()))
+    return load_checked(path, _load_parts)
+
+
+def load_checked(path: Path, loader):
+    """``loader(directory, manifest)`` for a version whose files match their checksums, cached per process.
+
+    Every call checks, in a few system calls, what may have changed since the version was loaded: the folder was
+    removed (IndexGone) or replaced (it is loaded afresh), it was marked bad, a process on this host died probing
+    it, or its mapped forest changed (IndexCorrupt; the last two mark it bad for every other process).
+    """
+    directory = Path(path).resolve()
+    try:
+        manifest = directory / MANIFEST
+        # The folder by inode only: probe markers come and go in it.
+        identity = (*_identity_of(directory)[:2], *_identity_of(manifest))
+    except OSError as exc:
+        raise IndexGone(str(directory)) from exc
+    loaded = _load(str(directory), identity, loader)
+    _check(loaded)
+    return loaded
 
 
 @functools.lru_cache(maxsize=16)
-def _load(path: str) -> VectorIndex:
+def _load(path: str, identity: tuple, loader):
     directory = Path(path)
     try:
-        manifest = json.loads((directory / MANIFEST).read_text())
-        if manifest.get("format") != FORMAT_VERSION or manifest.get("kind") not in _KINDS:
-            raise IndexCorrupt(f"{path}: format {manifest.get('format')!r}, kind {manifest.get('kind')!r}")
-        return _load_parts(directory, manifest)
+        return loader(directory, manifest_read(directory))
     except (OSError, ValueError) as exc:  # Annoy reports a missing file as a bare OSError, numpy a short one as either
         if not (directory / MANIFEST).exists():
             raise IndexGone(path) from exc
         if isinstance(exc, IndexCorrupt):
             raise
         raise IndexCorrupt(f"{path}: {exc}") from exc
+
+
+def _check(loaded) -> None:
+    directory = loaded.path
+    try:
+        entries = os.listdir(directory)
+    except FileNotFoundError as exc:
+        raise IndexGone(str(directory)) from exc
+    if BAD in entries:
+        raise IndexCorrupt(f"{directory} is marked bad: {_read_reason(directory)}")
+    for entry in entries:
+        if entry.startswith(_PROBE_MARKER) and (dead := _dead_prober(entry)) is not None:
+            reason = f"process {dead} on {_HOST} died while probing it"
+            mark_bad(directory, reason=reason)
+            raise IndexCorrupt(f"{directory}: {reason}")
+    damage = getattr(loaded, "damage", lambda: None)()
+    if damage is not None:
+        mark_bad(directory, reason=damage)
+        raise IndexCorrupt(f"{directory}: {damage}")
+
+
+def _dead_prober(marker: str) -> int | None:
+    """The pid of the dead process on this host that left the marker, or None (alive, ours, or another host's)."""
+    host_and_pid, _, _ = marker.removeprefix(_PROBE_MARKER).rpartition("-")
+    host, _, pid = host_and_pid.rpartition("-")
+    if host != _HOST or not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+        return None
+    return int(pid)
+
+
+def _read_reason(directory: Path) -> str:
+    try:
+        return (directory / BAD).read_text()[:500] or "no reason recorded"
+    except OSError:
+        return "no reason recorded"
+
+
+def mark_bad(directory: Path, *, reason: str) -> None:
+    """Tell every process never to load or probe this version again (best effort: a read-only folder stays as is)."""
+    with contextlib.suppress(OSError):
+        (Path(directory) / BAD).write_text(reason)
+
+
+def manifest_write(staging: Path, manifest: dict[str, Any]) -> None:
+    """Write the manifest of a staged version, with the CRC-32 of each of its files."""
+    manifest["checksums"] = {
+        path.name: _crc32(path) for path in sorted(staging.iterdir()) if path.is_file() and path.name != MANIFEST
+    }
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=1))
+
+
+def manifest_read(directory: Path) -> dict[str, Any]:
+    """The manifest of a version whose files all match their recorded checksums.
+
+    Raises IndexCorrupt, and marks the version bad, when one does not; a missing file raises FileNotFoundError.
+    """
+    if (directory / BAD).exists():  # refused without hashing it again
+        raise IndexCorrupt(f"{directory} is marked bad: {_read_reason(directory)}")
+    manifest = json.loads((directory / MANIFEST).read_text())
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+        raise IndexCorrupt(f"{directory}: format {manifest.get('format') if isinstance(manifest, dict) else None!r}")
+    checksums = manifest.get("checksums")
+    if not isinstance(checksums, dict) or not checksums:
+        raise IndexCorrupt(f"{directory}: no checksums in the manifest")
+    for name, expected in checksums.items():
+        if "/" in name or name.startswith("."):
+            raise IndexCorrupt(f"{directory}: a checksum for {name!r}")
+        if _crc32(directory / name) != expected:
+            reason = f"{name} does not match its checksum"
+            mark_bad(directory, reason=reason)
+            raise IndexCorrupt(f"{directory}: {reason}")
+    return manifest
+
+
+_CRC_BLOCK = 1 << 20
+
+
+def _crc32(path: Path) -> str:
+    """CRC-32 of a file: damage (bit rot, torn or truncated writes) is what it guards against, not an adversary, and
+    it runs at memory speed (bench.faults: checksum)."""
+    crc, buffer = 0, bytearray(_CRC_BLOCK)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as file:
+        while read := file.readinto(buffer):
+            crc = zlib.crc32(view[:read], crc)
+    return f"{crc:08x}"
 
 
 # Below this size an index's arrays are read into memory rather than mapped: truncating a mapped file from
@@ -769,6 +956,8 @@ def _load_array(path: Path) -> np.ndarray:
 
 
 def _load_parts(directory: Path, manifest: dict[str, Any]) -> VectorIndex:
+    if manifest.get("kind") not in _KINDS:
+        raise IndexCorrupt(f"{directory}: kind {manifest.get('kind')!r}")
     ids = np.load(directory / "ids.npy")
     size, dim = manifest.get("size", len(ids)), manifest.get("dim")
     if manifest["kind"] == "exact":

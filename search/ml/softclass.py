@@ -17,8 +17,6 @@ the few class columns where w_q is not negligible. No Django here.
 
 from __future__ import annotations
 
-import functools
-import json
 import shutil
 import time
 import uuid
@@ -291,7 +289,7 @@ def build_store(
             "build_seconds": round(time.perf_counter() - started, 3),
             "created": time.time(),
         }
-        (staging / ann.MANIFEST).write_text(json.dumps(manifest, indent=1))
+        ann.manifest_write(staging, manifest)
         return ann.publish(staging, directory, name)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -299,19 +297,13 @@ def build_store(
 
 
 def load_store(path: Path) -> ClassStore:
-    """Load a published version (cached per process: versions are immutable). Raises ann.IndexGone if removed."""
-    return _load(str(Path(path).resolve()))
+    """Load a published version, cached per process and checked like an index (ann.load_checked)."""
+    return ann.load_checked(path, _load_parts)
 
 
-@functools.lru_cache(maxsize=16)
-def _load(path: str) -> ClassStore:
-    directory = Path(path)
-    try:
-        manifest = json.loads((directory / ann.MANIFEST).read_text())
-        arrays = {
-            name: np.load(directory / f"{name}.npy")
-            for name in ("ids", "indptr", "col_rows", "col_values", "row_classes", "row_values")
-        }
-    except OSError as exc:
-        raise ann.IndexGone(path) from exc
+def _load_parts(directory: Path, manifest: dict) -> ClassStore:
+    arrays = {
+        name: np.load(directory / f"{name}.npy")
+        for name in ("ids", "indptr", "col_rows", "col_values", "row_classes", "row_values")
+    }
     return ClassStore(path=directory, params=manifest["params"], **arrays)

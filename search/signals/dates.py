@@ -12,13 +12,18 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max, Min, Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from gallery.models import Photo
 
 from ..ml import dates
 from .base import Answer, Candidates, Reading, Term
+
+# Up to this many photos in a period are listed with their scores; a larger answer is a condition of the search.
+LIST_MAX = 2_000
+# A photo with no camera date is in a period only by when it was uploaded: a weak match of a date word.
+UPLOAD_DATED_SCORE = 0.4
 
 
 class DateSignal:
@@ -34,9 +39,10 @@ class DateSignal:
         return Reading(length=length, value=when, shown=when.shown)
 
     def answer(self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Candidates, k: int) -> Answer:
-        """Every photo whose day falls in all of the terms' periods, score 1. The database does all the work,
-        on ranges of ``shot_at`` only (a recurring period becomes one range per year of the owner's photos), so
-        that the (owner, trashed_at, shot_at) index serves it and no date function runs per row."""
+        """Every photo whose day falls in all of the terms' periods: score 1 when its camera dated it, and
+        UPLOAD_DATED_SCORE (weak) when only its upload did. The database does all the work, on ranges of
+        ``shot_at`` only (a recurring period becomes one range per year of the owner's photos), so that the
+        (owner, trashed_at, shot_at) index serves it and no date function runs per row."""
         photos = Photo.objects.filter(owner=owner, trashed_at__isnull=True)
         span = photos.aggregate(first=Min("shot_at"), last=Max("shot_at"))
         if span["first"] is None:
@@ -45,8 +51,17 @@ class DateSignal:
         for term in terms:
             photos = photos.filter(when_q(term.value, years=years))
         if within.ids is not None:  # a few candidates already: check just those
-            return Answer(scores=dict.fromkeys(photos.filter(id__in=within.ids).values_list("id", flat=True), 1.0))
-        return Answer(photos=photos)  # a period may hold most of the gallery: a condition, not a list of ids
+            photos = photos.filter(id__in=within.ids)
+        elif photos.count() > LIST_MAX:
+            # A period may hold most of a large gallery: a condition, not a list of ids. Listed alone, photos the
+            # camera dated come before those dated by their upload, newest first.
+            return Answer(photos=photos.order_by(F("taken_at").desc(nulls_last=True), "-shot_at", "-id"))
+        return Answer(
+            scores={
+                photo_id: 1.0 if camera_dated else UPLOAD_DATED_SCORE
+                for photo_id, camera_dated in photos.values_list("id", Q(taken_at__isnull=False))
+            }
+        )
 
 
 def when_q(when: dates.When, *, years: range) -> Q:

@@ -68,8 +68,9 @@ def rank(
     within = Candidates(ids=_ids(kept), excluded=dropped, allowed=allowed)
     if not open_groups:
         if kept is None and condition is not None:  # a lazy answer alone: its newest photos
+            order = condition.query.order_by or ("-shot_at", "-id")  # the signal's own order, else the newest
             listed = condition.exclude(id__in=dropped) & photos_filtered(owner=owner, filters=filters or {})
-            ids = list(listed.order_by("-shot_at", "-id").values_list("id", flat=True)[:k])
+            ids = list(listed.order_by(*order).values_list("id", flat=True)[:k])
             scores = dict.fromkeys(ids, condition_score)
             return _hits(owner, ids, scores=scores, raw=scores, calibrated=True)
         scores = {i: kept[i] for i in within.among(kept or {})}

@@ -234,8 +234,10 @@ CELERY_TASK_ROUTES = {
     "search.tasks.train_projection_task": {"queue": "index"},
     "search.tasks.projection_export_task": {"queue": "index"},
     "search.tasks.reembed_missing_task": {"queue": "index"},
-    "search.tasks.photos_reconcile_task": {"queue": "index"},
     "search.tasks.photos_describe_missing_task": {"queue": "index"},
+    "search.tasks.indexes_verify_task": {"queue": "index"},
+    # Not "index": a million-photo rebuild there would hold it back for minutes; a reconcile takes milliseconds.
+    "search.tasks.photos_reconcile_task": {"queue": "query"},
     "search.tasks.query_*": {"queue": "query"},
     # Faces (people/): a low-priority worker of its own, so that the faces pass never delays `ready`.
     "people.tasks.*": {"queue": "faces"},
@@ -244,9 +246,15 @@ CELERY_TASK_ROUTES = {
 # How many times a photo may be (re)started before it is marked failed: bounds crash loops on a poison image.
 PHOTO_MAX_ATTEMPTS = env.int("PHOTO_MAX_ATTEMPTS", default=3)
 # The reconciler (search.tasks.photos_reconcile_task, run by `celery beat` every PHOTO_RECONCILE_SECONDS) re-queues
-# photos pending or processing for longer than PHOTO_STUCK_SECONDS: lost messages, killed workers.
+# photos whose worker stopped beating (search/workers.py), pending photos whose message was never sent for
+# PHOTO_RESEND_SECONDS (Redis was down), and anything pending or processing for longer than PHOTO_STUCK_SECONDS that
+# no live worker holds. docs/faults.md explains the timings.
 PHOTO_STUCK_SECONDS = env.int("PHOTO_STUCK_SECONDS", default=300)
-PHOTO_RECONCILE_SECONDS = env.float("PHOTO_RECONCILE_SECONDS", default=60.0)
+PHOTO_RESEND_SECONDS = env.int("PHOTO_RESEND_SECONDS", default=30)
+PHOTO_RECONCILE_SECONDS = env.float("PHOTO_RECONCILE_SECONDS", default=10.0)
+# How often the index worker re-reads every current index version against its checksums (a scrub): damage to a
+# version that processes already hold in memory is otherwise found only by the next process that loads it.
+SEARCH_INDEX_VERIFY_SECONDS = env.float("SEARCH_INDEX_VERIFY_SECONDS", default=3600.0)
 # Deleted photos wait in their owner's trash this many days, then gallery.tasks.trash_purge_task (every
 # TRASH_PURGE_SECONDS) deletes them for good: rows, files, vectors and index entries.
 TRASH_KEEP_DAYS = env.int("TRASH_KEEP_DAYS", default=30)
@@ -261,11 +269,16 @@ FACES_BACKFILL_SECONDS = env.float("FACES_BACKFILL_SECONDS", default=600.0)
 # TEXT_BACKFILL_SECONDS, working at most that long per run (ocr.services.text_backfill).
 TEXT_BACKFILL_SECONDS = env.float("TEXT_BACKFILL_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
-    "photos-reconcile": {"task": "search.tasks.photos_reconcile_task", "schedule": PHOTO_RECONCILE_SECONDS},
+    "photos-reconcile": {
+        "task": "search.tasks.photos_reconcile_task",
+        "schedule": PHOTO_RECONCILE_SECONDS,
+        "options": {"expires": PHOTO_RECONCILE_SECONDS},  # ticks missed while no worker ran are not piled up
+    },
     "trash-purge": {"task": "gallery.tasks.trash_purge_task", "schedule": TRASH_PURGE_SECONDS},
     "photos-describe": {"task": "search.tasks.photos_describe_missing_task", "schedule": PHOTO_DESCRIBE_SECONDS},
     "faces-backfill": {"task": "people.tasks.faces_backfill_all_task", "schedule": FACES_BACKFILL_SECONDS},
     "text-backfill": {"task": "ocr.tasks.text_backfill_task", "schedule": TEXT_BACKFILL_SECONDS},
+    "indexes-verify": {"task": "search.tasks.indexes_verify_task", "schedule": SEARCH_INDEX_VERIFY_SECONDS},
 }
 
 # Search

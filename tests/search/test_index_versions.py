@@ -187,3 +187,24 @@ def test_delta_is_the_owners_embeddings_of_that_model_after_the_index(user, othe
     assert ids.tolist() == [mine[2].id]
     assert features.tolist() == [[4.0] * 4]
     assert last == newest.id
+
+
+def test_the_scrub_marks_a_rotted_version_bad_and_schedules_its_rebuild(
+    user, gallery, django_capture_on_commit_callbacks
+):
+    """Ensure damage that keeps a file's size and time (bit rot) is found without any process loading it afresh."""
+    from search.ml import ann
+
+    index_versions.index_rebuild_try(owner_id=user.id)
+    record = SearchIndex.objects.filter(owner=user, space="image").order_by("-id").first()
+    ids = Path(record.path) / "ids.npy"
+    stat = ids.stat()
+    ids.write_bytes(ids.read_bytes()[:-8] + b"rotten!!")
+    os.utime(ids, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with (
+        mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert index_versions.indexes_verify() == 1
+    assert (Path(record.path) / ann.BAD).exists()
+    assert apply_async.call_args.kwargs["countdown"] == 0

@@ -1,15 +1,17 @@
 """The photo pipeline (search.pipeline): its steps in-process, then through a real Celery worker process
 (upload → searchable, and tags → a trained projection)."""
 
+import time
 from datetime import timedelta
 
+import kombu.exceptions
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from gallery import services
 from gallery.models import Photo
-from search import ingest, pipeline
+from search import ingest, pipeline, workers
 from search.models import PhotoEmbedding, SearchIndex, TextProjection
 from tests import images
 from tests.conftest import wait_for
@@ -186,7 +188,83 @@ def test_reconciler_fails_a_stuck_photo_whose_attempts_are_spent(user, settings)
 
 def test_reconciler_runs_on_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["photos-reconcile"]
-    assert entry == {"task": "search.tasks.photos_reconcile_task", "schedule": settings.PHOTO_RECONCILE_SECONDS}
+    assert entry["task"] == "search.tasks.photos_reconcile_task"
+    assert entry["schedule"] == entry["options"]["expires"] == settings.PHOTO_RECONCILE_SECONDS
+
+
+@pytest.mark.django_db
+def test_reconciler_requeues_a_dead_workers_photos_once_its_heartbeat_is_missed_twice(
+    user, django_capture_on_commit_callbacks
+):
+    """Ensure a claim by a worker that stopped beating is taken back, but only when two ticks HEARTBEAT_TTL apart
+    both missed it (a Redis restart loses every heartbeat, and live workers beat again within seconds)."""
+    photo = PhotoFactory(owner=user)
+    Photo.objects.filter(id=photo.id).update(status=Photo.Status.PROCESSING, attempts=1, claimed_by="gone-1-x")
+    assert pipeline.photos_reconcile() == {"requeued": 0, "failed": 0}  # first miss: remembered
+    workers.redis_client().set(workers._missing_key("gone-1-x"), time.time() - workers.HEARTBEAT_TTL)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert pipeline.photos_reconcile() == {"requeued": 1, "failed": 0}
+    photo.refresh_from_db()
+    assert (photo.status, photo.attempts) == (Photo.Status.READY, 2)
+
+
+@pytest.mark.django_db
+def test_reconciler_leaves_a_long_batch_alone_while_its_worker_beats(user, settings):
+    photo = PhotoFactory(owner=user)
+    Photo.objects.filter(id=photo.id).update(
+        status=Photo.Status.PROCESSING,
+        claimed_by=workers.worker_id(),  # this process, beating
+        status_changed_at=timezone.now() - timedelta(seconds=settings.PHOTO_STUCK_SECONDS * 10),
+    )
+    workers._beat(workers.worker_id())  # its latest beat (the test's Redis was emptied since the last)
+    workers.redis_client().set(workers._missing_key(workers.worker_id()), time.time() - 3600)
+    for _ in range(2):
+        assert pipeline.photos_reconcile() == {"requeued": 0, "failed": 0}
+    assert Photo.objects.get(id=photo.id).status == Photo.Status.PROCESSING
+
+
+@pytest.mark.django_db
+def test_a_photo_never_sent_to_the_broker_is_resent_after_the_resend_delay(user, settings, on_commit):
+    photo = PhotoFactory(owner=user)  # stored; its message never reached the broker
+    Photo.objects.filter(id=photo.id).update(
+        status_changed_at=timezone.now() - timedelta(seconds=settings.PHOTO_RESEND_SECONDS + 1)
+    )
+    with on_commit():
+        assert pipeline.photos_reconcile() == {"requeued": 1, "failed": 0}
+    assert Photo.objects.get(id=photo.id).status == Photo.Status.READY
+
+
+@pytest.mark.django_db
+def test_a_sent_photo_is_not_resent_while_its_message_waits(user, settings):
+    photo = PhotoFactory(owner=user)
+    pipeline._sent_mark([photo.id])
+    Photo.objects.filter(id=photo.id).update(
+        status_changed_at=timezone.now() - timedelta(seconds=settings.PHOTO_RESEND_SECONDS + 1)
+    )
+    assert pipeline.photos_reconcile() == {"requeued": 0, "failed": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_while_the_broker_refuses_answers_201_and_keeps_the_photos_pending(api, user, monkeypatch):
+    """Ensure a send that fails after commit is not a 503 hiding committed photos: the client gets their ids."""
+    from search.tasks import photos_process_task
+
+    def refused(*args, **kwargs):
+        raise kombu.exceptions.OperationalError("Error 111 connecting to localhost:6379. Connection refused.")
+
+    monkeypatch.setattr(photos_process_task, "delay", refused)
+    response = api.post("/api/photos/", {"files": [SimpleUploadedFile("a.jpg", images.jpeg("coffee"))]})
+    assert response.status_code == 201, response.content
+    [created] = response.json()["created"]
+    assert Photo.objects.get(id=created["id"]).status == Photo.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_a_claim_leaves_photos_another_worker_holds(user):
+    photo = PhotoFactory(owner=user)
+    Photo.objects.filter(id=photo.id).update(status=Photo.Status.PROCESSING, attempts=1, claimed_by="other-2-y")
+    assert services.photos_claim(photo_ids=[photo.id], worker="me-1-x") == []
+    assert Photo.objects.get(id=photo.id).attempts == 1
 
 
 def upload(api, files: dict[str, bytes]) -> list[int]:
@@ -254,3 +332,16 @@ def test_users_tags_train_a_projection_that_text_search_uses(celery_worker, api,
     matches = {hit["photo"]["original_name"]: hit["match"] for hit in body["results"]}
     assert None not in matches.values()
     assert {match for name, match in matches.items() if name.startswith("family-")} == {"strong"}
+
+
+@pytest.mark.django_db
+def test_a_redelivered_message_takes_over_the_photos_of_a_silent_worker_and_only_then(user):
+    """Ensure a fresh message never takes a photo another worker holds, while a redelivered one (its consumer never
+    acknowledged it) does once that worker has no heartbeat."""
+    photo = PhotoFactory(owner=user)
+    Photo.objects.filter(id=photo.id).update(status=Photo.Status.PROCESSING, attempts=1, claimed_by="gone-1-x")
+    pipeline.photos_process(photo_ids=[photo.id])
+    assert Photo.objects.get(id=photo.id).status == Photo.Status.PROCESSING
+    pipeline.photos_process(photo_ids=[photo.id], redelivered=True)
+    photo.refresh_from_db()
+    assert (photo.status, photo.attempts) == (Photo.Status.READY, 2)

@@ -18,8 +18,9 @@ from searchsite.settings import base
         ("search.tasks.train_projection_task", "index"),
         ("search.tasks.projection_export_task", "index"),
         ("search.tasks.reembed_missing_task", "index"),
-        ("search.tasks.photos_reconcile_task", "index"),
         ("search.tasks.photos_describe_missing_task", "index"),
+        ("search.tasks.indexes_verify_task", "index"),
+        ("search.tasks.photos_reconcile_task", "query"),
         ("search.tasks.query_embed_task", "query"),
     ],
 )

@@ -19,3 +19,5 @@ class Command(BaseCommand):
             f"Backed up {summary.users} user(s), {summary.photos} photo(s) and {summary.files} file(s) "
             f"to {file} ({summary.bytes / 1e6:.1f} MB)."
         )
+        if summary.missing:  # photos deleted while the backup ran: their rows are in, their files were gone
+            self.stderr.write(f"{len(summary.missing)} file(s) named by the snapshot were gone: {summary.missing[:20]}")

@@ -21,3 +21,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Restored {summary.users} user(s), {summary.photos} photo(s) and {summary.files} file(s); indexes rebuilt."
         )
+        reports = (
+            ("missing (named by a row, not in the archive)", summary.missing),
+            ("orphan (in the archive, named by no row; not restored)", summary.orphans),
+        )
+        for kind, names in reports:
+            if names:
+                more = " …" if len(names) > 20 else ""
+                self.stderr.write(f"{len(names)} {kind} file(s): {', '.join(names[:20])}{more}")

@@ -1,5 +1,9 @@
+import json
 import multiprocessing
 import os
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -391,3 +395,113 @@ def test_calibration_truth_conditions_only_the_first_queries_given_classes_for(s
     assert sorted(conditioned[0].tolist()) == sorted(expected)
     expected_plain = [j for j in brute_force(decoded, decoded[500], 11, None) if j != 500][:10]
     assert sorted(plain[2].tolist()) == sorted(expected_plain)
+
+
+# Damage: checksums, probe markers, replaced and removed folders ------------------------------------------------
+
+PROBING = {**SMALL_ANNOY, "search_k": 2000, "rerank": 40}  # fixed effort: every query probes the forest
+
+
+def _garble(path: Path, *, size: int = 4096, seed: int = 0) -> None:
+    """Random bytes over the middle of a file, its size and modification time unchanged (bit rot)."""
+    stat = path.stat()
+    with open(path, "r+b") as file:
+        file.seek(stat.st_size // 2)
+        file.write(np.random.default_rng(seed).bytes(size))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@pytest.fixture
+def forest(tmp_path):
+    return build_index(ids=np.arange(3000), vectors=clustered(3000), directory=tmp_path, name="p", params=PROBING)
+
+
+def test_manifest_records_a_checksum_of_every_file(forest):
+    manifest = json.loads((forest / ann.MANIFEST).read_text())
+    files = {p.name for p in forest.iterdir() if p.name != ann.MANIFEST}
+    assert set(manifest["checksums"]) == files and "index.ann" in files
+
+
+def test_garbled_forest_is_refused_at_load_and_marked_bad(forest):
+    _garble(forest / "index.ann")
+    with pytest.raises(IndexCorrupt, match=r"index\.ann does not match its checksum"):
+        load_index(forest)
+    assert (forest / ann.BAD).exists()
+    with pytest.raises(IndexCorrupt, match="marked bad"):  # no other process hashes it again
+        load_index(forest)
+
+
+def test_forest_truncated_after_load_is_never_probed_and_the_query_still_answers(forest):
+    vectors = clustered(3000)
+    index = load_index(forest)
+    os.truncate(forest / "index.ann", 100)  # probing the mapping now would be SIGBUS
+    query = clustered(1, seed=5)[0]
+    found = {id_ for id_, _ in index.search(query, 10)}  # every uint8 row reranked: the float top 10, near-ties aside
+    assert len(found & set(brute_force(vectors, query, 10))) >= 9
+    with pytest.raises(IndexCorrupt, match="replaced or written"):
+        load_index(forest)
+
+
+_PROBE_UNTIL_DEAD = """
+import sys
+import numpy as np
+from search.ml import ann
+ann.MMAP_MIN_BYTES = 0  # mapped, as a forest of a million photos is
+index = ann.load_index(sys.argv[1])
+print("loaded", flush=True)
+sys.stdin.readline()
+for query in np.random.default_rng(1).random((500, 32), dtype=np.float32):
+    index.search(query, 10)
+"""
+
+
+def test_a_loaded_forest_is_a_private_copy_that_damage_on_disk_cannot_reach(forest):
+    index = load_index(forest)
+    before = index.search(clustered(1, seed=5)[0], 10)
+    _garble(forest / "index.ann", size=64 << 10)
+    assert index.annoy.get_nns_by_vector((index.components @ clustered(1, seed=5)[0]).tolist(), 10, search_k=2000)
+    assert index.search(clustered(1, seed=5)[0], 10) == before  # the guard reranks exactly now; no crash either way
+
+
+def test_a_process_that_dies_probing_a_mapped_damaged_forest_marks_it_bad_for_the_next(forest):
+    """Ensure the version a process died in is never probed again: the next load refuses it."""
+    ours = load_index(forest)  # another process that loaded it before the damage
+    child = subprocess.Popen(
+        [sys.executable, "-c", _PROBE_UNTIL_DEAD, str(forest)],
+        cwd=Path(__file__).resolve().parents[3],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert child.stdout.readline().strip() == "loaded"
+    _garble(forest / "index.ann", size=64 << 10)
+    child.communicate("\n", timeout=120)
+    assert child.returncode < 0, "the damaged forest did not crash its prober"
+    with pytest.raises(IndexCorrupt, match=f"process {child.pid} .* died while probing it"):
+        load_index(forest)
+    assert (forest / ann.BAD).exists() and ours is not None
+
+
+def test_a_replaced_folder_is_loaded_afresh(tmp_path):
+    first = build_index(ids=np.arange(50), vectors=clustered(50), directory=tmp_path / "a", name="p")
+    second = build_index(ids=np.arange(80), vectors=clustered(80), directory=tmp_path / "b", name="p")
+    assert len(load_index(first)) == 50
+    shutil.rmtree(first)
+    second.rename(first)
+    assert len(load_index(first)) == 80
+
+
+def test_a_removed_folder_is_gone_even_for_a_process_that_loaded_it(forest):
+    load_index(forest)
+    shutil.rmtree(forest)
+    with pytest.raises(IndexGone):
+        load_index(forest)
+
+
+def test_a_probe_of_a_mapped_forest_leaves_no_marker_behind(forest, monkeypatch):
+    monkeypatch.setattr(ann, "MMAP_MIN_BYTES", 0)
+    index = load_index(forest)
+    assert index.mapped
+    index.search(clustered(1, seed=3)[0], 10)
+    assert not [p for p in forest.iterdir() if p.name.startswith(".")]

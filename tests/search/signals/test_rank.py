@@ -82,10 +82,22 @@ def test_a_word_only_an_alternative_signal_reads_is_its_term(user, gallery, writ
     assert names(query.by_text(owner=user, q="zzwritten", k=4)) == ["rocket"]
 
 
-def test_a_lazy_answer_is_a_condition_of_the_search(user, gallery):
+def test_a_lazy_answer_is_a_condition_of_the_search(user, gallery, monkeypatch):
     from gallery.models import Photo
+    from search.signals import dates
 
+    monkeypatch.setattr(dates, "LIST_MAX", 0)  # every period is answered as a condition
     Photo.objects.filter(id=gallery["coffee"].id).update(taken_at="2019-07-01T12:00:00Z")
     assert names(query.by_text(owner=user, q="cup 2019", k=4)) == ["coffee"]
     assert names(query.by_text(owner=user, q="2019", k=4)) == ["coffee"]
     assert "coffee" not in names(query.by_text(owner=user, q="cup -2019", k=4))
+
+
+def test_a_photo_dated_only_by_its_upload_is_a_weak_match_of_a_date_word(user, gallery):
+    from gallery.models import Photo
+
+    Photo.objects.filter(id=gallery["coffee"].id).update(taken_at="2019-07-01T12:00:00Z")
+    this_year = str(Photo.objects.get(id=gallery["rocket"].id).uploaded_at.year)
+    hits = query.by_text(owner=user, q=this_year, k=4)
+    assert {hit.match for hit in hits} == {"weak"} and "coffee" not in names(hits)
+    assert [hit.match for hit in query.by_text(owner=user, q="2019", k=4)] == ["strong"]
