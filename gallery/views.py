@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
@@ -22,19 +23,26 @@ PAGE_SIZE = 48
 
 @login_required
 def home(request):
-    filters = {key: request.GET[key] for key in ("tag", "status", "sort") if request.GET.get(key)}
-    if filters.get("status") not in (None, *Photo.Status.values):
-        filters.pop("status")
+    filters = {key: request.GET[key] for key in ("tag", "sort") if request.GET.get(key)}
     if filters.get("sort") not in (None, *selectors.SORTS):
         filters.pop("sort")
     if request.GET.get("favourite"):
         filters["favourite"] = True
-    # A timeline by default: newest taken first (EXIF date, else upload time), headed by month, with a year
-    # scrubber; ?sort=uploaded orders by upload time instead.
+    # A timeline by default: newest taken first (EXIF date, else upload time), months headed in a justified grid,
+    # with a year scrubber; ?sort=uploaded orders by upload time instead.
+    timeline = filters.get("sort") != "uploaded"
     photos = selectors.photo_list(owner=request.user, filters=filters)
     page = Paginator(photos, PAGE_SIZE).get_page(request.GET.get("page"))
+    if timeline:
+        page.object_list = list(page.object_list)  # evaluated once, so the marks below reach the template
+        _mark_months(page.object_list, before=_photo_before(page))
     query = request.GET.copy()
     query.pop("page", None)
+    years = selectors.timeline_years(photos=photos, page_size=PAGE_SIZE) if timeline else []
+    newer = 0
+    for year in years:  # where each year starts, as a fraction of the timeline: the scrubber places it there
+        year["at"] = round(newer / page.paginator.count, 4)
+        newer += year["count"]
     return render(
         request,
         "gallery/home.html",
@@ -43,15 +51,30 @@ def home(request):
             "filters": filters,
             "query": query.urlencode(),  # the filters, for the page links
             "tags": selectors.tag_counts(owner=request.user)[:30],
-            "statuses": Photo.Status.values,
-            "timeline": filters.get("sort") != "uploaded",
-            "years": selectors.timeline_years(photos=photos, page_size=PAGE_SIZE)
-            if filters.get("sort") != "uploaded"
-            else [],
+            "timeline": timeline,
+            "years": years,
             "albums": selectors.album_list(owner=request.user),
             "storage": {"used": selectors.storage_used(owner=request.user), "quota": settings.STORAGE_QUOTA_BYTES},
         },
     )
+
+
+def _photo_before(page) -> Photo | None:
+    """The last photo of the previous page: a month that goes on from it gets no second heading."""
+    if not page.has_previous():
+        return None
+    return page.paginator.object_list[page.start_index() - 2]
+
+
+def _mark_months(photos: list[Photo], *, before: Photo | None) -> None:
+    """Mark the first photo of each month (it carries the heading) and of each year (the scrubber's anchor), in
+    the time zone the template shows dates in."""
+    previous = localtime(before.shot_at) if before else None
+    for photo in photos:
+        shot = localtime(photo.shot_at)
+        photo.month_start = previous is None or (shot.year, shot.month) != (previous.year, previous.month)
+        photo.year_start = previous is None or shot.year != previous.year
+        previous = shot
 
 
 @login_required

@@ -144,14 +144,13 @@ if (albumForm) {
   });
 }
 
-// The heart on each card: no reload, and the form still works without JavaScript.
-document.addEventListener("submit", async (event) => {
-  const form = event.target.closest(".card-fav-form");
-  if (!form) return;
+// The heart on each card (a button without a form: the photo page's heart works without JavaScript).
+document.addEventListener("click", async (event) => {
+  const heart = event.target.closest(".card-fav");
+  if (!heart) return;
   event.preventDefault();
-  const card = form.closest(".card");
-  const on = card.dataset.favourite !== "true";
-  await setFavourite([Number(card.dataset.photoId)], on);
+  const card = heart.closest(".card");
+  await setFavourite([Number(card.dataset.photoId)], card.dataset.favourite !== "true");
 });
 
 // Emptying the trash is confirmed first.

@@ -2,11 +2,13 @@
 // (?view=ID on the page's URL) so Back closes it and a reload reopens it; arrow keys and swipe go to the
 // previous/next card, Esc closes, wheel / pinch / double-click zoom, drag pans a zoomed photo, F is full screen.
 // The next photo is preloaded. A card's link still leads to the photo page for a new tab or without JavaScript.
+// On a touch screen a swipe anywhere on the photo moves, and pulling it down closes the viewer.
 import { setFavourite } from "./actions.js";
 import { PAGES } from "./api.js";
 
 const MAX_SCALE = 6;
 const SWIPE_PX = 50;
+const PULL_CLOSE_PX = 90;
 
 export class Viewer {
   /** grid: the element holding the cards; cards are read in page order each time, so added pages count. */
@@ -18,6 +20,7 @@ export class Viewer {
     this.title = dialog.querySelector("#viewer-title");
     this.position = dialog.querySelector("#viewer-position");
     this.details = dialog.querySelector('[data-viewer="details"]');
+    this.download = dialog.querySelector('[data-viewer="download"]');
     this.zoomButton = dialog.querySelector('[data-viewer="zoom"]');
     this.heart = dialog.querySelector('[data-viewer="favourite"]');
     document.addEventListener("photos:favourite", ({ detail }) => {
@@ -108,6 +111,8 @@ export class Viewer {
     this.title.textContent = name;
     this.position.textContent = cards.length > 1 && index >= 0 ? `${index + 1} of ${cards.length}` : "";
     this.details.href = PAGES.photo(id);
+    this.download.href = PAGES.original(id);
+    this.download.setAttribute("download", name);
     this.heart.hidden = !card?.dataset.favourite; // cards in the trash have no heart
     this.heart.setAttribute("aria-pressed", String(card?.dataset.favourite === "true"));
     this.dialog.querySelector('[data-viewer="prev"]').hidden = index <= 0;
@@ -175,6 +180,7 @@ export class Viewer {
   }
 
   onPointerDown(event) {
+    if (event.pointerType === "mouse" && event.button) return;
     this.stage.setPointerCapture?.(event.pointerId);
     this.pointers.set(event.pointerId, { x: event.clientX, y: event.clientY, startX: event.clientX, startY: event.clientY });
     if (this.pointers.size === 2) this.pinch = { distance: this.spread(), scale: this.view.scale };
@@ -194,6 +200,14 @@ export class Viewer {
       this.view.x += dx;
       this.view.y += dy;
       this.apply();
+    } else if (this.pointers.size === 1) {
+      // Follow the finger: sideways hints at the next photo, downwards at closing.
+      const ox = event.clientX - pointer.startX;
+      const oy = Math.max(0, event.clientY - pointer.startY);
+      const down = oy > Math.abs(ox);
+      this.image.style.transition = "none";
+      this.image.style.transform = down ? `translateY(${oy}px) scale(${1 - Math.min(oy, 400) / 1600})` : `translateX(${ox}px)`;
+      this.dialog.style.setProperty("--pull", String(down ? Math.min(oy / 300, 1) : 0));
     }
   }
 
@@ -202,9 +216,14 @@ export class Viewer {
     this.pointers.delete(event.pointerId);
     if (this.pointers.size < 2) this.pinch = null;
     if (!pointer || this.view.scale > 1 || this.pointers.size) return;
+    this.image.style.transition = "";
+    this.image.style.transform = "";
+    this.dialog.style.removeProperty("--pull");
+    if (event.type === "pointercancel") return;
     const dx = event.clientX - pointer.startX;
     const dy = event.clientY - pointer.startY;
     if (Math.abs(dx) > SWIPE_PX && Math.abs(dx) > 1.5 * Math.abs(dy)) this.step(dx < 0 ? 1 : -1);
+    else if (dy > PULL_CLOSE_PX && dy > 1.5 * Math.abs(dx)) this.close();
   }
 
   spread() {

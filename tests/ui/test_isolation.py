@@ -14,7 +14,7 @@ def test_second_user_sees_nothing_of_the_first(page, live_server, sign_up, shoot
     photo = PhotoFactory(owner=alice, name="alices-cat.jpg")
 
     sign_up("bob")
-    page.get_by_role("link", name="Gallery").click()
+    page.get_by_role("link", name="Photos", exact=True).click()
     expect(page.get_by_role("heading", name="Your gallery is empty")).to_be_visible()
     expect(page.get_by_text("alices-cat.jpg")).to_have_count(0)
     shoot("gallery-empty")

@@ -44,7 +44,7 @@ def test_sign_up_upload_search_tag_and_trash(
     page.locator("#id_files").set_input_files(files[0])
     expect(page.locator('.upload-item[data-outcome="duplicate"]')).to_have_count(1)
 
-    page.get_by_role("link", name="Gallery").click()
+    page.get_by_role("link", name="Photos", exact=True).click()
     cards = page.locator("#photo-grid .card")
     expect(cards).to_have_count(3)
     expect(page.locator('#photo-grid .card[data-status="ready"]')).to_have_count(3)
