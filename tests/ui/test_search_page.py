@@ -1,0 +1,65 @@
+"""The search page at a phone's size and a desktop's: a typo shows the corrected results with "Search instead",
+the page fits the screen, results come first, and nothing shows a raw score. Screenshots to docs/screenshots/."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import UserFactory
+from tests.ui.conftest import PASSWORD
+from tests.ui.test_phone import SCREENSHOTS, SIZES, page_width
+
+pytestmark = pytest.mark.browser
+
+SLOW = 90_000  # the first query loads the word space in the web process
+
+
+@pytest.fixture(params=SIZES)
+def searcher(request, browser, live_server, csp_violations, ready_photos):
+    from tests.ui.conftest import watch_csp
+
+    owner = UserFactory(username="sam", password=PASSWORD)
+    ready_photos(owner, ["coffee", "chelsea", "rocket", "astronaut"])
+    context = browser.new_context(**SIZES[request.param])
+    watch_csp(context, csp_violations)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("sam")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    yield request.param, page
+    context.close()
+
+
+def test_a_typo_shows_the_corrected_results_and_offers_the_words_typed(searcher, live_server, axe):
+    size, page = searcher
+    page.goto(f"{live_server.url}/search/?q=coffe")
+    results = page.get_by_role("list", name="Search results")
+    expect(results.locator(".card").first).to_have_attribute("data-photo-id", str(_id("coffee")), timeout=SLOW)
+    notice = page.locator("#spelling")
+    expect(notice).to_contain_text("Showing results for coffee.")
+    expect(page.get_by_role("alert")).to_have_count(0)  # results, not an error
+    assert page_width(page) == page.viewport_size["width"]
+    # Results come first: the kind-of-thing picker waits behind "Refine".
+    expect(page.get_by_role("combobox", name="Kind of thing")).to_be_hidden()
+    assert results.bounding_box()["y"] < page.viewport_size["height"] / 2
+    assert not re.search(r"\b[01]\.\d\d", page.locator("main").inner_text())  # no raw scores like 0.97
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#results .card:not([hidden]) img')].slice(0, 3)"
+        ".every(i => i.complete && i.naturalWidth)"
+    )
+    axe(page)
+    page.screenshot(path=SCREENSHOTS / f"search-{size}.png")
+
+    notice.get_by_role("link", name="Search instead for coffe").click()
+    expect(page).to_have_url(f"{live_server.url}/search/?q=coffe&exact=1")
+    expect(page.locator("#spelling")).to_be_hidden(timeout=SLOW)
+
+
+def _id(name: str) -> int:
+    from gallery.models import Photo
+
+    return Photo.objects.get(original_name=f"{name}.jpg").id
