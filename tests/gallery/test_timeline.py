@@ -29,9 +29,22 @@ def test_gallery_is_ordered_by_when_taken_with_month_headings(signed_in, user):
     stored(user, "coffee", "2023:07:14 10:00:00")
     stored(user, "rocket", "2023:07:01 10:00:00")
     page = signed_in.get(reverse("gallery:home")).content.decode()
-    order = [page.index(name) for name in ("July 2023", "coffee.jpg", "rocket.jpg", "March 2021", "chelsea.jpg")]
+    names = ("July 2023", "coffee.jpg (no preview", "rocket.jpg (no preview", "March 2021", "chelsea.jpg (no preview")
+    order = [page.index(name) for name in names]
     assert order == sorted(order)
-    assert page.count("July 2023</h2>") == 1
+    assert page.count("July 2023</span>") == 1
+
+
+def test_a_month_going_on_from_the_previous_page_gets_no_second_heading(signed_in, user, monkeypatch):
+    from gallery import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for day, name in ((14, "coffee"), (9, "rocket"), (1, "chelsea")):
+        stored(user, name, f"2023:07:{day:02d} 10:00:00")
+    first = signed_in.get(reverse("gallery:home")).content.decode()
+    second = signed_in.get(reverse("gallery:home") + "?page=2").content.decode()
+    assert first.count("July 2023</span>") == 1
+    assert "July 2023</span>" not in second and 'id="y2023"' not in second
 
 
 def test_year_scrubber_links_to_the_page_and_anchor_of_each_year(signed_in, user, monkeypatch):
