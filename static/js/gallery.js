@@ -212,7 +212,9 @@ if (grid) {
   const scrubber = document.getElementById("date-scrubber");
   if (scrubber) setupScrubber(scrubber);
   follow([...grid.querySelectorAll(".card[data-photo-id]")]);
-  document.addEventListener("selection:change", () => keys.refresh());
+  for (const type of ["selection:change", "photos:trashed", "photos:restored"]) {
+    document.addEventListener(type, () => keys.refresh());
+  }
   const pagination = document.querySelector(".pagination");
   if (pagination?.querySelector('a[rel="next"]')) {
     const observer = new IntersectionObserver(

@@ -87,7 +87,8 @@ def test_sign_up_upload_search_tag_and_trash(
     shoot("results-class")
 
     # The photo page: accept an automatic tag; it becomes one of the photo's own tags.
-    page.locator("#results .card-link").first.click()  # the viewer; its Details link leads to the photo page
+    page.locator("#results .card-link").first.click()  # the viewer; Details in its info panel leads to the photo page
+    page.get_by_role("dialog", name="chelsea.jpg").get_by_role("button", name="Info").click()
     page.get_by_role("dialog", name="chelsea.jpg").get_by_role("link", name="Details").click()
     expect(page.get_by_role("heading", name="chelsea.jpg")).to_be_visible()
     suggestion = page.locator(".suggestion").first
@@ -106,6 +107,7 @@ def test_sign_up_upload_search_tag_and_trash(
     page.get_by_role("button", name="Show the 2 nearest photos").click()
     shoot("results-more-like-this")
     page.get_by_role("link", name="coffee.jpg").first.click()
+    page.get_by_role("dialog", name="coffee.jpg").get_by_role("button", name="Info").click()
     page.get_by_role("dialog", name="coffee.jpg").get_by_role("link", name="Details").click()
     page.get_by_role("link", name="Move to trash…").click()
     dialog = page.get_by_role("dialog", name="Move this photo to the trash?")
@@ -123,6 +125,7 @@ def test_sign_up_upload_search_tag_and_trash(
     expect(small.locator("#photo-grid .card")).to_have_count(2)
     shoot("gallery-phone", small)
     small.get_by_role("link", name="chelsea.jpg").click()
+    small.get_by_role("dialog", name="chelsea.jpg").get_by_role("button", name="Info").click()
     small.get_by_role("dialog", name="chelsea.jpg").get_by_role("link", name="Details").click()
     expect(small.get_by_role("heading", name="chelsea.jpg")).to_be_visible()
     similar = small.locator("#similar img").first

@@ -226,3 +226,32 @@ def test_viewer_fits_swipes_and_closes(sized, roll, axe):
     page.locator("#viewer").get_by_role("button", name="Close").click()
     expect(page.locator("#viewer")).to_be_hidden()
     assert page_width(page) == viewport["width"]
+
+
+def test_viewer_trash_with_delete_and_undo_and_the_info_panel(sized, roll):
+    from gallery.models import Photo
+
+    size, page = sized
+    first = roll[0]
+    page.locator("#photo-grid .card-link").first.click()
+    viewer = page.locator("#viewer")
+    expect(page.get_by_role("dialog", name="astronaut-0.jpg")).to_be_visible()
+    viewer.get_by_role("button", name="Info").click()
+    info = page.get_by_role("complementary", name="Photo info")
+    expect(info).to_contain_text("Taken")
+    expect(info).to_contain_text("2024")
+    expect(info).to_contain_text(f"{first.width} × {first.height}")
+    expect(info).to_be_in_viewport()
+    if size == "desktop":
+        page.keyboard.press("Delete")
+    else:
+        viewer.get_by_role("button", name="Move to trash").click()
+    expect(page.get_by_role("dialog", name="coffee-1.jpg")).to_be_visible()  # the next photo shows
+    toast = viewer.locator("#viewer-toast")
+    expect(toast).to_contain_text("Moved to the trash")
+    expect(page.locator(f'#photo-grid .card[data-photo-id="{first.id}"]')).to_have_count(0)
+    assert Photo.objects.get(id=first.id).trashed_at is not None  # in the trash, not deleted
+    toast.get_by_role("button", name="Undo").click()
+    expect(page.get_by_role("dialog", name="astronaut-0.jpg")).to_be_visible()
+    assert Photo.objects.get(id=first.id).trashed_at is None
+    expect(page.locator("#photo-grid .card").first).to_have_attribute("data-photo-id", str(first.id))
