@@ -222,3 +222,18 @@ def timeline_years(*, photos: QuerySet[Photo], page_size: int) -> list[dict]:
         years.append({"year": row["year"], "count": row["n"], "page": newer // page_size + 1})
         newer += row["n"]
     return years
+
+
+def on_this_day(*, owner: AbstractBaseUser, day: date, limit: int = 30) -> list[Photo]:
+    """The owner's photos taken on this day and month in earlier years, newest year first (memories)."""
+    return list(
+        Photo.objects.filter(
+            owner=owner,
+            trashed_at__isnull=True,
+            shot_at__month=day.month,
+            shot_at__day=day.day,
+            shot_at__year__lt=day.year,
+        )
+        .exclude(thumbnail="")
+        .order_by("-shot_at", "-id")[:limit]
+    )

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.timezone import localtime
+from django.utils.timezone import localdate, localtime
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
@@ -53,10 +53,21 @@ def home(request):
             "tags": selectors.tag_counts(owner=request.user)[:30],
             "timeline": timeline,
             "years": years,
+            # Memories head the unfiltered timeline's first page only.
+            "memories": _memories(request.user) if timeline and not filters and page.number == 1 else [],
             "albums": selectors.album_list(owner=request.user),
             "storage": {"used": selectors.storage_used(owner=request.user), "quota": settings.STORAGE_QUOTA_BYTES},
         },
     )
+
+
+def _memories(owner) -> list[dict]:
+    """On this day: per earlier year, how long ago and its photos."""
+    today = localdate()
+    years: dict[int, list[Photo]] = {}
+    for photo in selectors.on_this_day(owner=owner, day=today):
+        years.setdefault(localtime(photo.shot_at).year, []).append(photo)
+    return [{"year": year, "ago": today.year - year, "photos": photos} for year, photos in years.items()]
 
 
 def _photo_before(page) -> Photo | None:

@@ -94,7 +94,8 @@ def test_gallery_fits_the_screen_and_the_first_photo_is_above_the_fold(sized, ro
     assert page_width(page) == viewport["width"]
     first = page.locator("#photo-grid .card-link").first.bounding_box()
     header = page.locator(".site-header").bounding_box()
-    assert first["y"] + first["height"] < viewport["height"] / 2  # the first row is well above the fold
+    assert first["y"] < viewport["height"] / 3  # the first photo starts near the top (was y = 615 of 844)
+    assert first["y"] + first["height"] < viewport["height"]  # and is wholly above the fold
     if size == "phone":
         assert header["height"] <= 64  # one slim row
         tabs = page.get_by_role("navigation", name="Tabs")
@@ -255,3 +256,27 @@ def test_viewer_trash_with_delete_and_undo_and_the_info_panel(sized, roll):
     expect(page.get_by_role("dialog", name="astronaut-0.jpg")).to_be_visible()
     assert Photo.objects.get(id=first.id).trashed_at is None
     expect(page.locator("#photo-grid .card").first).to_have_attribute("data-photo-id", str(first.id))
+
+
+def test_on_this_day_heads_the_gallery(sized, roll, axe):
+    from django.utils.timezone import localdate
+
+    _size, page = sized
+    today = localdate()
+    memory = PhotoFactory(
+        owner=roll[0].owner,
+        name="memory.jpg",
+        content=images.with_exif("coffee", taken=f"{today.year - 3}:{today.month:02d}:{today.day:02d} 09:00:00"),
+    )
+    claimed = services.photos_claim(photo_ids=[memory.id])
+    services.photos_thumbnail(decoded=services.photos_decode(photos=claimed, model_side=224))
+    page.reload()
+    memories = page.get_by_role("region", name="On this day")
+    expect(memories).to_be_visible()
+    expect(memories.get_by_role("link")).to_have_count(1)
+    expect(memories.get_by_role("link")).to_contain_text("3 years ago")
+    assert memories.bounding_box()["y"] < page.locator("#photo-grid").bounding_box()["y"]
+    assert page_width(page) == page.viewport_size["width"]
+    axe(page)
+    memories.get_by_role("link").click()
+    expect(page.get_by_role("heading", name="memory.jpg")).to_be_visible()
