@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.timezone import localdate, localtime
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, services
+from . import downloads, selectors, services
 from .forms import AlbumForm, TagActionForm, UploadForm
 from .media import photo_file_response
 from .models import Photo
@@ -242,6 +243,36 @@ def photo_delete(request, id: int):
         )
         return redirect("gallery:home")
     return render(request, "gallery/photo_delete.html", {"photo": photo, "keep_days": settings.TRASH_KEEP_DAYS})
+
+
+@login_required
+def photos_download(request):
+    """The selected photos (``ids``, comma-separated) as one zip, streamed. Another user's id is a 404."""
+    try:
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i]
+    except ValueError:
+        ids = []
+    if not ids:
+        return HttpResponseBadRequest("Choose photos to download: ?ids=1,2,3")
+    try:
+        owned = services.photos_owned(owner=request.user, photo_ids=ids)
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    return _zip_response(selectors.photo_list(owner=request.user, filters={"ids": owned}), name="photos")
+
+
+@login_required
+def album_download(request, id: int):
+    album = selectors.album_get(owner=request.user, id=id)
+    return _zip_response(selectors.photo_list(owner=request.user, filters={"album": album.id}), name=album.name)
+
+
+def _zip_response(photos, *, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        downloads.photos_zip(photos=photos.iterator(chunk_size=200)), content_type="application/zip"
+    )
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{name}.zip")
+    return response
 
 
 @login_required

@@ -28,6 +28,7 @@ SCRIPT_URLS = {
     "thumbnail": ("gallery:thumbnail", (0,)),
     "search": ("gallery:search", ()),
     "home": ("gallery:home", ()),
+    "download": ("gallery:download", ()),
 }
 
 

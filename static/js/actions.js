@@ -71,10 +71,20 @@ const handlers = {
     undo.focus();
   },
 
+  // A zip of the originals, streamed by the server; the browser saves it (no page change).
+  download({ ids, selection }) {
+    const link = el("a", { href: `${API.download}?ids=${ids.join(",")}`, download: "" });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    selection.say(`Downloading ${plural(ids.length, "photo")} as a zip…`);
+  },
+
   async restore({ ids, selection }) {
     const { ok, status, data } = await request(API.trashRestore, { method: "POST", json: { ids } });
     if (!ok) return fail(selection, status, data);
     selection.drop(ids);
+    if (!selection.grid.querySelector(".card")) return window.location.reload(); // the trash's empty state
     selection.say(`Restored ${plural(ids.length, "photo")} to your gallery.`);
   },
 
@@ -83,6 +93,7 @@ const handlers = {
     const { ok, status, data } = await request(API.trashDelete, { method: "POST", json: { ids } });
     if (!ok) return fail(selection, status, data);
     selection.drop(ids);
+    if (!selection.grid.querySelector(".card")) return window.location.reload(); // the trash's empty state
     selection.say(`Deleted ${plural(ids.length, "photo")} for good.`);
   },
 

@@ -280,3 +280,21 @@ def test_on_this_day_heads_the_gallery(sized, roll, axe):
     axe(page)
     memories.get_by_role("link").click()
     expect(page.get_by_role("heading", name="memory.jpg")).to_be_visible()
+
+
+def test_selection_downloads_as_a_zip(sized, roll, tmp_path):
+    import zipfile
+
+    _size, page = sized
+    links = page.locator("#photo-grid .card-link")
+    links.first.focus()
+    page.keyboard.press(" ")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press(" ")
+    expect(page.locator("#selection-count")).to_have_text("2 selected")
+    with page.expect_download() as download:
+        page.get_by_role("region", name="Selected photos").get_by_role("button", name="Download").click()
+    path = tmp_path / "photos.zip"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == "photos.zip"
+    assert sorted(zipfile.ZipFile(path).namelist()) == ["astronaut-0.jpg", "coffee-1.jpg"]
