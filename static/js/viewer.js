@@ -10,6 +10,7 @@ import { API, PAGES, el, errorMessage, request } from "./api.js";
 const MAX_SCALE = 6;
 const SWIPE_PX = 50;
 const PULL_CLOSE_PX = 90;
+const SLIDE_MS = 4000;
 
 export class Viewer {
   /** grid: the element holding the cards; cards are read in page order each time, so added pages count. */
@@ -27,6 +28,8 @@ export class Viewer {
     this.facts = dialog.querySelector("#viewer-facts");
     this.trashButton = dialog.querySelector('[data-viewer="trash"]');
     this.toast = dialog.querySelector("#viewer-toast");
+    this.slideButton = dialog.querySelector('[data-viewer="slideshow"]');
+    this.slides = null;
     this.zoomButton = dialog.querySelector('[data-viewer="zoom"]');
     this.heart = dialog.querySelector('[data-viewer="favourite"]');
     document.addEventListener("photos:favourite", ({ detail }) => {
@@ -52,6 +55,7 @@ export class Viewer {
       else if (action === "fullscreen") this.fullscreen();
       else if (action === "favourite") setFavourite([Number(this.id)], this.heart.getAttribute("aria-pressed") !== "true");
       else if (action === "info") this.toggleInfo();
+      else if (action === "slideshow") this.slideshow(!this.slides);
       else if (action === "trash") this.trash();
     });
     dialog.addEventListener("cancel", (event) => {
@@ -98,6 +102,7 @@ export class Viewer {
   }
 
   hide() {
+    this.slideshow(false);
     if (!this.dialog.open) return;
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
     this.dialog.close();
@@ -150,9 +155,25 @@ export class Viewer {
     else if (event.key === "0") this.zoomTo(1);
     else if ((event.key === "l" || event.key === "L") && !this.heart.hidden) this.heart.click();
     else if (event.key === "i" || event.key === "I") this.toggleInfo();
+    else if (event.key === "s" || event.key === "S") this.slideshow(!this.slides);
     else if (event.key === "Delete" && !this.trashButton.hidden) this.trash();
     else return;
     event.preventDefault();
+  }
+
+  /** Slideshow: the next photo every few seconds, full screen; it stops at the last photo, on S or on close. */
+  slideshow(on) {
+    clearInterval(this.slides);
+    this.slides = null;
+    this.slideButton.setAttribute("aria-pressed", String(on));
+    if (!on) return;
+    if (!document.fullscreenElement) this.fullscreen();
+    this.slides = setInterval(() => {
+      const cards = this.cards();
+      const index = cards.findIndex((card) => card.dataset.photoId === this.id);
+      if (index < 0 || index >= cards.length - 1) this.slideshow(false);
+      else this.step(1);
+    }, SLIDE_MS);
   }
 
   toggleInfo() {

@@ -298,3 +298,20 @@ def test_selection_downloads_as_a_zip(sized, roll, tmp_path):
     download.value.save_as(path)
     assert download.value.suggested_filename == "photos.zip"
     assert sorted(zipfile.ZipFile(path).namelist()) == ["astronaut-0.jpg", "coffee-1.jpg"]
+
+
+def test_slideshow_moves_on_by_itself_and_stops(sized, roll):
+    _size, page = sized
+    page.clock.install()
+    page.reload()
+    page.locator("#photo-grid .card-link").first.click()
+    expect(page.get_by_role("dialog", name="astronaut-0.jpg")).to_be_visible()
+    page.get_by_role("button", name="Slideshow").click()
+    expect(page.get_by_role("button", name="Slideshow")).to_have_attribute("aria-pressed", "true")
+    page.clock.run_for(4100)
+    expect(page.get_by_role("dialog", name="coffee-1.jpg")).to_be_visible()
+    page.clock.run_for(4100)
+    expect(page.get_by_role("dialog", name="rocket-2.jpg")).to_be_visible()
+    page.keyboard.press("s")  # stops
+    page.clock.run_for(9000)
+    expect(page.get_by_role("dialog", name="rocket-2.jpg")).to_be_visible()
