@@ -95,6 +95,8 @@ def test_sign_up_upload_search_tag_and_trash(
     tag = suggestion.locator(".suggestion-name").inner_text()
     suggestion.get_by_role("button", name=f"Accept tag {tag}").click()
     expect(page.get_by_role("list", name="Your tags")).to_contain_text(tag)
+    expect(page.locator("#similar-list")).to_be_attached()
+    show_more(page)  # only strong and possible matches show at first
     expect(page.locator("#similar .card").first).to_be_visible()
     shoot("photo")
 
@@ -128,8 +130,16 @@ def test_sign_up_upload_search_tag_and_trash(
     small.get_by_role("dialog", name="chelsea.jpg").get_by_role("button", name="Info").click()
     small.get_by_role("dialog", name="chelsea.jpg").get_by_role("link", name="Details").click()
     expect(small.get_by_role("heading", name="chelsea.jpg")).to_be_visible()
+    expect(small.locator("#similar-list")).to_be_attached()
+    show_more(small)
     similar = small.locator("#similar img").first
     similar.scroll_into_view_if_needed()  # lazy images load only near the viewport
     small.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=similar.element_handle())
     shoot("photo-phone", small)
     phone.close()
+
+
+def show_more(page):
+    more = page.locator("#similar").get_by_role("button", name=re.compile("more, less alike"))
+    if more.count():
+        more.click()

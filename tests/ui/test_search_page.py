@@ -63,3 +63,24 @@ def _id(name: str) -> int:
     from gallery.models import Photo
 
     return Photo.objects.get(original_name=f"{name}.jpg").id
+
+
+def test_photo_page_shows_close_matches_first_and_lines_up_with_the_header(searcher, live_server, axe):
+    size, page = searcher
+    page.goto(f"{live_server.url}/photos/{_id('chelsea')}/")
+    similar = page.locator("#similar-list")
+    expect(similar).to_be_attached(timeout=SLOW)
+    cards = similar.locator(".card")
+    shown = similar.locator(".card:not([hidden])")
+    labels = shown.locator(".score").all_inner_texts()
+    assert all(label in ("Strong match", "Possible match") for label in labels)
+    hidden = cards.count() - shown.count()
+    if hidden:
+        page.get_by_role("button", name=f"Show {hidden} more, less alike").click()
+        expect(shown).to_have_count(cards.count())
+    if size == "desktop":
+        brand = page.locator(".header-inner").bounding_box()
+        main = page.locator("#main").bounding_box()
+        assert abs(brand["x"] - main["x"]) <= 1 and abs(brand["width"] - main["width"]) <= 1
+    assert page_width(page) == page.viewport_size["width"]
+    axe(page)
