@@ -1,7 +1,7 @@
 // Gallery, album and trash: photos still being processed update in place until they are ready or have failed,
 // the next page is appended when the reader nears the end (the page links remain for everyone else), the
 // grid's zoom (slider, or pinch on a touch screen) sets the row height, and the date scrubber jumps by year.
-import { FINAL_STATUSES, el, pollPhotos, setBadge } from "./api.js";
+import { API, FINAL_STATUSES, el, errorMessage, pollPhotos, request, setBadge } from "./api.js";
 import { GridKeys } from "./grid_keys.js";
 import { Selection } from "./selection.js";
 import "./selection_actions.js";
@@ -193,11 +193,47 @@ function setupScrubber(scrubber) {
   new MutationObserver(observe).observe(grid, { childList: true });
 }
 
+// Files dropped anywhere on the gallery page are uploaded; the page then reloads with them (processing badges
+// follow them until ready). The upload page shows per-file progress; this is the quick way.
+function setupPageDrop() {
+  const overlay = el("div", { class: "page-drop", hidden: true }, el("p", { text: "Drop to upload to your gallery" }));
+  document.body.append(overlay);
+  let depth = 0;
+  const hasFiles = (event) => [...(event.dataTransfer?.types || [])].includes("Files");
+  window.addEventListener("dragenter", (event) => {
+    if (!hasFiles(event)) return;
+    depth += 1;
+    overlay.hidden = false;
+  });
+  window.addEventListener("dragleave", () => {
+    depth = Math.max(0, depth - 1);
+    if (!depth) overlay.hidden = true;
+  });
+  window.addEventListener("dragover", (event) => hasFiles(event) && event.preventDefault());
+  window.addEventListener("drop", async (event) => {
+    if (!hasFiles(event)) return;
+    event.preventDefault();
+    depth = 0;
+    const files = [...event.dataTransfer.files].filter((file) => file.type.startsWith("image/") || !file.type);
+    overlay.firstChild.textContent = `Uploading ${files.length} photo${files.length === 1 ? "" : "s"}…`;
+    const body = new FormData();
+    for (const file of files) body.append("files", file, file.name);
+    const { ok, status, data } = await request(API.photos, { method: "POST", body });
+    if (ok && data.created.length) return window.location.reload();
+    overlay.firstChild.textContent = ok
+      ? (data.rejected[0]?.error || "Already in your gallery.")
+      : errorMessage(status, data);
+    setTimeout(() => { overlay.hidden = true; }, 4000);
+  });
+}
+
 const selection = grid ? new Selection(grid) : null;
 const keys = grid
   ? new GridKeys(grid, { onToggle: (card) => card.querySelector(".card-select")?.click() })
   : null;
 if (grid) new Viewer(grid).fromUrl(); // after Selection: a click that selects does not open the viewer
+
+if (document.getElementById("storage-usage")) setupPageDrop(); // the gallery's own page, not albums or trash
 
 if (grid) {
   shape(grid.querySelectorAll(".card"));
