@@ -71,6 +71,7 @@ def test_sign_up_upload_search_tag_and_trash(
 
     # A class picked with the autocomplete (by keyboard) refines the image search; without the image
     # it is a plain class search.
+    page.get_by_text("Refine").click()  # the kind of thing waits behind "Refine": results come first
     picker = page.get_by_role("combobox", name="Kind of thing")
     picker.fill("tabby")
     expect(page.get_by_role("option", name="tabby cat")).to_be_visible()
