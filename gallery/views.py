@@ -22,8 +22,9 @@ from .models import Photo
 PAGE_SIZE = 48
 
 
-@login_required
 def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "landing.html")  # what this is, for a first visit
     filters = {key: request.GET[key] for key in ("tag", "sort") if request.GET.get(key)}
     if filters.get("sort") not in (None, *selectors.SORTS):
         filters.pop("sort")
