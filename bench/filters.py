@@ -53,10 +53,11 @@ def run(vectors: np.ndarray, queries: np.ndarray, *, source: str, repeats: int) 
     from django.contrib.auth import get_user_model
 
     from gallery.models import Photo
-    from search import query
     from search.index_versions import collection, owner_dir
     from search.ml import ann
     from search.models import SearchIndex
+    from search.signals import Candidates
+    from search.signals.vectors import FILTER_EXACT_MAX, filtered, rank_vectors
     from search.spaces import image_space
 
     n = len(vectors)
@@ -110,35 +111,31 @@ def run(vectors: np.ndarray, queries: np.ndarray, *, source: str, repeats: int) 
     ]
     cases.append(("near 10 km", {"near": (48.0, 2.0, 10.0)}, SHARES[3]))
     results = []
-    original_photos_by_ids = query.photos_by_ids
-    query.photos_by_ids = lambda *, owner, ids: {i: i for i in ids}  # time the ranking, not loading k rows
-    try:
-        for name, filters, share in cases:
-            allowed = query._allowed(owner, filters)
-            mask = np.isin(ids, list(allowed.ids())) if allowed is not None else np.ones(n, bool)
-            recalls, times = [], []
-            for _ in range(repeats):
-                for q in queries:
-                    started = time.perf_counter()
-                    hits = query._rank(owner, found.space, q, 10, allowed=query._allowed(owner, filters))
-                    times.append(time.perf_counter() - started)
+    for name, filters, share in cases:
+        allowed = filtered(owner=owner, filters=filters)
+        mask = np.isin(ids, list(allowed.ids())) if allowed is not None else np.ones(n, bool)
+        recalls, times = [], []
+        for _ in range(repeats):
             for q in queries:
-                hits = query._rank(owner, found.space, q, 10, allowed=allowed)
-                scores = np.where(mask, units @ (q / np.linalg.norm(q)), -np.inf)
-                truth = set(ids[np.argsort(-scores)[: min(10, int(mask.sum()))]].tolist())
-                recalls.append(len(truth & {h.photo for h in hits}) / max(len(truth), 1))
-            row = {
-                "filter": name,
-                "share": share,
-                "allowed": int(mask.sum()),
-                "p50_ms": round(1000 * statistics.median(times), 2),
-                "p90_ms": round(1000 * float(np.percentile(times, 90)), 2),
-                "recall_at_10": round(float(np.mean(recalls)), 3),
-            }
-            results.append(row)
-            print(json.dumps(row), flush=True)
-    finally:
-        query.photos_by_ids = original_photos_by_ids
+                started = time.perf_counter()
+                within = Candidates(allowed=filtered(owner=owner, filters=filters))
+                hits = rank_vectors(owner=owner, space=found.space, query=q, k=10, within=within)
+                times.append(time.perf_counter() - started)
+        for q in queries:
+            hits = rank_vectors(owner=owner, space=found.space, query=q, k=10, within=Candidates(allowed=allowed))
+            scores = np.where(mask, units @ (q / np.linalg.norm(q)), -np.inf)
+            truth = set(ids[np.argsort(-scores)[: min(10, int(mask.sum()))]].tolist())
+            recalls.append(len(truth & {photo_id for photo_id, _ in hits}) / max(len(truth), 1))
+        row = {
+            "filter": name,
+            "share": share,
+            "allowed": int(mask.sum()),
+            "p50_ms": round(1000 * statistics.median(times), 2),
+            "p90_ms": round(1000 * float(np.percentile(times, 90)), 2),
+            "recall_at_10": round(float(np.mean(recalls)), 3),
+        }
+        results.append(row)
+        print(json.dumps(row), flush=True)
     worst = max(results[1:], key=lambda r: r["p50_ms"])
     out = {
         "size": n,
@@ -147,7 +144,7 @@ def run(vectors: np.ndarray, queries: np.ndarray, *, source: str, repeats: int) 
         "unfiltered_p50_ms": results[0]["p50_ms"],
         "worst": worst,
         "min_recall_at_10": min(r["recall_at_10"] for r in results),
-        "exact_path_max_allowed": query.FILTER_EXACT_MAX,
+        "exact_path_max_allowed": FILTER_EXACT_MAX,
         "cases": results,
         "load_average_1m": round(os.getloadavg()[0], 2),
     }

@@ -40,6 +40,19 @@ class Photo(models.Model):
     )
     latitude = models.FloatField(null=True, blank=True)  # EXIF GPS, decimal degrees
     longitude = models.FloatField(null=True, blank=True)
+    # Where that is in words, as search reverse-geocodes it: "Leuven", "Flanders", "Provincie Vlaams-Brabant",
+    # "Belgium", "BE"; blank without GPS or far from any town.
+    place_city = models.CharField(max_length=200, blank=True)
+    place_region = models.CharField(max_length=200, blank=True)
+    place_county = models.CharField(max_length=200, blank=True)
+    place_country = models.CharField(max_length=200, blank=True)
+    place_country_code = models.CharField(max_length=2, blank=True)
+    # Main colour names → share of the (subject-weighted) pixels, as search reads them from the pixels (key order
+    # is not kept on PostgreSQL); null until read. monochrome: black-and-white.
+    colours = models.JSONField(null=True, blank=True)
+    monochrome = models.BooleanField(null=True, blank=True)
+    # Which version of search's descriptions (place, colours) the photo has; older ones are redone in the background.
+    described_version = models.PositiveSmallIntegerField(default=0)
     sharpness = models.FloatField(null=True, blank=True)  # images.sharpness of the decoded photo; picks the best copy
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
@@ -63,6 +76,8 @@ class Photo(models.Model):
             models.Index(fields=["status", "status_changed_at"]),
             models.Index(fields=["owner", "trashed_at"]),
             models.Index(fields=["owner", "trashed_at", "shot_at"]),  # date filters and the timeline
+            models.Index(fields=["owner", "place_country", "place_region", "place_city"]),  # places and their counts
+            models.Index(fields=["described_version"]),  # the background pass finds photos to describe
         ]
 
     def __str__(self) -> str:

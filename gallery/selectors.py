@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import ACos, Cos, ExtractYear, Least, Radians, Sin
 from django.http import Http404
 
+from . import extensions
 from .models import Album, Photo, PhotoTag
 
 
@@ -32,8 +33,8 @@ SORTS = {
 
 def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> QuerySet[Photo]:
     """The owner's photos outside the trash, newest taken first; filters: ``tag`` (accepted tags only),
-    ``status``, ``ids``, ``favourite``, ``album`` (an album id), ``sort`` (a key of SORTS), and the time and
-    place filters of :func:`photos_filtered`."""
+    ``status``, ``ids``, ``favourite``, ``album`` (an album id), ``sort`` (a key of SORTS), the time and
+    place filters of :func:`photos_filtered`, and those other apps registered (gallery/extensions.py)."""
     filters = filters or {}
     photos = photos_filtered(owner=owner, filters=filters).order_by(*SORTS[filters.get("sort") or "taken"])
     if filters.get("favourite"):
@@ -46,6 +47,7 @@ def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> Query
         photos = photos.filter(status=status)
     if ids := filters.get("ids"):
         photos = photos.filter(id__in=ids)
+    photos = extensions.photo_list_filters_apply(photos=photos, owner=owner, filters=filters)
     return photos.prefetch_related(visible_tags())
 
 
@@ -65,6 +67,8 @@ def photos_filtered(*, owner: AbstractBaseUser, filters: dict) -> QuerySet[Photo
         photos = photos.filter(shot_at__gte=_day_start(date(year, 1, 1)), shot_at__lt=_day_start(date(year + 1, 1, 1)))
     if near := filters.get("near"):
         photos = _near(photos, *near)
+    if place := filters.get("place"):
+        photos = photos.filter(place_q(place))
     return photos
 
 
@@ -72,7 +76,40 @@ def filters_active(filters: dict | None) -> bool:
     return any((filters or {}).get(key) for key in FILTER_KEYS)
 
 
-FILTER_KEYS = ("taken_after", "taken_before", "year", "near")
+FILTER_KEYS = ("taken_after", "taken_before", "year", "near", "place")
+PLACE_FIELDS = ("place_city", "place_region", "place_county", "place_country")
+
+
+def place_q(place: str) -> Q:
+    """Photos taken at ``place``: "Leuven", "Belgium", or "Leuven, Belgium" (each comma-separated part names the
+    city, region, county or country, in any case), as the Places page lists them."""
+    condition = Q()
+    for part in (part.strip() for part in place.split(",")):
+        if part:
+            condition &= Q(*[Q(**{f"{field}__iexact": part}) for field in PLACE_FIELDS], _connector=Q.OR)
+    return condition
+
+
+def place_counts(*, owner: AbstractBaseUser) -> list[dict]:
+    """The owner's places (city, region, county, country, country_code) with how many photos outside the trash
+    were taken at each, most photos first."""
+    return list(
+        Photo.objects.filter(owner=owner, trashed_at__isnull=True)
+        .exclude(place_country="")
+        .values("place_city", "place_region", "place_county", "place_country", "place_country_code")
+        .annotate(count=Count("id"))
+        .order_by("-count", "place_country", "place_city")
+    )
+
+
+def photos_to_describe(*, version: int, limit: int) -> list[Photo]:
+    """Photos with a thumbnail whose description (place, colours) is older than ``version``, any owner."""
+    return list(Photo.objects.filter(described_version__lt=version).exclude(thumbnail="").order_by("id")[:limit])
+
+
+def place_shown(photo: Photo) -> str | None:
+    """ "Leuven, Belgium", or None where the photo's place is not known."""
+    return ", ".join(part for part in (photo.place_city, photo.place_country) if part) or None
 
 
 EARTH_RADIUS_KM = 6371.0088

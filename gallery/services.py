@@ -201,6 +201,25 @@ def photos_ready(*, photo_ids: list[int]) -> None:
     )
 
 
+PLACE_PARTS = ("city", "region", "county", "country", "country_code")
+
+
+def photo_describe(
+    *,
+    photo_id: int,
+    place: dict[str, str] | None,
+    colours: dict[str, float] | None,
+    monochrome: bool | None,
+    version: int,
+) -> None:
+    """Store what was read from a photo: its place in words (keys of PLACE_PARTS; None: none) and its colours.
+    A photo deleted meanwhile is simply not there to update."""
+    fields = {f"place_{part}": (place or {}).get(part, "") for part in PLACE_PARTS}
+    Photo.objects.filter(id=photo_id).update(
+        **fields, colours=colours, monochrome=monochrome, described_version=version
+    )
+
+
 def photo_fail(*, photo_id: int, reason: str) -> None:
     """Mark one photo failed with its reason; a photo deleted meanwhile is simply not there to mark."""
     Photo.objects.filter(id=photo_id).exclude(status=Photo.Status.READY).update(

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("upload/", views.upload, name="upload"),
     path("search/", views.search, name="search"),
+    path("places/", views.places, name="places"),
     path("albums/", views.albums, name="albums"),
     path("albums/<int:id>/", views.album, name="album"),
     path("albums/<int:id>/download/", views.album_download, name="album-download"),

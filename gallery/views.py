@@ -25,7 +25,7 @@ PAGE_SIZE = 48
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "landing.html")  # what this is, for a first visit
-    filters = {key: request.GET[key] for key in ("tag", "sort") if request.GET.get(key)}
+    filters = {key: request.GET[key][:300] for key in ("tag", "sort", "place") if request.GET.get(key)}
     if filters.get("sort") not in (None, *selectors.SORTS):
         filters.pop("sort")
     if request.GET.get("favourite"):
@@ -88,6 +88,12 @@ def _mark_months(photos: list[Photo], *, before: Photo | None) -> None:
         photo.month_start = previous is None or (shot.year, shot.month) != (previous.year, previous.month)
         photo.year_start = previous is None or shot.year != previous.year
         previous = shot
+
+
+@login_required
+def places(request):
+    """Where the owner's photos were taken, with how many at each place; each links to its photos."""
+    return render(request, "gallery/places.html", {"places": selectors.place_counts(owner=request.user)})
 
 
 @login_required

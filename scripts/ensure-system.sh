@@ -6,12 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=("redis-server")
-[ "${1:-}" = "--test" ] && want+=("chromium" "initdb")
+[ "${1:-}" = "--test" ] && want+=("chromium" "initdb" "opencv-doc")
 
 missing=()
 for prog in "${want[@]}"; do
   command -v "$prog" >/dev/null 2>&1 || [ -x ".venv/system/usr/bin/$prog" ] \
     || compgen -G "/usr/lib/postgresql/*/bin/$prog" >/dev/null || compgen -G ".venv/system/usr/lib/postgresql/*/bin/$prog" >/dev/null \
+    || { [ "$prog" = opencv-doc ] && { [ -e /usr/share/doc/opencv-doc/examples/data/board.jpg ] \
+         || [ -e .venv/system/usr/share/doc/opencv-doc/examples/data/board.jpg ]; }; } \
     || missing+=("$prog")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
@@ -22,6 +24,7 @@ for prog in "${missing[@]}"; do
     redis-server) pkgs+=(redis-server redis-tools) ;;
     chromium) pkgs+=(chromium) ;;
     initdb) pkgs+=(postgresql) ;;
+    opencv-doc) pkgs+=(opencv-doc) ;;  # real sample photos (examples/data): colour and face tests, bench.words/faces
   esac
 done
 echo "Installing ${pkgs[*]} ..."

@@ -1,4 +1,5 @@
-"""The photo pipeline, in one place: upload → decode → thumbnail → embed → tags → index → ready → duplicates.
+"""The photo pipeline, in one place: upload → decode → thumbnail → describe → embed → tags → index → ready →
+duplicates, faces.
 
 Gallery owns photos and announces what happens to them (gallery.signals); it knows nothing of search. The
 receivers below, connected in SearchConfig.ready(), turn those announcements into tasks. Every photo ends
@@ -21,8 +22,9 @@ from PIL import Image
 from gallery import selectors as gallery_selectors
 from gallery import services as gallery_services
 from gallery.models import Photo
+from people.services import photos_faces_queue
 
-from . import components, ingest
+from . import components, describe, ingest
 from .duplicates import duplicates_check_schedule
 from .index_versions import index_rebuild_schedule
 from .training import projection_train_schedule
@@ -57,13 +59,15 @@ def photos_process(*, photo_ids: list[int]) -> None:
 
 
 def _photos_finish(decoded: list) -> None:
-    """From decoded photos to ready ones: thumbnail, embed, tags, index, ready."""
+    """From decoded photos to ready ones: thumbnail, describe, embed, tags, index, ready."""
     going_on = gallery_services.photos_thumbnail(decoded=decoded)  # thumbnail; undecodable photos fail here
+    describe.photos_describe(decoded=going_on)  # place in words, colours: never fails a photo
     embedded = _embed_and_tag(going_on)  # embed → tags, a photo's fault failing that photo only
     for owner_id in {photo.owner_id for photo in embedded}:  # index: debounced, searchable meanwhile as a delta
         index_rebuild_schedule(owner_id=owner_id)
     gallery_services.photos_ready(photo_ids=[photo.id for photo in embedded])  # ready
     duplicates_check_schedule(photo_ids=[photo.id for photo in embedded])  # near-duplicates, against the gallery
+    photos_faces_queue(photo_ids=[photo.id for photo in embedded])  # faces: their own queue, after ready
 
 
 def _growing_chunks(photos: list[Photo], first: int = FIRST_CHUNK) -> list[list[Photo]]:

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
-from . import duplicates, index_versions, ingest, pipeline, query_embedding, training
+from . import describe, duplicates, index_versions, ingest, pipeline, query_embedding, training
 
 
 @shared_task(
@@ -48,6 +48,16 @@ def reembed_missing_task() -> int:
     for start in range(0, len(missing), batch):
         reembed_task.delay(missing[start : start + batch])
     return len(missing)
+
+
+@shared_task
+def photos_describe_missing_task() -> int:
+    """Run by Celery beat: describe (place, colours) a batch of photos stored before descriptions existed or
+    described by an older version; queues itself again while a full batch was found."""
+    done = describe.photos_describe_missing(limit=describe.BACKFILL_BATCH)
+    if done >= describe.BACKFILL_BATCH:
+        photos_describe_missing_task.delay()
+    return done
 
 
 @shared_task(ignore_result=False, acks_late=False)

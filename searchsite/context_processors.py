@@ -29,6 +29,11 @@ SCRIPT_URLS = {
     "search": ("gallery:search", ()),
     "home": ("gallery:home", ()),
     "download": ("gallery:download", ()),
+    "people": ("api:person-list", ()),
+    "faceName": ("api:face-name", (0,)),
+    "faceAssign": ("api:face-assign", (0,)),
+    "faceCrop": ("api:face-crop", (0,)),
+    "personPage": ("people:person", (0,)),
 }
 
 

@@ -11,6 +11,7 @@ api_patterns = [
     path("auth/token/revoke/", TokenRevokeApi.as_view(), name="token-revoke"),
     path("", include("gallery.api.urls")),
     path("", include("search.api.urls")),
+    path("", include("people.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, so the docs page needs no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/", include((api_patterns, "api"))),
     path("", include("search.urls")),
+    path("", include("people.urls")),
     path("", include("gallery.urls")),
 ]
 

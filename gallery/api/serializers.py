@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from .. import extensions
 from ..models import Album, Photo, PhotoTag
-from ..selectors import purge_at
+from ..selectors import place_shown, purge_at
 from ..services import BULK_MAX_PHOTOS
 
 # Photo ids are 64-bit (BigAutoField): a larger number names no photo, and the database cannot even compare it.
@@ -33,6 +33,7 @@ class PhotoSerializer(serializers.ModelSerializer):
     thumbnail_url = serializers.SerializerMethodField()
     original_url = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
+    place = serializers.SerializerMethodField(help_text='Where it was taken, in words: "Leuven, Belgium"')
 
     class Meta:
         model = Photo
@@ -49,12 +50,16 @@ class PhotoSerializer(serializers.ModelSerializer):
             "uploaded_at",
             "latitude",
             "longitude",
+            "place",
             "thumbnail_url",
             "original_url",
             "tags",
             "favourite",
             "trashed_at",
         ]
+
+    def get_place(self, photo: Photo) -> str | None:
+        return place_shown(photo)
 
     def get_thumbnail_url(self, photo: Photo) -> str | None:
         return reverse("api:photo-thumbnail", args=[photo.id]) if photo.thumbnail else None
@@ -82,6 +87,21 @@ class PhotoDetailSerializer(PhotoSerializer):
         return {**super().to_representation(photo), **extensions.photo_detail_parts(photo=photo)}
 
 
+class PlaceSerializer(serializers.Serializer):
+    """One of the owner's places and how many of their photos were taken there."""
+
+    city = serializers.CharField(source="place_city")
+    region = serializers.CharField(source="place_region")
+    county = serializers.CharField(source="place_county")
+    country = serializers.CharField(source="place_country")
+    country_code = serializers.CharField(source="place_country_code")
+    shown = serializers.SerializerMethodField()
+    count = serializers.IntegerField()
+
+    def get_shown(self, place: dict) -> str:
+        return ", ".join(part for part in (place["place_city"], place["place_country"]) if part)
+
+
 class UploadResultSerializer(serializers.Serializer):
     created = PhotoSerializer(many=True)
     duplicates = serializers.ListField(child=serializers.DictField())
@@ -99,6 +119,12 @@ class TimePlaceFilterSerializer(serializers.Serializer):
     year = serializers.IntegerField(required=False, min_value=1800, max_value=2200)
     near = serializers.CharField(
         required=False, max_length=100, help_text="lat,lon,km: photos whose GPS position is within km of the point"
+    )
+
+    place = serializers.CharField(
+        required=False,
+        max_length=300,
+        help_text='A city, region, county or country, or "city, country": photos taken there (see /api/places/)',
     )
 
     def validate_near(self, value: str) -> tuple[float, float, float]:
@@ -147,6 +173,9 @@ class PhotoFilterSerializer(TimePlaceFilterSerializer):
         error_messages={"invalid": "Comma-separated photo ids, e.g. 12,15."},
         help_text="Comma-separated ids, e.g. to poll a batch of uploads in one request",
     )
+
+    def get_fields(self):
+        return {**super().get_fields(), **extensions.photo_list_filter_fields()}
 
     def validate_ids(self, value: str) -> list[int]:
         ids = [int(i) for i in value.split(",")]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("photos/bulk/tags/", views.PhotoBulkTagsApi.as_view(), name="photo-bulk-tags"),
     path("photos/bulk/favourite/", views.PhotoBulkFavouriteApi.as_view(), name="photo-bulk-favourite"),
     path("photos/bulk/trash/", views.PhotoBulkTrashApi.as_view(), name="photo-bulk-trash"),
+    path("places/", views.PlaceListApi.as_view(), name="place-list"),
     path("trash/", views.TrashApi.as_view(), name="trash"),
     path("trash/restore/", views.TrashRestoreApi.as_view(), name="trash-restore"),
     path("trash/delete/", views.TrashDeleteApi.as_view(), name="trash-delete"),

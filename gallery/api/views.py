@@ -23,6 +23,7 @@ from .serializers import (
     PhotoIdsSerializer,
     PhotoPatchSerializer,
     PhotoSerializer,
+    PlaceSerializer,
     TagDecisionSerializer,
     TagInputSerializer,
     TrashedPhotoSerializer,
@@ -83,6 +84,13 @@ class PhotoListApi(APIView):
         else:
             code = status.HTTP_400_BAD_REQUEST
         return Response(UploadResultSerializer(result).data, status=code)
+
+
+class PlaceListApi(APIView):
+    @extend_schema(responses=PlaceSerializer(many=True))
+    def get(self, request):
+        """The places of your photos with their photo counts, most photos first (filter with /api/photos/?place=)."""
+        return Response(PlaceSerializer(selectors.place_counts(owner=request.user), many=True).data)
 
 
 class PhotoDetailApi(APIView):

@@ -28,7 +28,28 @@ class OfferedClassSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class TermSerializer(serializers.Serializer):
+    word = serializers.CharField(help_text="the word or phrase as typed")
+    as_ = serializers.CharField(help_text="how it was understood: thing, place, date, colour, person, tag, text, …")
+    shown = serializers.CharField(help_text="how to show it: “Rome, Italy”, “July 2019”")
+    negated = serializers.BooleanField(help_text="typed as “-word”: photos that satisfy it are left out")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["as"] = fields.pop("as_")
+        return fields
+
+
+class SpellingSerializer(serializers.Serializer):
+    original = serializers.CharField()
+    corrected = serializers.CharField(help_text="the query the results are for")
+
+
 class TextResultsSerializer(ResultsSerializer):
+    terms = TermSerializer(many=True, help_text="how each word of the query was understood, in the order typed")
+    spelling = SpellingSerializer(
+        allow_null=True, help_text="set when a word nobody knows was corrected; ask again with exact=true to keep it"
+    )
     mapping = serializers.DictField(help_text="which text mapping served the query, and the scores that chose it")
     classes = OfferedClassSerializer(many=True, help_text="kinds of thing the words name, to narrow the search to")
 
@@ -69,6 +90,9 @@ class TextQuerySerializer(ClassParamMixin, TimePlaceFilterSerializer):
     photo = PhotoIdField(required=False)
     class_ = serializers.CharField(
         required=False, allow_blank=True, max_length=100, help_text="ImageNet id or name: narrows the words"
+    )
+    exact = serializers.BooleanField(
+        default=False, help_text="search the words as typed: an unknown word is an error instead of corrected"
     )
 
 

@@ -102,17 +102,21 @@ class TextSearchApi(APIView):
     @extend_schema(parameters=[TextQuerySerializer], responses=TextResultsSerializer)
     def get(self, request):
         params = _parse(TextQuerySerializer, request.query_params)
+        found = query.text_search(
+            owner=request.user,
+            q=params["q"],
+            k=params["k"],
+            photo_id=params.get("photo"),
+            class_value=params.get("class") or None,
+            filters=time_place_filters(params),
+            exact=params["exact"],
+        )
         return _results(
-            query.by_text(
-                owner=request.user,
-                q=params["q"],
-                k=params["k"],
-                photo_id=params.get("photo"),
-                class_value=params.get("class") or None,
-                filters=time_place_filters(params),
-            ),
+            found.hits,
+            terms=[term.as_dict() for term in found.terms],
+            spelling=found.spelling,
             mapping=query.text_mapping(owner=request.user),
-            classes=query.classes_offered(q=params["q"]),
+            classes=query.classes_offered(q=(found.spelling or {}).get("corrected") or params["q"]),
         )
 
 

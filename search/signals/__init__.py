@@ -1,16 +1,45 @@
-"""Every way of answering a query word, registered in one list (see base.py for the protocol).
+"""Every way of answering a query word, registered in one list (base.py holds the protocol).
 
 The parser asks the signals in this order whether they read the next words; the longest reading wins, and
-between readings of the same length the earlier signal wins. Adding a signal: a module here, plus a line below.
+between readings of the same length the earlier signal wins: a selective signal that knows a word for sure
+(a date, a colour, a place or person of the owner's) comes before the model's open guess at it. Adding a signal:
+a module here, plus a line below.
 """
 
-from .base import POSSIBLE, STRONG, WEAK, Answer, Reading, Signal, Term, label
+from .base import POSSIBLE, STRONG, WEAK, Answer, Candidates, Reading, Signal, Term, label
+from .colours import ColourSignal
+from .dates import DateSignal
+from .images import ImageSignal
+from .people import PeopleSignal
+from .places import PlaceSignal
+from .tags import TagSignal
+from .things import ThingSignal
 
-SIGNALS: list[Signal] = []
+SIGNALS: list[Signal] = [
+    DateSignal(),
+    ColourSignal(),
+    PeopleSignal(),
+    PlaceSignal(),
+    ThingSignal(),
+    TagSignal(),
+    ImageSignal(),
+]
 
 
 def by_name(name: str) -> Signal:
     return next(s for s in SIGNALS if s.name == name)
 
 
-__all__ = ["POSSIBLE", "SIGNALS", "STRONG", "WEAK", "Answer", "Reading", "Signal", "Term", "by_name", "label"]
+__all__ = [
+    "POSSIBLE",
+    "SIGNALS",
+    "STRONG",
+    "WEAK",
+    "Answer",
+    "Candidates",
+    "Reading",
+    "Signal",
+    "Term",
+    "by_name",
+    "label",
+]

@@ -17,7 +17,8 @@ Adding a signal is one module with a class that follows `Signal`, plus one line 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -32,6 +33,18 @@ STRONG, POSSIBLE, WEAK = "strong", "possible", "weak"
 def label(score: float) -> str:
     """strong / possible / weak for a combined score in [0, 1]."""
     return STRONG if score >= STRONG_SCORE else POSSIBLE if score >= POSSIBLE_SCORE else WEAK
+
+
+def calibrate(raw: float, *, possible: float, strong: float) -> float:
+    """A score on a signal's own scale mapped onto the shared one: ``possible`` → POSSIBLE_SCORE and ``strong`` →
+    STRONG_SCORE, linear between, saturating towards 0 below and 1 above. Strictly increasing, so one signal's
+    order is kept."""
+    spread = max(strong - possible, 1e-6)
+    if raw < possible:
+        return POSSIBLE_SCORE * math.exp((raw - possible) / spread)
+    if raw < strong:
+        return POSSIBLE_SCORE + (STRONG_SCORE - POSSIBLE_SCORE) * (raw - possible) / spread
+    return STRONG_SCORE + (1 - STRONG_SCORE) * (1 - math.exp(-(raw - strong) / spread))
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,9 @@ class Term:
     value: Any = None
     shown: str | None = None
     negated: bool = False  # typed as "-word": photos that satisfy it are pushed out
+    # Other signals' readings of the same words, answered as alternatives: a photo satisfies the term if it
+    # satisfies any of them (a word shown in a photo, or written in it). See `Signal.alternative`.
+    also: tuple[Term, ...] = ()
 
     def as_dict(self) -> dict:
         """The API shape of a term: {"word", "as", "shown", "negated"}."""
@@ -61,16 +77,48 @@ class Term:
 
 @dataclass
 class Answer:
-    """A signal's answer to its terms: photo id → score in (0, 1]. For an open signal, ``scores`` holds only the
-    photos it found worth returning (its top candidates, or its scores of the candidates it was given)."""
+    """A signal's answer to its terms.
+
+    - ``scores``: photo id → how surely the photo satisfies the terms, in (0, 1], on the one scale every signal
+      shares. Terms combine by multiplying these, and `label` reads the product. An open signal returns only the
+      photos it found worth returning: its top candidates.
+    - ``raw``: the same photos on the signal's own scale (a cosine, a soft class score), which the API shows as
+      ``score``; None when that is ``scores``.
+    - ``order``: the signal's own best-first order, when it ranks by something finer than ``scores``.
+    - ``calibrated``: False when the signal has no fitted scale for this model; the results then carry no label.
+    """
 
     scores: dict[int, float] = field(default_factory=dict)
+    raw: dict[int, float] | None = None
+    order: list[int] | None = None
+    calibrated: bool = True
+
+
+class Candidates:
+    """The photos a term may still return: every photo of the owner (``ids`` None) or a known set, minus
+    ``excluded``; ``allowed`` also restricts them when the request carries time or place filters (read lazily:
+    search/signals/vectors.py `Allowed`)."""
+
+    def __init__(self, *, ids: set[int] | None = None, excluded: set[int] | None = None, allowed=None):
+        self.ids = ids
+        self.excluded = excluded or set()
+        self.allowed = allowed
+
+    def among(self, photo_ids) -> set[int]:
+        """Which of these photo ids are candidates."""
+        wanted = set(photo_ids) - self.excluded
+        if self.ids is not None:
+            wanted &= self.ids
+        return self.allowed.among(wanted) if self.allowed is not None else wanted
 
 
 class Signal(Protocol):
     name: str  # unique key in the registry, and Term.signal
     kind: str  # Term.kind of the terms it reads
     selective: bool  # see the module docstring
+    # True for a signal whose reading widens another's instead of replacing it (written text: "coffee" finds the
+    # photos showing coffee and those with the word written). Signals without the attribute replace.
+    alternative: bool
 
     def read(self, *, owner: AbstractBaseUser, tokens: Sequence[str]) -> Reading | None:
         """Whether the tokens, starting at tokens[0], name something this signal answers (longest reading
@@ -78,12 +126,11 @@ class Signal(Protocol):
         token with its quotes. None when it doesn't read them. Cheap: it runs for every word of every query."""
         ...
 
-    def answer(
-        self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Collection[int] | None, k: int
-    ) -> Answer:
-        """Scores of the owner's photos for all of ``terms`` (this signal's, none negated) taken together.
+    def answer(self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Candidates, k: int) -> Answer:
+        """Scores of the owner's photos for all of ``terms`` (this signal's) taken together.
 
-        ``within``: when not None, score only these photo ids (the candidates other terms left). When None, a
-        selective signal lists every photo that satisfies the terms; an open one returns its best ``k`` or more.
-        Only ``owner``'s photos, never trashed ones."""
+        A selective signal is given its terms without negation (the ranker removes what a negated one answers)
+        and lists every photo that satisfies them; it may ignore ``within`` (the ranker intersects) or use it to
+        read less. An open signal handles its own negated terms ("cup -coffee" pushes away) and returns its best
+        ``k`` among ``within``. Only ``owner``'s photos, never trashed ones."""
         ...

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "accounts",
     "gallery",
     "search",
+    "people",
 ]
 
 MIDDLEWARE = [
@@ -215,7 +216,10 @@ CELERY_TASK_ROUTES = {
     "search.tasks.train_projection_task": {"queue": "index"},
     "search.tasks.reembed_missing_task": {"queue": "index"},
     "search.tasks.photos_reconcile_task": {"queue": "index"},
+    "search.tasks.photos_describe_missing_task": {"queue": "index"},
     "search.tasks.query_*": {"queue": "query"},
+    # Faces (people/): a low-priority worker of its own, so that the faces pass never delays `ready`.
+    "people.tasks.*": {"queue": "faces"},
 }
 # How many times a photo may be (re)started before it is marked failed: bounds crash loops on a poison image.
 PHOTO_MAX_ATTEMPTS = env.int("PHOTO_MAX_ATTEMPTS", default=3)
@@ -227,9 +231,17 @@ PHOTO_RECONCILE_SECONDS = env.float("PHOTO_RECONCILE_SECONDS", default=60.0)
 # TRASH_PURGE_SECONDS) deletes them for good: rows, files, vectors and index entries.
 TRASH_KEEP_DAYS = env.int("TRASH_KEEP_DAYS", default=30)
 TRASH_PURGE_SECONDS = env.float("TRASH_PURGE_SECONDS", default=3600.0)
+# How often the background pass looks for photos stored before their place and colours were read (or read by an
+# older version): search.tasks.photos_describe_missing_task.
+PHOTO_DESCRIBE_SECONDS = env.float("PHOTO_DESCRIBE_SECONDS", default=600.0)
+# Every FACES_BACKFILL_SECONDS, owners with ready photos that have no faces from the current face model (a new
+# model, a lost message, faces turned back on) get a backfill (people.services.faces_backfill_all).
+FACES_BACKFILL_SECONDS = env.float("FACES_BACKFILL_SECONDS", default=600.0)
 CELERY_BEAT_SCHEDULE = {
     "photos-reconcile": {"task": "search.tasks.photos_reconcile_task", "schedule": PHOTO_RECONCILE_SECONDS},
     "trash-purge": {"task": "gallery.tasks.trash_purge_task", "schedule": TRASH_PURGE_SECONDS},
+    "photos-describe": {"task": "search.tasks.photos_describe_missing_task", "schedule": PHOTO_DESCRIBE_SECONDS},
+    "faces-backfill": {"task": "people.tasks.faces_backfill_all_task", "schedule": FACES_BACKFILL_SECONDS},
 }
 
 # Search
@@ -257,3 +269,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Faces (people/, docs/people.md). FACES_PASS off: no photo goes through the faces pass (existing faces stay).
+FACES_PASS = env.bool("FACES_PASS", default=True)
+# Detection runs on a copy with this longer side: larger finds smaller faces
+# and costs more (bench.faces). Changing it re-runs the faces pass on every photo in the background.
+FACES_DETECT_SIDE = env.int("FACES_DETECT_SIDE", default=1024)
+# Descriptor distance under which two faces are one person, and the faces a new person needs (bench.faces).
+FACES_SAME_PERSON = env.float("FACES_SAME_PERSON", default=0.5)
+FACES_MIN_GROUP = env.int("FACES_MIN_GROUP", default=3)

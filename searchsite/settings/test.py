@@ -17,3 +17,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SEARCH_INDEX_DEBOUNCE_SECONDS = 0.5
 # Test workers serve one private queue each (tests/conftest.py): no routing to the deployment's queues.
 CELERY_TASK_ROUTES = {}
+# The faces pass costs about half a second a photo: only the tests of people/ turn it on (FACES_PASS=1 for workers).
+FACES_PASS = env.bool("FACES_PASS", default=False)  # noqa: F405

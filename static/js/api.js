@@ -142,7 +142,7 @@ export function resultCard({ photo, match }, rank) {
   const scoreNode = scoreText
     ? el("span", { class: `score score-${match}`, "data-role": "score", text: scoreText })
     : null;
-  return el("li", { class: "card result", "data-photo-id": photo.id, "data-status": photo.status, "data-match": match || null },
+  return el("li", { class: "card result", "data-photo-id": photo.id, "data-status": photo.status, "data-match": match || null, "data-place": photo.place || null },
     el("a", { class: "card-link", href: PAGES.photo(photo.id) },
       el("div", { class: "thumb" }, thumb, rank ? el("span", { class: "rank", "aria-hidden": "true", text: `#${rank}` }) : null)),
     el("input", { type: "checkbox", class: "card-select", value: String(photo.id), "aria-label": `Select ${photo.original_name}` }),

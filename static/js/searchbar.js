@@ -21,11 +21,17 @@ const suggest = debounce(async () => {
   const text = input.value;
   const word = lastWord(text);
   if (word.length < 2 || text.endsWith(" ")) return;
-  const { ok, data } = await request(`${API.words}?q=${encodeURIComponent(word)}&k=8`);
-  if (!ok || input.value !== text) return;
+  // Names of the owner's people first (they are query terms too), then similar words.
+  const [words, people] = await Promise.all([
+    request(`${API.words}?q=${encodeURIComponent(word)}&k=8`),
+    API.people ? request(`${API.people}?q=${encodeURIComponent(word)}`) : Promise.resolve({ ok: false }),
+  ]);
+  if ((!words.ok && !people.ok) || input.value !== text) return;
   const head = text.slice(0, text.toLowerCase().lastIndexOf(word));
+  const names = people.ok ? people.data.results.filter((p) => p.name && !p.hidden).map((p) => p.name.toLowerCase()) : [];
+  const similar = words.ok ? words.data.results.map(({ word: neighbour }) => neighbour) : [];
   list.replaceChildren(
-    ...data.results.map(({ word: neighbour }) => Object.assign(document.createElement("option"), { value: head + neighbour })),
+    ...[...new Set([...names, ...similar])].map((value) => Object.assign(document.createElement("option"), { value: head + value })),
   );
 }, 250);
 

@@ -122,7 +122,8 @@ export class Viewer {
     this.image.src = PAGES.original(id);
     this.image.alt = card?.querySelector("img")?.alt || name;
     this.title.textContent = name;
-    this.position.textContent = cards.length > 1 && index >= 0 ? `${index + 1} of ${cards.length}` : "";
+    const position = cards.length > 1 && index >= 0 ? `${index + 1} of ${cards.length}` : "";
+    this.position.textContent = [card?.dataset.place, position].filter(Boolean).join(" · "); // "Leuven, Belgium · 3 of 9"
     this.details.href = PAGES.photo(id);
     this.download.href = PAGES.original(id);
     this.download.setAttribute("download", name);

@@ -70,3 +70,10 @@ def test_filters_bench_runs_on_a_fashion_mnist_feature_cache(tmp_path):
 
     assert result["source"].startswith("fmnist-lite0")
     assert {row["filter"] for row in result["cases"]} >= {"none", "near 10 km"}
+
+
+def test_words_bench_reports_mrr_by_kind():
+    result = run_bench("words", "--photos", "6", "--repeats", "1", "--via", "signals")
+
+    assert result["bench"] == "words" and result["photos"] == 6 and result["queries"] > 0
+    assert 0 <= result["mrr"] <= 1 and "mrr_places" in result and "mrr_dates" in result

@@ -152,8 +152,23 @@ def test_text_search_takes_a_class(api, gallery):
     assert result_names(response) == ["coffee"]
 
 
-def test_unknown_word_is_a_400_with_suggestions(api, gallery):
+def test_a_typo_is_corrected_and_says_so(api, gallery):
     response = api.get("/api/search/text/?q=coffe")
+    assert response.status_code == 200
+    assert response.json()["spelling"] == {"original": "coffe", "corrected": "coffee"}
+    assert result_names(response)[0] == "coffee"
+
+
+def test_terms_say_how_each_word_was_read(api, gallery):
+    response = api.get("/api/search/text/?q=a photo of a cup -coffee")
+    assert response.json()["terms"] == [
+        {"word": "cup", "as": "thing", "shown": "cup", "negated": False},
+        {"word": "coffee", "as": "thing", "shown": "coffee", "negated": True},
+    ]
+
+
+def test_unknown_word_searched_exactly_is_a_400_with_suggestions(api, gallery):
+    response = api.get("/api/search/text/?q=coffe&exact=true")
     assert response.status_code == 400
     assert response.json()["suggestions"][0] == "coffee"
     assert "Did you mean “coffee”" in response.json()["detail"]

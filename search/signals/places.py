@@ -1,0 +1,106 @@
+"""Place names as query terms: "rome", "new york", "usa", "holland", "sao paulo" find photos taken there.
+
+A word reads as a place only if one of the owner's photos was taken at a place of that name (city, region,
+county, country or a common alias, accents optional): "orange" stays a colour or a fruit for someone who has
+never been to Orange. The places and their names come from the photos' reverse-geocoded fields
+(search/describe.py). Each process keeps an owner's place names until describe.places_version changes, since
+`read` runs for every word of every query; a place whose photos were all trashed since still reads as a place
+(and answers nothing) until then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
+
+from gallery import selectors as gallery_selectors
+from gallery.models import Photo
+
+from .. import describe
+from ..ml import places
+from .base import Answer, Candidates, Reading, Term
+
+MAX_WORDS = 5  # "united states of america"
+LEVEL_FIELDS = {"city": "place_city", "region": "place_region", "county": "place_county"}
+
+
+class PlaceSignal:
+    name = "places"
+    kind = "place"
+    selective = True
+
+    def read(self, *, owner: AbstractBaseUser, tokens: Sequence[str]) -> Reading | None:
+        if not tokens or tokens[0].startswith('"'):
+            return None
+        vocabulary = place_vocabulary(owner=owner)
+        for length in range(min(len(tokens), MAX_WORDS), 0, -1):
+            words = tokens[:length]
+            if any(word.startswith('"') for word in words):
+                continue
+            if found := vocabulary.get(places.normalize(" ".join(words))):
+                conditions, shown = found
+                return Reading(length=length, value=conditions, shown=shown)
+        return None
+
+    def answer(self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Candidates, k: int) -> Answer:
+        """Every photo taken at all of the terms' places ("paris texas": in a Paris that is in Texas), score 1."""
+        photos = Photo.objects.filter(owner=owner, trashed_at__isnull=True)
+        for term in terms:
+            photos = photos.filter(_condition(term.value))
+        if within.ids is not None:
+            photos = photos.filter(id__in=within.ids)
+        return Answer(scores=dict.fromkeys(photos.values_list("id", flat=True), 1.0))
+
+
+Vocabulary = dict[str, tuple[tuple[tuple[str, str], ...], str]]
+_vocabularies: dict[int, tuple[bytes, Vocabulary]] = {}  # owner id → (places_version, their place names)
+KEEP_OWNERS = 256
+
+
+def place_vocabulary(*, owner: AbstractBaseUser) -> Vocabulary:
+    """Normalized name → (the (field, value) pairs a photo may match, how to show it), over the owner's places."""
+    version = describe.places_version(owner_id=owner.id)
+    kept = _vocabularies.get(owner.id)
+    if version is not None and kept is not None and kept[0] == version:
+        return kept[1]
+    vocabulary = _vocabulary(owner)
+    if version is None:
+        return vocabulary
+    if len(_vocabularies) >= KEEP_OWNERS:
+        _vocabularies.clear()
+    _vocabularies[owner.id] = (version, vocabulary)
+    return vocabulary
+
+
+def _vocabulary(owner: AbstractBaseUser) -> Vocabulary:
+    found: dict[str, tuple[set[tuple[str, str]], str]] = {}
+    for row in gallery_selectors.place_counts(owner=owner):  # most photos first: the first place shows a name
+        place = places.Place(
+            city=row["place_city"],
+            region=row["place_region"],
+            county=row["place_county"],
+            country=row["place_country"],
+            country_code=row["place_country_code"],
+        )
+        for key, levels in places.names(place).items():
+            conditions = found.setdefault(key, (set(), _shown(place, levels)))[0]
+            for level in levels:
+                if level == "country":
+                    conditions.add(("place_country_code", place.country_code))
+                else:
+                    conditions.add((LEVEL_FIELDS[level], getattr(place, level)))
+    return {key: (tuple(sorted(conditions)), shown) for key, (conditions, shown) in found.items()}
+
+
+def _shown(place: places.Place, levels: set[str]) -> str:
+    """ "Leuven, Belgium" for a city, "Flanders, Belgium" for a region, "Belgium" for a country."""
+    for level in ("city", "region", "county"):
+        if level in levels:
+            return f"{getattr(place, level)}, {place.country}"
+    return place.country
+
+
+def _condition(pairs: Sequence[tuple[str, str]]) -> Q:
+    return Q(*[Q(**{field: value}) for field, value in pairs], _connector=Q.OR)

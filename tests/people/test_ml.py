@@ -1,0 +1,53 @@
+"""The face core on real photos: boxes where the faces are, descriptors that tell people apart."""
+
+import numpy as np
+import pytest
+
+from people import ml
+from tests.images import sample
+from tests.people.conftest import astronaut, copies, grace, messi
+
+
+@pytest.fixture(scope="module")
+def model():
+    return ml.face_model()
+
+
+def test_finds_the_one_face_of_grace_hopper(model):
+    faces = model.find(grace())
+    assert len(faces) == 1
+    x, y, w, h = faces[0].box
+    # Her face is in the upper middle of the portrait.
+    assert 0.2 < x + w / 2 < 0.8 and 0.2 < y + h / 2 < 0.6 and 0.15 < w < 0.6
+    assert faces[0].descriptor.shape == (128,) and faces[0].crop[:2] == b"\xff\xd8"
+
+
+def test_finds_the_astronauts_face_and_not_her_suit(model):
+    faces = model.find(astronaut())
+    assert len(faces) == 1
+    assert faces[0].box[1] < 0.4  # the face, not the badge on the suit below it
+
+
+def test_finds_a_small_face(model):
+    assert len(model.find(messi())) == 1
+
+
+def test_finds_no_face_in_a_cat_or_a_coffee(model):
+    assert model.find(sample("chelsea")) == [] and model.find(sample("coffee")) == []
+
+
+def test_copies_of_one_face_group_together_and_apart_from_another(model):
+    descriptors = [model.find(image)[0].descriptor for image in [grace(), *copies(grace())]]
+    descriptors += [model.find(image)[0].descriptor for image in [astronaut(), *copies(astronaut())[:2]]]
+    labels = ml.group(np.stack(descriptors))
+    assert len(set(labels[:5])) == 1 and len(set(labels[5:])) == 1 and labels[0] != labels[5]
+
+
+def test_nearest_without_references_is_nothing():
+    where, distance = ml.nearest(np.zeros((2, 128)), np.zeros((0, 128)))
+    assert list(where) == [-1, -1] and np.isinf(distance).all()
+
+
+def test_descriptor_bytes_round_trip():
+    vector = np.arange(128, dtype=np.float32) / 7
+    assert np.array_equal(ml.descriptor_from_bytes(ml.descriptor_bytes(vector)), vector)

@@ -1,0 +1,83 @@
+"""The date signal: date words read into periods and answered from when photos were taken."""
+
+from datetime import date
+
+import pytest
+
+from gallery import services
+from search.signals import by_name
+from search.signals.base import Candidates, Term
+
+pytestmark = pytest.mark.django_db
+
+signal = by_name("dates")
+TODAY = date(2026, 1, 15)
+
+
+@pytest.fixture
+def taken(user, photo_with):
+    return {
+        "july_2019_leuven": photo_with(user, taken="2019-07-14T10:00:00", latitude=50.88, longitude=4.70),
+        "july_2019_sydney": photo_with(user, taken="2019-07-14T10:00:00", latitude=-33.86, longitude=151.21),
+        "christmas_2021": photo_with(user, taken="2021-12-25T18:00:00"),
+        "jan_2020_sydney": photo_with(user, taken="2020-01-10T12:00:00", latitude=-33.86, longitude=151.21),
+        "last_year": photo_with(user, taken="2025-03-03T09:00:00"),
+    }
+
+
+def answer(owner, *texts, within=None):
+    terms = []
+    for text in texts:
+        reading = signal.read(owner=owner, tokens=text.split(), today=TODAY)
+        terms.append(Term(text=text, signal=signal.name, kind=signal.kind, value=reading.value, shown=reading.shown))
+    scores = signal.answer(owner=owner, terms=terms, within=within or Candidates(), k=10).scores
+    return scores
+
+
+def ids(taken, *names):
+    return {taken[name].id for name in names}
+
+
+def test_read_consumes_the_whole_phrase(user):
+    reading = signal.read(owner=user, tokens=["july", "2019", "beach"], today=TODAY)
+    assert reading.length == 2 and reading.shown == "July 2019"
+
+
+def test_a_quoted_token_ends_the_date(user):
+    assert signal.read(owner=user, tokens=['"2019"'], today=TODAY) is None
+    assert signal.read(owner=user, tokens=["july", '"2019"'], today=TODAY).length == 1
+
+
+def test_a_bare_year_lists_that_years_photos(user, taken):
+    assert answer(user, "2019") == dict.fromkeys(ids(taken, "july_2019_leuven", "july_2019_sydney"), 1.0)
+
+
+def test_a_month_without_a_year(user, taken):
+    assert set(answer(user, "december")) == ids(taken, "christmas_2021")
+    assert set(answer(user, "july")) == ids(taken, "july_2019_leuven", "july_2019_sydney")
+
+
+def test_summer_follows_each_photos_hemisphere(user, taken):
+    assert set(answer(user, "summer 2019")) == ids(taken, "july_2019_leuven", "jan_2020_sydney")
+    assert set(answer(user, "winter")) == ids(taken, "july_2019_sydney", "christmas_2021")
+
+
+def test_christmas_and_relative_periods(user, taken):
+    assert set(answer(user, "christmas")) == ids(taken, "christmas_2021")
+    assert set(answer(user, "last year")) == ids(taken, "last_year")
+    assert answer(user, "this month") == {}
+
+
+def test_two_date_terms_mean_both(user, taken):
+    assert set(answer(user, "2019", "summer")) == ids(taken, "july_2019_leuven")
+
+
+def test_trashed_and_other_users_photos_are_not_answered(user, other_user, taken, photo_with):
+    photo_with(other_user, taken="2019-07-01T00:00:00")
+    services.photos_trash(owner=user, photo_ids=[taken["july_2019_sydney"].id])
+    assert set(answer(user, "2019")) == ids(taken, "july_2019_leuven")
+
+
+def test_within_restricts_the_answer(user, taken):
+    within = Candidates(ids=ids(taken, "christmas_2021"))
+    assert answer(user, "2019", within=within) == {}

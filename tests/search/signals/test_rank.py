@@ -1,0 +1,82 @@
+"""The ranker: selective terms restrict (all of them), negated ones remove, open ones score what is left."""
+
+import pytest
+
+from gallery import services
+from search import query
+from search.signals import SIGNALS, STRONG, Answer, Reading
+from search.signals.parse import parse
+from tests.search.conftest import names
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_selective_term_keeps_only_the_photos_that_satisfy_it(user, gallery):
+    services.tag_add(photo=gallery["coffee"], name="xmas2024")
+    services.tag_add(photo=gallery["rocket"], name="xmas2024")
+    assert names(query.by_text(owner=user, q="cup xmas2024", k=4)) == ["coffee", "rocket"]
+
+
+def test_a_negated_selective_term_removes_its_photos(user, gallery):
+    services.tag_add(photo=gallery["chelsea"], name="xmas2024")
+    assert "chelsea" not in names(query.by_text(owner=user, q="cat -xmas2024", k=4))
+
+
+def test_selective_terms_together_mean_all_of_them(user, gallery):
+    services.tag_add(photo=gallery["coffee"], name="xmas2024")
+    services.tag_add(photo=gallery["rocket"], name="xmas2024")
+    services.tag_add(photo=gallery["rocket"], name="florida2024")
+    assert names(query.by_text(owner=user, q="xmas2024 florida2024", k=4)) == ["rocket"]
+
+
+def test_a_query_of_selective_terms_only_lists_their_photos_as_strong(user, gallery):
+    services.tag_add(photo=gallery["coffee"], name="xmas2024")
+    hits = query.by_text(owner=user, q="xmas2024", k=4)
+    assert [(name, hit.match) for name, hit in zip(names(hits), hits)] == [("coffee", STRONG)]
+
+
+def test_a_trashed_photo_never_answers_a_selective_term(user, gallery):
+    services.tag_add(photo=gallery["coffee"], name="xmas2024")
+    services.photos_trash(owner=user, photo_ids=[gallery["coffee"].id])
+    assert query.by_text(owner=user, q="xmas2024", k=4) == []
+
+
+def test_one_open_term_alone_keeps_its_own_order_and_scale(user, gallery):
+    hits = query.by_text(owner=user, q="cat", k=4)
+    assert names(hits)[0] == "chelsea"
+    assert hits == sorted(hits, key=lambda h: -h.score)
+
+
+class Written:
+    """A stand-in alternative signal: the word "cup" is written on one photo."""
+
+    name, kind, selective, alternative = "written", "text", True, True
+
+    def __init__(self, photo_id: int):
+        self.photo_id = photo_id
+
+    def read(self, *, owner, tokens):
+        return Reading(length=1, value=tokens[0]) if tokens[0] == "cup" else None
+
+    def answer(self, *, owner, terms, within, k):
+        return Answer(scores={self.photo_id: 1.0})
+
+
+@pytest.fixture
+def written_on_rocket(gallery):
+    signal = Written(gallery["rocket"].id)
+    SIGNALS.append(signal)
+    yield signal
+    SIGNALS.remove(signal)
+
+
+def test_an_alternative_reading_widens_the_term_instead_of_replacing_it(user, gallery, written_on_rocket):
+    parsed = parse(owner=user, q="cup")
+    assert [(t.kind, [a.kind for a in t.also]) for t in parsed.terms] == [("thing", ["text"])]
+    found = names(query.by_text(owner=user, q="cup", k=2))
+    assert sorted(found) == ["coffee", "rocket"]
+
+
+def test_a_word_only_an_alternative_signal_reads_is_its_term(user, gallery, written_on_rocket):
+    written_on_rocket.read = lambda *, owner, tokens: Reading(1, tokens[0]) if tokens[0] == "zzwritten" else None
+    assert names(query.by_text(owner=user, q="zzwritten", k=4)) == ["rocket"]
