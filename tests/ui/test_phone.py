@@ -100,7 +100,7 @@ def test_gallery_fits_the_screen_and_the_first_photo_is_above_the_fold(sized, ro
         assert header["height"] <= 64  # one slim row
         tabs = page.get_by_role("navigation", name="Tabs")
         expect(tabs).to_be_visible()
-        expect(tabs.get_by_role("link")).to_have_text(["Photos", "Search", "Albums"])
+        expect(tabs.get_by_role("link")).to_have_text(["Photos", "Search", "Albums", "People"])
         assert tabs.bounding_box()["y"] + tabs.bounding_box()["height"] == viewport["height"]
         expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
     else:
