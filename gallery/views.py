@@ -30,6 +30,8 @@ def home(request):
         filters.pop("sort")
     if request.GET.get("favourite"):
         filters["favourite"] = True
+    if request.GET.get("archived"):
+        filters["archived"] = True
     # A timeline by default: newest taken first (EXIF date, else upload time), months headed in a justified grid,
     # with a year scrubber; ?sort=uploaded orders by upload time instead.
     timeline = filters.get("sort") != "uploaded"

@@ -11,6 +11,7 @@ SCRIPT_URLS = {
     "bulkTags": ("api:photo-bulk-tags", ()),
     "bulkFavourite": ("api:photo-bulk-favourite", ()),
     "bulkTrash": ("api:photo-bulk-trash", ()),
+    "bulkArchive": ("api:photo-bulk-archive", ()),
     "trashRestore": ("api:trash-restore", ()),
     "trashDelete": ("api:trash-delete", ()),
     "albums": ("api:album-list", ()),

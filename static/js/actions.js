@@ -45,6 +45,20 @@ export async function setFavourite(ids, on) {
   return { ok, message: ok ? "" : errorMessage(status, data) };
 }
 
+async function setArchived(ids, archived, selection) {
+  const { ok, status, data } = await request(API.bulkArchive, { method: "POST", json: { ids, archived } });
+  if (!ok) return fail(selection, status, data);
+  const undo = el("button", { type: "button", class: "btn btn-small", text: "Undo" });
+  undo.addEventListener("click", async () => {
+    const back = await request(API.bulkArchive, { method: "POST", json: { ids, archived: !archived } });
+    if (back.ok) window.location.reload();
+    else fail(selection, back.status, back.data);
+  });
+  selection.drop(ids);
+  selection.say(`${archived ? "Archived" : "Unarchived"} ${plural(ids.length, "photo")}${archived ? "; they stay in albums and search" : ""}. `, undo);
+  undo.focus();
+}
+
 async function fail(selection, status, data) {
   selection.say(el("span", { class: "reason", text: errorMessage(status, data) }));
 }
@@ -69,6 +83,15 @@ const handlers = {
     selection.drop(ids);
     selection.say(`Moved ${plural(ids.length, "photo")} to the trash. `, undo);
     undo.focus();
+  },
+
+  // Archive: out of the timeline (still in albums and search), with Undo; "unarchive" on the Archived view.
+  async archive({ ids, selection }) {
+    await setArchived(ids, true, selection);
+  },
+
+  async unarchive({ ids, selection }) {
+    await setArchived(ids, false, selection);
   },
 
   // A zip of the originals, streamed by the server; the browser saves it (no page change).

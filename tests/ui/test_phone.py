@@ -315,3 +315,17 @@ def test_slideshow_moves_on_by_itself_and_stops(sized, roll):
     page.keyboard.press("s")  # stops
     page.clock.run_for(9000)
     expect(page.get_by_role("dialog", name="rocket-2.jpg")).to_be_visible()
+
+
+def test_archive_hides_from_the_timeline_with_undo(sized, roll):
+    _size, page = sized
+    first = page.locator("#photo-grid .card-link").first
+    first.focus()
+    page.keyboard.press(" ")
+    bar = page.get_by_role("region", name="Selected photos")
+    bar.get_by_role("button", name="Archive").click()
+    expect(bar).to_contain_text("Archived 1 photo")
+    expect(page.locator(f'#photo-grid .card[data-photo-id="{roll[0].id}"]')).to_have_count(0)
+    page.get_by_role("link", name="Archived").click()
+    expect(page.locator("#photo-grid .card")).to_have_count(1)
+    expect(page.locator("#photo-grid .card").first).to_have_attribute("data-photo-id", str(roll[0].id))
