@@ -109,9 +109,12 @@ def test_a_word_in_the_kind_picker_lists_the_kinds_it_names(searcher, live_serve
 
 
 def test_words_typed_on_a_more_like_this_page_keep_its_photo(searcher):
-    card = searcher.locator("#photo-grid .card").filter(has_text="astronaut.jpg")
-    card.hover()
-    card.get_by_role("link", name="More like this").click()
+    # Caption-free cards: "More like this" is on the photo page (through the viewer's Details).
+    searcher.locator('#photo-grid .card[data-name="astronaut.jpg"] .card-link').click()
+    viewer = searcher.get_by_role("dialog", name="astronaut.jpg")
+    viewer.get_by_role("button", name="Info").click()
+    viewer.get_by_role("link", name="Details").click()
+    searcher.locator(".photo-actions").get_by_role("link", name="More like this").click()
     expect(searcher.get_by_role("img", name="Query photo: astronaut.jpg")).to_be_visible()
     search(searcher, "space")
     expect(searcher).to_have_url(re.compile(r"\?q=space&photo=\d+$"))
