@@ -16,6 +16,12 @@ class CredentialsSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
 
+class RegisterSerializer(CredentialsSerializer):
+    invite = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text='The key of an invite link (SIGNUP = "invite").'
+    )
+
+
 class AnonymousCredentialsApi(APIView):
     """Takes a username and password from anyone; throttled by accounts/throttling.py like the web pages."""
 
@@ -28,9 +34,13 @@ class AnonymousCredentialsApi(APIView):
 
 
 class RegisterApi(AnonymousCredentialsApi):
+    """Create an account as SIGNUP allows: 403 when sign-up is closed to the caller, 400 for a bad invite."""
+
+    serializer_class = RegisterSerializer
+
     def post(self, request):
         throttling.address_check(request)
-        data = CredentialsSerializer(data=request.data)
+        data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(**data.validated_data)
         return Response({"id": user.id, "username": user.username}, status=status.HTTP_201_CREATED)

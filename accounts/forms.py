@@ -5,6 +5,8 @@ from django.contrib.auth.forms import UserCreationForm
 class SignUpForm(UserCreationForm):
     """Sign-up where a rejected password is said under the password itself, and nothing typed is lost."""
 
+    invite = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+
     class Meta(UserCreationForm.Meta):
         fields = ["username"]
 

@@ -6,6 +6,7 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("invites/", views.invites, name="invites"),
     path("token/", views.api_token, name="token"),
     path(
         "password/",

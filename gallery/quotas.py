@@ -49,6 +49,20 @@ class UploadRateExceeded(ValidationError):
         )
 
 
+def upload_rate_remaining(*, owner: AbstractBaseUser) -> tuple[int, float]:
+    """(bytes the owner may still upload this hour, seconds until the hour turns), without counting anything.
+
+    While Redis is unreachable the whole rate is reported free, as upload_rate_consume then counts nothing.
+    """
+    now = time.time()
+    window = int(now // RATE_WINDOW_SECONDS)
+    try:
+        received = cache.get(_rate_key(owner, window), 0)
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+        received = 0
+    return max(0, settings.UPLOAD_RATE_BYTES_PER_HOUR - received), (window + 1) * RATE_WINDOW_SECONDS - now
+
+
 def upload_rate_consume(*, owner: AbstractBaseUser, size: int) -> None:
     """Count `size` received bytes against the owner's hourly rate; raise UploadRateExceeded past it.
 
@@ -57,7 +71,7 @@ def upload_rate_consume(*, owner: AbstractBaseUser, size: int) -> None:
     """
     now = time.time()
     window = int(now // RATE_WINDOW_SECONDS)
-    key = f"upload-rate:{owner.pk}:{window}"
+    key = _rate_key(owner, window)
     try:
         cache.add(key, 0, timeout=RATE_WINDOW_SECONDS + 60)
         received = cache.incr(key, size)
@@ -67,6 +81,10 @@ def upload_rate_consume(*, owner: AbstractBaseUser, size: int) -> None:
     if received > settings.UPLOAD_RATE_BYTES_PER_HOUR:
         cache.decr(key, size)  # refused: these bytes are not kept, so they don't use up the next attempt
         raise UploadRateExceeded(wait=(window + 1) * RATE_WINDOW_SECONDS - now)
+
+
+def _rate_key(owner: AbstractBaseUser, window: int) -> str:
+    return f"upload-rate:{owner.pk}:{window}"
 
 
 def storage_quota_check(*, owner: AbstractBaseUser, size: int, exact: bool = True) -> None:

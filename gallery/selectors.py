@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import ACos, Cos, ExtractYear, Least, Radians, Sin
 from django.http import Http404
 
-from . import extensions
+from . import extensions, storage
 from .models import Album, Photo, PhotoTag
 
 
@@ -251,6 +251,11 @@ def photos_stuck(*, changed_before: datetime) -> list[Photo]:
         .only("id", "attempts")
         .order_by("id")
     )
+
+
+def photos_waiting_for_space_count() -> int:
+    """Photos on every account that failed for lack of disk space and wait for room (the health page)."""
+    return Photo.objects.filter(status=Photo.Status.FAILED, error=storage.NO_SPACE_REASON).count()
 
 
 def timeline_years(*, photos: QuerySet[Photo], page_size: int) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,11 +20,12 @@ from django.http import Http404
 from django.utils import timezone
 from PIL import Image
 
-from . import quotas, signals
+from . import quotas, signals, storage
 from .images import open_for_derivatives, sharpness, thumbnail_jpeg
 from .models import Album, AlbumPhoto, Photo, PhotoTag, Tag
 from .validators import ALLOWED_FORMATS, size_of, validate_image
 
+logger = logging.getLogger(__name__)
 TAG_PATTERN = re.compile(r"^[\w][\w \-']{0,62}$")
 
 
@@ -55,13 +57,15 @@ def photo_create(
     """Validate and store one upload (the caller announces it: photos_announce, once per batch).
 
     Raises ValidationError for anything that is not an acceptable image or over a quota (gallery/quotas.py),
-    DuplicatePhoto for bytes the owner already has. Either way no row and no file are left behind.
+    DuplicatePhoto for bytes the owner already has, storage.StorageFull when the disk has no room for it.
+    Whatever happens, no row and no file (whole or partial) are left behind.
     rate_limited=False is for the operator's own import command: the storage quota still applies.
     """
     size = size_of(file)
     if rate_limited:
         quotas.upload_rate_consume(owner=owner, size=size)  # before any decoding
     quotas.storage_quota_check(owner=owner, size=size, exact=False)  # cheap early refusal, before any writing
+    storage.free_space_check(size=size)
     info = validate_image(file, size=size)
     existing = Photo.objects.filter(owner=owner, sha256=info.sha256).first()
     if existing:
@@ -87,19 +91,29 @@ def photo_create(
         # A concurrent upload of the same bytes won the race on the unique (owner, sha256) constraint.
         photo.original.delete(save=False)
         raise DuplicatePhoto(Photo.objects.get(owner=owner, sha256=info.sha256)) from None
-    except BaseException:
-        photo.original.delete(save=False)
+    except BaseException as exc:
+        photo.original.delete(save=False)  # the storage already removed a partial write
+        if storage.is_disk_full(exc) and not isinstance(exc, storage.StorageFull):
+            logger.error("Upload not stored, no space left: %s", exc)
+            raise storage.StorageFull() from exc
         raise
     return photo
 
 
 def photos_upload(*, owner: AbstractBaseUser, files: Iterable[IO[bytes]]) -> UploadResult:
-    """Store many uploads; each file succeeds or fails on its own. Processing is announced once for the batch."""
+    """Store many uploads; each file succeeds or fails on its own. Processing is announced once for the batch.
+
+    Except for a full disk (storage.StorageFull): then the photos this call already stored are removed again
+    and nothing is kept, so the client, told to retry later, retries the whole request without duplicates.
+    """
     result = UploadResult()
     for file in files:
         name = display_name(getattr(file, "name", None))
         try:
             result.created.append(photo_create(owner=owner, file=file, name=name))
+        except storage.StorageFull:
+            _photos_discard(photos=result.created)
+            raise
         except DuplicatePhoto as dup:
             result.duplicates.append({"name": name, "photo_id": dup.photo.id})
         except ValidationError as error:
@@ -109,6 +123,13 @@ def photos_upload(*, owner: AbstractBaseUser, files: Iterable[IO[bytes]]) -> Upl
             result.rejected.append(rejected)
     photos_announce(photo_ids=[photo.id for photo in result.created])
     return result
+
+
+def _photos_discard(*, photos: list[Photo]) -> None:
+    """Remove photos stored moments ago by the same request, before anyone was told of them (no signal)."""
+    Photo.objects.filter(id__in=[photo.id for photo in photos]).delete()
+    for photo in photos:
+        photo.original.delete(save=False)
 
 
 def photos_announce(*, photo_ids: list[int]) -> None:
@@ -171,12 +192,23 @@ def _decode(photo: Photo, *, model_side: int) -> Decoded:
 
 def photos_thumbnail(*, decoded: list[Decoded]) -> list[tuple[Photo, Image.Image]]:
     """Store new thumbnails (and sharpness) and fail the undecodable photos; (photo, image) for those that go on."""
-    going_on = []
+    going_on, no_space = [], []
     for item in decoded:
         if item.error:
             photo_fail(photo_id=item.photo.id, reason=item.error)
-        elif _derivatives_store(item):
+            continue
+        try:
+            stored = _derivatives_store(item)
+        except Exception as exc:
+            if not storage.is_disk_full(exc):
+                raise
+            photo_fail_no_space(photo_id=item.photo.id)
+            no_space.append(item.photo.id)
+            continue
+        if stored:
             going_on.append((item.photo, item.image))
+    if no_space:
+        logger.error("No space left for thumbnails: %s photo(s) wait for space (%s)", len(no_space), no_space)
     return going_on
 
 
@@ -225,6 +257,30 @@ def photo_fail(*, photo_id: int, reason: str) -> None:
     Photo.objects.filter(id=photo_id).exclude(status=Photo.Status.READY).update(
         status=Photo.Status.FAILED, error=reason, status_changed_at=timezone.now()
     )
+
+
+def photo_fail_no_space(*, photo_id: int) -> None:
+    """Fail a photo for lack of disk space, taking back the attempt it was given: a full disk is not the photo's
+    fault, and photos_resume_after_no_space queues it again once there is room."""
+    Photo.objects.filter(id=photo_id).exclude(status=Photo.Status.READY).update(
+        status=Photo.Status.FAILED,
+        error=storage.NO_SPACE_REASON,
+        attempts=F("attempts") - 1,
+        status_changed_at=timezone.now(),
+    )
+
+
+def photos_resume_after_no_space() -> list[int]:
+    """Photos failed for lack of space go back to pending once the disk has STORAGE_MIN_FREE_BYTES free again;
+    the caller queues them. Their attempts are untouched (photo_fail_no_space gave them back)."""
+    waiting = Photo.objects.filter(status=Photo.Status.FAILED, error=storage.NO_SPACE_REASON)
+    if not waiting.exists() or not storage.has_room():
+        return []
+    ids = list(waiting.values_list("id", flat=True))
+    Photo.objects.filter(id__in=ids, status=Photo.Status.FAILED, error=storage.NO_SPACE_REASON).update(
+        status=Photo.Status.PENDING, error="", status_changed_at=timezone.now()
+    )
+    return ids
 
 
 def photos_requeue(*, photo_ids: list[int]) -> list[int]:

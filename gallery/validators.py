@@ -9,7 +9,7 @@ import hashlib
 import math
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from struct import error as struct_error  # Pillow raises it on some malformed headers
 from typing import IO
 
@@ -27,6 +27,11 @@ EXIF_DATETIME_ORIGINAL = 36867
 EXIF_DATETIME = 306
 GPS_IFD = 0x8825
 GPS_LATITUDE_REF, GPS_LATITUDE, GPS_LONGITUDE_REF, GPS_LONGITUDE = 1, 2, 3, 4
+# EXIF dates outside these bounds are a camera's unset clock or garbage; the photo then dates from its upload.
+# Nothing was photographed before Niépce's first photograph, and EXIF wall-clock time runs at most 14 h
+# (UTC+14) ahead of UTC, so a day's slack.
+EXIF_EARLIEST = datetime(1826, 1, 1, tzinfo=UTC)
+EXIF_FUTURE_SLACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,13 @@ def _inspect(file: IO[bytes]) -> tuple[str, int, int, datetime | None, tuple[flo
                 with Image.open(file, formats=["JPEG"]) as image:
                     image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                     image.load()
+            elif fmt == "GIF":
+                # Nor does GIF's. Decode the first frame (the one processing uses) and walk the later frames'
+                # blocks without decoding them, so a cut anywhere is found at the cost of reading the file once.
+                file.seek(0)
+                with Image.open(file, formats=["GIF"]) as image:
+                    image.load()
+                _check_gif_blocks(file)
             elif fmt == "HEIF":
                 # Neither does HEIF's, and it has no reduced decode: a truncated file only shows when decoded.
                 file.seek(0)
@@ -108,6 +120,41 @@ def _inspect(file: IO[bytes]) -> tuple[str, int, int, datetime | None, tuple[flo
         finally:
             file.seek(0)
     return fmt, width, height, taken_at, place
+
+
+def _check_gif_blocks(file: IO[bytes]) -> None:
+    """Raise EOFError unless every block of the GIF is whole and the trailer ends it (a file cut just after a
+    frame is otherwise a valid, shorter GIF).
+
+    Layout (GIF89a spec): header, screen descriptor, optional global colour table, then extensions (0x21) and
+    images (0x2C), each ending in data sub-blocks closed by a zero byte, then the trailer (0x3B).
+    """
+    file.seek(0)
+    head = _read_exactly(file, 13)
+    if head[10] & 0x80:
+        _read_exactly(file, 3 << ((head[10] & 7) + 1))
+    while True:
+        introducer = _read_exactly(file, 1)
+        if introducer == b"\x3b":
+            return
+        if introducer == b"\x21":
+            _read_exactly(file, 1)  # label
+        elif introducer == b"\x2c":
+            descriptor = _read_exactly(file, 9)
+            if descriptor[8] & 0x80:
+                _read_exactly(file, 3 << ((descriptor[8] & 7) + 1))
+            _read_exactly(file, 1)  # LZW minimum code size
+        else:
+            raise SyntaxError(f"unknown GIF block 0x{introducer[0]:02x}")
+        while length := _read_exactly(file, 1)[0]:
+            _read_exactly(file, length)
+
+
+def _read_exactly(file: IO[bytes], count: int) -> bytes:
+    data = file.read(count)
+    if len(data) < count:
+        raise EOFError("image file is truncated")
+    return data
 
 
 def _check_pixels(width: int, height: int) -> None:
@@ -154,9 +201,12 @@ def _taken_at(image: Image.Image) -> datetime | None:
         return None
     try:
         # EXIF has no time zone; store it as UTC wall-clock so it sorts and displays as the camera said.
-        return datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S").replace(tzinfo=UTC)
+        taken_at = datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         return None
+    if not EXIF_EARLIEST <= taken_at <= datetime.now(UTC) + EXIF_FUTURE_SLACK:
+        return None
+    return taken_at
 
 
 def _gps(image: Image.Image) -> tuple[float, float] | None:

@@ -14,7 +14,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.timezone import localdate, localtime
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import downloads, selectors, services
+from . import downloads, selectors, services, storage
 from .forms import AlbumForm, TagActionForm, UploadForm
 from .media import photo_file_response
 from .models import Photo
@@ -163,10 +163,15 @@ def photo_favourite(request, id: int):
 def upload(request):
     """Works without JavaScript; upload.js posts the same files to the API to show progress instead."""
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
-    result = None
+    result, status = None, 200
     if form.is_bound and form.is_valid():
-        result = services.photos_upload(owner=request.user, files=form.cleaned_data["files"])
-    status = 400 if result and not (result.created or result.duplicates) else 200
+        try:
+            result = services.photos_upload(owner=request.user, files=form.cleaned_data["files"])
+        except storage.StorageFull as full:
+            form.add_error(None, str(full))
+            status = 507
+    if result and not (result.created or result.duplicates):
+        status = 400
     return render(request, "gallery/upload.html", {"form": form, "result": result}, status=status)
 
 

@@ -1,5 +1,5 @@
 """The photo pipeline, in one place: upload → decode → thumbnail → describe → embed → tags → index → ready →
-duplicates, faces.
+duplicates, faces, text.
 
 Gallery owns photos and announces what happens to them (gallery.signals); it knows nothing of search. The
 receivers below, connected in SearchConfig.ready(), turn those announcements into tasks. Every photo ends
@@ -22,6 +22,7 @@ from PIL import Image
 from gallery import selectors as gallery_selectors
 from gallery import services as gallery_services
 from gallery.models import Photo
+from ocr.services import text_read_schedule
 from people.services import photos_faces_queue
 
 from . import components, describe, ingest
@@ -68,6 +69,7 @@ def _photos_finish(decoded: list) -> None:
     gallery_services.photos_ready(photo_ids=[photo.id for photo in embedded])  # ready
     duplicates_check_schedule(photo_ids=[photo.id for photo in embedded])  # near-duplicates, against the gallery
     photos_faces_queue(photo_ids=[photo.id for photo in embedded])  # faces: their own queue, after ready
+    text_read_schedule(photo_ids=[photo.id for photo in embedded])  # text: its own low-priority queue, after ready
 
 
 def _growing_chunks(photos: list[Photo], first: int = FIRST_CHUNK) -> list[list[Photo]]:
@@ -134,6 +136,9 @@ def photos_reconcile() -> dict[str, int]:
     photos_queue(photo_ids=requeued)
     if stuck:
         logger.warning("Reconciler: re-queued %s stuck photo(s), failed %s", len(requeued), len(spent))
+    if resumed := gallery_services.photos_resume_after_no_space():  # the disk has room again
+        photos_queue(photo_ids=resumed)
+        logger.warning("Reconciler: re-queued %s photo(s) that had failed for lack of space", len(resumed))
     return {"requeued": len(requeued), "failed": len(spent)}
 
 

@@ -8,6 +8,7 @@ SCRIPT_URLS = {
     "photos": ("api:photo-list", ()),
     "photo": ("api:photo-detail", (0,)),
     "photoTags": ("api:photo-tags", (0,)),
+    "photoTextMatches": ("api:photo-text-matches", (0,)),
     "bulkTags": ("api:photo-bulk-tags", ()),
     "bulkFavourite": ("api:photo-bulk-favourite", ()),
     "bulkTrash": ("api:photo-bulk-trash", ()),

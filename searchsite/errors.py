@@ -1,5 +1,6 @@
-"""How failures reach clients, in one place: the API's exception handler, the site's error views, and a 503 when
-Redis (the Celery broker, debounce marks and locks) cannot be reached.
+"""How failures reach clients, in one place: the API's exception handler, the site's error views, a 503 when
+Redis (the Celery broker, debounce marks and locks) cannot be reached, and a 507 when the disk is full (both
+with Retry-After).
 
 The API answers JSON whatever happens: a validation error from a service, a 400 Django raises while reading the
 request (too many fields or files, a body too large), a 404 for an unknown /api/ URL, or a bug (a 500 without a
@@ -7,6 +8,7 @@ traceback; the traceback goes to the log).
 """
 
 import logging
+import traceback
 
 import kombu.exceptions
 import redis.exceptions
@@ -19,6 +21,8 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from gallery import storage
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +38,12 @@ class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = UNAVAILABLE_MESSAGE
     default_code = "service_unavailable"
+
+
+class InsufficientStorage(exceptions.APIException):
+    status_code = status.HTTP_507_INSUFFICIENT_STORAGE
+    default_detail = str(storage.StorageFull())
+    default_code = "no_space"
 
 
 def broker_unavailable(exc: BaseException) -> bool:
@@ -55,9 +65,16 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         # Django's own request limits and malformed requests: the client's fault, said in JSON.
         logger.warning("Bad API request: %s", exc)
         exc = exceptions.ParseError(_request_limit_message(exc))
+    elif _nested_too_deeply(exc):
+        logger.warning("Bad API request: %s", exc)
+        exc = exceptions.ParseError("The JSON is nested too deeply.")
     elif broker_unavailable(exc):
         logger.warning("Redis unavailable during an API request: %s", exc)
         exc = ServiceUnavailable()
+    elif storage.is_disk_full(exc):
+        # Raised by the upload service, or while Django spooled the request body to its temporary folder.
+        logger.error("No space left during an API request: %s", exc)
+        exc = InsufficientStorage(str(exc) if isinstance(exc, storage.StorageFull) else None)
     response = exception_handler(exc, context)
     if response is None:
         request = context.get("request")
@@ -65,7 +82,17 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         response = Response({"detail": "Server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    elif response.status_code == status.HTTP_507_INSUFFICIENT_STORAGE:
+        response["Retry-After"] = str(storage.RETRY_AFTER_SECONDS)
     return response
+
+
+def _nested_too_deeply(exc: Exception) -> bool:
+    """A RecursionError raised while a request parser read the body (json's scanner on 1,000 nested brackets),
+    as opposed to one from a bug in our own code, which stays a 500."""
+    return isinstance(exc, RecursionError) and any(
+        frame.f_globals.get("__name__") == "rest_framework.parsers" for frame, _ in traceback.walk_tb(exc.__traceback__)
+    )
 
 
 def _request_limit_message(exc: SuspiciousOperation) -> str:

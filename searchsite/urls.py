@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import RegisterApi, TokenApi, TokenRevokeApi, TokenRotateApi
+from searchsite import health
 
 api_patterns = [
     path("auth/register/", RegisterApi.as_view(), name="register"),
@@ -12,6 +13,7 @@ api_patterns = [
     path("", include("gallery.api.urls")),
     path("", include("search.api.urls")),
     path("", include("people.api.urls")),
+    path("", include("ocr.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file, so the docs page needs no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
@@ -19,8 +21,10 @@ api_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health/", health.health, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),  # login, logout, password reset: Django's own
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("ocr.urls")),
     path("api/", include((api_patterns, "api"))),
     path("", include("search.urls")),
     path("", include("people.urls")),

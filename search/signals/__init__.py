@@ -13,6 +13,7 @@ from .images import ImageSignal
 from .people import PeopleSignal
 from .places import PlaceSignal
 from .tags import TagSignal
+from .text import WrittenText
 from .things import ThingSignal
 
 SIGNALS: list[Signal] = [
@@ -23,6 +24,7 @@ SIGNALS: list[Signal] = [
     ThingSignal(),
     TagSignal(),
     ImageSignal(),
+    WrittenText(),
 ]
 
 

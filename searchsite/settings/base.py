@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "gallery",
     "search",
     "people",
+    "ocr",
 ]
 
 MIDDLEWARE = [
@@ -44,6 +46,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses a body by its Content-Length (per-request limit, the caller's upload rate) before anything, the
+    # CSRF check included, reads and spools it.
+    "searchsite.request_limits.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.ThrottledPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -94,7 +99,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Writes each file under a temporary name and renames it once complete: a full disk leaves no partial file.
+    "default": {"BACKEND": "gallery.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
@@ -109,11 +115,20 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
 # How many proxies in front of the app append to X-Forwarded-For (1 behind one TLS proxy). The client address
 # used for throttling is the entry the outermost trusted proxy added; 0 means REMOTE_ADDR, ignoring the header.
-NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# scripts/run.sh puts its own nginx in front of gunicorn (WEB_PROXY=nginx): one more proxy than NUM_PROXIES says.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0) + (1 if env.str("WEB_PROXY", default="none") == "nginx" else 0)
 AUTH_RATE_PER_ADDRESS = env.str("AUTH_RATE_PER_ADDRESS", default="30/hour")  # log-in + token + sign-up attempts
 AUTH_FREE_FAILURES = env.int("AUTH_FREE_FAILURES", default=5)  # per account, before the backoff starts
 AUTH_BACKOFF_MAX_SECONDS = env.int("AUTH_BACKOFF_MAX_SECONDS", default=3600)  # longest wait between attempts
 AUTH_FAILURE_MEMORY_SECONDS = 60 * 60 * 24  # an account's failures are forgotten a day after its last attempt
+# Who may create an account (accounts/services.py): "open" (anyone), "invite" (with a one-use link an admin makes
+# on /accounts/invites/, valid INVITE_DAYS), or "closed". Whatever it says, the first account on a fresh site can
+# be made and is the admin. Default "invite": a self-hosted site is not a public sign-up form (docs/signup.md).
+SIGNUP_MODES = ("open", "invite", "closed")
+SIGNUP = env.str("SIGNUP", default="invite")
+if SIGNUP not in SIGNUP_MODES:
+    raise ImproperlyConfigured(f"SIGNUP must be one of {', '.join(SIGNUP_MODES)}, not {SIGNUP!r}.")
+INVITE_DAYS = env.int("INVITE_DAYS", default=7)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -138,6 +153,9 @@ FILE_UPLOAD_HANDLERS = [
 STORAGE_QUOTA_BYTES = env.int("STORAGE_QUOTA_BYTES", default=10 * 1024**3)
 UPLOAD_RATE_BYTES_PER_HOUR = env.int("UPLOAD_RATE_BYTES_PER_HOUR", default=2 * 1024**3)
 THUMBNAIL_SIZE = 400  # longer side, px
+# Uploads are refused (507) when storing one would leave less than this free on the media disk, so thumbnails,
+# the database and indexes keep room to finish the photos already accepted (docs/storage.md).
+STORAGE_MIN_FREE_BYTES = env.int("STORAGE_MIN_FREE_BYTES", default=1024**3)
 
 # Every page gets a Content-Security-Policy: scripts and styles only from our own static files (no inline code,
 # no 'unsafe-inline'), so an injected <script> or style attribute never runs. blob: is for the previews of
@@ -220,6 +238,7 @@ CELERY_TASK_ROUTES = {
     "search.tasks.query_*": {"queue": "query"},
     # Faces (people/): a low-priority worker of its own, so that the faces pass never delays `ready`.
     "people.tasks.*": {"queue": "faces"},
+    "ocr.tasks.*": {"queue": "text"},  # the text pass: its own low-priority worker, never delays `ready`
 }
 # How many times a photo may be (re)started before it is marked failed: bounds crash loops on a poison image.
 PHOTO_MAX_ATTEMPTS = env.int("PHOTO_MAX_ATTEMPTS", default=3)
@@ -237,11 +256,15 @@ PHOTO_DESCRIBE_SECONDS = env.float("PHOTO_DESCRIBE_SECONDS", default=600.0)
 # Every FACES_BACKFILL_SECONDS, owners with ready photos that have no faces from the current face model (a new
 # model, a lost message, faces turned back on) get a backfill (people.services.faces_backfill_all).
 FACES_BACKFILL_SECONDS = env.float("FACES_BACKFILL_SECONDS", default=600.0)
+# The text pass catches up (photos from before it existed, after an engine or language change) every
+# TEXT_BACKFILL_SECONDS, working at most that long per run (ocr.services.text_backfill).
+TEXT_BACKFILL_SECONDS = env.float("TEXT_BACKFILL_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     "photos-reconcile": {"task": "search.tasks.photos_reconcile_task", "schedule": PHOTO_RECONCILE_SECONDS},
     "trash-purge": {"task": "gallery.tasks.trash_purge_task", "schedule": TRASH_PURGE_SECONDS},
     "photos-describe": {"task": "search.tasks.photos_describe_missing_task", "schedule": PHOTO_DESCRIBE_SECONDS},
     "faces-backfill": {"task": "people.tasks.faces_backfill_all_task", "schedule": FACES_BACKFILL_SECONDS},
+    "text-backfill": {"task": "ocr.tasks.text_backfill_task", "schedule": TEXT_BACKFILL_SECONDS},
 }
 
 # Search

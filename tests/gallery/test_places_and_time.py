@@ -36,6 +36,27 @@ def test_zero_zero_gps_means_no_fix(user):
     assert photo.latitude is None and photo.longitude is None
 
 
+@pytest.mark.parametrize("taken", ["2999:01:01 00:00:00", "1801:06:01 12:00:00"])
+def test_implausible_exif_date_falls_back_to_upload_time(user, taken):
+    """Ensure a camera's garbage date (the far future, or before photography) neither dates the photo nor tops
+    the timeline: it sorts by its upload time."""
+    earlier = stored(user, images.with_exif("coffee", taken="2023:07:14 10:00:00"))
+    photo = stored(user, images.with_exif("chelsea", taken=taken))
+    photo.refresh_from_db()
+    assert photo.taken_at is None
+    assert photo.shot_at == photo.uploaded_at
+    assert list(selectors.photo_list(owner=user, filters={"sort": "taken"}).values_list("id", flat=True)) == [
+        photo.id,
+        earlier.id,
+    ]
+    assert listed(user, year=int(taken[:4])) == set()
+
+
+def test_old_but_plausible_exif_date_is_kept(user):
+    photo = stored(user, images.with_exif("chelsea", taken="1890:05:01 09:30:00"))
+    assert photo.taken_at == datetime(1890, 5, 1, 9, 30, tzinfo=UTC)
+
+
 def test_every_derived_file_carries_no_exif(user, django_capture_on_commit_callbacks, settings):
     """Everything written besides the original itself: thumbnails and index files alike."""
     with django_capture_on_commit_callbacks(execute=True):

@@ -43,6 +43,26 @@ def test_truncated_jpeg_is_rejected(api, settings):
     assert_rejected(upload(api, "cut.jpg", whole[: len(whole) // 2]), settings, "cut.jpg", "corrupt or truncated")
 
 
+def test_truncated_gif_is_rejected(api, settings):
+    whole = images.encode(images.sample("chelsea"), "GIF")
+    assert_rejected(upload(api, "cut.gif", whole[: len(whole) // 2]), settings, "cut.gif", "corrupt or truncated")
+
+
+def test_animated_gif_cut_in_a_later_frame_is_rejected(api, settings):
+    """Ensure a cut past the first frame (the one processing decodes) is still found at the door."""
+    frames = [images.sample(name).resize((200, 150)) for name in ("chelsea", "coffee", "astronaut")]
+    whole = images.encode(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    cut = whole[: len(whole) * 9 // 10]
+    assert_rejected(upload(api, "cut.gif", cut), settings, "cut.gif", "corrupt or truncated")
+
+
+def test_gif_cut_between_frames_is_rejected(api, settings):
+    """Ensure a GIF without its trailer byte is refused: cut just after a frame, it would pass as a shorter GIF."""
+    whole = images.animated_gif()
+    assert whole.endswith(b"\x3b")
+    assert_rejected(upload(api, "cut.gif", whole[:-1]), settings, "cut.gif", "corrupt or truncated")
+
+
 def test_png_header_followed_by_html_is_rejected(api, settings):
     content = b"\x89PNG\r\n\x1a\n" + b"<html><script>alert(1)</script></html>" * 20
     assert_rejected(upload(api, "evil.png", content), settings, "evil.png")

@@ -2,9 +2,10 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
 
 from gallery import selectors
-from gallery.models import Photo
+from gallery.models import Album, Photo
 from tests import images
 from tests.factories import PhotoFactory
 
@@ -33,8 +34,11 @@ def test_too_many_files_is_a_json_400(api, settings):
     assert not Photo.objects.exists()
 
 
-def test_body_too_large_is_a_json_400(api, settings):
+def test_body_too_large_is_a_json_400(user, settings):
+    """Form fields over Django's limit in a body the size check lets through (a signed-in caller may send files)."""
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    api = APIClient()
+    api.force_login(user)  # a session the middleware sees (force_authenticate acts inside DRF only)
     response = api.post("/api/photos/", {"note": "x" * 5000}, format="multipart")
     assert response.status_code == 400
     assert response.json()["detail"].startswith("The request's form fields are too large: the limit is 1000 bytes")
@@ -82,3 +86,23 @@ def test_page_error_is_a_plain_500_without_traceback(user, monkeypatch):
     assert response.status_code == 500
     assert b"secret internals" not in response.content and b"Traceback" not in response.content
     assert b"SECRET_KEY" not in response.content
+
+
+NESTED_JSON = "[" * 1000 + "]" * 1000  # 2 KB; json's C scanner raises RecursionError, which DRF doesn't catch
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/auth/register/", "/api/auth/token/", "/api/photos/bulk/tags/", "/api/albums/", "/api/duplicates/keep-best/"],
+)
+def test_deeply_nested_json_is_a_json_400(url, user):
+    """Ensure 1,000 nested brackets answer 400 on anonymous and signed-in endpoints alike, and store nothing."""
+    client = APIClient()
+    if not url.startswith("/api/auth/"):
+        client.force_authenticate(user)
+    users_before = type(user).objects.count()
+    response = client.post(url, NESTED_JSON, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The JSON is nested too deeply."}
+    assert type(user).objects.count() == users_before
+    assert not Album.objects.exists()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.slowloris import Slowloris, probe
 from tests import images
 
 pytestmark = pytest.mark.stack
@@ -155,6 +156,11 @@ def test_make_run_on_a_fresh_clone_serves_without_debug_and_survives_worker_and_
     assert missing.status_code == 404 and "URLconf" not in missing.text and "api/" not in missing.text
     assert stack.get("/static/css/app.css").status_code == 200
     assert stack.get("/api/no-such-endpoint/").json() == {"detail": "Not found."}
+
+    # 50 slow-header clients (slowloris) do not stop the site: nginx in front holds them, not gunicorn.
+    with Slowloris(stack.port, 50):
+        probed = probe(stack.port, 10)
+    assert probed["answered"] == probed["probes"], probed
 
     credentials = {"username": "newcomer", "password": "a long pass phrase"}
     assert requests.post(f"{stack.url}/api/auth/register/", json=credentials, timeout=30).status_code == 201

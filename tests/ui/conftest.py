@@ -108,7 +108,9 @@ def photo_files(tmp_path):
 
 
 @pytest.fixture
-def sign_up(page, live_server):
+def sign_up(page, live_server, settings):
+    settings.SIGNUP = "open"  # several strangers sign up; tests/accounts/test_signup.py covers the other modes
+
     def sign_up(username: str):
         page.goto(f"{live_server.url}/accounts/signup/")
         page.get_by_label("Username").fill(username)

@@ -1,0 +1,174 @@
+"""The cheap first look: does a photo probably hold text, and where? Only photos that pass are read (reader.py).
+
+Two kinds of evidence, either one enough:
+- the look of a small copy of the photo: text is rows of small, high-contrast marks of one height, side by side.
+  We binarise the greyscale image against its local mean (dark marks and light ones), keep the connected
+  components shaped like characters, and link each to the nearest one to its right of about the same height on
+  about the same line. Chains of four or more links are lines of text; textures (grass, gravel) rarely make
+  chains that long. The lines found also tell the reader where to look and how the text is tilted;
+- the image model's class probabilities, when the caller has them: classes whose photos nearly always hold text
+  (website, menu, dust jacket, crossword, envelope, …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageFilter
+from scipy import ndimage
+from scipy.spatial import cKDTree
+
+GATE_VERSION = 2  # part of the engine key: changing the gate re-runs the text pass
+GATE_SIDE = 800  # longer side the measure works at, px
+MIN_CHAIN = 4  # linked marks that make a line of text
+NEIGHBOURS = 6  # nearest marks considered as the next one on a line
+MAX_GAP = 0.6  # letters and words of a line: gaps up to this share of the taller mark's height
+MAX_RATIO = 1.7  # x-height letters next to ascenders (a, l): heights differ up to this
+ALIGN = 0.2  # shared baseline or top: within this share of the smaller mark's height
+INK_SPREAD = 12.0  # grey levels: the marks of a line of text are of one ink (standard deviation below this)
+# Image model classes (as the gallery names its tags) whose photos nearly always hold written words.
+TEXT_CLASSES = frozenset(
+    {
+        "website", "dust jacket", "crossword", "envelope", "comic book", "scoreboard", "traffic", "product packet",
+        "ring binder", "menu", "monitor", "television", "desktop computer", "laptop computer", "notebook computer",
+        "bookstore", "library", "payphone", "vending machine", "mobile phone", "hand-held computer", "tobacco shop",
+        "toy store", "grocery store", "candy store", "shoe store", "barbershop", "slide rule", "digital clock",
+        "odometer", "pill bottle", "lotion", "sunscreen", "photocopier", "printer", "mailbox", "moving van",
+        "police van", "trolleybus", "parking meter", "ruler measuring stick",
+    }
+)  # fmt: skip
+CLASS_THRESHOLD = 0.2  # summed probability of text classes at or above which a photo is read regardless
+
+
+@dataclass(frozen=True)
+class Line:
+    """A probable line of text, in the coordinates of the image the gate was given."""
+
+    box: tuple[float, float, float, float]  # left, top, right, bottom
+    height: float  # median mark height
+    angle: float  # degrees, counter-clockwise positive as PIL rotates
+    marks: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    read: bool
+    score: float  # marks in lines of text
+    class_score: float  # summed probability of text classes (0 when the caller had none)
+    lines: list[Line] = field(default_factory=list)  # in the gate image's coordinates, scaled to the photo's
+    size: tuple[int, int] = (0, 0)  # the gate image's size, to scale ``lines`` to another copy of the photo
+
+
+def text_lines(image: Image.Image) -> tuple[list[Line], tuple[int, int]]:
+    """Probable lines of text in the image (worked on at GATE_SIDE at most), and the size they refer to."""
+    gray = image.convert("L")
+    scale = GATE_SIDE / max(gray.size)
+    if scale < 1:
+        gray = gray.resize((max(1, round(gray.width * scale)), max(1, round(gray.height * scale))), Image.BILINEAR)
+    pixels = np.asarray(gray, dtype=np.float32)
+    local = np.asarray(gray.filter(ImageFilter.BoxBlur(7)), dtype=np.float32)
+    contrast = max(12.0, float(pixels.std()) * 0.25)
+    lines = [line for mask in (pixels < local - contrast, pixels > local + contrast) for line in _lines(mask, pixels)]
+    return lines, gray.size
+
+
+def _lines(mask: np.ndarray, pixels: np.ndarray) -> list[Line]:
+    labels, count = ndimage.label(mask)
+    if count == 0:
+        return []
+    boxes = ndimage.find_objects(labels)
+    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    tops = np.array([b[0].start for b in boxes])
+    lefts = np.array([b[1].start for b in boxes])
+    heights = np.array([b[0].stop - b[0].start for b in boxes])
+    widths = np.array([b[1].stop - b[1].start for b in boxes])
+    fill = areas / np.maximum(heights * widths, 1)
+    glyph = (heights >= 4) & (heights <= 120) & (widths <= heights * 2.5) & (fill > 0.12) & (fill < 0.95)
+    idx = np.flatnonzero(glyph & (areas >= 6))
+    if len(idx) < MIN_CHAIN:
+        return []
+    order = idx
+    # Ink of each mark: letters of one line share a pen; blobs of a texture differ.
+    ink = np.asarray(ndimage.mean(pixels, labels, order + 1), dtype=np.float32)
+    h = heights[order].astype(np.float32)
+    top = tops[order].astype(np.float32)
+    bottom = top + h
+    centres = top + h / 2
+    left = lefts[order].astype(np.float32)
+    right = left + widths[order]
+    # Links: each mark to the nearest of its neighbours that starts to its right within one height and shares
+    # its baseline or its top (x-height letters, ascenders and descenders mix in a word) at a height within 2.2×.
+    tree = cKDTree(np.column_stack([(left + right) / 2, centres]))
+    k = min(NEIGHBOURS + 1, len(order))
+    _, near = tree.query(np.column_stack([(left + right) / 2, centres]), k=k)
+    near = near[:, 1:]
+    small = np.minimum(h[:, None], h[near])
+    large = np.maximum(h[:, None], h[near])
+    gap = left[near] - right[:, None]
+    ok = (
+        (gap >= -0.15 * small)
+        & (gap <= MAX_GAP * large)
+        & (large <= MAX_RATIO * small)
+        & (
+            (np.abs(bottom[near] - bottom[:, None]) < ALIGN * small)
+            | (np.abs(top[near] - top[:, None]) < ALIGN * small)
+        )
+    )
+    gap = np.where(ok, gap, np.inf)
+    best = np.argmin(gap, axis=1)
+    nxt = np.where(np.isfinite(gap[np.arange(len(order)), best]), near[np.arange(len(order)), best], -1)
+    # Two marks may pick the same next one: keep the closer, so chains stay paths.
+    taken: dict[int, int] = {}
+    for i in np.flatnonzero(nxt >= 0):
+        j = int(nxt[i])
+        if j in taken and right[taken[j]] >= right[i]:
+            nxt[i] = -1
+            continue
+        if j in taken:
+            nxt[taken[j]] = -1
+        taken[j] = int(i)
+    has_prev = np.zeros(len(order), dtype=bool)
+    has_prev[nxt[nxt >= 0]] = True
+    lines = []
+    for start in np.flatnonzero(~has_prev & (nxt >= 0)):
+        chain, i = [start], start
+        while nxt[i] >= 0 and len(chain) < len(order):
+            i = nxt[i]
+            chain.append(i)
+        if len(chain) < MIN_CHAIN:
+            continue
+        chain = np.array(chain)
+        if ink[chain].std() > INK_SPREAD:
+            continue
+        xs = (left[chain] + right[chain]) / 2
+        slope = np.polyfit(xs, centres[chain], 1)[0] if np.ptp(xs) > 0 else 0.0
+        lines.append(
+            Line(
+                box=(
+                    float(left[chain].min()),
+                    float(top[chain].min()),
+                    float(right[chain].max()),
+                    float((top[chain] + h[chain]).max()),
+                ),
+                height=float(np.median(h[chain])),
+                angle=float(-np.degrees(np.arctan(slope))),
+                marks=len(chain),
+            )
+        )
+    return lines
+
+
+def verdict(*, image: Image.Image, class_probabilities: Mapping[str, float] | None = None, threshold: int) -> Verdict:
+    """Read the photo when ``threshold`` or more marks sit in lines of text, or the model saw text."""
+    class_score = sum(p for name, p in (class_probabilities or {}).items() if name.lower() in TEXT_CLASSES)
+    lines, size = text_lines(image)
+    score = sum(line.marks for line in lines)
+    return Verdict(
+        read=score >= threshold or class_score >= CLASS_THRESHOLD,
+        score=score,
+        class_score=class_score,
+        lines=lines,
+        size=size,
+    )

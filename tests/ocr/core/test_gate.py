@@ -1,0 +1,30 @@
+"""The gate: cheap, and it decides which photos are read."""
+
+from ocr.core import gate
+from tests.images import sample
+from tests.ocr.images import text_photo
+
+
+def test_photo_without_text_is_skipped():
+    verdict = gate.verdict(image=sample("coffee"), threshold=4)
+    assert verdict.read is False
+    assert verdict.lines == []
+
+
+def test_photo_with_written_words_is_read_and_its_line_located():
+    image = text_photo(["harbour", "segmentation"], background="rocket")
+    verdict = gate.verdict(image=image, threshold=4)
+    assert verdict.read is True
+    assert verdict.score >= 4
+    assert verdict.size[0] == min(image.width, gate.GATE_SIDE)
+
+
+def test_text_classes_of_the_image_model_open_the_gate_without_lines():
+    """Ensure a photo the model calls a website is read even when the thumbnail shows no line of text."""
+    verdict = gate.verdict(image=sample("coffee"), class_probabilities={"website": 0.6}, threshold=4)
+    assert verdict.read is True and verdict.class_score == 0.6
+
+
+def test_other_classes_do_not_open_the_gate():
+    verdict = gate.verdict(image=sample("coffee"), class_probabilities={"espresso": 0.9}, threshold=4)
+    assert verdict.read is False
