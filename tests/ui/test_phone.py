@@ -329,3 +329,29 @@ def test_archive_hides_from_the_timeline_with_undo(sized, roll):
     page.get_by_role("link", name="Archived").click()
     expect(page.locator("#photo-grid .card")).to_have_count(1)
     expect(page.locator("#photo-grid .card").first).to_have_attribute("data-photo-id", str(roll[0].id))
+
+
+def test_signed_in_pages_fit_the_screen_and_pass_axe(sized, roll, live_server, axe):
+    """Ensure every signed-in page has no axe violation and no sideways scroll, at both sizes."""
+    _size, page = sized
+    owner = roll[0].owner
+    album = services.album_create(owner=owner, name="Trip", photo_ids=[roll[0].id, roll[1].id])
+    services.photos_trash(owner=owner, photo_ids=[roll[-1].id])
+    paths = [
+        "/",
+        "/?archived=1",
+        "/?favourite=1",
+        "/albums/",
+        f"/albums/{album.id}/",
+        "/trash/",
+        "/upload/",
+        "/search/",
+        "/duplicates/",
+        f"/photos/{roll[0].id}/",
+        "/accounts/token/",
+    ]
+    for path in paths:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        assert page_width(page) == page.viewport_size["width"], path
+        axe(page)
