@@ -12,6 +12,11 @@ always *before* a password is hashed, so a flood of guesses costs the server a c
   attempt takes its number atomically before the password is checked, so concurrent guesses cannot share one
   slot. An address the account logged in from before is exempt, so an attacker cannot lock its owner out.
 
+Share links (gallery) reuse both: a link's password goes through ``attempt_begin`` as if the link were an
+account, and tokens that name no live link are counted per address (``misses_check`` / ``miss_record``), so
+guessing tokens from one address stops after ``SHARE_MISSES_PER_ADDRESS`` misses while a good link's own
+requests (a page of thumbnails) never count.
+
 Refusals raise DRF's ``Throttled``: the API turns it into a JSON 429 with ``Retry-After``, and
 ``accounts.middleware.ThrottledPageMiddleware`` into a 429 page.
 """
@@ -61,6 +66,37 @@ class AddressThrottle(SimpleRateThrottle):
 
     def wait(self) -> float:
         return self.wait_seconds
+
+
+class MissThrottle(AddressThrottle):
+    """Failed guesses (share-link tokens that name nothing) per client address, in fixed windows."""
+
+    scope = "share-miss"
+
+    def get_rate(self) -> str:
+        return settings.SHARE_MISSES_PER_ADDRESS
+
+    def _key(self, request) -> str:
+        self.wait_seconds = (int(self.timer() // self.duration) + 1) * self.duration - self.timer()
+        return f"{self.get_cache_key(request, None)}:{int(self.timer() // self.duration)}"
+
+
+def misses_check(request) -> None:
+    """Raise Throttled if this address has used up its misses (looked at before any lookup, counted by none)."""
+    throttle = MissThrottle()
+    if (cache.get(throttle._key(request)) or 0) >= throttle.num_requests:
+        raise Throttled(
+            wait=math.ceil(throttle.wait()),
+            detail=f"Too many wrong links from your address. Try again in {_duration(throttle.wait())}.",
+        )
+
+
+def miss_record(request) -> None:
+    """Count one token that named no live link (or a wrong link password) against this address."""
+    throttle = MissThrottle()
+    key = throttle._key(request)
+    cache.add(key, 0, timeout=throttle.duration + 1)
+    cache.incr(key)
 
 
 def address_check(request) -> None:

@@ -33,3 +33,17 @@ class TagActionForm(forms.Form):
 
 class AlbumForm(forms.Form):
     name = forms.CharField(max_length=100, label="Album name")
+
+
+class ShareLinkForm(forms.Form):
+    """A new share link from the album page (the API's LinkInputSerializer, for the form without JavaScript)."""
+
+    label = forms.CharField(max_length=100, required=False, label="Label (for your list)")
+    expires_at = forms.DateTimeField(
+        required=False, label="Expires", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    password = forms.CharField(
+        max_length=128, required=False, strip=False, widget=forms.PasswordInput, label="Password"
+    )
+    allow_download = forms.BooleanField(required=False, label="Allow downloading originals")
+    show_location = forms.BooleanField(required=False, label="Show locations")

@@ -136,6 +136,53 @@ class AlbumPhoto(models.Model):
     album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="album_photos")
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="album_photos")
     added_at = models.DateTimeField(auto_now_add=True)
+    # Who put it there: the album's owner, or a contributor (who may take out what they added). None: before sharing.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["album", "photo"], name="unique_photo_per_album")]
+
+
+class AlbumMember(models.Model):
+    """Another account the owner shared an album with. Viewers look; contributors also add their own photos."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer"
+        CONTRIBUTOR = "contributor"
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="album_memberships")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.VIEWER)
+    added_at = models.DateTimeField(auto_now_add=True)
+    # The member's notice "alice shared Holiday with you" shows until they open the album.
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["album", "user"], name="unique_member_per_album")]
+
+
+class AlbumLink(models.Model):
+    """A link that shows an album to anyone who has it. Only the token's SHA-256 is stored (as for API tokens),
+    so the database and its backups hold no usable link; the token is shown once, when the link is made."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="links")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)  # the token's first characters, to tell links apart in a list
+    label = models.CharField(max_length=100, blank=True)
+    password = models.CharField(max_length=128, blank=True)  # Django's password hash; blank: no password
+    expires_at = models.DateTimeField(null=True, blank=True)
+    allow_download = models.BooleanField(default=False)  # originals; off: thumbnails and the viewer's preview only
+    show_location = models.BooleanField(default=False)  # off: no coordinates, and originals lose their EXIF GPS
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.album_id})"

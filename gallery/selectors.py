@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import ACos, Cos, ExtractYear, Least, Radians, Sin
 from django.http import Http404
+from django.utils import timezone
 
 from . import extensions, storage
-from .models import Album, Photo, PhotoTag
+from .models import Album, AlbumLink, AlbumMember, AlbumPhoto, Photo, PhotoTag
 
 
 def visible_tags() -> Prefetch:
@@ -284,3 +287,165 @@ def on_this_day(*, owner: AbstractBaseUser, day: date, limit: int = 30) -> list[
         .exclude(thumbnail="")
         .order_by("-shot_at", "-id")[:limit]
     )
+
+
+# Sharing ---------------------------------------------------------------------------------------------------
+# The one place that answers "may this user see this photo?". A user sees their own photos, and, read-only, the
+# photos outside the trash of albums they own or are a member of (a contributor's photo in someone's album, the
+# owner's photos in an album shared with them). Every photo endpoint and media view asks photo_access; anything
+# else is simply not found.
+
+OWNER = "owner"
+
+
+@dataclass(frozen=True)
+class PhotoAccess:
+    photo: Photo
+    owner: bool  # True: the user's own photo, all of it; False: seen through a shared album, as SharedPhotoSerializer
+
+
+@dataclass(frozen=True)
+class AlbumAccess:
+    album: Album
+    role: str  # OWNER, or the member's AlbumMember.Role
+
+    @property
+    def owner(self) -> bool:
+        return self.role == OWNER
+
+    @property
+    def may_add(self) -> bool:
+        return self.role in (OWNER, AlbumMember.Role.CONTRIBUTOR)
+
+
+def _albums_of(user: AbstractBaseUser) -> QuerySet[Album]:
+    """Every album the user owns or is a member of (a subquery, so no join multiplies rows)."""
+    return Album.objects.filter(Q(owner=user) | Q(id__in=AlbumMember.objects.filter(user=user).values("album_id")))
+
+
+def photos_shared_with(*, user: AbstractBaseUser) -> QuerySet[Photo]:
+    """Photos outside the trash in albums the user owns or is a member of, whoever owns them."""
+    in_albums = AlbumPhoto.objects.filter(album__in=_albums_of(user)).values("photo_id")
+    return Photo.objects.filter(id__in=in_albums, trashed_at__isnull=True)
+
+
+def photo_access(*, user: AbstractBaseUser, id: int, trashed: bool = False) -> PhotoAccess:
+    """The photo with id ``id`` as this user may see it: their own (``trashed=True``: in the trash too), or one
+    outside the trash in an album they own or are a member of. Http404 for everything else."""
+    if not user.is_authenticated:
+        raise Http404("No such photo.")
+    try:
+        return PhotoAccess(photo_get(owner=user, id=id, trashed=trashed), owner=True)
+    except Http404:
+        pass
+    try:
+        return PhotoAccess(photos_shared_with(user=user).get(id=id), owner=False)
+    except (Photo.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such photo.") from None
+
+
+def album_access(*, user: AbstractBaseUser, id: int) -> AlbumAccess:
+    """An album the user owns or is a member of, with ``count`` and ``tile`` as in album_list, and their role."""
+    if not user.is_authenticated:
+        raise Http404("No such album.")
+    try:
+        album = (
+            _albums_of(user)
+            .annotate(count=Count("album_photos", filter=Q(album_photos__photo__trashed_at__isnull=True)))
+            .select_related("owner")
+            .get(id=id)
+        )
+    except (Album.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such album.") from None
+    if album.owner_id == user.pk:
+        return AlbumAccess(_album_summary(album), OWNER)
+    role = AlbumMember.objects.get(album=album, user=user).role
+    return AlbumAccess(_album_summary(album), role)
+
+
+def album_shared_list(*, user: AbstractBaseUser) -> list[Album]:
+    """Albums other accounts shared with the user ("Shared with me"), by name, each with ``count``, ``tile``,
+    ``role`` and ``shared_at``; ``unseen`` is True until the member first opens it."""
+    memberships = {m.album_id: m for m in AlbumMember.objects.filter(user=user).select_related("album", "album__owner")}
+    albums = (
+        Album.objects.filter(id__in=memberships)
+        .select_related("owner")
+        .annotate(count=Count("album_photos", filter=Q(album_photos__photo__trashed_at__isnull=True)))
+    )
+    summaries = []
+    for album in albums:
+        membership = memberships[album.id]
+        album.role, album.shared_at, album.unseen = membership.role, membership.added_at, membership.seen_at is None
+        summaries.append(_album_summary(album))
+    return summaries
+
+
+def album_photo_list(*, album: Album) -> QuerySet[Photo]:
+    """The album's photos outside the trash, whoever added them, newest taken first, each with ``added_by_id``
+    and ``added_by_name`` (who put it in the album)."""
+    rows = AlbumPhoto.objects.filter(album=album, photo=OuterRef("pk"))
+    return (
+        Photo.objects.filter(album_photos__album=album, trashed_at__isnull=True)
+        .annotate(
+            added_by_id=Subquery(rows.values("added_by_id")[:1]),
+            added_by_name=Subquery(rows.values("added_by__username")[:1]),
+        )
+        .order_by(*SORTS["taken"])
+        .prefetch_related(visible_tags())
+    )
+
+
+def album_members(*, album: Album) -> QuerySet[AlbumMember]:
+    return AlbumMember.objects.filter(album=album).select_related("user")
+
+
+def album_member_get(*, album: Album, user_id: int) -> AlbumMember:
+    try:
+        return album_members(album=album).get(user_id=user_id)
+    except (AlbumMember.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such member.") from None
+
+
+def link_list(*, album: Album) -> QuerySet[AlbumLink]:
+    """The album's links, newest first, revoked ones included (with ``revoked_at``)."""
+    return AlbumLink.objects.filter(album=album)
+
+
+def link_get(*, album: Album, id: int) -> AlbumLink:
+    try:
+        return link_list(album=album).get(id=id)
+    except (AlbumLink.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such link.") from None
+
+
+def link_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_live(*, token: str) -> AlbumLink | None:
+    """The link this token names if it is neither revoked nor expired, else None. Read on every request
+    through a link, never cached: a revoked link fails on the next request."""
+    if not token or len(token) > 128:
+        return None
+    # A deactivated owner's links stop with their account.
+    link = (
+        AlbumLink.objects.select_related("album", "album__owner")
+        .filter(digest=link_digest(token), revoked_at__isnull=True, album__owner__is_active=True)
+        .first()
+    )
+    if link is None or (link.expires_at is not None and link.expires_at <= timezone.now()):
+        return None
+    return link
+
+
+def link_photos(*, link: AlbumLink) -> QuerySet[Photo]:
+    """What a link shows: its album's photos outside the trash, newest taken first."""
+    return Photo.objects.filter(album_photos__album_id=link.album_id, trashed_at__isnull=True).order_by(*SORTS["taken"])
+
+
+def link_photo_get(*, link: AlbumLink, id: int) -> Photo:
+    """One photo of the link's album; Http404 for any other id."""
+    try:
+        return link_photos(link=link).get(id=id)
+    except (Photo.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such photo.") from None

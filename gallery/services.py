@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
@@ -20,9 +23,12 @@ from django.http import Http404
 from django.utils import timezone
 from PIL import Image
 
+from accounts import throttling
+
 from . import quotas, signals, storage
 from .images import open_for_derivatives, sharpness, thumbnail_jpeg
-from .models import Album, AlbumPhoto, Photo, PhotoTag, Tag
+from .models import Album, AlbumLink, AlbumMember, AlbumPhoto, Photo, PhotoTag, Tag
+from .selectors import link_digest, link_live
 from .validators import ALLOWED_FORMATS, size_of, validate_image
 
 logger = logging.getLogger(__name__)
@@ -557,20 +563,36 @@ def album_delete(*, album: Album) -> None:
 
 
 @transaction.atomic
-def album_photos_add(*, album: Album, photo_ids: Iterable[int]) -> int:
-    ids = photos_owned(owner=album.owner, photo_ids=photo_ids)
+def album_photos_add(*, album: Album, photo_ids: Iterable[int], by: AbstractBaseUser | None = None) -> int:
+    """Put photos of ``by`` (the album's owner, or a contributor: the caller checked the role) in the album."""
+    by = by or album.owner
+    ids = photos_owned(owner=by, photo_ids=photo_ids)
     have = set(AlbumPhoto.objects.filter(album=album, photo_id__in=ids).values_list("photo_id", flat=True))
     # ignore_conflicts: a concurrent add of the same photo is not an error (and bulk_create's return value
     # then counts rows it did not insert, hence the count from `have`).
     AlbumPhoto.objects.bulk_create(
-        [AlbumPhoto(album=album, photo_id=i) for i in ids if i not in have], ignore_conflicts=True
+        [AlbumPhoto(album=album, photo_id=i, added_by=by) for i in ids if i not in have], ignore_conflicts=True
     )
     return len(ids) - len(have)
 
 
 @transaction.atomic
-def album_photos_remove(*, album: Album, photo_ids: Iterable[int]) -> int:
-    ids = photos_owned(owner=album.owner, photo_ids=photo_ids)
+def album_photos_remove(*, album: Album, photo_ids: Iterable[int], by: AbstractBaseUser | None = None) -> int:
+    """Take photos out of the album. The owner takes out any (their own photos need not be in it); a
+    contributor only what they added. One id beyond that → Http404 and nothing changes."""
+    by, photo_ids = by or album.owner, list(photo_ids)
+    if by.pk == album.owner_id:
+        in_album = AlbumPhoto.objects.filter(album=album, photo_id__in=list(photo_ids)).values_list(
+            "photo_id", flat=True
+        )
+        others = set(photo_ids) - set(in_album)
+        ids = sorted(set(in_album) | set(photos_owned(owner=by, photo_ids=others) if others else []))
+    else:
+        ids = sorted(set(photo_ids))
+        if len(ids) > BULK_MAX_PHOTOS:
+            raise ValidationError(f"At most {BULK_MAX_PHOTOS} photos at once.", code="too_many")
+        if AlbumPhoto.objects.filter(album=album, photo_id__in=ids, added_by=by).count() != len(ids):
+            raise Http404("No such photo.")
     removed, _ = AlbumPhoto.objects.filter(album=album, photo_id__in=ids).delete()
     if album.cover_id in ids:
         album.cover = None
@@ -579,9 +601,125 @@ def album_photos_remove(*, album: Album, photo_ids: Iterable[int]) -> int:
 
 
 def album_set_cover(*, album: Album, photo_id: int) -> Album:
-    photos_owned(owner=album.owner, photo_ids=[photo_id])
-    if not AlbumPhoto.objects.filter(album=album, photo_id=photo_id).exists():
+    if not AlbumPhoto.objects.filter(album=album, photo_id=photo_id, photo__trashed_at__isnull=True).exists():
         raise ValidationError("The cover must be a photo in the album.", code="cover_not_in_album")
     album.cover_id = photo_id
     album.save(update_fields=["cover"])
     return album
+
+
+# Sharing: links for anyone, and members (other accounts). Who may see what is gallery.selectors.photo_access.
+
+LINKS_PER_ALBUM = 50
+MEMBERS_PER_ALBUM = 100
+LINK_TOKEN_BYTES = 32  # 256 random bits, URL-safe base64 (43 characters)
+LINK_PASSWORD_MAX = 128
+# Where a browser session remembers the links whose password it gave (link ids); the link is still checked
+# live on every request, so revoking it ends these too.
+SESSION_UNLOCKED = "share_links_unlocked"
+
+
+class LinkPasswordRequired(Exception):
+    """The link is live but asks for a password this request did not give (401, never a 404)."""
+
+
+def link_create(
+    *,
+    album: Album,
+    expires_at=None,
+    password: str = "",
+    allow_download: bool = False,
+    show_location: bool = False,
+    label: str = "",
+) -> tuple[AlbumLink, str]:
+    """A new link to the album; returns it and its token, which is stored only as a hash (shown this once)."""
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": ["The expiry must be in the future."]})
+    if len(password) > LINK_PASSWORD_MAX:
+        raise ValidationError({"password": [f"A link password is at most {LINK_PASSWORD_MAX} characters."]})
+    if AlbumLink.objects.filter(album=album, revoked_at__isnull=True).count() >= LINKS_PER_ALBUM:
+        raise ValidationError(f"An album has at most {LINKS_PER_ALBUM} live links; revoke one first.", code="too_many")
+    token = secrets.token_urlsafe(LINK_TOKEN_BYTES)
+    link = AlbumLink.objects.create(
+        album=album,
+        digest=link_digest(token),
+        prefix=token[:6],
+        label=" ".join(label.split())[:100],
+        password=make_password(password) if password else "",
+        expires_at=expires_at,
+        allow_download=allow_download,
+        show_location=show_location,
+    )
+    return link, token
+
+
+def link_revoke(*, link: AlbumLink) -> AlbumLink:
+    """End a link at once (the next request through it is a 404); revoking twice keeps the first time."""
+    AlbumLink.objects.filter(id=link.id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    link.refresh_from_db()
+    return link
+
+
+def link_open(*, request, token: str, password: str | None = None) -> AlbumLink:
+    """The live link this token names, for this request. Http404 for a wrong, expired or revoked token and for a
+    wrong password, LinkPasswordRequired when the password is missing; Throttled past the guessing limits.
+
+    Guessing is throttled like log-in (accounts/throttling.py): an address that sent too many tokens naming no
+    live link is refused before any lookup; a link's password goes through the log-in throttle, the link
+    standing in for the account, before it is hashed. A session that gave the right password is remembered.
+    """
+    throttling.misses_check(request)
+    link = link_live(token=token)
+    if link is None:
+        throttling.miss_record(request)
+        raise Http404("No such link.")
+    if link.password and link.id not in request.session.get(SESSION_UNLOCKED, []):
+        if not password:
+            raise LinkPasswordRequired()
+        attempt = throttling.attempt_begin(request=request, username=f"share-link:{link.id}")
+        if not check_password(password, link.password):
+            raise Http404("No such link.")
+        attempt.succeeded()
+        request.session[SESSION_UNLOCKED] = [*request.session.get(SESSION_UNLOCKED, []), link.id]
+    return link
+
+
+def link_viewed(*, link: AlbumLink) -> None:
+    """Count one opening of the link (its page or its album through the API), and when."""
+    AlbumLink.objects.filter(id=link.id).update(view_count=F("view_count") + 1, last_used_at=timezone.now())
+
+
+def member_add(*, album: Album, username: str, role: str) -> AlbumMember:
+    """Share the album with another account (or change their role). Raises ValidationError for an unknown
+    account, the owner themselves, or past MEMBERS_PER_ALBUM."""
+    if role not in AlbumMember.Role.values:
+        raise ValidationError({"role": [f"The role is one of: {', '.join(AlbumMember.Role.values)}."]})
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ValidationError({"username": ["There is no account with that username."]})
+    if user.pk == album.owner_id:
+        raise ValidationError({"username": ["The album is yours already."]})
+    with transaction.atomic():
+        if AlbumMember.objects.filter(album=album).exclude(user=user).count() >= MEMBERS_PER_ALBUM:
+            raise ValidationError(f"An album is shared with at most {MEMBERS_PER_ALBUM} accounts.", code="too_many")
+        member, created = AlbumMember.objects.get_or_create(album=album, user=user, defaults={"role": role})
+        if not created and member.role != role:
+            member.role = role
+            member.save(update_fields=["role"])
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member: AlbumMember) -> None:
+    """End a membership (the owner removing someone, or the member leaving), at once. The photos the member
+    added of their own leave the album with them: they were shared through that membership."""
+    AlbumPhoto.objects.filter(
+        album_id=member.album_id, added_by_id=member.user_id, photo__owner_id=member.user_id
+    ).delete()
+    Album.objects.filter(id=member.album_id, cover__owner_id=member.user_id).update(cover=None)
+    member.delete()
+
+
+def album_seen(*, album: Album, user: AbstractBaseUser) -> None:
+    """The member opened the album: its "shared with you" notice goes."""
+    AlbumMember.objects.filter(album=album, user=user, seen_at__isnull=True).update(seen_at=timezone.now())

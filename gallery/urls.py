@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import shared_views, views
 
 app_name = "gallery"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("albums/<int:id>/download/", views.album_download, name="album-download"),
     path("download/", views.photos_download, name="download"),
     path("trash/", views.trash, name="trash"),
+    path("s/<str:token>/", shared_views.shared_album, name="shared"),
     path("photos/<int:id>/favourite/", views.photo_favourite, name="photo-favourite"),
     path("photos/<int:id>/", views.photo_detail, name="photo"),
     path("photos/<int:id>/tags/", views.photo_tags, name="photo-tags"),

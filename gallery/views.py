@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -15,7 +15,7 @@ from django.utils.timezone import localdate, localtime
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import downloads, selectors, services, storage
-from .forms import AlbumForm, TagActionForm, UploadForm
+from .forms import AlbumForm, ShareLinkForm, TagActionForm, UploadForm
 from .media import photo_file_response
 from .models import Photo
 
@@ -40,6 +40,7 @@ def home(request):
     if timeline:
         page.object_list = list(page.object_list)  # evaluated once, so the marks below reach the template
         _mark_months(page.object_list, before=_photo_before(page))
+    shared = selectors.album_shared_list(user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     years = selectors.timeline_years(photos=photos, page_size=PAGE_SIZE) if timeline else []
@@ -59,7 +60,8 @@ def home(request):
             "years": years,
             # Memories head the unfiltered timeline's first page only.
             "memories": _memories(request.user) if timeline and not filters and page.number == 1 else [],
-            "albums": selectors.album_list(owner=request.user),
+            "albums": _albums_to_add_to(request.user, shared),
+            "shared_albums": shared,
             "storage": {"used": selectors.storage_used(owner=request.user), "quota": settings.STORAGE_QUOTA_BYTES},
         },
     )
@@ -109,30 +111,76 @@ def albums(request):
             return redirect("gallery:album", id=album.id)
         except ValidationError as error:
             form.add_error("name", error)
-    return render(request, "gallery/albums.html", {"albums": selectors.album_list(owner=request.user), "form": form})
+    return render(
+        request,
+        "gallery/albums.html",
+        {
+            "albums": selectors.album_list(owner=request.user),
+            "shared_albums": selectors.album_shared_list(user=request.user),
+            "form": form,
+        },
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def album(request, id: int):
-    album = selectors.album_get(owner=request.user, id=id)
+    """An album of yours, or one shared with you (read-only but for a contributor's own photos).
+
+    The owner's forms post here: rename, delete, and sharing (new link, revoke, invite, remove). A member may
+    only leave. A new link's address is shown on the answer to its form, once: only its hash is stored."""
+    access = selectors.album_access(user=request.user, id=id)
+    album = access.album
+    new_link_url = None
     if request.method == "POST":
+        action = request.POST.get("action", "rename")
+        if action == "leave":
+            services.member_remove(member=selectors.album_member_get(album=album, user_id=request.user.pk))
+            messages.success(request, f"You left the album “{album.name}”.")
+            return redirect("gallery:albums")
+        if not access.owner:
+            raise Http404("No such album.")
         try:
-            if request.POST.get("action") == "delete":
+            if action == "delete":
                 services.album_delete(album=album)
                 messages.success(request, f"Deleted the album “{album.name}”; its photos are still in your gallery.")
                 return redirect("gallery:albums")
-            services.album_rename(album=album, name=request.POST.get("name", ""))
+            if action == "link-create":
+                form = ShareLinkForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError([e for errors in form.errors.values() for e in errors])
+                _, token = services.link_create(album=album, **form.cleaned_data)
+                new_link_url = request.build_absolute_uri(reverse("gallery:shared", args=[token]))
+            elif action == "link-revoke":
+                services.link_revoke(link=selectors.link_get(album=album, id=request.POST.get("link")))
+                messages.success(request, "The link is revoked: it no longer opens the album.")
+            elif action == "member-add":
+                member = services.member_add(
+                    album=album, username=request.POST.get("username", ""), role=request.POST.get("role", "viewer")
+                )
+                messages.success(request, f"Shared with {member.user.get_username()} ({member.role}).")
+            elif action == "member-remove":
+                member = selectors.album_member_get(album=album, user_id=request.POST.get("user"))
+                services.member_remove(member=member)
+                messages.success(request, f"{member.user.get_username()} no longer sees this album.")
+            else:
+                services.album_rename(album=album, name=request.POST.get("name", ""))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-        return redirect("gallery:album", id=album.id)
-    photos = selectors.photo_list(owner=request.user, filters={"album": album.id})
-    page = Paginator(photos, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "gallery/album.html",
-        {"album": album, "page": page, "albums": selectors.album_list(owner=request.user)},
-    )
+        if new_link_url is None:
+            return redirect("gallery:album", id=album.id)
+    if not access.owner:
+        services.album_seen(album=album, user=request.user)
+    page = Paginator(selectors.album_photo_list(album=album), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"album": album, "access": access, "page": page, "albums": selectors.album_list(owner=request.user)}
+    if access.owner:
+        context |= {
+            "links": selectors.link_list(album=album),
+            "members": selectors.album_members(album=album),
+            "new_link_url": new_link_url,
+            "link_form": ShareLinkForm(),
+        }
+    return render(request, "gallery/album.html", context)
 
 
 @login_required
@@ -195,7 +243,10 @@ def search(request):
 
 @login_required
 def photo_detail(request, id: int):
-    photo = selectors.photo_get(owner=request.user, id=id)
+    access = selectors.photo_access(user=request.user, id=id)
+    photo = access.photo
+    if not access.owner:
+        return render(request, "gallery/photo_shared.html", {"photo": photo})
     links = photo.visible_tags
     return render(
         request,
@@ -291,8 +342,14 @@ def _zip_response(photos, *, name: str) -> StreamingHttpResponse:
 
 @login_required
 def photo_file(request, id: int, which: str):
-    # Trashed photos too: the trash shows them.
-    return photo_file_response(selectors.photo_get(owner=request.user, id=id, trashed=True), which=which)
+    # Trashed photos too: the trash shows them (the owner's only: photo_access hides them from members).
+    access = selectors.photo_access(user=request.user, id=id, trashed=True)
+    return photo_file_response(access.photo, which=which, owner=access.owner, strip_location=not access.owner)
+
+
+def _albums_to_add_to(user, shared: list) -> list:
+    """The selection bar's albums: the user's own, then those shared with them as a contributor."""
+    return selectors.album_list(owner=user) + [album for album in shared if album.role == "contributor"]
 
 
 def _safe_next(request) -> str | None:

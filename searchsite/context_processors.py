@@ -23,6 +23,7 @@ SCRIPT_URLS = {
     "similar": ("api:search-similar", ()),
     "byClass": ("api:search-class", ()),
     "text": ("api:search-text", ()),
+    "albumSearch": ("api:album-search", (0,)),
     "classes": ("api:classes", ()),
     "words": ("api:words-similar", ()),
     "photoPage": ("gallery:photo", (0,)),

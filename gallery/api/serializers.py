@@ -4,7 +4,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from .. import extensions
-from ..models import Album, Photo, PhotoTag
+from ..models import Album, AlbumMember, Photo, PhotoTag
 from ..selectors import place_shown, purge_at
 from ..services import BULK_MAX_PHOTOS
 
@@ -79,6 +79,52 @@ class PhotoSerializer(serializers.ModelSerializer):
         # One for all photos of a response: a ModelSerializer builds its fields once per instance, which cost
         # more than the rest of a search result's serialization.
         return PhotoTagSerializer()
+
+
+class SharedPhotoSerializer(serializers.ModelSerializer):
+    """A photo seen by someone other than its owner, through an album shared with them: what it looks like and
+    who shared it, never its place, tags, suggestions or what other apps found in it."""
+
+    thumbnail_url = serializers.SerializerMethodField()
+    original_url = serializers.SerializerMethodField()
+    owner = serializers.CharField(source="owner.get_username", read_only=True)
+    added_by = serializers.SerializerMethodField(help_text="Who put it in the album (when listed with an album)")
+    shared = serializers.SerializerMethodField(help_text="Always true: seen through a shared album, read-only")
+
+    class Meta:
+        model = Photo
+        fields = [
+            "id",
+            "original_name",
+            "status",
+            "width",
+            "height",
+            "format",
+            "taken_at",
+            "thumbnail_url",
+            "original_url",
+            "owner",
+            "added_by",
+            "shared",
+        ]
+
+    def get_thumbnail_url(self, photo: Photo) -> str | None:
+        return reverse("api:photo-thumbnail", args=[photo.id]) if photo.thumbnail else None
+
+    def get_original_url(self, photo: Photo) -> str:
+        return reverse("api:photo-original", args=[photo.id])
+
+    def get_added_by(self, photo: Photo) -> str | None:
+        return getattr(photo, "added_by_name", None)
+
+    def get_shared(self, photo: Photo) -> bool:
+        return True
+
+
+def photos_as_seen(photos, *, user) -> list[dict]:
+    """Each photo as this user may see it: all of their own, the shared view of anyone else's."""
+    own, shared = PhotoSerializer(), SharedPhotoSerializer()
+    return [(own if photo.owner_id == user.pk else shared).to_representation(photo) for photo in photos]
 
 
 class PhotoDetailSerializer(PhotoSerializer):
@@ -250,10 +296,35 @@ class AlbumSerializer(serializers.ModelSerializer):
     count = serializers.IntegerField(read_only=True, help_text="Photos in the album (outside the trash)")
     cover = serializers.SerializerMethodField(help_text="The id of the photo on the album's tile")
     cover_thumbnail_url = serializers.SerializerMethodField()
+    owner = serializers.CharField(source="owner.get_username", read_only=True)
+    role = serializers.SerializerMethodField(help_text="Yours: owner, viewer or contributor")
+    shared_at = serializers.SerializerMethodField(help_text="Albums shared with you: when")
+    unseen = serializers.SerializerMethodField(help_text="Albums shared with you: not opened yet")
 
     class Meta:
         model = Album
-        fields = ["id", "name", "count", "cover", "cover_thumbnail_url", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "count",
+            "cover",
+            "cover_thumbnail_url",
+            "created_at",
+            "owner",
+            "role",
+            "shared_at",
+            "unseen",
+        ]
+
+    def get_role(self, album: Album) -> str:
+        return getattr(album, "role", "owner")
+
+    def get_shared_at(self, album: Album) -> str | None:
+        shared_at = getattr(album, "shared_at", None)
+        return serializers.DateTimeField().to_representation(shared_at) if shared_at else None
+
+    def get_unseen(self, album: Album) -> bool:
+        return getattr(album, "unseen", False)
 
     def get_cover(self, album: Album) -> int | None:
         return album.tile.id if album.tile else None
@@ -273,3 +344,106 @@ class AlbumInputSerializer(serializers.Serializer):
 class AlbumPatchSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
     cover = PhotoIdField(required=False, help_text="A photo of the album")
+
+
+class AlbumListFilterSerializer(serializers.Serializer):
+    shared = serializers.BooleanField(
+        required=False, default=False, help_text="true: the albums other accounts shared with you, not your own"
+    )
+
+
+class LinkInputSerializer(serializers.Serializer):
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="None: never expires")
+    password = serializers.CharField(
+        required=False, allow_blank=True, max_length=128, trim_whitespace=False, write_only=True
+    )
+    allow_download = serializers.BooleanField(required=False, default=False, help_text="Originals, not only previews")
+    show_location = serializers.BooleanField(
+        required=False, default=False, help_text="Coordinates; when off, originals are sent without EXIF GPS"
+    )
+    label = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="For your list")
+
+
+class LinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    token = serializers.SerializerMethodField(help_text="Only when the link is made: it is stored only hashed")
+    url = serializers.SerializerMethodField(help_text="The public page (only when the link is made)")
+    prefix = serializers.CharField(help_text="The token's first characters")
+    label = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+    has_password = serializers.SerializerMethodField()
+    allow_download = serializers.BooleanField()
+    show_location = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    view_count = serializers.IntegerField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+    def get_token(self, link) -> str | None:
+        return self.context.get("token")
+
+    def get_url(self, link) -> str | None:
+        token, request = self.context.get("token"), self.context.get("request")
+        if not token:
+            return None
+        path = reverse("gallery:shared", args=[token])
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_has_password(self, link) -> bool:
+        return bool(link.password)
+
+
+class MemberInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=AlbumMember.Role.choices, default=AlbumMember.Role.VIEWER)
+
+
+class MemberSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    username = serializers.CharField(source="user.get_username")
+    role = serializers.CharField()
+    added_at = serializers.DateTimeField()
+
+
+class LinkPhotoSerializer(serializers.Serializer):
+    """A photo through a share link: its URLs work with that link only."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="original_name")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    taken_at = serializers.DateTimeField(allow_null=True)
+    thumbnail_url = serializers.SerializerMethodField()
+    original_url = serializers.SerializerMethodField(help_text="None unless the link allows downloads")
+    latitude = serializers.SerializerMethodField(help_text="None unless the link shows locations")
+    longitude = serializers.SerializerMethodField()
+
+    def _link(self):
+        return self.context["link"], self.context["token"]
+
+    def get_thumbnail_url(self, photo) -> str | None:
+        _, token = self._link()
+        return reverse("api:shared-thumbnail", args=[token, photo.id]) if photo.thumbnail else None
+
+    def get_original_url(self, photo) -> str | None:
+        link, token = self._link()
+        return reverse("api:shared-original", args=[token, photo.id]) if link.allow_download else None
+
+    def get_latitude(self, photo) -> float | None:
+        return photo.latitude if self.context["link"].show_location else None
+
+    def get_longitude(self, photo) -> float | None:
+        return photo.longitude if self.context["link"].show_location else None
+
+
+class LinkAlbumSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    owner = serializers.CharField(source="owner.get_username")
+    count = serializers.IntegerField()
+    allow_download = serializers.BooleanField()
+    show_location = serializers.BooleanField()
+
+
+class SharedAlbumSerializer(serializers.Serializer):
+    album = LinkAlbumSerializer()
+    photos = LinkPhotoSerializer(many=True)

@@ -1,5 +1,6 @@
 """The photo API. Thin: parse, call one service or selector, render."""
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError as APIValidationError
@@ -12,6 +13,7 @@ from ..media import photo_file_response
 from .pagination import PhotoPagination
 from .serializers import (
     AlbumInputSerializer,
+    AlbumListFilterSerializer,
     AlbumPatchSerializer,
     AlbumSerializer,
     BulkArchiveSerializer,
@@ -25,10 +27,12 @@ from .serializers import (
     PhotoPatchSerializer,
     PhotoSerializer,
     PlaceSerializer,
+    SharedPhotoSerializer,
     TagDecisionSerializer,
     TagInputSerializer,
     TrashedPhotoSerializer,
     UploadResultSerializer,
+    photos_as_seen,
 )
 
 
@@ -97,7 +101,11 @@ class PlaceListApi(APIView):
 class PhotoDetailApi(APIView):
     @extend_schema(responses=PhotoDetailSerializer)
     def get(self, request, id: int):
-        return Response(PhotoDetailSerializer(selectors.photo_get(owner=request.user, id=id)).data)
+        """Your photo, or (as SharedPhotoSerializer, read-only) one in an album shared with you."""
+        access = selectors.photo_access(user=request.user, id=id)
+        if not access.owner:
+            return Response(SharedPhotoSerializer(access.photo).data)
+        return Response(PhotoDetailSerializer(access.photo).data)
 
     @extend_schema(request=PhotoPatchSerializer, responses=PhotoDetailSerializer)
     def patch(self, request, id: int):
@@ -160,13 +168,15 @@ class PhotoTagsApi(APIView):
 
 
 class PhotoFileApi(APIView):
-    """The original or the thumbnail, to the owner only."""
+    """The original or the thumbnail, to its owner, or to members of an album it is in (originals without
+    their location)."""
 
     which = "original"
 
     @extend_schema(responses={(200, "image/*"): bytes})
     def get(self, request, id: int):
-        return photo_file_response(selectors.photo_get(owner=request.user, id=id, trashed=True), which=self.which)
+        access = selectors.photo_access(user=request.user, id=id, trashed=True)
+        return photo_file_response(access.photo, which=self.which, owner=access.owner, strip_location=not access.owner)
 
 
 class PhotoBulkTagsApi(APIView):
@@ -266,9 +276,14 @@ class TrashDeleteApi(APIView):
 
 
 class AlbumListApi(APIView):
-    @extend_schema(responses=AlbumSerializer(many=True))
+    @extend_schema(parameters=[AlbumListFilterSerializer], responses=AlbumSerializer(many=True))
     def get(self, request):
-        return Response({"results": AlbumSerializer(selectors.album_list(owner=request.user), many=True).data})
+        """Your albums, or (?shared=true) the albums other accounts shared with you."""
+        if _parse(AlbumListFilterSerializer, request.query_params)["shared"]:
+            albums = selectors.album_shared_list(user=request.user)
+        else:
+            albums = selectors.album_list(owner=request.user)
+        return Response({"results": AlbumSerializer(albums, many=True).data})
 
     @extend_schema(request=AlbumInputSerializer, responses={201: AlbumSerializer})
     def post(self, request):
@@ -284,7 +299,10 @@ class AlbumDetailApi(APIView):
 
     @extend_schema(responses=AlbumSerializer)
     def get(self, request, id: int):
-        return Response(AlbumSerializer(selectors.album_get(owner=request.user, id=id)).data)
+        """Yours or shared with you; only the owner renames, sets the cover or deletes."""
+        access = selectors.album_access(user=request.user, id=id)
+        access.album.role = access.role
+        return Response(AlbumSerializer(access.album).data)
 
     @extend_schema(request=AlbumPatchSerializer, responses=AlbumSerializer)
     def patch(self, request, id: int):
@@ -304,13 +322,24 @@ class AlbumDetailApi(APIView):
 
 
 class AlbumPhotosApi(APIView):
-    """Add photos to an album (POST) or take them out (POST …/remove/). Ids not yours → 404, nothing changes."""
+    """The album's photos (GET, whoever added them; others' photos as SharedPhotoSerializer), add photos of
+    yours (POST) or take them out (POST …/remove/). The owner and contributors add; the owner takes out any,
+    a contributor what they added. Ids beyond that → 404, nothing changes; viewers → 404."""
 
     remove = False
 
+    @extend_schema(responses=PhotoSerializer(many=True))
+    def get(self, request, id: int):
+        access = selectors.album_access(user=request.user, id=id)
+        paginator = PhotoPagination()
+        page = paginator.paginate_queryset(selectors.album_photo_list(album=access.album), request, view=self)
+        return paginator.get_paginated_response(photos_as_seen(page, user=request.user))
+
     @extend_schema(request=PhotoIdsSerializer, responses=BulkResultSerializer)
     def post(self, request, id: int):
-        album = selectors.album_get(owner=request.user, id=id)
+        access = selectors.album_access(user=request.user, id=id)
+        if not access.may_add:
+            raise Http404("No such album.")
         ids = _parse(PhotoIdsSerializer, request.data)["ids"]
         change = services.album_photos_remove if self.remove else services.album_photos_add
-        return _changed(change(album=album, photo_ids=ids))
+        return _changed(change(album=access.album, photo_ids=ids, by=request.user))

@@ -177,3 +177,24 @@ class KeepBestResultSerializer(serializers.Serializer):
     trashed = serializers.ListField(
         child=serializers.IntegerField(), help_text="moved to the trash: POST them to the trash restore API to undo"
     )
+
+
+class AlbumSearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="Words, e.g. cat -dog")
+    photo = PhotoIdField(required=False, help_text="A photo of the album to search like (instead of words)")
+    k = serializers.IntegerField(min_value=1, max_value=MAX_K, default=20)
+
+    def validate(self, attrs):
+        if not attrs.get("q", "").strip() and attrs.get("photo") is None:
+            raise serializers.ValidationError({"q": ["Give words (q) or a photo of the album (photo)."]})
+        return attrs
+
+
+class AlbumHitSerializer(serializers.Serializer):
+    photo = serializers.DictField(help_text="The photo as you may see it (yours in full, others' as shared)")
+    score = serializers.FloatField()
+    match = serializers.ChoiceField(choices=relevance.LABELS, allow_null=True)
+
+
+class AlbumResultsSerializer(serializers.Serializer):
+    results = AlbumHitSerializer(many=True)

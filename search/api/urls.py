@@ -10,4 +10,5 @@ urlpatterns = [
     path("duplicates/", views.DuplicateListApi.as_view(), name="duplicates"),
     path("duplicates/keep-best/", views.DuplicateKeepBestApi.as_view(), name="duplicates-keep-best"),
     path("classes/", views.ClassListApi.as_view(), name="classes"),
+    path("albums/<int:id>/search/", views.AlbumSearchApi.as_view(), name="album-search"),
 ]

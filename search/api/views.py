@@ -7,11 +7,14 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gallery.api.serializers import time_place_filters
+from gallery.api.serializers import photos_as_seen, time_place_filters
 
 from .. import duplicates, query
+from ..album_search import album_search
 from ..ml.classes import search_classes
 from .serializers import (
+    AlbumResultsSerializer,
+    AlbumSearchQuerySerializer,
     AutocompleteSerializer,
     ClassesSerializer,
     ClassQuerySerializer,
@@ -160,3 +163,23 @@ class DuplicateKeepBestApi(APIView):
             keep_ids=[] if params["all"] else params.get("keep", []),
         )
         return Response(KeepBestResultSerializer(result).data)
+
+
+class AlbumSearchApi(APIView):
+    """Search one album you own or that is shared with you, by words (?q=) or like one of its photos (?photo=).
+    Only the album's photos are scored, exactly; nothing else of the owner's is read."""
+
+    @extend_schema(parameters=[AlbumSearchQuerySerializer], responses=AlbumResultsSerializer)
+    def get(self, request, id: int):
+        params = _parse(AlbumSearchQuerySerializer, request.query_params)
+        hits = album_search(
+            user=request.user, album_id=id, k=params["k"], q=params.get("q", ""), photo_id=params.get("photo")
+        )
+        seen = photos_as_seen([hit.photo for hit in hits], user=request.user)
+        return Response(
+            {
+                "results": [
+                    {"photo": photo, "score": round(hit.score, 4), "match": hit.match} for hit, photo in zip(hits, seen)
+                ]
+            }
+        )

@@ -120,6 +120,8 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0) + (1 if env.str("WEB_PROXY", def
 AUTH_RATE_PER_ADDRESS = env.str("AUTH_RATE_PER_ADDRESS", default="30/hour")  # log-in + token + sign-up attempts
 AUTH_FREE_FAILURES = env.int("AUTH_FREE_FAILURES", default=5)  # per account, before the backoff starts
 AUTH_BACKOFF_MAX_SECONDS = env.int("AUTH_BACKOFF_MAX_SECONDS", default=3600)  # longest wait between attempts
+# Share links: tokens naming no live link (wrong, expired, revoked) allowed per client address before a 429.
+SHARE_MISSES_PER_ADDRESS = env.str("SHARE_MISSES_PER_ADDRESS", default="30/hour")
 AUTH_FAILURE_MEMORY_SECONDS = 60 * 60 * 24  # an account's failures are forgotten a day after its last attempt
 # Who may create an account (accounts/services.py): "open" (anyone), "invite" (with a one-use link an admin makes
 # on /accounts/invites/, valid INVITE_DAYS), or "closed". Whatever it says, the first account on a fresh site can

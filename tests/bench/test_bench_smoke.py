@@ -77,3 +77,10 @@ def test_words_bench_reports_mrr_by_kind():
 
     assert result["bench"] == "words" and result["photos"] == 6 and result["queries"] > 0
     assert 0 <= result["mrr"] <= 1 and "mrr_places" in result and "mrr_dates" in result
+
+
+def test_album_search_bench_reports_the_ratio_between_gallery_sizes():
+    result = run_bench("album_search", "--sizes", "20,200", "--album", "5", "--repeats", "2")
+    assert result["bench"] == "album_search"
+    assert set(result["ratio_large_to_small"]) == {"words", "photo"}
+    assert result["same_results_count"] is True
