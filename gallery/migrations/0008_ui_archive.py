@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("gallery", "0006_places_describe"),
+        ("gallery", "0007_sharing_links_members"),
     ]
 
     operations = [
