@@ -1,8 +1,8 @@
-# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+# Two commands do all set-up on a fresh machine: `make run` and `make test` (`make check` is the quick loop).
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run dev test lint deps system system-test migrate bench clean
+.PHONY: run dev test check lint deps system system-test migrate bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,9 +33,16 @@ run: deps system .env
 dev: deps system .env
 	scripts/run.sh --dev
 
-# The suite on SQLite, then on a throwaway PostgreSQL cluster (see scripts/test.sh).
+# The suite on SQLite, then on a throwaway PostgreSQL cluster (see scripts/test.sh): the gate (.ci/run).
 test: deps system-test
 	TEST_DATABASES="sqlite postgres" scripts/test.sh $(ARGS)
+
+# The loop to run many times an hour: lint, then the unit and API tests on SQLite with the run's one real worker;
+# no browser, no PostgreSQL, no `make run` copy, no test that starts workers of its own, no benchmark run. Prints
+# the slowest 15.
+check: lint system
+	TEST_DATABASES=sqlite scripts/test.sh -m "not browser and not stack and not own_workers and not bench" \
+	  --durations=15 -q $(ARGS)
 
 bench: deps
 	$(PY) -m bench.ingest && $(PY) -m bench.search && $(PY) -m bench.quality

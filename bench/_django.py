@@ -37,18 +37,35 @@ class Site:
 
     def child_env(self, **extra: str) -> dict[str, str]:
         """Environment for a worker or web server process that shares this site."""
-        return {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": WORKER_SETTINGS,
-            "DATA_DIR": str(self.data_dir),
-            "TEST_DB_NAME": self.db_name,
-            "DATABASE_URL": self.database_url,
-            "MEDIA_ROOT": str(self.data_dir / "media"),
-            "SEARCH_INDEX_DIR": str(self.data_dir / "indexes"),
-            "REDIS_URL": self.redis_url,
-            "CELERY_TASK_DEFAULT_QUEUE": "celery",
+        return child_env(
+            db_name=self.db_name,
+            data_dir=self.data_dir,
+            media_root=self.data_dir / "media",
+            index_dir=self.data_dir / "indexes",
+            queue="celery",
+            DATABASE_URL=self.database_url,
+            REDIS_URL=self.redis_url,  # for a process on other settings than the tests' (bench.load)
+            TEST_REDIS_URL=self.redis_url,
             **extra,
-        }
+        )
+
+
+def child_env(
+    *, db_name: str, data_dir: Path | str, media_root: Path | str, index_dir: Path | str, queue: str, **extra: str
+) -> dict[str, str]:
+    """The environment of a worker or web process that shares a test's or a benchmark's database and folders
+    (searchsite.settings.worker_test), where the tasks it queues itself go to ``queue``; ``extra`` adds settings.
+    The one place it is built."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": WORKER_SETTINGS,
+        "TEST_DB_NAME": str(db_name),
+        "DATA_DIR": str(data_dir),
+        "MEDIA_ROOT": str(media_root),
+        "SEARCH_INDEX_DIR": str(index_dir),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **extra,
+    }
 
 
 def free_port() -> int:
@@ -195,7 +212,7 @@ def site(database: str = "sqlite"):
                     "DATA_DIR": str(data_dir),
                     "DATABASE_URL": database_url,  # never a DATABASE_URL from .env
                     "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret"),
-                    "REDIS_URL": redis_url,
+                    "TEST_REDIS_URL": redis_url,
                 }
             )
             import django

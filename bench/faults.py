@@ -35,6 +35,22 @@ from pathlib import Path
 from PIL import Image
 
 from bench._django import ROOT, beat_command, site, start_redis, start_worker, stop, wait_for_port
+from search.ml import ann
+
+
+def _truncate_vectors(path: Path) -> None:
+    for name in ("vectors.npy", "codes.npy"):
+        if (path / name).exists():
+            os.truncate(path / name, 100)
+
+
+# What happens to a published index version's folder under a running site (the benchmark and tests/faults both
+# apply these): it is deleted, its manifest garbled, its arrays truncated.
+INDEX_FAULTS = {
+    "missing_folder": shutil.rmtree,
+    "garbled_manifest": lambda path: (path / ann.MANIFEST).write_text('{"kind": '),
+    "truncated_vectors": _truncate_vectors,
+}
 
 
 def small_jpegs(count: int, *, offset: int = 0, side: int = 192) -> list[bytes]:
@@ -231,7 +247,6 @@ class Bench:
 
     def index_faults(self) -> dict:
         from search import query
-        from search.ml import ann
         from search.models import SearchIndex
 
         owner, ids = self.upload(self.args.photos)
@@ -246,18 +261,8 @@ class Bench:
                 raise RuntimeError("the index was never built")
             time.sleep(0.2)
 
-        def truncate(path: Path) -> None:
-            for name in ("vectors.npy", "codes.npy"):
-                if (path / name).exists():
-                    os.truncate(path / name, 100)
-
-        faults = {
-            "missing_folder": shutil.rmtree,
-            "garbled_manifest": lambda path: (path / ann.MANIFEST).write_text('{"kind": '),
-            "truncated_vectors": truncate,
-        }
         rebuilds, answered = {}, 0
-        for fault, damage in faults.items():
+        for fault, damage in INDEX_FAULTS.items():
             damage(Path(current.path))
             ann._load.cache_clear()  # as a process that had not loaded it yet
             started = time.monotonic()

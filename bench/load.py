@@ -61,7 +61,10 @@ class Deployment:
     def __init__(self, s, web_workers: int):
         self.site, self.procs = s, []
         self.env = s.child_env(
-            DJANGO_SETTINGS_MODULE="searchsite.settings.local",  # DEBUG off, the deployment's queues
+            DJANGO_SETTINGS_MODULE="searchsite.settings.prod",  # DEBUG off, the deployment's queues
+            HTTPS="false",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SECRET_KEY="bench-only-not-secret-" * 3,  # prod refuses one shorter than 50
             SEARCH_MODEL_DIR=str(ROOT / "data" / "models"),
         )
         self.web_workers = web_workers

@@ -26,12 +26,50 @@ from bench.fmnist import BENCH_CACHE
 from bench.quality_text import PHOTO_QUERIES, sample_photos
 from bench.suggest_fit import is_right, photo_variants
 from search.ml import relevance, softclass
+from search.ml.catalogue import VARIANTS, model_version
 from search.ml.classes import class_names, label_tag
-from search.ml.encoder import VARIANTS, get_encoder, model_version
+from search.ml.encoder import get_encoder
 from search.ml.semantic import imagenet_class_matrix
 from search.ml.words import get_word_space
 
 IMAGE_VERSIONS = 7
+STRONG_PRECISION = 0.9  # "strong": results scoring at least this were right this often
+POSSIBLE_PRECISION = 0.5
+
+
+def fit_threshold(scores: np.ndarray, right: np.ndarray, *, precision: float) -> float:
+    """The lowest score t such that results scoring ≥ t are right at least `precision` of the time.
+
+    With no such t (too few right results), the highest score plus a margin: nothing reaches the label.
+    """
+    order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+    ranked, hits = np.asarray(scores, dtype=np.float64)[order], np.asarray(right, dtype=bool)[order]
+    cumulative = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    ok = np.flatnonzero(cumulative >= precision)
+    if not len(ok):
+        return float(ranked[0] + 1.0) if len(ranked) else float("inf")
+    cut = ok[-1]
+    while cut + 1 < len(ranked) and ranked[cut + 1] == ranked[cut]:
+        cut += 1  # ties share a label
+    return float(ranked[cut])
+
+
+def measure(scores: np.ndarray, right: np.ndarray, found: relevance.Thresholds) -> dict:
+    """The precision and recall each label's threshold reaches on labelled (scores, right)."""
+    scores, right = np.asarray(scores, dtype=np.float64), np.asarray(right, dtype=bool)
+    report = {"pairs": len(scores), "right": int(right.sum())}
+    for name, cut in ((relevance.STRONG, found.strong), (relevance.POSSIBLE, found.possible)):
+        chosen = scores >= cut
+        report[f"{name}_precision"] = round(float(right[chosen].mean()) if chosen.any() else 1.0, 3)
+        report[f"{name}_recall"] = round(float(right[chosen].sum() / max(1, right.sum())), 3)
+    return report
+
+
+def fit(scores: np.ndarray, right: np.ndarray) -> relevance.Thresholds:
+    """Both thresholds of one kind of search, from labelled (scores, right)."""
+    strong = fit_threshold(scores, right, precision=STRONG_PRECISION)
+    possible = min(strong, fit_threshold(scores, right, precision=POSSIBLE_PRECISION))
+    return relevance.Thresholds(strong=round(strong, 4), possible=round(possible, 4))
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -82,11 +120,11 @@ def main() -> None:
         key = f"{model}-{model_version(model)}"
         stored["models"][model] = {"fitted_on": key}
         for kind, (scores, right) in labelled_pairs(model).items():
-            found = relevance.thresholds(model, kind) if args.check else relevance.fit(scores, right)
+            found = relevance.thresholds(model, kind) if args.check else fit(scores, right)
             if found is None:
                 report[f"{model}_{kind}"] = None
                 continue
-            measured = {"strong": found.strong, "possible": found.possible, **relevance.measure(scores, right, found)}
+            measured = {"strong": found.strong, "possible": found.possible, **measure(scores, right, found)}
             stored["models"][model][kind] = report[f"{model}_{kind}"] = measured
     if not args.check:
         relevance.THRESHOLDS.write_text(json.dumps(stored, indent=2) + "\n")

@@ -78,7 +78,8 @@ MIN_GAIN = 0.01  # a setting replaces the app's only if its worse set gains more
 
 def photo_logits(cache_dir: Path = BENCH_CACHE) -> tuple[list[str], np.ndarray]:
     """(photo names, logits) of the real-photo query set, computed once per model version."""
-    from search.ml.encoder import get_encoder, model_version
+    from search.ml.catalogue import model_version
+    from search.ml.encoder import get_encoder
 
     names, images = sample_photos()
     path = cache_dir / f"photo-queries-{MODEL}-{model_version(MODEL)}-{len(names)}-logits.npy"

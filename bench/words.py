@@ -91,17 +91,18 @@ def reciprocal_rank(ranked: list[str], wanted: set[str]) -> float:
     return 0.0
 
 
-def ask_query(owner, q: str) -> list[str] | None:
+def ask_query(owner, q: str) -> list[tuple[str, str | None]] | None:
+    """(photo name, label) of the top K, through what GET /api/search/text/ calls (typos corrected)."""
     from search import query
 
     try:
-        hits = query.by_text(owner=owner, q=q, k=K)
+        hits = query.text_search(owner=owner, q=q, k=K).hits
     except query.QueryError:
         return []
-    return [hit.photo.original_name.removesuffix(".jpg") for hit in hits]
+    return [(hit.photo.original_name.removesuffix(".jpg"), hit.match) for hit in hits]
 
 
-def ask_signals(owner, q: str) -> list[str] | None:
+def ask_signals(owner, q: str) -> list[tuple[str, str | None]] | None:
     """Read the query with the selective signals alone; None when a word is none of theirs (not a stop word)."""
     from gallery.models import Photo
     from search.signals import SIGNALS
@@ -130,13 +131,13 @@ def ask_signals(owner, q: str) -> list[str] | None:
         scores = answer if scores is None else {i: s * answer[i] for i, s in scores.items() if i in answer}
     names = dict(Photo.objects.filter(id__in=list(scores or {})).values_list("id", "original_name"))
     ranked = sorted(scores or {}, key=lambda photo_id: (-scores[photo_id], photo_id))
-    return [names[photo_id].removesuffix(".jpg") for photo_id in ranked]
+    return [(names[photo_id].removesuffix(".jpg"), None) for photo_id in ranked]
 
 
 def evaluate(owner, queries: list, *, via: str, repeats: int) -> dict:
     ask = ask_query if via == "query" else ask_signals
     by_kind: dict[str, list[float]] = defaultdict(list)
-    misses, latencies = [], []
+    misses, latencies, labelled = [], [], []  # labelled: (right?) of each result labelled possible or strong
     for kind, q, wanted in queries:
         times = []
         for _ in range(repeats):
@@ -146,6 +147,8 @@ def evaluate(owner, queries: list, *, via: str, repeats: int) -> dict:
         if ranked is None:
             continue
         latencies.append(statistics.median(times))
+        labelled += [name in wanted for name, match in ranked if match in ("strong", "possible")]
+        ranked = [name for name, _ in ranked]
         rr = reciprocal_rank(ranked, set(wanted))
         by_kind[kind].append(rr)
         if rr < 1:
@@ -157,6 +160,9 @@ def evaluate(owner, queries: list, *, via: str, repeats: int) -> dict:
         "mrr": round(statistics.fmean(all_rr), 4) if all_rr else None,
         **{f"mrr_{kind}": round(statistics.fmean(values), 4) for kind, values in sorted(by_kind.items())},
         **{f"n_{kind}": len(values) for kind, values in sorted(by_kind.items())},
+        # Of the results labelled "possible" or "strong", the share that answers no query word (target ≤ 0.05).
+        "labelled_possible_or_better": len(labelled),
+        "wrong_share_of_possible_or_better": round(1 - statistics.fmean(labelled), 4) if labelled else None,
         "median_query_ms": round(1000 * statistics.median(latencies), 2) if latencies else None,
         "misses": misses,
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run` (or `make dev`): migrate, collect static files, then supervisord runs Redis, gunicorn, the Celery
 # workers and beat (deploy/supervisord.conf), restarting any that dies. Ctrl-C stops them all.
-#   scripts/run.sh        gunicorn, DEBUG off (searchsite.settings.local), on http://127.0.0.1:$PORT  (make run)
+#   scripts/run.sh        gunicorn, DEBUG off (searchsite.settings.prod over plain HTTP), http://127.0.0.1:$PORT  (make run)
 #   scripts/run.sh --dev  Django's development server with DEBUG on (searchsite.settings.dev)           (make dev)
 #   scripts/run.sh ctl status|restart worker-photos:*|...   supervisorctl for the running site
 set -euo pipefail
@@ -14,7 +14,8 @@ if [ "${1:-}" = "--dev" ]; then
   export WEB_PROXY=none
   default_web="python manage.py runserver --noreload 127.0.0.1:$PORT"
 else
-  export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-searchsite.settings.local}
+  export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-searchsite.settings.prod}
+  export HTTPS=${HTTPS:-false} ALLOWED_HOSTS=${ALLOWED_HOSTS:-127.0.0.1,localhost}  # one machine, plain HTTP
   # nginx (deploy/nginx.conf) in front: slow clients hold nginx's event loop, not gunicorn's sync workers.
   # WEB_PROXY=none serves gunicorn directly on PORT.
   export WEB_PROXY=${WEB_PROXY:-nginx}

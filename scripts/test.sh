@@ -25,7 +25,7 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --d
   >"$tmp/redis.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+export TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"  # the only Redis the suite may use (settings/test.py)
 
 # PostgreSQL refuses to run as root: as root the cluster belongs to the `postgres` user the Debian package creates.
 as_pg() {

@@ -9,6 +9,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
+from .ml import catalogue
 from .ml.atomic import atomic_write
 from .ml.semantic import imagenet_class_matrix
 from .ml.words import WordSpace, get_word_space
@@ -28,7 +29,7 @@ def model_parts(key: str) -> tuple[str, str]:
 
 def encoder(name: str | None = None, *, runtime: str | None = None) -> Encoder:  # noqa: F821
     """The configured model (SEARCH_MODEL, SEARCH_RUNTIME), or the one named."""
-    from .ml.encoder import get_encoder
+    from .ml.encoder import get_encoder  # not at the top: web processes import this module and never a model
 
     return get_encoder(
         name or settings.SEARCH_MODEL, cache_dir=settings.SEARCH_MODEL_DIR, runtime=runtime or settings.SEARCH_RUNTIME
@@ -36,25 +37,19 @@ def encoder(name: str | None = None, *, runtime: str | None = None) -> Encoder: 
 
 
 def configured_model_key() -> str:
-    """The configured model's key, known without loading it: the encoder module says each model's version."""
-    from .ml.encoder import model_version
-
-    return model_key(settings.SEARCH_MODEL, model_version(settings.SEARCH_MODEL, settings.SEARCH_RUNTIME))
+    """The configured model's key, known without loading it."""
+    return model_key(settings.SEARCH_MODEL, catalogue.model_version(settings.SEARCH_MODEL, settings.SEARCH_RUNTIME))
 
 
 def input_size() -> int:
     """The configured model's input side, known without loading it: images are decoded no smaller."""
-    from .ml.encoder import input_size as model_input_size
-
-    return model_input_size(settings.SEARCH_MODEL)
+    return catalogue.input_size(settings.SEARCH_MODEL)
 
 
 def encoder_for_key(key: str) -> Encoder:  # noqa: F821
     """The encoder whose vectors have this key, e.g. the previous runtime's while a switch re-embeds."""
-    from .ml.encoder import model_runtime
-
     name, version = model_parts(key)
-    found = encoder(name, runtime=model_runtime(version))
+    found = encoder(name, runtime=catalogue.model_runtime(version))
     if found.version != version:
         raise LookupError(f"model {key} is not available in this version of searchsite")
     return found

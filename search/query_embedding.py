@@ -1,8 +1,9 @@
 """Query images are embedded by a worker on the "query" queue, never in a web process.
 
 Web processes then hold no TensorFlow: they start in a second and stay small, and any number of them can run
-on hosts without the model (README, "Where query images are embedded"). The web process only shrinks the image
-and sends it; the worker runs the same encoder as ingest, and the vector comes back through the result backend.
+on hosts without the model (docs/operations.md, "Where query images are embedded"). The web process only shrinks
+the image and sends it; the worker runs the same encoder as ingest, and the vector comes back through the result
+backend.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import numpy as np
 from celery.exceptions import TimeoutError as ResultTimeout
 from django.conf import settings
 from PIL import Image
-
-from searchsite.errors import ServiceUnavailable
+from rest_framework import exceptions, status
 
 from . import components
 
@@ -23,8 +23,16 @@ from . import components
 QUERY_IMAGE_SIDE = 320
 
 
+class QueryWorkerUnavailable(exceptions.APIException):
+    """No query worker answered in time: a 503, with Retry-After as searchsite.errors gives every 503."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "No search worker answered in time; try again shortly."
+    default_code = "service_unavailable"
+
+
 def query_image_features(*, image: Image.Image, model_key: str) -> np.ndarray:
-    """The image's feature vector from a query worker; ServiceUnavailable (503) if none answers in time."""
+    """The image's feature vector from a query worker; QueryWorkerUnavailable (503) if none answers in time."""
     from .tasks import query_embed_task  # search.tasks runs query_image_embed below: a real import cycle
 
     timeout = settings.SEARCH_QUERY_TIMEOUT_SECONDS
@@ -33,7 +41,7 @@ def query_image_features(*, image: Image.Image, model_key: str) -> np.ndarray:
     try:
         encoded = result.get(timeout=timeout)
     except ResultTimeout:
-        raise ServiceUnavailable("No search worker answered in time; try again shortly.") from None
+        raise QueryWorkerUnavailable() from None
     return np.frombuffer(base64.b64decode(encoded), dtype=np.float32)
 
 

@@ -10,14 +10,20 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import components
+from .debounce import debounce
 from .ml import softclass
+from .ml.semantic import ProjectionArrays
 from .models import SearchIndex, TextProjection
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,13 +46,13 @@ def image_space(*, model_key: str) -> Space:
 
 def text_space(*, owner_id: int, model_key: str) -> Space:
     projection = active_projection(owner_id=owner_id, model_key=model_key)
-    if projection is not None:
-        model = _load_projection(projection.path)
+    arrays = projection_arrays(projection) if projection is not None else None
+    if arrays is not None:
         return Space(
             kind=SearchIndex.Space.TEXT,
             key=f"{model_key}-proj{projection.id}",
             model_key=model_key,
-            transform=model.project,
+            transform=arrays.project,
         )
     return Space(
         kind=SearchIndex.Space.TEXT,
@@ -91,13 +97,30 @@ def active_projection(*, owner_id: int, model_key: str) -> TextProjection | None
     return latest if latest is not None and latest.active else None
 
 
-_projections: dict[str, object] = {}
+def projection_arrays(projection: TextProjection) -> ProjectionArrays | None:
+    """The projection as numpy arrays (never Keras: this runs in web processes), or None to serve zero-shot.
+
+    A projection trained before projections were saved as arrays is a .keras file: a worker exports it once
+    (training.projection_export) and until then its owner's text search stays zero-shot.
+    """
+    if not projection.path.endswith(".npz"):
+        _projection_export_schedule(projection_id=projection.id)
+        return None
+    try:
+        return _load_arrays(projection.path)
+    except (OSError, KeyError, ValueError):
+        logger.warning("Projection %s cannot be read from %s: zero-shot", projection.id, projection.path)
+        return None
 
 
-def _load_projection(path: str):
-    """Projection files are immutable (a retrain writes a new file), so caching by path is safe."""
-    from .ml.semantic import Projection
+@functools.lru_cache(maxsize=32)
+def _load_arrays(path: str) -> ProjectionArrays:
+    """Projection files are immutable (a retrain writes a new file), so caching by path is safe; a few tens of
+    users' arrays (about 10 MB each) stay loaded."""
+    return ProjectionArrays.load(path)
 
-    if path not in _projections:
-        _projections[path] = Projection.load(path)
-    return _projections[path]
+
+def _projection_export_schedule(*, projection_id: int) -> None:
+    from .tasks import projection_export_task  # a real cycle: tasks → training → spaces
+
+    debounce(key=f"projection-export:{projection_id}", task=projection_export_task, args=(projection_id,), delay=0)

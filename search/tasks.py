@@ -36,6 +36,11 @@ def train_projection_task(owner_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def projection_export_task(projection_id: int) -> None:
+    training.projection_export(projection_id=projection_id)
+
+
+@shared_task(acks_late=True)
 def reembed_task(photo_ids: list[int]) -> None:
     ingest.photos_reembed(photo_ids=photo_ids)
 

@@ -17,7 +17,7 @@ from gallery.selectors import tags_accepted
 from . import components
 from .debounce import debounce, debounce_started
 from .index_versions import index_rebuild_schedule, index_rebuild_try, load_features, owner_dir
-from .ml.semantic import evaluate_split, tag_targets, train_projection
+from .ml.semantic import Projection, evaluate_split, tag_targets, train_projection
 from .models import TextProjection
 from .spaces import logits
 
@@ -67,8 +67,8 @@ def projection_train(*, owner_id: int) -> TextProjection | None:
         targets, rows = tag_targets(tag_sets, word_space)
         projection = train_projection(features[rows], targets)
         number = TextProjection.objects.filter(owner_id=owner_id).count() + 1
-        target = owner_dir(owner_id) / f"projection-{model_key}-{number}.keras"
-        projection.save(target)
+        target = owner_dir(owner_id) / f"projection-{model_key}-{number}.npz"
+        projection.export().save(target)  # web processes apply it with numpy, never Keras
         path = str(target)
     record = TextProjection.objects.create(
         owner_id=owner_id,
@@ -92,6 +92,23 @@ def projection_train(*, owner_id: int) -> TextProjection | None:
     if not index_rebuild_try(owner_id=owner_id):
         index_rebuild_schedule(owner_id=owner_id)
     return record
+
+
+def projection_export(*, projection_id: int) -> None:
+    """Export a projection trained before projections were saved as arrays (a .keras file) to its .npz form, in
+    a worker (this loads Keras); the row then points at the arrays. Safe to run twice."""
+    record = TextProjection.objects.filter(id=projection_id).first()
+    if record is None or not record.path.endswith(".keras"):
+        return
+    source = Path(record.path)
+    if not source.is_file():
+        logger.warning("Projection %s lost its file %s: zero-shot until the next training", record.id, source)
+        TextProjection.objects.filter(id=record.id, path=record.path).update(path="", active=False)
+        return
+    target = source.with_suffix(".npz")
+    Projection.load(source).export().save(target)
+    if TextProjection.objects.filter(id=record.id, path=record.path).update(path=str(target)):
+        source.unlink()  # the arrays are the same function; the .keras file served only to make them
 
 
 def _remove_old_projections(*, owner_id: int, keep: TextProjection) -> None:

@@ -193,6 +193,13 @@ class TimePlaceFilterSerializer(serializers.Serializer):
         return attrs
 
 
+def validated(serializer_class, data) -> dict:
+    """The request's data as the serializer validates it; a 400 naming each bad field otherwise (every API view)."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def time_place_filters(params: dict) -> dict:
     """The validated time and place filters out of a request's parameters."""
     return {key: params[key] for key in TimePlaceFilterSerializer().fields if params.get(key) is not None}

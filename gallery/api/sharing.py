@@ -17,6 +17,7 @@ from .serializers import (
     MemberInputSerializer,
     MemberSerializer,
     SharedAlbumSerializer,
+    validated,
 )
 
 PASSWORD_HEADER = "X-Share-Password"
@@ -26,12 +27,6 @@ PUBLIC_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-def _parse(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class AlbumLinksApi(APIView):
@@ -46,7 +41,7 @@ class AlbumLinksApi(APIView):
     def post(self, request, id: int):
         """The answer holds the token and the page's URL; they are not shown again (only a hash is stored)."""
         album = selectors.album_get(owner=request.user, id=id)
-        link, token = services.link_create(album=album, **_parse(LinkInputSerializer, request.data))
+        link, token = services.link_create(album=album, **validated(LinkInputSerializer, request.data))
         data = LinkSerializer(link, context={"token": token, "request": request}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -71,7 +66,7 @@ class AlbumMembersApi(APIView):
     @extend_schema(request=MemberInputSerializer, responses={201: MemberSerializer})
     def post(self, request, id: int):
         album = selectors.album_get(owner=request.user, id=id)
-        member = services.member_add(album=album, **_parse(MemberInputSerializer, request.data))
+        member = services.member_add(album=album, **validated(MemberInputSerializer, request.data))
         return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
 

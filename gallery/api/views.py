@@ -33,13 +33,8 @@ from .serializers import (
     TrashedPhotoSerializer,
     UploadResultSerializer,
     photos_as_seen,
+    validated,
 )
-
-
-def _parse(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _changed(count: int) -> Response:
@@ -110,7 +105,7 @@ class PhotoDetailApi(APIView):
     @extend_schema(request=PhotoPatchSerializer, responses=PhotoDetailSerializer)
     def patch(self, request, id: int):
         photo = selectors.photo_get(owner=request.user, id=id)
-        params = _parse(PhotoPatchSerializer, request.data)
+        params = validated(PhotoPatchSerializer, request.data)
         services.photos_favourite(owner=request.user, photo_ids=[photo.id], favourite=params["favourite"])
         return Response(PhotoDetailSerializer(selectors.photo_get(owner=request.user, id=id)).data)
 
@@ -184,7 +179,7 @@ class PhotoBulkTagsApi(APIView):
 
     @extend_schema(request=BulkTagSerializer, responses=BulkResultSerializer)
     def post(self, request):
-        params = _parse(BulkTagSerializer, request.data)
+        params = validated(BulkTagSerializer, request.data)
         ids, name, action = (params[key] for key in ("ids", "name", "action"))
         if action == "add":
             changed = services.tags_bulk_add(owner=request.user, photo_ids=ids, name=name)
@@ -211,7 +206,7 @@ class PhotoBulkFavouriteApi(APIView):
 
     @extend_schema(request=BulkFavouriteSerializer, responses=BulkResultSerializer)
     def post(self, request):
-        params = _parse(BulkFavouriteSerializer, request.data)
+        params = validated(BulkFavouriteSerializer, request.data)
         return _changed(
             services.photos_favourite(owner=request.user, photo_ids=params["ids"], favourite=params["favourite"])
         )
@@ -235,7 +230,7 @@ class PhotoBulkTrashApi(APIView):
     @extend_schema(request=PhotoIdsSerializer, responses=BulkResultSerializer)
     def post(self, request):
         return _changed(
-            services.photos_trash(owner=request.user, photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"])
+            services.photos_trash(owner=request.user, photo_ids=validated(PhotoIdsSerializer, request.data)["ids"])
         )
 
 
@@ -259,7 +254,7 @@ class TrashRestoreApi(APIView):
     @extend_schema(request=PhotoIdsSerializer, responses=BulkResultSerializer)
     def post(self, request):
         return _changed(
-            services.photos_restore(owner=request.user, photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"])
+            services.photos_restore(owner=request.user, photo_ids=validated(PhotoIdsSerializer, request.data)["ids"])
         )
 
 
@@ -270,7 +265,7 @@ class TrashDeleteApi(APIView):
     def post(self, request):
         return _changed(
             services.photos_delete_forever(
-                owner=request.user, photo_ids=_parse(PhotoIdsSerializer, request.data)["ids"]
+                owner=request.user, photo_ids=validated(PhotoIdsSerializer, request.data)["ids"]
             )
         )
 
@@ -279,7 +274,7 @@ class AlbumListApi(APIView):
     @extend_schema(parameters=[AlbumListFilterSerializer], responses=AlbumSerializer(many=True))
     def get(self, request):
         """Your albums, or (?shared=true) the albums other accounts shared with you."""
-        if _parse(AlbumListFilterSerializer, request.query_params)["shared"]:
+        if validated(AlbumListFilterSerializer, request.query_params)["shared"]:
             albums = selectors.album_shared_list(user=request.user)
         else:
             albums = selectors.album_list(owner=request.user)
@@ -287,7 +282,7 @@ class AlbumListApi(APIView):
 
     @extend_schema(request=AlbumInputSerializer, responses={201: AlbumSerializer})
     def post(self, request):
-        params = _parse(AlbumInputSerializer, request.data)
+        params = validated(AlbumInputSerializer, request.data)
         album = services.album_create(owner=request.user, name=params["name"], photo_ids=params.get("ids", []))
         return Response(
             AlbumSerializer(selectors.album_get(owner=request.user, id=album.id)).data, status=status.HTTP_201_CREATED
@@ -307,7 +302,7 @@ class AlbumDetailApi(APIView):
     @extend_schema(request=AlbumPatchSerializer, responses=AlbumSerializer)
     def patch(self, request, id: int):
         album = selectors.album_get(owner=request.user, id=id)
-        params = _parse(AlbumPatchSerializer, request.data)
+        params = validated(AlbumPatchSerializer, request.data)
         if "name" in params:
             services.album_rename(album=album, name=params["name"])
         if "cover" in params:
@@ -340,6 +335,6 @@ class AlbumPhotosApi(APIView):
         access = selectors.album_access(user=request.user, id=id)
         if not access.may_add:
             raise Http404("No such album.")
-        ids = _parse(PhotoIdsSerializer, request.data)["ids"]
+        ids = validated(PhotoIdsSerializer, request.data)["ids"]
         change = services.album_photos_remove if self.remove else services.album_photos_add
         return _changed(change(album=access.album, photo_ids=ids, by=request.user))

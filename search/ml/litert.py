@@ -1,8 +1,8 @@
-"""LiteRT (TensorFlow Lite) for the forward pass: a Keras model converted once to a cached .tflite file, run by
-the ``ai-edge-litert`` interpreter with its XNNPACK CPU kernels.
+"""LiteRT (TensorFlow Lite) for the forward pass: a Keras model converted once to a cached .tflite file (by the
+encoder), run by the ``ai-edge-litert`` interpreter with its XNNPACK CPU kernels, without TensorFlow.
 
 Only float32 conversion is offered: int8 post-training quantisation, calibrated on real photos, moved the
-features too far from the float model to keep (README, "Runtimes", has the measurements).
+features too far from the float model to keep (docs/search.md, "Runtime", has the measurements).
 """
 
 from __future__ import annotations
@@ -13,21 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 
 from search.ml.atomic import atomic_write
-
-
-def convert(forward: Callable, *, input_size: int) -> bytes:
-    """A .tflite flatbuffer of ``forward``: uint8 (N, size, size, 3) → (features, logits), weights frozen in."""
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-
-    function = tf.function(forward, input_signature=[tf.TensorSpec((None, input_size, input_size, 3), tf.uint8)])
-    frozen = convert_variables_to_constants_v2(function.get_concrete_function())
-    return tf.lite.TFLiteConverter.from_concrete_functions([frozen]).convert()
 
 
 def cached_model(path: Path, *, build: Callable[[], bytes]) -> Path:
@@ -46,8 +34,6 @@ class Runner:
     """
 
     def __init__(self, path: Path, *, threads: int | None = None):
-        from ai_edge_litert.interpreter import Interpreter
-
         self._interpreter = Interpreter(model_path=str(path), num_threads=threads or os.cpu_count() or 1)
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._outputs = [detail["index"] for detail in self._interpreter.get_output_details()]

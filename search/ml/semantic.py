@@ -1,12 +1,11 @@
 """Joint image/word space: photos and words as unit vectors in the GloVe space (numpy in, numpy out).
 
-Two ways to place a photo in word space:
-- ConSE zero-shot (Norouzi et al. 2014): the probability-weighted mean of the word vectors of the
-  photo's most likely ImageNet classes. Needs no user data.
-- A trained projection features → word vector (as in "image search from scratch"), fitted per user on
-  the user's tagged photos. `evaluate_split` tells whether it beats zero-shot for that user.
+A trained projection features → word vector (as in "image search from scratch"), fitted per user on the user's
+tagged photos; `evaluate_split` tells whether it beats zero-shot (soft class matching, search.ml.softclass) for
+that user. The class names' word vectors (`imagenet_class_matrix`) serve both.
 
-Keras is imported lazily: the zero-shot path, scoring and tagging run in web processes without TensorFlow.
+Keras is imported lazily, for training only: the zero-shot path, scoring, tagging and a trained projection's
+exported arrays (`ProjectionArrays`) run in web processes with numpy alone.
 """
 
 from __future__ import annotations
@@ -21,11 +20,6 @@ from search.ml import softclass
 from search.ml.atomic import atomic_write
 from search.ml.words import STOPWORDS, WordSpace, normalize
 
-# Chosen on Fashion-MNIST text queries by MAP (steadier than P@10 over 10 queries), on training images and
-# confirmed on the eval images: the top 5 classes, with the overconfident ImageNet softmax softened
-# (temperature 2) so runner-up classes contribute.
-CONSE_TOP = 5
-CONSE_TEMPERATURE = 2.0
 HIDDEN_UNITS = 2000
 L2 = 1e-4
 LEARNING_RATE = 1e-3
@@ -89,26 +83,46 @@ def imagenet_class_matrix(word_space: WordSpace) -> np.ndarray:
     return class_word_matrix(word_space, names, fallbacks=fallbacks)
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=-1, keepdims=True)
+@dataclass(frozen=True)
+class ProjectionArrays:
+    """A trained projection as plain arrays, applied with numpy only: what web processes load.
 
+    Dense layers in order, each with its batch normalisation folded in (inference mode) and its activation
+    ("relu" or "linear"); dropout does nothing at inference and leaves no trace.
+    """
 
-def conse(
-    logits: np.ndarray, class_matrix: np.ndarray, *, top: int = CONSE_TOP, temperature: float = CONSE_TEMPERATURE
-) -> np.ndarray:
-    """(N, C) logits → (N, dim) unit vectors: mean of the top-T class vectors weighted by their
-    softmax(logits / temperature) probabilities, renormalised over the top T."""
-    probs = softmax(np.atleast_2d(np.asarray(logits, dtype=np.float32)) / temperature)
-    top_classes = np.argpartition(-probs, top - 1, axis=1)[:, :top]
-    top_probs = np.take_along_axis(probs, top_classes, axis=1)
-    top_probs /= top_probs.sum(axis=1, keepdims=True)
-    return normalize(np.einsum("nt,ntd->nd", top_probs, class_matrix[top_classes]))
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    activations: tuple[str, ...]
+
+    def project(self, features: np.ndarray) -> np.ndarray:
+        """(N, D) features → (N, dim) unit vectors."""
+        x = np.atleast_2d(np.asarray(features, dtype=np.float32))
+        for weights, bias, activation in zip(self.weights, self.biases, self.activations, strict=True):
+            x = x @ weights + bias
+            if activation == "relu":
+                x = np.maximum(x, 0.0)
+        return normalize(x)
+
+    def save(self, path: pathlib.Path) -> None:
+        """Atomic save as .npz: a reader never loads a half-written file."""
+        arrays = {f"weights{i}": w for i, w in enumerate(self.weights)}
+        arrays |= {f"bias{i}": b for i, b in enumerate(self.biases)}
+        atomic_write(path, lambda tmp: np.savez(tmp, activations=np.asarray(self.activations), **arrays))
+
+    @classmethod
+    def load(cls, path: pathlib.Path) -> ProjectionArrays:
+        with np.load(path, allow_pickle=False) as saved:
+            activations = tuple(str(a) for a in saved["activations"])
+            return cls(
+                weights=tuple(saved[f"weights{i}"] for i in range(len(activations))),
+                biases=tuple(saved[f"bias{i}"] for i in range(len(activations))),
+                activations=activations,
+            )
 
 
 class Projection:
-    """A trained features → word-space model."""
+    """A trained features → word-space model (Keras: workers train it, then export it as ProjectionArrays)."""
 
     def __init__(self, model):
         self.model = model
@@ -131,6 +145,42 @@ class Projection:
         import keras
 
         return cls(keras.models.load_model(path, compile=False))
+
+    def export(self) -> ProjectionArrays:
+        """The same function as numpy arrays: Dense → [BatchNormalization] → [ReLU] → [Dropout], repeated."""
+        weights, biases, activations = [], [], []
+        for layer in self.model.layers:
+            kind = type(layer).__name__
+            if kind == "Dense":
+                kernel, bias = (np.asarray(v, np.float32) for v in (layer.kernel, layer.bias))
+                weights.append(kernel)
+                biases.append(bias)
+                activations.append(_activation_name(layer.activation))
+            elif kind == "BatchNormalization" and weights and activations[-1] == "linear":
+                scale = 1.0 / np.sqrt(np.asarray(layer.moving_variance, np.float32) + layer.epsilon)
+                if layer.gamma is not None:
+                    scale = scale * np.asarray(layer.gamma, np.float32)
+                shift = -np.asarray(layer.moving_mean, np.float32) * scale
+                if layer.beta is not None:
+                    shift = shift + np.asarray(layer.beta, np.float32)
+                weights[-1] = weights[-1] * scale
+                biases[-1] = biases[-1] * scale + shift
+            elif kind == "ReLU" and weights and activations[-1] == "linear" and _plain_relu(layer):
+                activations[-1] = "relu"
+            elif kind != "Dropout":
+                raise ValueError(f"cannot export a projection with a {kind} layer here")
+        return ProjectionArrays(weights=tuple(weights), biases=tuple(biases), activations=tuple(activations))
+
+
+def _plain_relu(layer) -> bool:
+    return layer.max_value is None and not float(layer.negative_slope) and not float(layer.threshold)
+
+
+def _activation_name(activation) -> str:
+    name = getattr(activation, "__name__", str(activation))
+    if name not in {"linear", "relu"}:
+        raise ValueError(f"cannot export a projection with a {name} activation")
+    return name
 
 
 def _build_model(in_dim: int, out_dim: int):

@@ -201,56 +201,6 @@ def load_calibration(path: Path = CALIBRATION) -> Calibration:
     return Calibration.from_json(json.loads(Path(path).read_text()))
 
 
-def fit_calibration(
-    features: np.ndarray, right: np.ndarray, *, hubness: dict[str, float], l2: float = 1e-2, report: dict | None = None
-) -> Calibration:
-    """Logistic regression (Newton's method, L2) of right ∈ {0, 1} on the features."""
-    x = np.asarray(features, np.float64)
-    y = np.asarray(right, np.float64)
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
-    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
-    w = np.zeros(z.shape[1])
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-z @ w))
-        gradient = z.T @ (p - y) + l2 * np.r_[w[:-1], 0]
-        hessian = (z * (p * (1 - p))[:, None]).T @ z + l2 * np.eye(len(w))
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return Calibration(
-        w[:-1].astype(np.float32),
-        float(w[-1]),
-        mean.astype(np.float32),
-        scale.astype(np.float32),
-        hubness,
-        report or {},
-    )
-
-
-def expected_calibration_error(probabilities: np.ndarray, right: np.ndarray, *, bins: int = 10) -> float:
-    """Σ over equal-width probability bins of (bin share) × |mean confidence − accuracy|."""
-    probabilities, right = np.asarray(probabilities, float), np.asarray(right, float)
-    if not len(probabilities):
-        return 0.0
-    which = np.minimum((probabilities * bins).astype(int), bins - 1)
-    error = 0.0
-    for b in range(bins):
-        mask = which == b
-        if mask.any():
-            error += mask.mean() * abs(probabilities[mask].mean() - right[mask].mean())
-    return float(error)
-
-
-def hub_counts(tags: list[list[str]], *, top: int = 3) -> dict[str, float]:
-    """Share of photos that have each tag among their `top` best-evidence candidates."""
-    counts: dict[str, int] = {}
-    for row in tags:
-        for tag in row[:top]:
-            counts[tag] = counts.get(tag, 0) + 1
-    return {tag: n / max(1, len(tags)) for tag, n in counts.items()}
-
-
 def suggest(
     candidates: Candidates,
     calibration: Calibration | None,

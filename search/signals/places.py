@@ -23,7 +23,6 @@ from ..ml import places
 from .base import Answer, Candidates, Reading, Term
 
 MAX_WORDS = 5  # "united states of america"
-LEVEL_FIELDS = {"city": "place_city", "region": "place_region", "county": "place_county"}
 
 
 class PlaceSignal:
@@ -54,13 +53,14 @@ class PlaceSignal:
         return Answer(scores=dict.fromkeys(photos.values_list("id", flat=True), 1.0))
 
 
-Vocabulary = dict[str, tuple[tuple[tuple[str, str], ...], str]]
+Vocabulary = dict[str, tuple[tuple[tuple[tuple[str, str], ...], ...], str]]  # name → (place paths, shown)
 _vocabularies: dict[int, tuple[bytes, Vocabulary]] = {}  # owner id → (places_version, their place names)
 KEEP_OWNERS = 256
 
 
 def place_vocabulary(*, owner: AbstractBaseUser) -> Vocabulary:
-    """Normalized name → (the (field, value) pairs a photo may match, how to show it), over the owner's places."""
+    """Normalized name → (the places it names, as paths of field values; how to show it), over the owner's
+    places."""
     version = describe.places_version(owner_id=owner.id)
     kept = _vocabularies.get(owner.id)
     if version is not None and kept is not None and kept[0] == version:
@@ -75,7 +75,7 @@ def place_vocabulary(*, owner: AbstractBaseUser) -> Vocabulary:
 
 
 def _vocabulary(owner: AbstractBaseUser) -> Vocabulary:
-    found: dict[str, tuple[set[tuple[str, str]], str]] = {}
+    found: dict[str, tuple[set[tuple[tuple[str, str], ...]], str]] = {}
     for row in gallery_selectors.place_counts(owner=owner):  # most photos first: the first place shows a name
         place = places.Place(
             city=row["place_city"],
@@ -87,11 +87,21 @@ def _vocabulary(owner: AbstractBaseUser) -> Vocabulary:
         for key, levels in places.names(place).items():
             conditions = found.setdefault(key, (set(), _shown(place, levels)))[0]
             for level in levels:
-                if level == "country":
-                    conditions.add(("place_country_code", place.country_code))
-                else:
-                    conditions.add((LEVEL_FIELDS[level], getattr(place, level)))
+                conditions.add(_path(place, level))
     return {key: (tuple(sorted(conditions)), shown) for key, (conditions, shown) in found.items()}
+
+
+def _path(place: places.Place, level: str) -> tuple[tuple[str, str], ...]:
+    """The fields a photo at that level of the place has, from the country down, so that the (owner, country,
+    region, city) index finds them: the city Paris is Paris in Île-de-France in France."""
+    path = [("place_country", place.country)]
+    if level in ("region", "city"):
+        path.append(("place_region", place.region))
+    if level == "city":
+        path.append(("place_city", place.city))
+    if level == "county":
+        path.append(("place_county", place.county))
+    return tuple(path)
 
 
 def _shown(place: places.Place, levels: set[str]) -> str:
@@ -102,5 +112,6 @@ def _shown(place: places.Place, levels: set[str]) -> str:
     return place.country
 
 
-def _condition(pairs: Sequence[tuple[str, str]]) -> Q:
-    return Q(*[Q(**{field: value}) for field, value in pairs], _connector=Q.OR)
+def _condition(paths: Sequence[tuple[tuple[str, str], ...]]) -> Q:
+    """Photos at any of the places (each a path of field values: see _path)."""
+    return Q(*[Q(**dict(path)) for path in paths], _connector=Q.OR)

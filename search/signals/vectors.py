@@ -152,10 +152,7 @@ def rank_vectors(
     """Top k of the owner's visible photos among ``within`` by similarity to ``query`` (plus ``bonus`` per photo
     id), best first, as (photo id, score)."""
     exclude = within.excluded
-    if within.ids is not None:
-        allowed = KnownIds(within.among(within.ids))
-    else:
-        allowed = within.allowed
+    allowed = KnownIds(within.among(within.ids)) if within.ids is not None else within.allowed
     bonus = {i: b for i, b in (bonus or {}).items() if i not in exclude}
     if allowed is not None:
         passing = allowed.among(bonus)

@@ -234,6 +234,7 @@ CELERY_TASK_ROUTES = {
     "search.tasks.reembed_task": {"queue": "photos"},
     "search.tasks.rebuild_index_task": {"queue": "index"},
     "search.tasks.train_projection_task": {"queue": "index"},
+    "search.tasks.projection_export_task": {"queue": "index"},
     "search.tasks.reembed_missing_task": {"queue": "index"},
     "search.tasks.photos_reconcile_task": {"queue": "index"},
     "search.tasks.photos_describe_missing_task": {"queue": "index"},
@@ -283,7 +284,7 @@ SEARCH_PROJECTION_MIN_PHOTOS = env.int("SEARCH_PROJECTION_MIN_PHOTOS", default=2
 SEARCH_INDEX_DEBOUNCE_SECONDS = env.float("SEARCH_INDEX_DEBOUNCE_SECONDS", default=5.0)
 SEARCH_EMBED_BATCH = env.int("SEARCH_EMBED_BATCH", default=32)
 # Cosine of Lite0 features at or above which two photos are copies of one scene; bench.duplicates chose it on
-# generated near-copies of real photos (README: precision and recall).
+# generated near-copies of real photos (docs/benchmarks.md: precision and recall).
 DUPLICATES_THRESHOLD = env.float("DUPLICATES_THRESHOLD", default=0.82)
 # How long a web process waits for a query worker to embed an uploaded query image before answering 503.
 SEARCH_QUERY_TIMEOUT_SECONDS = env.float("SEARCH_QUERY_TIMEOUT_SECONDS", default=10.0)

@@ -1,4 +1,4 @@
-"""Local development: `make run`. A random SECRET_KEY is written to .env on first run by the Makefile."""
+"""Local development: `make dev`. A random SECRET_KEY is written to .env on first run by the Makefile."""
 
 import os
 

@@ -3,8 +3,18 @@
 import os
 import tempfile
 
+from django.core.exceptions import ImproperlyConfigured
+
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="searchsite-test-"))
+# The suite flushes Redis between tests, so it only ever uses a Redis its runner started (scripts/test.sh, bench),
+# named in TEST_REDIS_URL: never REDIS_URL from the shell or .env, which may be a running site's queue.
+if not os.environ.get("TEST_REDIS_URL"):
+    raise ImproperlyConfigured(
+        "TEST_REDIS_URL is not set: run the tests with `make check` or scripts/test.sh, which start a Redis of "
+        "their own (a bare pytest would flush the Redis in REDIS_URL)."
+    )
+os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
 
 from .base import *  # noqa: F403
 

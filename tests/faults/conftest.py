@@ -21,8 +21,6 @@ from search.models import PhotoEmbedding
 from tests import images
 from tests.conftest import wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
 # The reconciler as a worker under test runs it: every second, for photos untouched for 3 s.
 RECONCILER = {"PHOTO_RECONCILE_SECONDS": "1", "PHOTO_STUCK_SECONDS": "3"}
 
@@ -109,7 +107,7 @@ def private_redis(settings, monkeypatch):
     server = RedisServer()
     server.start()
     old_broker = app.conf.broker_url
-    monkeypatch.setenv("REDIS_URL", server.url)
+    monkeypatch.setenv("TEST_REDIS_URL", server.url)
     settings.REDIS_URL = server.url
     app.conf.broker_url = server.url
     app._after_fork()  # drop pooled connections to the old broker

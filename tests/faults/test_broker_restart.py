@@ -7,7 +7,7 @@ import pytest
 
 from tests.faults.conftest import RECONCILER, assert_every_photo_final, small_photos, upload
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.own_workers, pytest.mark.django_db(transaction=True)]
 
 
 def test_worker_survives_a_redis_restart_while_holding_a_countdown_task(private_redis, start_worker, api, user):

@@ -200,6 +200,7 @@ def test_thumbnails_on_a_full_disk_fail_at_once_and_resume_when_space_returns(sm
 
 
 @pytest.mark.worker
+@pytest.mark.own_workers
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_out_of_space_fails_photos_then_finishes_them(small_disk, start_worker, api, user):
     """The same with a real worker and beat: photos uploaded, the disk fills before their thumbnails are written."""

@@ -1,12 +1,11 @@
 """Fault 7: index files go missing, garbled or truncated under a running site. Search keeps answering (exactly,
 over the stored vectors), never recurses, never dies of SIGBUS, and the worker rebuilds the index at once."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from bench.faults import INDEX_FAULTS
 from search.ml import ann
 from search.models import SearchIndex
 from tests.conftest import wait_for
@@ -15,24 +14,11 @@ from tests.faults.conftest import assert_every_photo_final, small_photos, upload
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _truncate(path: Path) -> None:
-    for name in ("vectors.npy", "codes.npy"):
-        if (path / name).exists():
-            os.truncate(path / name, 100)
-
-
-FAULTS = {
-    "missing folder": shutil.rmtree,
-    "garbled manifest": lambda path: (path / ann.MANIFEST).write_text('{"kind": '),
-    "truncated vectors": _truncate,
-}
-
-
 def test_search_survives_index_faults_and_the_index_is_rebuilt(celery_worker, api, user):
     ids = upload(api, small_photos(12))
     assert_every_photo_final(user, ids)
     current = wait_for(lambda: SearchIndex.objects.filter(owner=user, space="image", size=12).last(), timeout=60)
-    for fault, damage in FAULTS.items():
+    for fault, damage in INDEX_FAULTS.items():
         # Loaded a moment ago by this (web) process, then damaged from outside.
         assert api.get(f"/api/search/similar/?photo={ids[0]}&k=3").status_code == 200
         damage(Path(current.path))

@@ -5,7 +5,7 @@ import pytest
 
 from tests.faults.conftest import RECONCILER, assert_every_photo_final, small_photos, upload
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.own_workers, pytest.mark.django_db(transaction=True)]
 
 
 def test_photos_whose_messages_redis_lost_are_processed_by_the_reconciler(private_redis, start_worker, api, user):

@@ -9,7 +9,7 @@ from gallery.models import Photo
 from tests.conftest import wait_for
 from tests.faults.conftest import RECONCILER, assert_every_photo_final, small_photos, upload
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.own_workers, pytest.mark.django_db(transaction=True)]
 
 
 def test_photos_of_a_killed_worker_are_reprocessed_by_the_reconciler(start_worker, api, user):

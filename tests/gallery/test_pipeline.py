@@ -59,6 +59,7 @@ def test_corrupt_image_fails_in_worker_with_reason_and_can_be_retried(celery_wor
     assert "could not be decoded" in failed.error
 
 
+@pytest.mark.own_workers
 def test_worker_killed_mid_batch_leads_to_a_retry_not_a_loss(start_worker, api, user):
     """Ensure acks_late: a worker killed while processing leaves the batch to the next worker, which finishes it."""
     import signal

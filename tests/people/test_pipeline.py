@@ -11,6 +11,7 @@ from tests.people.conftest import astronaut, copies, grace, jpeg
 
 
 @pytest.mark.worker
+@pytest.mark.own_workers
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_finds_the_faces_and_groups_copies_of_one_face(start_worker, api, user):
     start_worker(FACES_PASS="1")

@@ -1,5 +1,5 @@
 """Two web processes and two workers, each in its own working directory, sharing only the database, Redis and
-the data volume: the shape of a small cluster (README, "Several hosts")."""
+the data volume: the shape of a small cluster (docs/operations.md, "Several hosts")."""
 
 import io
 import os
@@ -18,9 +18,9 @@ from bench._django import beat_command, free_port, wait_for_port, worker_command
 from gallery.models import Photo
 from search.models import PhotoEmbedding, SearchIndex
 from tests import images
-from tests.conftest import ROOT, wait_for
+from tests.conftest import ROOT, wait_for, worker_env
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.own_workers, pytest.mark.django_db(transaction=True)]
 
 SAMPLES = ("chelsea", "coffee", "astronaut", "rocket", "camera")
 
@@ -30,20 +30,15 @@ class Cluster:
 
     def __init__(self, tmp_path: Path, queue: str):
         self.tmp_path, self.queue, self.procs = tmp_path, queue, []
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DJANGO_SETTINGS_MODULE": "searchsite.settings.worker_test",
-            "TEST_DB_NAME": str(settings.DATABASES["default"]["NAME"]),
-            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            "SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR),
-            "DATA_DIR": str(settings.DATA_DIR),
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
+        self.env = worker_env(
+            settings,
+            queue=queue,
+            PYTHONPATH=str(ROOT),
             # Long enough that a healthy batch on a busy machine is not taken for stuck, short enough to test.
-            "PHOTO_STUCK_SECONDS": "20",
-            "PHOTO_MAX_ATTEMPTS": "5",
-            "PHOTO_RECONCILE_SECONDS": "1",
-        }
+            PHOTO_STUCK_SECONDS="20",
+            PHOTO_MAX_ATTEMPTS="5",
+            PHOTO_RECONCILE_SECONDS="1",
+        )
 
     def _start(self, name: str, command: list[str]) -> subprocess.Popen:
         home = self.tmp_path / name  # its own working directory: nothing may depend on the current folder

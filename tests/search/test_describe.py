@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 from skimage import data as samples
@@ -10,6 +11,7 @@ from gallery import services
 from gallery.models import Photo
 from search import describe, tasks
 from tests import images
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +181,23 @@ def test_photo_page_shows_the_place_name(client, user, shot):
     client.force_login(user)
     page = client.get(reverse("gallery:photo", args=[shot["coffee"].id])).content.decode()
     assert "Rome, Italy" in page and "Vatican" not in page
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_reads_the_place_and_a_place_word_finds_it(celery_worker, api, user):
+    """Ensure the describe step runs in a real worker process: the photo ends ready, its place shown in words,
+    and the place's name (typed without accent or case) is a query term at once."""
+    response = api.post("/api/photos/", {"files": [SimpleUploadedFile("eiffel.jpg", images.gps_jpeg("coffee"))]})
+    assert response.status_code == 201
+    photo_id = response.json()["created"][0]["id"]
+    wait_for(lambda: Photo.objects.get(id=photo_id).status == Photo.Status.READY, timeout=120)
+    assert api.get(f"/api/photos/{photo_id}/").json()["place"] == "Paris, France"
+    body = api.get("/api/search/text/", {"q": "ile-de-france"}).json()
+    assert [hit["photo"]["id"] for hit in body["results"]] == [photo_id]
+    assert body["terms"][0]["as"] == "place"
+
+
+def test_the_backfill_runs_on_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["photos-describe"]
+    assert entry == {"task": "search.tasks.photos_describe_missing_task", "schedule": settings.PHOTO_DESCRIBE_SECONDS}

@@ -235,6 +235,7 @@ def test_users_tags_train_a_projection_that_text_search_uses(celery_worker, api,
     projection = wait_for(lambda: TextProjection.objects.filter(owner=user, n_photos=24).first(), timeout=180)
     assert projection.n_tags == 3
     assert projection.active and projection.trained_score > projection.zeroshot_score
+    assert projection.path.endswith(".npz")  # numpy arrays: web processes apply them without TensorFlow
 
     def uses_projection():
         body = api.get("/api/search/text/?q=family&k=8").json()

@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from search import components, query_embedding
 from tests import images
-from tests.conftest import ROOT
+from tests.conftest import ROOT, worker_env
+from tests.search.conftest import trained_projection
 
 pytestmark = pytest.mark.django_db
 
@@ -51,29 +52,54 @@ def test_query_upload_answers_503_with_retry_after_when_no_query_worker_answers(
     assert "worker" in response.json()["detail"]
 
 
+def run_as_web_process(settings, code: str) -> list[str]:
+    """Run ``code`` in a fresh process set up as a web process is (Django, no model, no worker) on this test's
+    database and folders; returns the words it printed."""
+    setup = "import sys, django; django.setup()\nfrom search import components; components.warm_up_web()\n"
+    out = subprocess.run(
+        [sys.executable, "-c", setup + code], cwd=ROOT, env=worker_env(settings), capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.split()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_class_and_text_queries_do_not_load_tensorflow_in_a_web_process(gallery, settings, user):
     """Ensure a fresh process answers class and text queries from the classifier cache, without TensorFlow."""
     components.classifier(components.configured_model_key())  # the cache a worker writes when it warms up
     code = (
-        "import sys, django; django.setup()\n"
         "from django.contrib.auth import get_user_model\n"
         "from search import query\n"
         f"owner = get_user_model().objects.get(id={user.id})\n"
         "assert query.by_class(owner=owner, class_value='espresso', k=2)\n"
         "assert query.by_text(owner=owner, q='cat', k=2)\n"
-        "from search import components; assert components.input_size() > 0\n"
+        "assert components.input_size() > 0\n"
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
     )
-    env = {
-        **__import__("os").environ,
-        "DJANGO_SETTINGS_MODULE": "searchsite.settings.worker_test",
-        "TEST_DB_NAME": str(settings.DATABASES["default"]["NAME"]),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR),
-        "DATA_DIR": str(settings.DATA_DIR),
-        "CELERY_TASK_DEFAULT_QUEUE": "unused",
-    }
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split()[-2:] == ["False", "False"]
+    assert run_as_web_process(settings, code)[-2:] == ["False", "False"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_trained_mapping_text_query_loads_neither_tensorflow_nor_much_memory_in_a_web_process(gallery, settings, user):
+    """Ensure a text query of a user whose trained projection is active is answered through that projection with
+    numpy alone: no TensorFlow or Keras module in the process, and its memory grows by little (TensorFlow alone
+    would add about a gigabyte)."""
+    components.classifier(components.configured_model_key())
+    record = trained_projection(user)
+    code = (
+        "from django.contrib.auth import get_user_model\n"
+        "from search import query, spaces\n"
+        "def rss(): return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS'))\n"
+        f"owner = get_user_model().objects.get(id={user.id})\n"
+        "before = rss()\n"
+        "hits = query.by_text(owner=owner, q='coffee', k=4)\n"
+        "after = rss()\n"
+        "key = spaces.text_space(owner_id=owner.id, model_key=components.configured_model_key()).key\n"
+        "print(key, hits[0].photo.original_name, before, after)\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    key, top, before_kb, after_kb, tensorflow, keras = run_as_web_process(settings, code)[-6:]
+    assert key.endswith(f"-proj{record.id}")
+    assert top == "coffee.jpg"
+    assert (tensorflow, keras) == ("False", "False")
+    assert int(after_kb) - int(before_kb) < 100_000

@@ -16,8 +16,10 @@ from searchsite.settings import base
         ("search.tasks.reembed_task", "photos"),
         ("search.tasks.rebuild_index_task", "index"),
         ("search.tasks.train_projection_task", "index"),
+        ("search.tasks.projection_export_task", "index"),
         ("search.tasks.reembed_missing_task", "index"),
         ("search.tasks.photos_reconcile_task", "index"),
+        ("search.tasks.photos_describe_missing_task", "index"),
         ("search.tasks.query_embed_task", "query"),
     ],
 )

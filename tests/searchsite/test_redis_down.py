@@ -1,7 +1,6 @@
 """While Redis is down, requests that need it answer 503 with Retry-After (JSON on the API, a plain page for the
 site), never a 500; what was stored before the failure stays stored. Real gunicorn, a real redis-server we stop."""
 
-import os
 import re
 import socket
 import subprocess
@@ -15,7 +14,7 @@ from accounts.services import token_rotate
 from bench._django import start_redis
 from gallery.models import Photo, PhotoTag
 from tests import images
-from tests.conftest import ROOT, wait_for
+from tests.conftest import ROOT, wait_for, worker_env
 from tests.factories import PhotoFactory, PhotoTagFactory, TagFactory, UserFactory
 
 PASSWORD = "a long pass phrase"
@@ -32,16 +31,7 @@ def site(transactional_db, tmp_path):
     """gunicorn on the test database, with its own redis-server; yields (url, redis process)."""
     redis_port, web_port = free_port(), free_port()
     redis = start_redis(redis_port, tmp_path)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "searchsite.settings.worker_test",
-        "TEST_DB_NAME": str(settings.DATABASES["default"]["NAME"]),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "SEARCH_INDEX_DIR": str(settings.SEARCH_INDEX_DIR),
-        "DATA_DIR": str(settings.DATA_DIR),
-        "CELERY_TASK_DEFAULT_QUEUE": "unused",
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-    }
+    env = worker_env(settings, TEST_REDIS_URL=f"redis://127.0.0.1:{redis_port}/0")
     web = subprocess.Popen(
         [
             sys.executable,

@@ -69,7 +69,8 @@ class Stack:
             k: v
             for k, v in os.environ.items()
             if not k.startswith(("DJANGO_", "CELERY_"))
-            and k not in {"SECRET_KEY", "DATA_DIR", "REDIS_URL", "DATABASE_URL", "MEDIA_ROOT", "SEARCH_INDEX_DIR"}
+            and k not in {"SECRET_KEY", "DATA_DIR", "REDIS_URL", "TEST_REDIS_URL", "DATABASE_URL", "MEDIA_ROOT"}
+            and k != "SEARCH_INDEX_DIR"
         }
         self.env.update(
             PORT=str(self.port),

@@ -1,9 +1,13 @@
-"""Production settings: secrets from the environment, and Django's deployment checklist passes."""
+"""Settings: production's secrets from the environment and Django's deployment checklist; tests' own Redis."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import redis
+
+from bench._django import redis_server
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -67,21 +71,44 @@ def test_migrate_works_without_a_data_folder(tmp_path):
 
 
 def test_make_run_settings_keep_debug_off_even_if_the_environment_asks(tmp_path):
-    """`make run` serves with searchsite.settings.local: no debug pages, whatever .env or the shell says."""
+    """`make run` serves with searchsite.settings.prod over plain HTTP: no debug pages, whatever .env or the shell
+    says."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     result = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        [sys.executable, "-c", "from django.conf import settings as s; print(s.DEBUG, s.SESSION_COOKIE_SECURE)"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         env={
             **clean,
-            "DJANGO_SETTINGS_MODULE": "searchsite.settings.local",
+            "DJANGO_SETTINGS_MODULE": "searchsite.settings.prod",
+            "HTTPS": "false",
+            "ALLOWED_HOSTS": "127.0.0.1",
             "DEBUG": "true",
             "SECRET_KEY": "x" * 50,
             "DATA_DIR": str(tmp_path),
         },
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert result.stdout.split() == ["False", "False"]  # and log-in works over plain HTTP
+
+
+def test_a_bare_pytest_refuses_to_touch_the_redis_in_redis_url(tmp_path):
+    """Ensure pytest run without the runner's Redis (no TEST_REDIS_URL) stops before any test, leaving the Redis of
+    REDIS_URL (a running site's queue, in real life) as it was."""
+    with redis_server(tmp_path) as url:
+        site_redis = redis.Redis.from_url(url)
+        site_redis.set("queued-by-the-site", "1")
+        env = {k: v for k, v in os.environ.items() if k not in ("TEST_REDIS_URL", "REDIS_URL")}
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests/accounts/test_tokens.py", "-q", "-p", "no:cacheprovider"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**env, "REDIS_URL": url},
+        )
+        assert result.returncode != 0
+        assert "TEST_REDIS_URL is not set" in result.stdout + result.stderr
+        assert site_redis.get("queued-by-the-site") == b"1"

@@ -276,10 +276,7 @@ def call(world, operation: str, op: Op, actor: str, target: str):
     else:
         headers = {}
     if "{id}" in path and "id" not in op.ids:
-        if template.startswith("/api/albums/"):
-            value = world.album_for(target).id
-        else:
-            value = world.photo(target).id
+        value = world.album_for(target).id if template.startswith("/api/albums/") else world.photo(target).id
         path = path.replace("{id}", str(value))
     for name, build in op.ids.items():
         path = path.replace("{" + name + "}", str(build(world, actor, target)))

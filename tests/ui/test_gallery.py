@@ -11,6 +11,7 @@ from tests.ui.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.worker
 def test_failed_photo_shows_its_reason_and_retry_makes_it_ready(page, celery_worker, log_in, shoot):
     owner = UserFactory(username="ivy", password=PASSWORD)
     photo = PhotoFactory(owner=owner, name="cat.jpg")

@@ -24,6 +24,7 @@ def wait_for_results(page):
     expect(page.locator("#results .card").first).to_be_attached()
 
 
+@pytest.mark.worker
 def test_sign_up_upload_search_tag_and_trash(
     page, browser, live_server, celery_worker, sign_up, photo_files, shoot, chelsea_twin, csp_violations
 ):

@@ -83,3 +83,8 @@ def test_srgb_to_lab_matches_the_reference_white_and_a_known_red():
     assert np.allclose(white, [100, 0, 0], atol=0.05)
     red = colours.srgb_to_lab(np.array([1.0, 0.0, 0.0]))
     assert np.allclose(red, [53.24, 80.09, 67.20], atol=0.1)  # sRGB red in CIELAB (D65)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (5000, 3), (3, 5000)])
+def test_degenerate_sizes_still_get_their_colour(size):
+    assert colours.colours(Image.new("RGB", size, (0, 80, 200))).main == ["blue"]

@@ -6,9 +6,9 @@ from PIL import Image
 from search.ml.classes import class_names
 from search.ml.semantic import (
     Projection,
+    ProjectionArrays,
     class_vector,
     class_word_matrix,
-    conse,
     evaluate_split,
     imagenet_class_matrix,
     split_indices,
@@ -27,12 +27,6 @@ def space(tmp_path_factory):
 @pytest.fixture(scope="module")
 def class_matrix(space):
     return imagenet_class_matrix(space)
-
-
-def one_hot_logits(class_name: str) -> np.ndarray:
-    logits = np.zeros((1, 1000), np.float32)
-    logits[0, class_names().index(class_name)] = 20.0
-    return logits
 
 
 def test_every_imagenet_class_gets_a_word_vector(class_matrix):
@@ -61,26 +55,6 @@ def test_class_vector_head_skips_glosses_and_alternatives(space):
     assert kite @ space.vector("kite") > space.phrase_vector("kite (bird of prey)") @ space.vector("kite")
     tabby = class_vector(space, "a cat having a striped coat")
     assert tabby @ space.vector("cat") > tabby @ space.vector("coat")
-
-
-def test_conse_of_a_confident_siamese_cat_prediction_is_near_cat(space, class_matrix):
-    vector = conse(one_hot_logits("Siamese cat"), class_matrix)[0]
-    assert "cat" in [w for w, _ in space.nearest_words(vector, 3)]
-
-
-def test_conse_weights_classes_by_probability(space, class_matrix):
-    logits = np.zeros((1, 1000), np.float32)
-    logits[0, class_names().index("Siamese cat")] = 10.0
-    logits[0, class_names().index("sports car")] = 9.0
-    vector = conse(logits, class_matrix, top=2)[0]
-    assert vector @ space.vector("cat") > vector @ space.vector("car") > 0.3
-
-
-def test_conse_returns_unit_vectors_per_image(class_matrix):
-    logits = np.random.default_rng(0).normal(size=(7, 1000)).astype(np.float32)
-    vectors = conse(logits, class_matrix)
-    assert vectors.shape == (7, class_matrix.shape[1])
-    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
 def test_tag_retrieval_score_is_one_for_vectors_equal_to_their_tags(space):
@@ -181,3 +155,23 @@ def test_projection_survives_save_and_load(tmp_path, tagged_photos, space):
     projection.save(path)
     assert [p.name for p in path.parent.iterdir()] == ["projection.keras"]
     np.testing.assert_allclose(Projection.load(path).project(features), projection.project(features), atol=1e-5)
+
+
+def test_exported_arrays_project_as_the_keras_model_does(tagged_photos, space):
+    """Ensure the numpy form web processes apply is the trained model's function (batch norm folded in)."""
+    features, _, tag_sets = tagged_photos
+    targets, rows = tag_targets(tag_sets, space)
+    projection = train_projection(features[rows], targets, epochs=3, seed=0)
+    arrays = projection.export()
+    assert arrays.activations == ("relu", "linear")
+    np.testing.assert_allclose(arrays.project(features), projection.project(features), atol=1e-5)
+
+
+def test_projection_arrays_survive_save_and_load(tmp_path, tagged_photos, space):
+    features, _, tag_sets = tagged_photos
+    targets, _rows = tag_targets(tag_sets, space)
+    arrays = train_projection(features[:12], targets[:12], epochs=3, seed=0).export()
+    path = tmp_path / "user" / "projection.npz"
+    arrays.save(path)
+    assert [p.name for p in path.parent.iterdir()] == ["projection.npz"]
+    np.testing.assert_array_equal(ProjectionArrays.load(path).project(features), arrays.project(features))

@@ -1,7 +1,6 @@
 """Calibrated tag suggestions (search.ml.suggest) without Django: the stored calibration, rejections, ECE."""
 
 import numpy as np
-import pytest
 
 from search.ml import suggest
 
@@ -41,22 +40,3 @@ def test_rejections_lower_a_tags_probability_unless_outweighed_by_acceptances():
     p = identity_probabilities(c)
     assert [t for t, _ in suggest.suggest(c, None, probabilities=p, rejections={"cat": (0, 3)})[0]] == ["pet"]
     assert [t for t, _ in suggest.suggest(c, None, probabilities=p, rejections={"cat": (9, 1)})[0]] == ["cat", "pet"]
-
-
-def test_expected_calibration_error_is_zero_when_confidence_matches_accuracy():
-    p = np.array([0.25] * 4 + [0.75] * 4)
-    right = np.array([1, 0, 0, 0, 1, 1, 1, 0])
-    assert suggest.expected_calibration_error(p, right) == pytest.approx(0.0)
-    assert suggest.expected_calibration_error(np.ones(4), np.zeros(4)) == pytest.approx(1.0)
-
-
-def test_fitted_calibration_is_monotone_in_its_evidence():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(400, len(suggest.FEATURES))).astype(np.float32)
-    right = (rng.random(400) < 1 / (1 + np.exp(-3 * x[:, 0]))).astype(float)
-    fitted = suggest.fit_calibration(x, right, hubness={})
-    low, high = np.zeros((1, len(suggest.FEATURES)), np.float32), np.zeros((1, len(suggest.FEATURES)), np.float32)
-    high[0, 0] = 2.0
-    assert fitted.probability(high)[0] > 0.8
-    assert fitted.probability(-high)[0] < 0.5
-    assert abs(fitted.probability(low)[0] - 0.5) < 0.15

@@ -1,12 +1,14 @@
 """The date signal: date words read into periods and answered from when photos were taken."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from gallery import services
+from gallery.models import Photo
 from search.signals import by_name
 from search.signals.base import Candidates, Term
+from search.signals.dates import when_q
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +83,36 @@ def test_trashed_and_other_users_photos_are_not_answered(user, other_user, taken
 def test_within_restricts_the_answer(user, taken):
     within = Candidates(ids=ids(taken, "christmas_2021"))
     assert answer(user, "2019", within=within) == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2019",
+        "july",
+        "summer 2019",
+        "winter",
+        "summer",
+        "christmas",
+        "new year",
+        "new year 2020",
+        "14 july",
+        "1 february",
+        "last year",
+        "2010s",
+        "december",
+    ],
+)
+def test_the_database_query_keeps_the_same_days_as_when_matches(user, photo_with, text):
+    """Ensure when_q (the database's reading of a period) and When.matches agree, day by day, in both hemispheres."""
+    day, photos = date(2018, 12, 20), []
+    while day < date(2020, 3, 1):
+        for latitude in (None, 51.0, -34.0):
+            photos.append(photo_with(user, taken=f"{day.isoformat()}T12:00:00", latitude=latitude))
+        day += timedelta(days=4 if day.month in (12, 1, 7) else 11)
+    when = signal.read(owner=user, tokens=text.split(), today=TODAY).value
+    expected = {p.id for p in photos if when.matches(p.taken_at.date(), latitude=p.latitude)}
+    years = range(2018, 2021)
+    assert set(Photo.objects.filter(owner=user).filter(when_q(when, years=years)).values_list("id", flat=True)) == (
+        expected
+    )
