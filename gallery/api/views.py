@@ -218,7 +218,7 @@ class PhotoBulkArchiveApi(APIView):
 
     @extend_schema(request=BulkArchiveSerializer, responses=BulkResultSerializer)
     def post(self, request):
-        params = _parse(BulkArchiveSerializer, request.data)
+        params = validated(BulkArchiveSerializer, request.data)
         return _changed(
             services.photos_archive(owner=request.user, photo_ids=params["ids"], archived=params["archived"])
         )
