@@ -84,3 +84,66 @@ def test_photo_page_shows_close_matches_first_and_lines_up_with_the_header(searc
         assert abs(brand["x"] - main["x"]) <= 1 and abs(brand["width"] - main["width"]) <= 1
     assert page_width(page) == page.viewport_size["width"]
     axe(page)
+
+
+@pytest.fixture(params=SIZES)
+def traveller(request, browser, live_server, csp_violations, transactional_db):
+    """Chelsea taken in Paris in 2019 and coffee in 2021 (no place), processed with the real model."""
+    from search.pipeline import photos_process
+    from tests import images
+    from tests.factories import PhotoFactory
+    from tests.ui.conftest import watch_csp
+
+    owner = UserFactory(username="tia", password=PASSWORD)
+    photos = [
+        PhotoFactory(
+            owner=owner,
+            name="chelsea.jpg",
+            content=images.with_exif("chelsea", taken="2019:06:01 12:00:00", gps=(48.8566, 2.3522)),
+        ),
+        PhotoFactory(owner=owner, name="coffee.jpg", content=images.with_exif("coffee", taken="2021:03:01 08:00:00")),
+    ]
+    photos_process(photo_ids=[p.id for p in photos])
+    context = browser.new_context(**SIZES[request.param])
+    watch_csp(context, csp_violations)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("tia")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    yield request.param, page
+    context.close()
+
+
+def test_a_year_alone_lists_that_years_photos_with_a_date_chip(traveller, live_server, axe):
+    _size, page = traveller
+    page.goto(f"{live_server.url}/search/?q=2019")
+    results = page.get_by_role("list", name="Search results")
+    expect(results.locator(".card").first).to_have_attribute("data-photo-id", str(_id("chelsea")), timeout=SLOW)
+    expect(results.locator(".card:not([hidden])")).to_have_count(1)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    chips = page.get_by_role("list", name="Your search, word by word")
+    expect(chips.get_by_role("listitem")).to_have_count(1)
+    expect(chips.get_by_role("listitem").first).to_contain_text("Date")
+    expect(chips.get_by_role("listitem").first).to_contain_text("2019")
+    axe(page)
+
+
+def test_place_and_date_chips_can_be_removed(traveller, live_server):
+    _size, page = traveller
+    page.goto(f"{live_server.url}/search/?q=cat%20paris%202019")
+    chips = page.get_by_role("list", name="Your search, word by word")
+    expect(chips.get_by_role("listitem")).to_have_count(3, timeout=SLOW)
+    place = chips.get_by_role("listitem").filter(has_text="Place")
+    expect(place).to_contain_text("Paris")
+    expect(page.get_by_role("list", name="Search results").locator(".card").first).to_have_attribute(
+        "data-photo-id", str(_id("chelsea"))
+    )
+    place.get_by_role("button", name=re.compile("^Remove")).click()
+    expect(page).to_have_url(re.compile(r"q=cat\+2019$"))
+    expect(chips.get_by_role("listitem")).to_have_count(2, timeout=SLOW)
+    chips.get_by_role("listitem").filter(has_text="Date").get_by_role("button").click()
+    expect(page).to_have_url(re.compile(r"q=cat$"))
+    expect(page.locator("#search-q")).to_have_value("cat")
