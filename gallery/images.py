@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 from typing import IO
 
 import numpy as np
@@ -77,13 +78,48 @@ SHARPNESS_SIDE = 256
 
 
 def sharpness(image: Image.Image) -> float:
-    """Variance of the Laplacian of the photo scaled to a fixed size, in grey: higher is sharper.
+    """Variance of the Laplacian over the variance of the grey levels, at a fixed size: higher is sharper.
 
-    A common scale makes copies of one scene comparable (a downscaled copy would otherwise look sharper), so this
-    only ranks copies of the same photo, which is what picking the best of a group of near-duplicates needs.
+    A common scale makes copies of one scene comparable (a downscaled copy would otherwise look sharper), and
+    dividing by the contrast makes it blind to brightness and contrast edits: the raw Laplacian variance grows
+    with the square of a contrast boost, so a brightened re-save looked sharper than its original. It only ranks
+    copies of the same photo, which is what picking the best of a group of near-duplicates needs.
     """
     grey = np.asarray(
         image.convert("L").resize((SHARPNESS_SIDE, SHARPNESS_SIDE), Image.Resampling.BILINEAR), dtype=np.float32
     )
     laplacian = grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:] - 4 * grey[1:-1, 1:-1]
-    return round(float(laplacian.var()), 3)
+    spread = float(grey.var())
+    return round(float(laplacian.var()) / spread, 4) if spread > 1e-6 else 0.0
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """What a file's header tells about how close it is to a camera's original."""
+
+    has_exif: bool
+    quality: int  # estimated JPEG quality (libjpeg scale, 1-100); 100 for lossless formats
+
+
+# libjpeg's standard luminance table (ITU T.81, K.1), which quality settings scale.
+_STD_LUMINANCE = np.array(
+    [16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
+     14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+     49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99],
+    dtype=np.float64,
+)  # fmt: skip
+
+
+def encoding(file: IO[bytes] | str) -> Encoding:
+    """Read only the header: EXIF present, and the JPEG quality its luminance table implies (a re-save of a
+    photo at a lower quality has a coarser table than the camera's)."""
+    with Image.open(file) as image:
+        has_exif = bool(image.info.get("exif")) or bool(image.getexif())
+        tables = getattr(image, "quantization", None)
+        if image.format != "JPEG" or not tables:
+            return Encoding(has_exif=has_exif, quality=100)
+        table = np.asarray(tables[0], dtype=np.float64)
+        # Order does not matter for the sum, so zigzag and natural order give the same estimate.
+        scale = 100.0 * table.sum() / _STD_LUMINANCE.sum()
+        quality = (200.0 - scale) / 2.0 if scale <= 100 else 5000.0 / scale
+        return Encoding(has_exif=has_exif, quality=round(min(100.0, max(1.0, quality))))

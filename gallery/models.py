@@ -64,6 +64,8 @@ class Photo(models.Model):
     thumbnail = models.FileField(upload_to=thumbnail_path, max_length=255, blank=True)
     tags = models.ManyToManyField("Tag", through="PhotoTag", related_name="photos")
     favourite = models.BooleanField(default=False)
+    # Hidden from the timeline (not from albums or search) without being deleted.
+    archived = models.BooleanField(default=False)
     # Set when the owner deletes the photo: it is hidden everywhere but the trash, and deleted for good
     # TRASH_KEEP_DAYS later (gallery.tasks.trash_purge_task) or when the owner empties the trash.
     trashed_at = models.DateTimeField(null=True, blank=True)

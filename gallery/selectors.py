@@ -42,6 +42,10 @@ def photo_list(*, owner: AbstractBaseUser, filters: dict | None = None) -> Query
     photos = photos_filtered(owner=owner, filters=filters).order_by(*SORTS[filters.get("sort") or "taken"])
     if filters.get("favourite"):
         photos = photos.filter(favourite=True)
+    if filters.get("archived"):
+        photos = photos.filter(archived=True)
+    elif not filters.get("ids") and filters.get("album") is None:
+        photos = photos.filter(archived=False)  # the timeline; albums and lookups by id keep archived photos
     if (album := filters.get("album")) is not None:
         photos = photos.filter(album_photos__album__id=album, album_photos__album__owner=owner)
     if tag := filters.get("tag"):
@@ -267,6 +271,22 @@ def timeline_years(*, photos: QuerySet[Photo], page_size: int) -> list[dict]:
         years.append({"year": row["year"], "count": row["n"], "page": newer // page_size + 1})
         newer += row["n"]
     return years
+
+
+def on_this_day(*, owner: AbstractBaseUser, day: date, limit: int = 30) -> list[Photo]:
+    """The owner's photos taken on this day and month in earlier years, newest year first (memories)."""
+    return list(
+        Photo.objects.filter(
+            owner=owner,
+            trashed_at__isnull=True,
+            shot_at__month=day.month,
+            shot_at__day=day.day,
+            shot_at__year__lt=day.year,
+            archived=False,
+        )
+        .exclude(thumbnail="")
+        .order_by("-shot_at", "-id")[:limit]
+    )
 
 
 # Sharing ---------------------------------------------------------------------------------------------------

@@ -504,6 +504,12 @@ def photos_favourite(*, owner: AbstractBaseUser, photo_ids: Iterable[int], favou
     return Photo.objects.filter(id__in=ids).exclude(favourite=favourite).update(favourite=favourite)
 
 
+def photos_archive(*, owner: AbstractBaseUser, photo_ids: Iterable[int], archived: bool) -> int:
+    """Hide photos from the timeline (or bring them back); they stay in albums and search results."""
+    ids = photos_owned(owner=owner, photo_ids=photo_ids)
+    return Photo.objects.filter(id__in=ids).exclude(archived=archived).update(archived=archived)
+
+
 def photos_trash(*, owner: AbstractBaseUser, photo_ids: Iterable[int]) -> int:
     """Delete, undoably: the photos leave the gallery, albums and search results, and stay restorable for
     TRASH_KEEP_DAYS. Their files and vectors stay until the trash is emptied."""

@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.timezone import localdate, localtime
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import selectors, services, storage
+from . import downloads, selectors, services, storage
 from .forms import AlbumForm, ShareLinkForm, TagActionForm, UploadForm
 from .media import photo_file_response
 from .models import Photo
@@ -21,22 +22,32 @@ from .models import Photo
 PAGE_SIZE = 48
 
 
-@login_required
 def home(request):
-    filters = {key: request.GET[key][:300] for key in ("tag", "status", "sort", "place") if request.GET.get(key)}
-    if filters.get("status") not in (None, *Photo.Status.values):
-        filters.pop("status")
+    if not request.user.is_authenticated:
+        return render(request, "landing.html")  # what this is, for a first visit
+    filters = {key: request.GET[key][:300] for key in ("tag", "sort", "place") if request.GET.get(key)}
     if filters.get("sort") not in (None, *selectors.SORTS):
         filters.pop("sort")
     if request.GET.get("favourite"):
         filters["favourite"] = True
-    # A timeline by default: newest taken first (EXIF date, else upload time), headed by month, with a year
-    # scrubber; ?sort=uploaded orders by upload time instead.
+    if request.GET.get("archived"):
+        filters["archived"] = True
+    # A timeline by default: newest taken first (EXIF date, else upload time), months headed in a justified grid,
+    # with a year scrubber; ?sort=uploaded orders by upload time instead.
+    timeline = filters.get("sort") != "uploaded"
     photos = selectors.photo_list(owner=request.user, filters=filters)
     page = Paginator(photos, PAGE_SIZE).get_page(request.GET.get("page"))
+    if timeline:
+        page.object_list = list(page.object_list)  # evaluated once, so the marks below reach the template
+        _mark_months(page.object_list, before=_photo_before(page))
     shared = selectors.album_shared_list(user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
+    years = selectors.timeline_years(photos=photos, page_size=PAGE_SIZE) if timeline else []
+    newer = 0
+    for year in years:  # where each year starts, as a fraction of the timeline: the scrubber places it there
+        year["at"] = round(newer / page.paginator.count, 4)
+        newer += year["count"]
     return render(
         request,
         "gallery/home.html",
@@ -45,16 +56,42 @@ def home(request):
             "filters": filters,
             "query": query.urlencode(),  # the filters, for the page links
             "tags": selectors.tag_counts(owner=request.user)[:30],
-            "statuses": Photo.Status.values,
-            "timeline": filters.get("sort") != "uploaded",
-            "years": selectors.timeline_years(photos=photos, page_size=PAGE_SIZE)
-            if filters.get("sort") != "uploaded"
-            else [],
+            "timeline": timeline,
+            "years": years,
+            # Memories head the unfiltered timeline's first page only.
+            "memories": _memories(request.user) if timeline and not filters and page.number == 1 else [],
             "albums": _albums_to_add_to(request.user, shared),
             "shared_albums": shared,
             "storage": {"used": selectors.storage_used(owner=request.user), "quota": settings.STORAGE_QUOTA_BYTES},
         },
     )
+
+
+def _memories(owner) -> list[dict]:
+    """On this day: per earlier year, how long ago and its photos."""
+    today = localdate()
+    years: dict[int, list[Photo]] = {}
+    for photo in selectors.on_this_day(owner=owner, day=today):
+        years.setdefault(localtime(photo.shot_at).year, []).append(photo)
+    return [{"year": year, "ago": today.year - year, "photos": photos} for year, photos in years.items()]
+
+
+def _photo_before(page) -> Photo | None:
+    """The last photo of the previous page: a month that goes on from it gets no second heading."""
+    if not page.has_previous():
+        return None
+    return page.paginator.object_list[page.start_index() - 2]
+
+
+def _mark_months(photos: list[Photo], *, before: Photo | None) -> None:
+    """Mark the first photo of each month (it carries the heading) and of each year (the scrubber's anchor), in
+    the time zone the template shows dates in."""
+    previous = localtime(before.shot_at) if before else None
+    for photo in photos:
+        shot = localtime(photo.shot_at)
+        photo.month_start = previous is None or (shot.year, shot.month) != (previous.year, previous.month)
+        photo.year_start = previous is None or shot.year != previous.year
+        previous = shot
 
 
 @login_required
@@ -271,6 +308,36 @@ def photo_delete(request, id: int):
         )
         return redirect("gallery:home")
     return render(request, "gallery/photo_delete.html", {"photo": photo, "keep_days": settings.TRASH_KEEP_DAYS})
+
+
+@login_required
+def photos_download(request):
+    """The selected photos (``ids``, comma-separated) as one zip, streamed. Another user's id is a 404."""
+    try:
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i]
+    except ValueError:
+        ids = []
+    if not ids:
+        return HttpResponseBadRequest("Choose photos to download: ?ids=1,2,3")
+    try:
+        owned = services.photos_owned(owner=request.user, photo_ids=ids)
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    return _zip_response(selectors.photo_list(owner=request.user, filters={"ids": owned}), name="photos")
+
+
+@login_required
+def album_download(request, id: int):
+    album = selectors.album_get(owner=request.user, id=id)
+    return _zip_response(selectors.photo_list(owner=request.user, filters={"album": album.id}), name=album.name)
+
+
+def _zip_response(photos, *, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        downloads.photos_zip(photos=photos.iterator(chunk_size=200)), content_type="application/zip"
+    )
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{name}.zip")
+    return response
 
 
 @login_required

@@ -1,7 +1,8 @@
 """Near-duplicates: same-scene photos (re-encodes, resizes, crops, small edits, bursts) found from stored vectors.
 
 Writes: ``duplicates_check`` (new photos against the owner's gallery, after indexing; incremental) and
-``duplicates_check_all`` (a whole gallery against itself, e.g. after an import or a threshold change). Reads:
+``duplicates_check_all`` (a whole gallery against itself, e.g. after an import or a threshold change) and
+``duplicates_keep_best`` (one copy of each group stays, the others go to the trash). Reads:
 ``duplicate_groups`` (connected components of the stored pairs, best copy first, with the reason it is best).
 """
 
@@ -13,10 +14,14 @@ from functools import cmp_to_key
 import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from PIL import Image
 
+from gallery.images import Encoding, encoding
 from gallery.models import Photo
 from gallery.selectors import photos_filtered
+from gallery.services import BULK_MAX_PHOTOS, photos_owned, photos_trash
 
 from .index_versions import collection, embeddings
 from .ml import duplicates as join
@@ -125,8 +130,8 @@ class DuplicateGroup:
 
 
 def duplicate_groups(*, owner: AbstractBaseUser) -> list[DuplicateGroup]:
-    """The owner's groups of near-duplicates, largest group first; within a group the best copy first:
-    the largest (pixels), then the sharpest, then the oldest (taken, else uploaded)."""
+    """The owner's groups of near-duplicates (photos in the trash left out), largest group first; within a group
+    the best copy first (see ``_better``), with the reason it is best."""
     pairs = list(NearDuplicate.objects.filter(owner=owner).values_list("photo_id", "other_id", "similarity"))
     components = join.groups(pairs)
     if not components:
@@ -141,62 +146,109 @@ def duplicate_groups(*, owner: AbstractBaseUser) -> list[DuplicateGroup]:
         weakest[root[a]] = min(weakest.get(root[a], 1.0), s)
     out = []
     for n, group in enumerate(components):
-        members = sorted((photos[i] for i in group if i in photos), key=_quality_key)
+        members = [photos[i] for i in group if i in photos]
         if len(members) > 1:
+            copies = sorted((_copy(photo) for photo in members), key=cmp_to_key(_better))
             out.append(
                 DuplicateGroup(
-                    photos=members, reason=_reason(members[0], members[1]), similarity=round(weakest.get(n, 1.0), 4)
+                    photos=[c.photo for c in copies],
+                    reason=_reason(copies[0], copies[1]),
+                    similarity=round(weakest.get(n, 1.0), 4),
                 )
             )
     return out
 
 
+@dataclass(frozen=True)
+class Copy:
+    """One photo of a group with what its header tells (read once per listing: a header, not the pixels)."""
+
+    photo: Photo
+    encoding: Encoding
+
+    @property
+    def pixels(self) -> int:
+        return self.photo.width * self.photo.height
+
+
+def _copy(photo: Photo) -> Copy:
+    try:
+        with photo.original.open("rb") as file:
+            return Copy(photo, encoding(file))
+    except (OSError, ValueError, Image.DecompressionBombError):  # missing or unreadable: it cannot be the original
+        return Copy(photo, Encoding(has_exif=False, quality=0))
+
+
+LARGER_BY = 1.10  # a file this much larger, at the same pixel size, was compressed less (re-saves shrink files)
+QUALITY_BY = 3  # JPEG quality estimates closer than this are the same setting read off rounded tables
 SHARPER_BY = 1.05  # sharpness ratios closer than this are noise (re-encoding alone moves it a little)
 
 
-def _better(a: Photo, b: Photo) -> int:
-    """Negative when a is the better copy: more pixels, else clearly sharper, else taken (or uploaded) first."""
-    if a.width * a.height != b.width * b.height:
-        return -1 if a.width * a.height > b.width * b.height else 1
-    sharp_a, sharp_b = a.sharpness or 0.0, b.sharpness or 0.0
+def _better(a: Copy, b: Copy) -> int:
+    """Negative when a is more likely the original: more pixels, else a clearly larger file, else EXIF kept,
+    else a finer JPEG quality (not re-encoded), else clearly sharper (contrast-blind, images.sharpness), else
+    taken (or uploaded) first."""
+    if a.pixels != b.pixels:
+        return -1 if a.pixels > b.pixels else 1
+    size_a, size_b = a.photo.size_bytes, b.photo.size_bytes
+    if size_a > size_b * LARGER_BY or size_b > size_a * LARGER_BY:
+        return -1 if size_a > size_b else 1
+    if a.encoding.has_exif != b.encoding.has_exif:
+        return -1 if a.encoding.has_exif else 1
+    if abs(a.encoding.quality - b.encoding.quality) >= QUALITY_BY:
+        return -1 if a.encoding.quality > b.encoding.quality else 1
+    sharp_a, sharp_b = a.photo.sharpness or 0.0, b.photo.sharpness or 0.0
     if sharp_a > sharp_b * SHARPER_BY or sharp_b > sharp_a * SHARPER_BY:
         return -1 if sharp_a > sharp_b else 1
-    if a.shot_at != b.shot_at:
-        return -1 if a.shot_at < b.shot_at else 1
-    return -1 if a.id < b.id else 1
+    if a.photo.shot_at != b.photo.shot_at:
+        return -1 if a.photo.shot_at < b.photo.shot_at else 1
+    return -1 if a.photo.id < b.photo.id else 1
 
 
-_quality_key = cmp_to_key(_better)
-
-
-def _reason(best: Photo, runner_up: Photo) -> str:
-    if best.width * best.height > runner_up.width * runner_up.height:
-        return f"largest: {best.width}×{best.height} pixels"
-    if (best.sharpness or 0) > (runner_up.sharpness or 0) * SHARPER_BY:
+def _reason(best: Copy, runner_up: Copy) -> str:
+    if best.pixels > runner_up.pixels:
+        return f"largest: {best.photo.width}×{best.photo.height} pixels"
+    if best.photo.size_bytes > runner_up.photo.size_bytes * LARGER_BY:
+        return "same size, least compressed file"
+    if best.encoding.has_exif and not runner_up.encoding.has_exif:
+        return "same size, camera data (EXIF) kept"
+    if best.encoding.quality - runner_up.encoding.quality >= QUALITY_BY:
+        return "same size, not re-encoded"
+    if (best.photo.sharpness or 0) > (runner_up.photo.sharpness or 0) * SHARPER_BY:
         return "same size, sharpest"
-    if best.shot_at < runner_up.shot_at:
-        return "same size and sharpness, oldest"
-    return "same size, sharpness and date; uploaded first"
+    if best.photo.shot_at < runner_up.photo.shot_at:
+        return "same size and quality, oldest"
+    return "same size and quality; uploaded first"
 
 
-def duplicates_keep_best(*, owner: AbstractBaseUser, photo_ids: list[int] | None = None) -> dict[str, list[int]]:
-    """Keep the best copy of each group and delete the rest: of the groups these photos belong to (any member
-    names its group), or of every group when ``photo_ids`` is None. Another user's id is a 404 and nothing
-    is deleted; one of the owner's photos that is in no group is a ValidationError."""
-    from django.core.exceptions import ValidationError
+def duplicates_keep_best(
+    *, owner: AbstractBaseUser, photo_ids: list[int] | None = None, keep_ids: list[int] | None = None
+) -> dict[str, list[int]]:
+    """Keep one copy of each group and move the others to the trash (restorable, like any delete).
 
-    from gallery.services import BULK_MAX_PHOTOS, photos_delete, photos_owned
-
+    ``keep_ids`` are copies the owner chose: each names its group and is the one kept. ``photo_ids`` name groups
+    (any member) whose best copy is kept. With neither, every group keeps its best. Another user's id is a 404
+    and nothing moves; a photo in no group, or two chosen copies of one group, is a ValidationError.
+    Returns ``{"kept": [...], "trashed": [...]}``."""
     groups = duplicate_groups(owner=owner)
-    if photo_ids is not None:
-        wanted = set(photos_owned(owner=owner, photo_ids=photo_ids))  # 404 before anything else
-        chosen = [g for g in groups if wanted & {p.id for p in g.photos}]
-        stray = wanted - {p.id for g in chosen for p in g.photos}
+    keep_ids, photo_ids = list(keep_ids or []), photo_ids
+    chosen: dict[int, int] = {}  # group index -> the photo kept
+    if keep_ids or photo_ids is not None:
+        wanted = set(photos_owned(owner=owner, photo_ids=[*keep_ids, *(photo_ids or [])]))  # 404 before anything
+        member = {p.id: n for n, g in enumerate(groups) for p in g.photos}
+        stray = wanted - member.keys()
         if stray:
             raise ValidationError(f"Not in any group of near-duplicates: {sorted(stray)}.", code="not_duplicate")
-        groups = chosen
-    doomed = [p.id for g in groups for p in g.photos[1:]]
+        for photo_id in keep_ids:
+            if member[photo_id] in chosen:
+                raise ValidationError("Choose one copy to keep in each group.", code="two_in_group")
+            chosen[member[photo_id]] = photo_id
+        for photo_id in photo_ids or []:
+            chosen.setdefault(member[photo_id], groups[member[photo_id]].best.id)
+    else:
+        chosen = {n: g.best.id for n, g in enumerate(groups)}
+    trashed = [p.id for n, kept in sorted(chosen.items()) for p in groups[n].photos if p.id != kept]
     with transaction.atomic():
-        for start in range(0, len(doomed), BULK_MAX_PHOTOS):
-            photos_delete(owner=owner, photo_ids=doomed[start : start + BULK_MAX_PHOTOS])
-    return {"kept": [g.best.id for g in groups], "deleted": doomed}
+        for start in range(0, len(trashed), BULK_MAX_PHOTOS):
+            photos_trash(owner=owner, photo_ids=trashed[start : start + BULK_MAX_PHOTOS])
+    return {"kept": [kept for _n, kept in sorted(chosen.items())], "trashed": trashed}

@@ -29,7 +29,7 @@ def encode(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:
 
 
 def jpeg(name: str = "chelsea", **options) -> bytes:
-    return encode(sample(name), "JPEG", quality=90, **options)
+    return encode(sample(name), "JPEG", **{"quality": 90, **options})
 
 
 def solid(color=(200, 30, 30), size=(64, 48)) -> Image.Image:
@@ -116,7 +116,7 @@ def with_exif(
             return float(degrees), float(minutes), round(value * 3600 - degrees * 3600 - minutes * 60, 4)
 
         exif[0x8825] = {1: "N" if lat >= 0 else "S", 2: dms(lat), 3: "E" if lon >= 0 else "W", 4: dms(lon)}
-    return encode(image or sample(name), "JPEG", quality=90, exif=exif.tobytes(), **options)
+    return encode(image or sample(name), "JPEG", exif=exif.tobytes(), **{"quality": 90, **options})
 
 
 @functools.cache

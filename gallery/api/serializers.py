@@ -55,6 +55,7 @@ class PhotoSerializer(serializers.ModelSerializer):
             "original_url",
             "tags",
             "favourite",
+            "archived",
             "trashed_at",
         ]
 
@@ -207,6 +208,9 @@ def time_place_filters(params: dict) -> dict:
 class PhotoFilterSerializer(TimePlaceFilterSerializer):
     tag = serializers.CharField(required=False)
     favourite = serializers.BooleanField(required=False, default=False, help_text="true: favourites only")
+    archived = serializers.BooleanField(
+        required=False, default=False, help_text="true: archived photos only (else they are left out of lists)"
+    )
     album = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PHOTO_ID, help_text="Only the photos of this album (yours)"
     )
@@ -279,6 +283,10 @@ class PhotoPatchSerializer(serializers.Serializer):
 
 class BulkFavouriteSerializer(PhotoIdsSerializer):
     favourite = serializers.BooleanField(default=True)
+
+
+class BulkArchiveSerializer(PhotoIdsSerializer):
+    archived = serializers.BooleanField(default=True, help_text="false: back to the timeline")
 
 
 class TrashedPhotoSerializer(PhotoSerializer):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("photos/bulk/delete/", views.PhotoBulkDeleteApi.as_view(), name="photo-bulk-delete"),
     path("photos/bulk/tags/", views.PhotoBulkTagsApi.as_view(), name="photo-bulk-tags"),
     path("photos/bulk/favourite/", views.PhotoBulkFavouriteApi.as_view(), name="photo-bulk-favourite"),
+    path("photos/bulk/archive/", views.PhotoBulkArchiveApi.as_view(), name="photo-bulk-archive"),
     path("photos/bulk/trash/", views.PhotoBulkTrashApi.as_view(), name="photo-bulk-trash"),
     path("places/", views.PlaceListApi.as_view(), name="place-list"),
     path("trash/", views.TrashApi.as_view(), name="trash"),

@@ -16,6 +16,7 @@ from .serializers import (
     AlbumListFilterSerializer,
     AlbumPatchSerializer,
     AlbumSerializer,
+    BulkArchiveSerializer,
     BulkDeleteResultSerializer,
     BulkFavouriteSerializer,
     BulkResultSerializer,
@@ -208,6 +209,18 @@ class PhotoBulkFavouriteApi(APIView):
         params = validated(BulkFavouriteSerializer, request.data)
         return _changed(
             services.photos_favourite(owner=request.user, photo_ids=params["ids"], favourite=params["favourite"])
+        )
+
+
+class PhotoBulkArchiveApi(APIView):
+    """Archive (hide from the timeline, keep in albums and search) or unarchive many photos. Any id that is not
+    yours → 404, and nothing changes."""
+
+    @extend_schema(request=BulkArchiveSerializer, responses=BulkResultSerializer)
+    def post(self, request):
+        params = validated(BulkArchiveSerializer, request.data)
+        return _changed(
+            services.photos_archive(owner=request.user, photo_ids=params["ids"], archived=params["archived"])
         )
 
 

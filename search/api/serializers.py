@@ -156,17 +156,27 @@ class KeepBestSerializer(serializers.Serializer):
     photos = serializers.ListField(
         child=PhotoIdField(), required=False, max_length=1000, help_text="any photo of each group to resolve"
     )
-    all = serializers.BooleanField(default=False, help_text="resolve every group")
+    keep = serializers.ListField(
+        child=PhotoIdField(),
+        required=False,
+        max_length=1000,
+        help_text="the copy to keep of each group it names (instead of the best one)",
+    )
+    all = serializers.BooleanField(default=False, help_text="resolve every group, keeping each best copy")
 
     def validate(self, attrs):
-        if bool(attrs.get("photos")) == attrs["all"]:
-            raise serializers.ValidationError({"detail": "Give either photos (one per group) or all=true."})
+        if bool(attrs.get("photos") or attrs.get("keep")) == attrs["all"]:
+            raise serializers.ValidationError(
+                {"detail": "Give photos (one per group), keep (the copy to keep per group), or all=true."}
+            )
         return attrs
 
 
 class KeepBestResultSerializer(serializers.Serializer):
     kept = serializers.ListField(child=serializers.IntegerField())
-    deleted = serializers.ListField(child=serializers.IntegerField())
+    trashed = serializers.ListField(
+        child=serializers.IntegerField(), help_text="moved to the trash: POST them to the trash restore API to undo"
+    )
 
 
 class AlbumSearchQuerySerializer(serializers.Serializer):

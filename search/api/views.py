@@ -145,13 +145,16 @@ class DuplicateListApi(APIView):
 
 
 class DuplicateKeepBestApi(APIView):
-    """Keep the best copy of some groups (any photo of a group names it) or of all, delete the rest."""
+    """Keep one copy of some groups (the best, or the one you name in ``keep``) or of all; the other copies go to
+    the trash, restorable. Deleting for good is only ever ``POST /api/photos/bulk/delete/``."""
 
     @extend_schema(request=KeepBestSerializer, responses=KeepBestResultSerializer)
     def post(self, request):
         params = validated(KeepBestSerializer, request.data)
         result = duplicates.duplicates_keep_best(
-            owner=request.user, photo_ids=None if params["all"] else params["photos"]
+            owner=request.user,
+            photo_ids=None if params["all"] else params.get("photos", []),
+            keep_ids=[] if params["all"] else params.get("keep", []),
         )
         return Response(KeepBestResultSerializer(result).data)
 

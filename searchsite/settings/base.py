@@ -37,6 +37,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that writes the body; pages and JSON only (searchsite/compression.py).
+    "searchsite.compression.TextGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     # Serves /static/ from the app itself: no CDN, no separate web server needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",

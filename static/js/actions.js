@@ -45,6 +45,20 @@ export async function setFavourite(ids, on) {
   return { ok, message: ok ? "" : errorMessage(status, data) };
 }
 
+async function setArchived(ids, archived, selection) {
+  const { ok, status, data } = await request(API.bulkArchive, { method: "POST", json: { ids, archived } });
+  if (!ok) return fail(selection, status, data);
+  const undo = el("button", { type: "button", class: "btn btn-small", text: "Undo" });
+  undo.addEventListener("click", async () => {
+    const back = await request(API.bulkArchive, { method: "POST", json: { ids, archived: !archived } });
+    if (back.ok) window.location.reload();
+    else fail(selection, back.status, back.data);
+  });
+  selection.drop(ids);
+  selection.say(`${archived ? "Archived" : "Unarchived"} ${plural(ids.length, "photo")}${archived ? "; they stay in albums and search" : ""}. `, undo);
+  undo.focus();
+}
+
 async function fail(selection, status, data) {
   selection.say(el("span", { class: "reason", text: errorMessage(status, data) }));
 }
@@ -71,10 +85,29 @@ const handlers = {
     undo.focus();
   },
 
+  // Archive: out of the timeline (still in albums and search), with Undo; "unarchive" on the Archived view.
+  async archive({ ids, selection }) {
+    await setArchived(ids, true, selection);
+  },
+
+  async unarchive({ ids, selection }) {
+    await setArchived(ids, false, selection);
+  },
+
+  // A zip of the originals, streamed by the server; the browser saves it (no page change).
+  download({ ids, selection }) {
+    const link = el("a", { href: `${API.download}?ids=${ids.join(",")}`, download: "" });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    selection.say(`Downloading ${plural(ids.length, "photo")} as a zip…`);
+  },
+
   async restore({ ids, selection }) {
     const { ok, status, data } = await request(API.trashRestore, { method: "POST", json: { ids } });
     if (!ok) return fail(selection, status, data);
     selection.drop(ids);
+    if (!selection.grid.querySelector(".card")) return window.location.reload(); // the trash's empty state
     selection.say(`Restored ${plural(ids.length, "photo")} to your gallery.`);
   },
 
@@ -83,6 +116,7 @@ const handlers = {
     const { ok, status, data } = await request(API.trashDelete, { method: "POST", json: { ids } });
     if (!ok) return fail(selection, status, data);
     selection.drop(ids);
+    if (!selection.grid.querySelector(".card")) return window.location.reload(); // the trash's empty state
     selection.say(`Deleted ${plural(ids.length, "photo")} for good.`);
   },
 
@@ -144,14 +178,13 @@ if (albumForm) {
   });
 }
 
-// The heart on each card: no reload, and the form still works without JavaScript.
-document.addEventListener("submit", async (event) => {
-  const form = event.target.closest(".card-fav-form");
-  if (!form) return;
+// The heart on each card (a button without a form: the photo page's heart works without JavaScript).
+document.addEventListener("click", async (event) => {
+  const heart = event.target.closest(".card-fav");
+  if (!heart) return;
   event.preventDefault();
-  const card = form.closest(".card");
-  const on = card.dataset.favourite !== "true";
-  await setFavourite([Number(card.dataset.photoId)], on);
+  const card = heart.closest(".card");
+  await setFavourite([Number(card.dataset.photoId)], card.dataset.favourite !== "true");
 });
 
 // Emptying the trash is confirmed first.

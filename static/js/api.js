@@ -130,21 +130,20 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-// How close a result is, on the API's one scale for every kind of search (the raw score stays in a tooltip).
+// How close a result is, on the API's one scale for every kind of search, in words: no raw scores in the UI.
 export const MATCH_LABELS = { strong: "Strong match", possible: "Possible match", weak: "Weak match" };
 
 /** A photo card as the server renders it (templates/gallery/_photo_card.html), with its match on search results. */
-export function resultCard({ photo, score, match }, rank) {
+export function resultCard({ photo, match }, rank) {
   const thumb = photo.thumbnail_url
     ? el("img", { src: photo.thumbnail_url, alt: photo.original_name, loading: "lazy", decoding: "async" })
     : el("span", { class: "thumb-placeholder", role: "img", "aria-label": `${photo.original_name} (no preview yet)` });
-  const scoreText = MATCH_LABELS[match] || (typeof score === "number" ? score.toFixed(3) : "");
+  const scoreText = MATCH_LABELS[match] || "";
   const scoreNode = scoreText
-    ? el("span", { class: `score${match ? ` score-${match}` : ""}`, "data-role": "score",
-      title: typeof score === "number" ? `Score ${score.toFixed(3)}` : null, text: scoreText })
+    ? el("span", { class: `score score-${match}`, "data-role": "score", text: scoreText })
     : null;
   return el("li", { class: "card result", "data-photo-id": photo.id, "data-status": photo.status, "data-match": match || null, "data-place": photo.place || null },
-    el("a", { class: "card-link", href: PAGES.photo(photo.id), "aria-label": `${photo.original_name}${scoreText ? `, ${scoreText}` : ""}` },
+    el("a", { class: "card-link", href: PAGES.photo(photo.id) },
       el("div", { class: "thumb" }, thumb, rank ? el("span", { class: "rank", "aria-hidden": "true", text: `#${rank}` }) : null)),
     el("input", { type: "checkbox", class: "card-select", value: String(photo.id), "aria-label": `Select ${photo.original_name}` }),
     el("div", { class: "card-body" },

@@ -37,9 +37,26 @@ async function showSimilar() {
     return;
   }
   const hits = data.results.filter(({ photo }) => String(photo.id) !== id).slice(0, 12);
-  box.replaceChildren(hits.length
-    ? el("ul", { class: "grid", "aria-label": "Similar photos" }, ...hits.map((hit) => resultCard(hit)))
-    : el("p", { class: "muted", text: "No other photos in your gallery yet — upload more to see similar ones here." }));
+  // Only strong and possible matches show; the rest wait behind "Show more" (weak ones are rarely alike).
+  const close = hits.filter(({ match }) => match && match !== "weak");
+  const cards = hits.map((hit) => resultCard(hit));
+  for (const [i, card] of cards.entries()) card.hidden = !close.includes(hits[i]);
+  const more = el("button", { type: "button", class: "btn btn-ghost", "aria-controls": "similar-list",
+    text: `Show ${hits.length - close.length} more, less alike` });
+  more.addEventListener("click", () => {
+    for (const card of cards) card.hidden = false;
+    more.remove();
+    cards[close.length]?.querySelector(".card-link")?.focus();
+  });
+  box.replaceChildren(
+    ...(hits.length
+      ? [
+        ...(close.length ? [] : [el("p", { class: "muted", text: "No photo in your gallery is close to this one." })]),
+        el("ul", { class: "grid", id: "similar-list", "aria-label": "Similar photos" }, ...cards),
+        ...(hits.length > close.length ? [el("div", { class: "more-results" }, more)] : []),
+      ]
+      : [el("p", { class: "muted", text: "No other photos in your gallery yet — upload more to see similar ones here." })]),
+  );
   viewer.fromUrl();
 }
 

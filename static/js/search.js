@@ -34,7 +34,12 @@ const queryKey = () => {
   return params.toString();
 };
 
-const state = { q: "", photoId: "", className: "", image: null, imageLost: false, like: "", unlike: "" };
+const terms = document.getElementById("search-terms");
+const spelling = document.getElementById("spelling");
+const refinePanel = document.getElementById("refine-panel");
+
+// exact: search the words as typed (no spelling correction), after "Search instead for …".
+const state = { q: "", photoId: "", className: "", image: null, imageLost: false, like: "", unlike: "", exact: false };
 let generation = 0; // a slow answer to an older query must not overwrite a newer one
 
 function readUrl() {
@@ -42,6 +47,7 @@ function readUrl() {
   state.q = (params.get("q") || "").trim();
   state.photoId = params.get("photo") || "";
   state.className = (params.get("class") || "").trim();
+  state.exact = params.get("exact") === "1";
   state.like = params.get("like") || ""; // "more like these": example photo ids, and counter-examples
   state.unlike = params.get("unlike") || "";
   if (params.get("image") !== "1") state.image = null;
@@ -65,6 +71,7 @@ function storedImage() {
 function writeUrl() {
   const params = new URLSearchParams();
   if (state.q) params.set("q", state.q);
+  if (state.q && state.exact) params.set("exact", "1");
   if (state.image) params.set("image", "1");
   else if (state.photoId) params.set("photo", state.photoId);
   if (state.className) params.set("class", state.className);
@@ -101,7 +108,7 @@ function describe() {
   }
   if (state.image) parts.push(`photos like “${state.image.name}”`);
   else if (state.photoId) parts.push("photos like this one");
-  if (state.q && !state.image) parts.push(`“${state.q}”`);
+  if (state.q && !state.image) parts.push(`“${state.shownQ || state.q}”`);
   if (state.className) parts.push(`class “${state.className}”`);
   return parts.join(" · ");
 }
@@ -115,11 +122,12 @@ function plan() {
     if (state.className) body.append("class", state.className);
     return { url: API.similar, method: "POST", body };
   }
+  const exact = state.exact ? "&exact=1" : "";
   if (state.photoId && state.q) {
-    return { url: `${API.text}?q=${encodeURIComponent(state.q)}&photo=${state.photoId}&k=${K}${classParam}` };
+    return { url: `${API.text}?q=${encodeURIComponent(state.q)}&photo=${state.photoId}&k=${K}${classParam}${exact}` };
   }
   if (state.photoId) return { url: `${API.similar}?photo=${state.photoId}&k=${K + 1}${classParam}` };
-  if (state.q) return { url: `${API.text}?q=${encodeURIComponent(state.q)}&k=${K}${classParam}` };
+  if (state.q) return { url: `${API.text}?q=${encodeURIComponent(state.q)}&k=${K}${classParam}${exact}` };
   if (state.like) {
     const list = (value) => value.split(",").filter(Boolean).map(Number);
     return { url: API.similar, method: "POST", json: { photos: list(state.like), not_photos: list(state.unlike), k: K } };
@@ -156,9 +164,26 @@ async function run() {
   empty.hidden = true;
   results.setAttribute("aria-busy", "true");
   setStatus(el("span", { class: "spinner", "aria-hidden": "true" }), `Searching ${describe()}…`);
-  const { ok, status, data } = await request(query.url, { method: query.method, body: query.body, json: query.json });
+  let { ok, status, data } = await request(query.url, { method: query.method, body: query.body, json: query.json });
   if (mine !== generation) return;
+  let corrected = data?.spelling || null;
+  // A typo answered with "Did you mean" (an API without spelling correction): show the results for the first
+  // suggestion, as the corrected query would, unless the words were asked for exactly.
+  const fix = !ok && status === 400 && !state.exact && state.q && data?.word && data?.suggestions?.length &&
+    typo(data.word, data.suggestions[0]);
+  if (fix) {
+    const fixed = replaceWord(state.q, data.word, data.suggestions[0]);
+    const retry = await request(query.url.replace(`q=${encodeURIComponent(state.q)}`, `q=${encodeURIComponent(fixed)}`));
+    if (mine !== generation) return;
+    if (retry.ok) {
+      ({ ok, status, data } = retry);
+      corrected = { original: state.q, corrected: fixed };
+    }
+  }
   results.removeAttribute("aria-busy");
+  state.shownQ = corrected?.corrected || "";
+  showSpelling(corrected);
+  showTerms(ok ? data.terms : null);
   if (!ok) {
     results.replaceChildren();
     setStatus(el("div", { class: "alert alert-error", role: "alert" },
@@ -193,6 +218,69 @@ async function run() {
   viewer.fromUrl();
   if (state.q && !state.image) showNeighbours(mine);
 }
+
+/** "Showing results for coffee. Search instead for coffe": the corrected query, and a way back to the words typed. */
+function showSpelling(corrected) {
+  spelling.hidden = !corrected;
+  if (!corrected) return spelling.replaceChildren();
+  const params = new URLSearchParams(window.location.search);
+  params.set("q", corrected.original);
+  params.set("exact", "1");
+  params.delete("view");
+  spelling.replaceChildren("Showing results for ", el("strong", { text: corrected.corrected }), ". ",
+    el("a", { href: `?${params}`, "data-exact": "1", text: `Search instead for ${corrected.original}` }));
+}
+
+// What each kind of term is called on its chip.
+const TERM_KINDS = { place: "Place", date: "Date", person: "Person", thing: "Thing", tag: "Tag", colour: "Colour", color: "Colour", text: "Text" };
+
+/** How the API understood each word, as chips; removing one searches again without that word. */
+function showTerms(list) {
+  const shown = (list || []).filter((term) => term && term.word);
+  terms.hidden = shown.length < 1 || (shown.length === 1 && !["place", "date", "person"].includes(shown[0].as));
+  terms.replaceChildren(...shown.map((term) => {
+    const label = `${term.negated ? "not " : ""}${term.shown || term.word}`;
+    return el("li", { class: `chip chip-term chip-${term.as || "word"}${term.negated ? " chip-negated" : ""}` },
+      el("span", { class: "chip-kind", text: TERM_KINDS[term.as] || "Word" }),
+      el("span", { text: label }),
+      el("button", { type: "button", class: "chip-x", "data-word": term.word, "data-negated": term.negated ? "1" : "",
+        "aria-label": `Remove ${label}`, text: "×" }));
+  }));
+}
+
+/** A likely typo: at most one edit for a short word, two for a longer one (Levenshtein distance). */
+function typo(word, suggestion) {
+  const a = word.toLowerCase();
+  const b = suggestion.toLowerCase();
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length] <= (a.length > 5 ? 2 : 1);
+}
+
+function replaceWord(q, word, by) {
+  const escaped = word.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+  const pattern = new RegExp(`(^|\\s|-)${escaped}(?=\\s|$)`, "i");
+  return q.replace(pattern, (_, lead) => lead + by);
+}
+
+terms.addEventListener("click", (event) => {
+  const button = event.target.closest(".chip-x");
+  if (!button) return;
+  const word = button.dataset.word;
+  const escaped = word.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+  const pattern = new RegExp(`(^|\\s)${button.dataset.negated ? "-" : "-?"}${escaped}(?=\\s|$)`, "i");
+  state.q = state.q.replace(pattern, " ").replace(/\s+/g, " ").trim();
+  if (headerInput) headerInput.value = state.q;
+  writeUrl();
+  run();
+  headerInput?.focus();
+});
 
 /** Fold the weak results away (or show them again); the toggle says how many there are. */
 function fold(folded) {
@@ -371,6 +459,7 @@ headerInput?.form.addEventListener("submit", (event) => {
   const words = headerInput.value.trim();
   if (!words) return; // the search bar's own handler keeps focus
   event.preventDefault();
+  if (words !== state.q) state.exact = false;
   state.q = words;
   if (state.image) {
     state.image = null;

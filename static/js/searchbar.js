@@ -2,6 +2,8 @@
 // chosen, dropped or pasted. Off the search page the image is handed over through sessionStorage.
 import { API, IMAGE_KEY, PAGES, debounce, request } from "./api.js";
 
+document.documentElement.classList.add("js"); // styles that need scripts (e.g. the hearts on cards) key on it
+
 const MAX_STORED_SIDE = 1024; // only large images are shrunk before hand-over; storage holds a few MB
 
 const form = document.getElementById("searchbar");

@@ -79,10 +79,14 @@ class Batch {
     this.summary = el("strong", { text: `${plural(files.length, "photo")} waiting…` });
     this.percent = el("span", { class: "muted" });
     this.overall = el("progress", { max: "1", value: "0", "aria-label": "Upload progress" });
+    this.next = el("p", { class: "upload-next", hidden: true },
+      el("a", { class: "btn btn-primary btn-small", href: PAGES.home, text: "Go to gallery" }),
+      el("a", { class: "btn btn-small", href: PAGES.search, text: "Try a search" }));
     batches.append(el("div", { class: "upload-batch" },
       el("div", { class: "batch-head" }, this.summary, this.percent),
       this.overall,
-      el("ul", { class: "upload-list js-list" }, ...this.entries.map((entry) => entry.item))));
+      el("ul", { class: "upload-list js-list" }, ...this.entries.map((entry) => entry.item)),
+      this.next));
   }
 
   send() {
@@ -156,6 +160,7 @@ class Batch {
     if (data.duplicates.length) counts.push(plural(data.duplicates.length, "duplicate"));
     if (data.rejected.length) counts.push(`${data.rejected.length} rejected`);
     this.summary.textContent = counts.join(" · ");
+    this.next.hidden = !(data.created.length || data.duplicates.length); // what to do once the photos are in
     this.watch(stored);
   }
 

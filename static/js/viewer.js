@@ -2,11 +2,15 @@
 // (?view=ID on the page's URL) so Back closes it and a reload reopens it; arrow keys and swipe go to the
 // previous/next card, Esc closes, wheel / pinch / double-click zoom, drag pans a zoomed photo, F is full screen.
 // The next photo is preloaded. A card's link still leads to the photo page for a new tab or without JavaScript.
+// On a touch screen a swipe anywhere on the photo moves, and pulling it down closes the viewer. I shows the info
+// panel (date, size, place, tags and whatever other apps add); Delete moves the photo to the trash, with Undo.
 import { setFavourite } from "./actions.js";
-import { PAGES } from "./api.js";
+import { API, PAGES, el, errorMessage, request } from "./api.js";
 
 const MAX_SCALE = 6;
 const SWIPE_PX = 50;
+const PULL_CLOSE_PX = 90;
+const SLIDE_MS = 4000;
 
 export class Viewer {
   /** grid: the element holding the cards; cards are read in page order each time, so added pages count. */
@@ -18,6 +22,14 @@ export class Viewer {
     this.title = dialog.querySelector("#viewer-title");
     this.position = dialog.querySelector("#viewer-position");
     this.details = dialog.querySelector('[data-viewer="details"]');
+    this.download = dialog.querySelector('[data-viewer="download"]');
+    this.infoButton = dialog.querySelector('[data-viewer="info"]');
+    this.info = dialog.querySelector("#viewer-info");
+    this.facts = dialog.querySelector("#viewer-facts");
+    this.trashButton = dialog.querySelector('[data-viewer="trash"]');
+    this.toast = dialog.querySelector("#viewer-toast");
+    this.slideButton = dialog.querySelector('[data-viewer="slideshow"]');
+    this.slides = null;
     this.zoomButton = dialog.querySelector('[data-viewer="zoom"]');
     this.heart = dialog.querySelector('[data-viewer="favourite"]');
     document.addEventListener("photos:favourite", ({ detail }) => {
@@ -42,6 +54,9 @@ export class Viewer {
       else if (action === "zoom") this.zoomTo(this.view.scale > 1 ? 1 : 2.5);
       else if (action === "fullscreen") this.fullscreen();
       else if (action === "favourite") setFavourite([Number(this.id)], this.heart.getAttribute("aria-pressed") !== "true");
+      else if (action === "info") this.toggleInfo();
+      else if (action === "slideshow") this.slideshow(!this.slides);
+      else if (action === "trash") this.trash();
     });
     dialog.addEventListener("cancel", (event) => {
       event.preventDefault(); // Esc: close through history, like the close button
@@ -87,6 +102,7 @@ export class Viewer {
   }
 
   hide() {
+    this.slideshow(false);
     if (!this.dialog.open) return;
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
     this.dialog.close();
@@ -109,7 +125,11 @@ export class Viewer {
     const position = cards.length > 1 && index >= 0 ? `${index + 1} of ${cards.length}` : "";
     this.position.textContent = [card?.dataset.place, position].filter(Boolean).join(" · "); // "Leuven, Belgium · 3 of 9"
     this.details.href = PAGES.photo(id);
+    this.download.href = PAGES.original(id);
+    this.download.setAttribute("download", name);
     this.heart.hidden = !card?.dataset.favourite; // cards in the trash have no heart
+    this.trashButton.hidden = !card?.dataset.favourite || !this.grid.matches("#photo-grid"); // the gallery and albums
+    if (!this.info.hidden) this.loadInfo();
     this.heart.setAttribute("aria-pressed", String(card?.dataset.favourite === "true"));
     this.dialog.querySelector('[data-viewer="prev"]').hidden = index <= 0;
     this.dialog.querySelector('[data-viewer="next"]').hidden = index < 0 || index >= cards.length - 1;
@@ -135,8 +155,87 @@ export class Viewer {
     else if (event.key === "-") this.zoomTo(this.view.scale / 1.5);
     else if (event.key === "0") this.zoomTo(1);
     else if ((event.key === "l" || event.key === "L") && !this.heart.hidden) this.heart.click();
+    else if (event.key === "i" || event.key === "I") this.toggleInfo();
+    else if (event.key === "s" || event.key === "S") this.slideshow(!this.slides);
+    else if (event.key === "Delete" && !this.trashButton.hidden) this.trash();
     else return;
     event.preventDefault();
+  }
+
+  /** Slideshow: the next photo every few seconds, full screen; it stops at the last photo, on S or on close. */
+  slideshow(on) {
+    clearInterval(this.slides);
+    this.slides = null;
+    this.slideButton.setAttribute("aria-pressed", String(on));
+    if (!on) return;
+    if (!document.fullscreenElement) this.fullscreen();
+    this.slides = setInterval(() => {
+      const cards = this.cards();
+      const index = cards.findIndex((card) => card.dataset.photoId === this.id);
+      if (index < 0 || index >= cards.length - 1) this.slideshow(false);
+      else this.step(1);
+    }, SLIDE_MS);
+  }
+
+  toggleInfo() {
+    this.info.hidden = !this.info.hidden;
+    this.infoButton.setAttribute("aria-pressed", String(!this.info.hidden));
+    if (!this.info.hidden) this.loadInfo();
+  }
+
+  async loadInfo() {
+    const id = this.id;
+    const { ok, data } = await request(API.photo(id));
+    if (!ok || id !== this.id) return;
+    const when = new Date(data.taken_at || data.uploaded_at);
+    const rows = [
+      ["Taken", `${when.toLocaleDateString(undefined, { dateStyle: "long" })}${data.taken_at ? "" : " (uploaded)"}`],
+      ["Size", `${data.width} × ${data.height} · ${data.format} · ${formatSize(data.size_bytes)}`],
+    ];
+    const place = data.place?.name || data.place?.shown || (typeof data.place === "string" ? data.place : "");
+    if (place) rows.push(["Place", place]);
+    else if (data.latitude !== null && data.latitude !== undefined) {
+      rows.push(["Place", `${data.latitude.toFixed(3)}, ${data.longitude.toFixed(3)}`]);
+    }
+    const tags = (data.tags || []).filter((tag) => tag.state !== "rejected" && tag.state !== "suggested").map((tag) => tag.name);
+    if (tags.length) rows.push(["Tags", tags.join(", ")]);
+    const people = (data.people || data.faces || []).map((p) => p.name || p.person?.name).filter(Boolean);
+    if (people.length) rows.push(["People", people.join(", ")]);
+    this.facts.replaceChildren(...rows.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]));
+  }
+
+  /** Delete: to the trash (restorable), the next photo shows, and Undo puts it back where it was. */
+  async trash() {
+    const id = this.id;
+    const cards = this.cards();
+    const index = cards.findIndex((card) => card.dataset.photoId === id);
+    const card = cards[index];
+    const { ok, status, data } = await request(API.bulkTrash, { method: "POST", json: { ids: [Number(id)] } });
+    if (!ok) return this.say(errorMessage(status, data));
+    const place = { parent: card.parentElement, next: card.nextElementSibling };
+    card.remove();
+    document.dispatchEvent(new CustomEvent("photos:trashed", { detail: { ids: [id] } }));
+    const neighbour = cards[index + 1] || cards[index - 1];
+    if (neighbour) this.open(neighbour.dataset.photoId);
+    else this.close();
+    const undo = el("button", { type: "button", class: "btn btn-small", text: "Undo" });
+    undo.addEventListener("click", async () => {
+      const restored = await request(API.trashRestore, { method: "POST", json: { ids: [Number(id)] } });
+      if (!restored.ok) return this.say(errorMessage(restored.status, restored.data));
+      place.parent.insertBefore(card, place.next?.isConnected ? place.next : null);
+      document.dispatchEvent(new CustomEvent("photos:restored", { detail: { ids: [id] } }));
+      this.say("Restored.");
+      if (this.dialog.open) this.open(id);
+    });
+    this.say("Moved to the trash. ", undo);
+    (this.dialog.open ? undo : null)?.focus();
+    if (!this.dialog.open) document.getElementById("selection-status")?.replaceChildren("Moved to the trash. ", undo);
+  }
+
+  say(...nodes) {
+    this.toast.replaceChildren(...nodes);
+    clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => this.toast.replaceChildren(), 8000);
   }
 
   fullscreen() {
@@ -176,6 +275,7 @@ export class Viewer {
   }
 
   onPointerDown(event) {
+    if (event.pointerType === "mouse" && event.button) return;
     this.stage.setPointerCapture?.(event.pointerId);
     this.pointers.set(event.pointerId, { x: event.clientX, y: event.clientY, startX: event.clientX, startY: event.clientY });
     if (this.pointers.size === 2) this.pinch = { distance: this.spread(), scale: this.view.scale };
@@ -195,6 +295,14 @@ export class Viewer {
       this.view.x += dx;
       this.view.y += dy;
       this.apply();
+    } else if (this.pointers.size === 1) {
+      // Follow the finger: sideways hints at the next photo, downwards at closing.
+      const ox = event.clientX - pointer.startX;
+      const oy = Math.max(0, event.clientY - pointer.startY);
+      const down = oy > Math.abs(ox);
+      this.image.style.transition = "none";
+      this.image.style.transform = down ? `translateY(${oy}px) scale(${1 - Math.min(oy, 400) / 1600})` : `translateX(${ox}px)`;
+      this.dialog.style.setProperty("--pull", String(down ? Math.min(oy / 300, 1) : 0));
     }
   }
 
@@ -203,13 +311,23 @@ export class Viewer {
     this.pointers.delete(event.pointerId);
     if (this.pointers.size < 2) this.pinch = null;
     if (!pointer || this.view.scale > 1 || this.pointers.size) return;
+    this.image.style.transition = "";
+    this.image.style.transform = "";
+    this.dialog.style.removeProperty("--pull");
+    if (event.type === "pointercancel") return;
     const dx = event.clientX - pointer.startX;
     const dy = event.clientY - pointer.startY;
     if (Math.abs(dx) > SWIPE_PX && Math.abs(dx) > 1.5 * Math.abs(dy)) this.step(dx < 0 ? 1 : -1);
+    else if (dy > PULL_CLOSE_PX && dy > 1.5 * Math.abs(dx)) this.close();
   }
 
   spread() {
     const [a, b] = [...this.pointers.values()];
     return Math.hypot(a.x - b.x, a.y - b.y) || 1;
   }
+}
+
+function formatSize(bytes) {
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

@@ -20,7 +20,8 @@ def test_login_and_logout(client):
     assert response.status_code == 302
     assert client.get("/").status_code == 200
     client.post("/accounts/logout/")
-    assert client.get("/").status_code == 302
+    assert "Sign up" in client.get("/").content.decode()  # the landing page, not the gallery
+    assert client.get("/albums/").status_code == 302
 
 
 def test_password_change(client):
@@ -33,3 +34,17 @@ def test_password_change(client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(new)
+
+
+def test_a_weak_password_is_reported_under_the_password_and_nothing_is_cleared(client):
+    response = client.post("/accounts/signup/", {"username": "bea", "password1": "short", "password2": "short"})
+    form = response.context["form"]
+    assert response.status_code == 200
+    assert form.errors["password1"] and "password2" not in form.errors
+    html = response.content.decode()
+    assert 'value="bea"' in html and html.count('value="short"') == 2
+
+
+def test_a_mismatch_stays_under_the_confirmation(client):
+    response = client.post("/accounts/signup/", {"username": "bea", "password1": PASSWORD, "password2": PASSWORD + "x"})
+    assert "password2" in response.context["form"].errors and "password1" not in response.context["form"].errors

@@ -161,3 +161,24 @@ def test_api_bad_filter_is_a_precise_400(api, params, field):
     response = api.get("/api/photos/", params)
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_sharpness_ignores_a_brightness_and_contrast_edit():
+    from PIL import ImageEnhance
+
+    from gallery.images import sharpness
+
+    photo = images.sample("rocket")
+    brighter = ImageEnhance.Contrast(ImageEnhance.Brightness(photo).enhance(1.25)).enhance(1.2)
+    assert sharpness(brighter) <= sharpness(photo) * 1.05
+
+
+def test_encoding_reads_exif_and_jpeg_quality_from_the_header():
+    import io
+
+    from gallery.images import encoding
+
+    assert encoding(io.BytesIO(images.with_exif("rocket", taken="2020:01:01 00:00:00", quality=95))).has_exif
+    assert encoding(io.BytesIO(images.jpeg("rocket"))).has_exif is False
+    assert [encoding(io.BytesIO(images.jpeg("rocket", quality=q))).quality for q in (95, 70, 30)] == [95, 70, 30]
+    assert encoding(io.BytesIO(images.encode(images.sample("rocket"), "PNG"))).quality == 100

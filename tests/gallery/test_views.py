@@ -18,7 +18,6 @@ def signed_in(client, user):
 @pytest.mark.parametrize(
     "name, args",
     [
-        ("gallery:home", []),
         ("gallery:upload", []),
         ("gallery:search", []),
         ("gallery:photo", [1]),
@@ -29,6 +28,12 @@ def test_pages_redirect_anonymous_visitors_to_login(client, db, name, args):
     response = client.get(reverse(name, args=args))
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_home_shows_visitors_the_landing_page(client, db):
+    page = client.get(reverse("gallery:home")).content.decode()
+    assert "Your photos, found by what is in them." in page
+    assert reverse("accounts:signup") in page and reverse("login") in page
 
 
 def test_gallery_lists_only_the_owners_photos(signed_in, user, other_user):

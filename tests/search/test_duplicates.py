@@ -61,7 +61,7 @@ def test_best_copy_is_the_largest_with_a_reason(user, copies):
         assert group.photos[-1].width * group.photos[-1].height <= group.best.width * group.best.height
 
 
-def test_same_size_copies_are_ranked_by_sharpness_then_age(user, django_capture_on_commit_callbacks):
+def test_a_blurred_copy_of_the_same_size_loses(user, django_capture_on_commit_callbacks):
     from PIL import ImageFilter
 
     photo = real_photo("coffee")
@@ -75,7 +75,51 @@ def test_same_size_copies_are_ranked_by_sharpness_then_age(user, django_capture_
     )
     [group] = duplicates.duplicate_groups(owner=user)
     assert group.best.id == found["sharp"].id
-    assert group.reason == "same size, sharpest"
+    assert found["sharp"].sharpness > found["soft"].sharpness
+
+
+def test_the_original_beats_a_brightened_low_quality_re_save(user, django_capture_on_commit_callbacks):
+    """Ensure the case the issue reported: a brightened q70 re-save of a rocket was kept over the original."""
+    from PIL import ImageEnhance
+
+    photo = real_photo("rocket")
+    found = upload(
+        user,
+        django_capture_on_commit_callbacks,
+        {
+            "original": images.with_exif(image=photo, taken="2019:05:05 05:05:05", quality=95),
+            "resave": images.encode(ImageEnhance.Brightness(photo).enhance(1.25), "JPEG", quality=70),
+        },
+    )
+    [group] = duplicates.duplicate_groups(owner=user)
+    assert [p.id for p in group.photos] == [found["original"].id, found["resave"].id]
+    assert group.reason == "same size, least compressed file"
+
+
+def _copy(photo_id, *, size=1000, exif=False, quality=90, sharpness=1.0):
+    from datetime import UTC, datetime
+
+    from gallery.images import Encoding
+
+    photo = Photo(id=photo_id, width=100, height=100, size_bytes=size, sharpness=sharpness)
+    photo.shot_at = datetime(2020, 1, 1, tzinfo=UTC)
+    return duplicates.Copy(photo, Encoding(has_exif=exif, quality=quality))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "reason"),
+    [
+        ({"size": 2000}, {"size": 1000, "exif": True, "quality": 98}, "same size, least compressed file"),
+        ({"size": 1000, "exif": True}, {"size": 1050, "quality": 98}, "same size, camera data (EXIF) kept"),
+        ({"quality": 95}, {"quality": 70, "sharpness": 2.0}, "same size, not re-encoded"),
+        ({"sharpness": 1.2}, {"sharpness": 1.0}, "same size, sharpest"),
+    ],
+)
+def test_ranking_prefers_the_original_in_order(a, b, reason):
+    """Ensure the order of the facts: larger file, then EXIF, then quality, and sharpness only breaks ties."""
+    first, second = _copy(1, **a), _copy(2, **b)
+    assert duplicates._better(first, second) < 0 and duplicates._better(second, first) > 0
+    assert duplicates._reason(first, second) == reason
 
 
 def test_incremental_check_equals_a_full_recheck(user, copies):
@@ -137,24 +181,41 @@ def test_api_lists_groups_best_first(api, copies):
         assert {"thumbnail_url", "width", "height"} <= set(group["photos"][0])
 
 
-def test_api_keep_best_of_one_group_deletes_the_rest_and_their_files(api, user, copies, on_commit):
+def test_api_keep_best_of_one_group_trashes_the_rest(api, user, copies):
     chelsea_group = next(g for g in duplicates.duplicate_groups(owner=user) if copies["chelsea"] in g.photos)
-    doomed = chelsea_group.photos[1:]
-    paths = [p.original.path for p in doomed] + [p.thumbnail.path for p in doomed]
-    with on_commit():
-        response = api.post("/api/duplicates/keep-best/", {"photos": [copies["chelsea-grey"].id]}, format="json")
+    others = [p.id for p in chelsea_group.photos[1:]]
+    response = api.post("/api/duplicates/keep-best/", {"photos": [copies["chelsea-grey"].id]}, format="json")
     assert response.status_code == 200, response.content
-    assert response.json() == {"kept": [chelsea_group.best.id], "deleted": [p.id for p in doomed]}
-    assert_gone(user, [p.id for p in doomed], paths)
+    assert response.json() == {"kept": [chelsea_group.best.id], "trashed": others}
+    assert Photo.objects.filter(id__in=others, trashed_at__isnull=False).count() == len(others)  # not deleted
     assert len(duplicates.duplicate_groups(owner=user)) == 1  # rocket's group is untouched
+
+    assert api.post("/api/trash/restore/", {"ids": others}, format="json").status_code == 200  # undo
+    assert len(duplicates.duplicate_groups(owner=user)) == 2
+
+
+def test_api_keep_keeps_the_chosen_copy(api, user, copies):
+    chosen = copies["chelsea-resized"].id
+    response = api.post("/api/duplicates/keep-best/", {"keep": [chosen]}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["kept"] == [chosen]
+    assert copies["chelsea"].id in response.json()["trashed"] and chosen not in response.json()["trashed"]
+
+
+def test_api_keep_two_copies_of_one_group_is_400_and_trashes_nothing(api, copies):
+    both = [copies["chelsea"].id, copies["chelsea-grey"].id]
+    response = api.post("/api/duplicates/keep-best/", {"keep": both}, format="json")
+    assert response.status_code == 400
+    assert not Photo.objects.filter(trashed_at__isnull=False).exists()
 
 
 def test_api_keep_best_of_all(api, user, copies):
     response = api.post("/api/duplicates/keep-best/", {"all": True}, format="json")
     assert response.status_code == 200
-    assert len(response.json()["kept"]) == 2 and len(response.json()["deleted"]) == 2 * len(COPIES)
+    assert len(response.json()["kept"]) == 2 and len(response.json()["trashed"]) == 2 * len(COPIES)
     assert duplicates.duplicate_groups(owner=user) == []
-    assert Photo.objects.filter(owner=user).count() == 4  # two best copies and the two distinct photos
+    assert Photo.objects.filter(owner=user, trashed_at=None).count() == 4  # two best copies and two distinct
+    assert Photo.objects.filter(owner=user).count() == 4 + 2 * len(COPIES)  # nothing deleted for good
 
 
 def test_api_keep_best_with_another_users_photo_is_404_and_deletes_nothing(api, other_api, user, copies):

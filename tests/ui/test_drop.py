@@ -39,3 +39,22 @@ def test_image_dropped_on_the_search_bar_searches_by_that_image(page, sign_up):
     page.wait_for_url("**/search/?image=1")
     expect(page.get_by_role("img", name="Query image: cat.png")).to_be_visible()
     expect(page.get_by_role("heading", name="No matches")).to_be_visible(timeout=90_000)
+
+
+def test_files_dropped_anywhere_on_the_gallery_are_uploaded(page, sign_up, live_server):
+    from gallery.models import Photo
+
+    sign_up("hana")
+    page.goto(f"{live_server.url}/")
+    drop(page, "main", "cat.jpg", "image/jpeg", images.jpeg("chelsea"))
+    # The first upload of a fresh server warms up its validators: allow for it.
+    expect(page.locator('#photo-grid .card[data-name="cat.jpg"]')).to_be_visible(timeout=60_000)
+    assert Photo.objects.filter(owner__username="hana", original_name="cat.jpg").exists()
+
+
+def test_upload_page_offers_the_next_steps(page, sign_up):
+    sign_up("ines")
+    drop(page, "#dropzone", "cup.jpg", "image/jpeg", images.jpeg("coffee"))
+    expect(page.get_by_role("link", name="Go to gallery")).to_be_visible()
+    expect(page.get_by_role("link", name="Try a search")).to_be_visible()
+    expect(page.locator(".page-head")).to_contain_text("HEIC")

@@ -1,4 +1,5 @@
-"""The timeline (month headings, jump to a year) and the duplicates page (keep best, asked once), in Chromium."""
+"""The timeline (month headings, jump to a year) and the duplicates page (keep-best to the trash with Undo,
+choosing the copy), in Chromium."""
 
 import re
 
@@ -37,9 +38,15 @@ def dated_copies(transactional_db):
 def test_timeline_and_duplicates_page(page, live_server, log_in, dated_copies, shoot, axe):
     log_in("dup")
     grid = page.get_by_role("list", name="Photos, newest taken first")
-    heads = grid.locator(".month-head")
+    heads = grid.get_by_role("heading", level=2)
     current = heads.first.inner_text()  # the two copies have no EXIF date: they are dated by their upload
-    expect(heads).to_have_text([current, "March 2023", "June 2021", "May 2019"])
+    expect(heads).to_have_count(4)
+    assert [h.evaluate("h => h.querySelector('.month-long').textContent") for h in heads.all()] == [
+        current,
+        "March 2023",
+        "June 2021",
+        "May 2019",
+    ]
     scrubber = page.get_by_role("navigation", name="Jump to year")
     scrubber.get_by_role("link", name="2019").click()
     expect(page).to_have_url(re.compile(r"#y2019$"))
@@ -48,24 +55,30 @@ def test_timeline_and_duplicates_page(page, live_server, log_in, dated_copies, s
     shoot("gallery-timeline")
 
     page.get_by_role("link", name="Duplicates").click()
-    group = page.get_by_role("region", name=re.compile(r"^3 copies · best: "))
+    group = page.get_by_role("region", name=re.compile(r"^3 copies of chelsea.jpg · best: "))
     expect(group).to_be_visible()
     expect(group.get_by_role("list", name="Copies, best first").get_by_role("listitem")).to_have_count(3)
     expect(group.get_by_role("listitem").first).to_contain_text("Best")
+    expect(group.get_by_role("radio", name="Keep chelsea.jpg this one")).to_be_checked()
     axe()
     shoot("duplicates")
 
-    group.get_by_role("button", name="Keep best, delete 2").click()
-    dialog = page.get_by_role("dialog", name="Delete the copies?")
-    expect(dialog).to_contain_text("2 photos will be deleted for good")
-    dialog.get_by_role("button", name="Cancel").click()
-    expect(dialog).to_be_hidden()
-    assert Photo.objects.filter(owner__username="dup").count() == 5  # cancelled: nothing deleted
-
-    group.get_by_role("button", name="Keep best, delete 2").click()
-    dialog.get_by_role("button", name="Delete").click()
-    expect(page.get_by_role("status")).to_contain_text("deleted 2 photos")
+    # Keep-best sends the other copies to the trash, and Undo brings them back.
+    group.get_by_role("button", name="Keep the chosen copy, trash 2").click()
+    expect(page.get_by_role("status")).to_contain_text("Moved 2 copies to the trash")
     expect(page.get_by_role("heading", name="No near-duplicates")).to_be_visible()
-    left = set(Photo.objects.filter(owner__username="dup").values_list("original_name", flat=True))
-    assert left == {"chelsea.jpg", "coffee.jpg", "rocket.jpg"}  # the largest copy of the cat stayed
+    assert Photo.objects.filter(owner__username="dup").count() == 5  # nothing deleted for good
+    visible = set(Photo.objects.filter(owner__username="dup", trashed_at=None).values_list("original_name", flat=True))
+    assert visible == {"chelsea.jpg", "coffee.jpg", "rocket.jpg"}  # the largest copy of the cat stayed
     axe()
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_role("status")).to_contain_text("Restored 2 photos")
+    expect(group).to_be_visible()
+    assert not Photo.objects.filter(owner__username="dup", trashed_at__isnull=False).exists()
+
+    # Choosing another copy keeps that one instead.
+    group.get_by_role("radio", name="Keep chelsea-small.jpg this one").check()
+    group.get_by_role("button", name="Keep the chosen copy, trash 2").click()
+    expect(page.get_by_role("status")).to_contain_text("Moved 2 copies to the trash")
+    visible = set(Photo.objects.filter(owner__username="dup", trashed_at=None).values_list("original_name", flat=True))
+    assert visible == {"chelsea-small.jpg", "coffee.jpg", "rocket.jpg"}

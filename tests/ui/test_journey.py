@@ -45,7 +45,7 @@ def test_sign_up_upload_search_tag_and_trash(
     page.locator("#id_files").set_input_files(files[0])
     expect(page.locator('.upload-item[data-outcome="duplicate"]')).to_have_count(1)
 
-    page.get_by_role("link", name="Gallery").click()
+    page.get_by_role("link", name="Photos", exact=True).click()
     cards = page.locator("#photo-grid .card")
     expect(cards).to_have_count(3)
     expect(page.locator('#photo-grid .card[data-status="ready"]')).to_have_count(3)
@@ -72,6 +72,7 @@ def test_sign_up_upload_search_tag_and_trash(
 
     # A class picked with the autocomplete (by keyboard) refines the image search; without the image
     # it is a plain class search.
+    page.get_by_text("Refine").click()  # the kind of thing waits behind "Refine": results come first
     picker = page.get_by_role("combobox", name="Kind of thing")
     picker.fill("tabby")
     expect(page.get_by_role("option", name="tabby cat")).to_be_visible()
@@ -88,13 +89,16 @@ def test_sign_up_upload_search_tag_and_trash(
     shoot("results-class")
 
     # The photo page: accept an automatic tag; it becomes one of the photo's own tags.
-    page.locator("#results .card-link").first.click()  # the viewer; its Details link leads to the photo page
+    page.locator("#results .card-link").first.click()  # the viewer; Details in its info panel leads to the photo page
+    page.get_by_role("dialog", name="chelsea.jpg").get_by_role("button", name="Info").click()
     page.get_by_role("dialog", name="chelsea.jpg").get_by_role("link", name="Details").click()
     expect(page.get_by_role("heading", name="chelsea.jpg")).to_be_visible()
     suggestion = page.locator(".suggestion").first
     tag = suggestion.locator(".suggestion-name").inner_text()
     suggestion.get_by_role("button", name=f"Accept tag {tag}").click()
     expect(page.get_by_role("list", name="Your tags")).to_contain_text(tag)
+    expect(page.locator("#similar-list")).to_be_attached()
+    show_more(page)  # only strong and possible matches show at first
     expect(page.locator("#similar .card").first).to_be_visible()
     shoot("photo")
 
@@ -107,6 +111,7 @@ def test_sign_up_upload_search_tag_and_trash(
     page.get_by_role("button", name="Show the 2 nearest photos").click()
     shoot("results-more-like-this")
     page.get_by_role("link", name="coffee.jpg").first.click()
+    page.get_by_role("dialog", name="coffee.jpg").get_by_role("button", name="Info").click()
     page.get_by_role("dialog", name="coffee.jpg").get_by_role("link", name="Details").click()
     page.get_by_role("link", name="Move to trash…").click()
     dialog = page.get_by_role("dialog", name="Move this photo to the trash?")
@@ -124,10 +129,19 @@ def test_sign_up_upload_search_tag_and_trash(
     expect(small.locator("#photo-grid .card")).to_have_count(2)
     shoot("gallery-phone", small)
     small.get_by_role("link", name="chelsea.jpg").click()
+    small.get_by_role("dialog", name="chelsea.jpg").get_by_role("button", name="Info").click()
     small.get_by_role("dialog", name="chelsea.jpg").get_by_role("link", name="Details").click()
     expect(small.get_by_role("heading", name="chelsea.jpg")).to_be_visible()
+    expect(small.locator("#similar-list")).to_be_attached()
+    show_more(small)
     similar = small.locator("#similar img").first
     similar.scroll_into_view_if_needed()  # lazy images load only near the viewport
     small.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=similar.element_handle())
     shoot("photo-phone", small)
     phone.close()
+
+
+def show_more(page):
+    more = page.locator("#similar").get_by_role("button", name=re.compile("more, less alike"))
+    if more.count():
+        more.click()
