@@ -163,20 +163,10 @@ def text_search(
     return TextResult(hits=hits, terms=parsed.terms, spelling=parsed.spelling)
 
 
-def by_text(
-    *,
-    owner: AbstractBaseUser,
-    q: str,
-    k: int,
-    photo_id: int | None = None,
-    class_value: str | None = None,
-    filters: dict | None = None,
-    exact: bool = True,
-) -> list[Hit]:
-    """The hits of `text_search`; by default its words exactly as typed (an unknown word is an error)."""
-    return text_search(
-        owner=owner, q=q, k=k, photo_id=photo_id, class_value=class_value, filters=filters, exact=exact
-    ).hits
+def by_text(*, exact: bool = True, **request) -> list[Hit]:
+    """The hits of `text_search` (same keyword arguments); by default its words exactly as typed, so that an
+    unknown word is an error rather than corrected."""
+    return text_search(exact=exact, **request).hits
 
 
 def classes_offered(*, q: str) -> list[dict]:
