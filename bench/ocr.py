@@ -204,7 +204,7 @@ def main() -> None:
             photo = gallery_services.photo_create(owner=owner, file=ContentFile(_jpeg(sample.image), name="p.jpg"))
             photos[photo.id] = sample
         decoded = gallery_services.photos_decode(
-            photos=gallery_services.photos_claim(photo_ids=list(photos)), model_side=224
+            photos=gallery_services.photos_claim(photo_ids=list(photos), worker="bench"), model_side=224
         )
         ready = gallery_services.photos_thumbnail(decoded=decoded)
         gallery_services.photos_ready(photo_ids=[p.id for p, _ in ready])

@@ -67,7 +67,7 @@ def test_photo_page_shows_the_place(signed_in, user):
 
 
 def with_thumbnail(photo):
-    claimed = services.photos_claim(photo_ids=[photo.id])
+    claimed = services.photos_claim(photo_ids=[photo.id], worker="test")
     services.photos_thumbnail(decoded=services.photos_decode(photos=claimed, model_side=224))
     return photo
 

@@ -53,7 +53,7 @@ def roll(transactional_db):
         photos.append(
             PhotoFactory(owner=owner, name=f"{name}-{n}.jpg", content=images.with_exif(image=picture, taken=taken))
         )
-    claimed = services.photos_claim(photo_ids=[p.id for p in photos])
+    claimed = services.photos_claim(photo_ids=[p.id for p in photos], worker="test")
     services.photos_thumbnail(decoded=services.photos_decode(photos=claimed, model_side=224))
     services.photos_ready(photo_ids=[p.id for p in photos])
     return photos
@@ -268,7 +268,7 @@ def test_on_this_day_heads_the_gallery(sized, roll, axe):
         name="memory.jpg",
         content=images.with_exif("coffee", taken=f"{today.year - 3}:{today.month:02d}:{today.day:02d} 09:00:00"),
     )
-    claimed = services.photos_claim(photo_ids=[memory.id])
+    claimed = services.photos_claim(photo_ids=[memory.id], worker="test")
     services.photos_thumbnail(decoded=services.photos_decode(photos=claimed, model_side=224))
     page.reload()
     memories = page.get_by_role("region", name="On this day")
