@@ -222,6 +222,7 @@ GRANTS: dict[str, Op] = {
     "POST /api/photos/bulk/favourite/": Op(PHOTO_OWNER, body=ids_body),
     "POST /api/photos/bulk/tags/": Op(PHOTO_OWNER, body=lambda w, a, t: {**ids_body(w, a, t), "name": "bulk"}),
     "POST /api/photos/bulk/trash/": Op(PHOTO_OWNER, body=ids_body),
+    "POST /api/photos/bulk/archive/": Op(PHOTO_OWNER, body=ids_body),
     # Search: the owner's index only; members search a shared album through /api/albums/{id}/search/.
     "GET /api/search/class/": Op(SELF, query=lambda w, a, t: {"class": "tabby cat"}),
     "GET /api/search/similar/": Op(PHOTO_OWNER, query=lambda w, a, t: {"photo": w.photo(t).id}),
@@ -390,6 +391,7 @@ PAGE_GRANTS = {
     ("POST", "photos/<int:id>/retry/"): (PHOTO_OWNER, {}),
     ("GET", "photos/<int:id>/delete/"): (PHOTO_OWNER, None),
     ("POST", "photos/<int:id>/delete/"): (PHOTO_OWNER, {}),
+    ("GET", "albums/<int:id>/download/"): (ALBUM_OWNER, None),  # the owner's zip; members view, they don't take
     ("GET", "people/<int:id>/"): (PHOTO_OWNER, None, a_person),
     ("POST", "people/<int:id>/change/"): (PHOTO_OWNER, {"name": "N"}, a_person),
 }
