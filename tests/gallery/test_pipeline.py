@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gallery.models import Photo
+from search.workers import HEARTBEAT_TTL
 from tests import images
 from tests.conftest import wait_for
 
@@ -83,7 +84,9 @@ def test_worker_killed_mid_batch_leads_to_a_retry_not_a_loss(start_worker, api, 
     first.wait()
     assert Photo.objects.filter(id__in=ids).exclude(status=Photo.Status.READY).exists()
 
-    time.sleep(6)  # past the visibility timeout, so the next worker restores the message when it starts
+    # Past the visibility timeout, so the next worker restores the message when it starts, and past the killed
+    # worker's heartbeat, so that the redelivered message may take its photos (search/workers.py).
+    time.sleep(max(6, HEARTBEAT_TTL + 1))
     start_worker(CELERY_VISIBILITY_TIMEOUT="5")
     wait_for(lambda: Photo.objects.filter(id__in=ids, status=Photo.Status.READY).count() == len(ids), timeout=120)
     attempts = set(Photo.objects.filter(id__in=ids).values_list("attempts", flat=True))
