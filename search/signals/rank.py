@@ -62,7 +62,8 @@ def rank(
             kept = _both(kept, _answer(owner, term, Candidates(allowed=allowed, ids=_ids(kept)), k))
     if condition is not None:
         if kept is not None:
-            kept = {i: s * condition_score for i, s in kept.items() if i in Allowed(condition, few=0).among(kept)}
+            passing = Allowed(condition, few=0).among(kept)
+            kept = {i: s * condition_score for i, s in kept.items() if i in passing}
         else:
             allowed = Allowed(condition & photos_filtered(owner=owner, filters=filters or {}), few=FILTER_EXACT_MAX)
     within = Candidates(ids=_ids(kept), excluded=dropped, allowed=allowed)

@@ -101,3 +101,14 @@ def test_a_photo_dated_only_by_its_upload_is_a_weak_match_of_a_date_word(user, g
     hits = query.by_text(owner=user, q=this_year, k=4)
     assert {hit.match for hit in hits} == {"weak"} and "coffee" not in names(hits)
     assert [hit.match for hit in query.by_text(owner=user, q="2019", k=4)] == ["strong"]
+
+
+def test_a_lazy_answer_and_a_listed_one_keep_the_photos_in_both(user, gallery, monkeypatch):
+    from gallery.models import Photo
+    from search.signals import dates
+
+    monkeypatch.setattr(dates, "LIST_MAX", 0)
+    Photo.objects.filter(id__in=[gallery["coffee"].id, gallery["rocket"].id]).update(taken_at="2019-07-01T12:00:00Z")
+    services.tag_add(photo=gallery["coffee"], name="xmas2024")
+    services.tag_add(photo=gallery["chelsea"], name="xmas2024")
+    assert names(query.by_text(owner=user, q="xmas2024 2019", k=4)) == ["coffee"]
