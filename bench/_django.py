@@ -249,3 +249,28 @@ def start_worker(s: Site, *, env: dict[str, str] | None = None, loglevel: str = 
         env=env or s.child_env(),
         stdout=subprocess.DEVNULL,  # its banner would bury the JSON line
     )
+
+
+def placeholder_photos(*, owner, count: int, prefix: str = "", **fields) -> None:
+    """``count`` ready photo rows of ``owner`` with no files (``fields`` set on each): a large gallery for benches
+    and fault tests without processing thousands of uploads. ``prefix`` keeps names and hashes unique per call."""
+    from gallery.models import Photo
+
+    Photo.objects.bulk_create(
+        (
+            Photo(
+                owner=owner,
+                original=f"originals/placeholder/{prefix}{i}.jpg",
+                original_name=f"{i}.jpg",
+                sha256=f"{prefix}{i:064x}"[-64:],
+                size_bytes=1,
+                format="jpg",
+                width=1,
+                height=1,
+                status=Photo.Status.READY,
+                **fields,
+            )
+            for i in range(count)
+        ),
+        batch_size=5000,
+    )

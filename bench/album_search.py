@@ -21,6 +21,8 @@ import time
 
 import numpy as np
 
+from bench._django import placeholder_photos
+
 
 def main(argv: list[str] | None = None) -> dict:
     from bench._django import site
@@ -44,23 +46,7 @@ def _owner_with_album(size: int, *, album_size: int, dim: int, model_key: str, r
 
     users = get_user_model().objects
     owner, viewer = users.create_user(username=f"owner{size}"), users.create_user(username=f"viewer{size}")
-    Photo.objects.bulk_create(
-        [
-            Photo(
-                owner=owner,
-                original=f"originals/x/{size}-{i}.jpg",
-                original_name=f"{i}.jpg",
-                sha256=f"{size:08x}{i:056x}",
-                size_bytes=1,
-                format="jpg",
-                width=1,
-                height=1,
-                status=Photo.Status.READY,
-            )
-            for i in range(size)
-        ],
-        batch_size=5000,
-    )
+    placeholder_photos(owner=owner, count=size, prefix=f"{size:08x}")
     ids = list(Photo.objects.filter(owner=owner).order_by("id").values_list("id", flat=True))
     name, version = components.model_parts(model_key)
     vectors = np.maximum(rng.normal(0.2, 1.0, (size, dim)), 0).astype(np.float32)

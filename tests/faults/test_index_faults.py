@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench._django import placeholder_photos
 from bench.faults import INDEX_FAULTS
 from gallery.models import Photo
 from search import components, index_versions
@@ -45,20 +46,7 @@ def synthetic_gallery(owner, count: int) -> list[int]:
     """`count` ready photos with stored vectors of the configured model, no files: enough for an Annoy index
     (ann.EXACT_MAX_SIZE) without processing thousands of uploads."""
     name, version = components.model_parts(components.configured_model_key())
-    Photo.objects.bulk_create(
-        Photo(
-            owner=owner,
-            original=f"originals/synthetic/{i}.jpg",
-            original_name=f"{i}.jpg",
-            sha256=f"{i:064x}",
-            size_bytes=1,
-            format="jpg",
-            width=1,
-            height=1,
-            status=Photo.Status.READY,
-        )
-        for i in range(count)
-    )
+    placeholder_photos(owner=owner, count=count)
     ids = sorted(Photo.objects.filter(owner=owner).values_list("id", flat=True))
     rng = np.random.default_rng(0)
     centres = rng.random((20, 1280), dtype=np.float32)
