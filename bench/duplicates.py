@@ -16,10 +16,10 @@ threshold is the highest whose recall is ≥ 0.95 (precision is what deletion ne
 recall ≥ 0.90). To show it is not fitted to its own test, it is also chosen on half of the photos and scored on
 the other half (both ways).
 
-Pairs per photo: the app keeps each photo's K best pairs (search.ml.duplicates.PAIRS_PER_PHOTO). Recall on
+Pairs per photo: the app keeps each photo's K best pairs (search.ml.near_pairs.PAIRS_PER_PHOTO). Recall on
 the labelled set and on the planted gallery below is also reported for smaller caps, to show which K groups whole.
 
-Speed (`--size` rows, median of `--repeats`), search.ml.duplicates.self_join at the chosen threshold on:
+Speed (`--size` rows, median of `--repeats`), search.ml.near_pairs.self_join at the chosen threshold on:
 - a no-pairs gallery: structured synthetic rows (none reaches the threshold);
 - a planted gallery: the same rows, where a share of them (25%) is turned into groups of 2–10 near-copies of one
   row, each copy its base plus a change drawn from the REAL copy-minus-original feature differences of the
@@ -140,7 +140,7 @@ def features_of(files: list[bytes], cache_dir: Path) -> np.ndarray:
 def scores(features: np.ndarray, groups: np.ndarray, thresholds: np.ndarray, *, per_photo: int | None = None):
     """Pair precision and recall after grouping (connected components), per threshold, with the app's cap on
     pairs per photo (or ``per_photo``)."""
-    from search.ml.duplicates import PAIRS_PER_PHOTO, self_join
+    from search.ml.near_pairs import PAIRS_PER_PHOTO, self_join
 
     n = len(features)
     out = []
@@ -161,7 +161,7 @@ def scores(features: np.ndarray, groups: np.ndarray, thresholds: np.ndarray, *, 
 
 def component_labels(n: int, pairs) -> np.ndarray:
     """Each row's group: the smallest row of its connected component (rows 0..n-1 are the ids)."""
-    from search.ml.duplicates import groups as components
+    from search.ml.near_pairs import groups as components
 
     label = np.arange(n)
     for component in components(pairs):
@@ -243,7 +243,7 @@ def planted_gallery(base: np.ndarray, changes: tuple[np.ndarray, np.ndarray], *,
 def planted_ceiling(units: np.ndarray, truth: np.ndarray, threshold: float) -> tuple[np.ndarray, list[float]]:
     """(component labels from every planted pair ≥ threshold, cosines of copies to their base): what a join that
     found every true pair and no other would group."""
-    from search.ml.duplicates import groups as components
+    from search.ml.near_pairs import groups as components
 
     firsts = np.flatnonzero(np.bincount(truth, minlength=len(truth)) > 1)
     members_of = np.argsort(truth, kind="stable")
@@ -263,7 +263,7 @@ def planted_ceiling(units: np.ndarray, truth: np.ndarray, threshold: float) -> t
 
 
 def timed_join(vectors: np.ndarray, threshold: float, repeats: int) -> tuple[float, list]:
-    from search.ml.duplicates import self_join
+    from search.ml.near_pairs import self_join
 
     times, pairs = [], []
     for _ in range(repeats):
@@ -281,7 +281,7 @@ def speed(
     threshold: float, changes: tuple[np.ndarray, np.ndarray], copy_cosines: list[float], *, size, repeats, cache_dir
 ) -> dict:
     from bench.vectors import bench_set
-    from search.ml.duplicates import PAIRS_PER_PHOTO, best_pairs, pairs_between, unit_rows
+    from search.ml.near_pairs import PAIRS_PER_PHOTO, best_pairs, pairs_between, unit_rows
 
     base, queries = structured(size + 32, seed=0)
     seconds, pairs = timed_join(base, threshold, repeats)
@@ -335,7 +335,7 @@ def speed(
 
 def main(argv: list[str] | None = None) -> dict:
     from bench.fmnist import BENCH_CACHE
-    from search.ml.duplicates import PAIRS_PER_PHOTO
+    from search.ml.near_pairs import PAIRS_PER_PHOTO
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)

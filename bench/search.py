@@ -33,7 +33,7 @@ from search.ml.ann import AnnoyIndex, ExactIndex, VectorIndex, build_index, load
 K = 10
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 EXACT_QUERIES = 30  # a 1M exact scan takes about a second per query; a few dozen give a stable median
-CALIBRATION_CLASSES = 50
+CALIBRATION_CLASS_SAMPLE = 50
 
 
 def latency(search: Callable[[int], Any], n: int, *, repeats: int) -> dict[str, float]:
@@ -165,7 +165,7 @@ def bench_size(
     _normalise_in_place(vectors)  # the exact reference scans unit rows, as ExactIndex stores them
     ids = np.arange(size)
     weights, weights_source = class_weights(queries, cache_dir=cache_dir, seed=1)
-    calibration, _ = class_weights(CALIBRATION_CLASSES, cache_dir=cache_dir, seed=2)
+    calibration, _ = class_weights(CALIBRATION_CLASS_SAMPLE, cache_dir=cache_dir, seed=2)
     directory = Path(tempfile.mkdtemp(prefix="bench-index-", dir=work_dir))
     try:
         started = time.perf_counter()

@@ -11,7 +11,9 @@ from PIL import Image
 
 from .ml import catalogue
 from .ml.atomic import atomic_write
+from .ml.classes import class_tags
 from .ml.semantic import imagenet_class_matrix
+from .ml.suggest import build_vocabulary
 from .ml.words import WordSpace, get_word_space
 
 # TensorFlow is imported on first use of a model, not when Django loads URLs: management commands stay quick.
@@ -71,9 +73,6 @@ def class_matrix() -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def _tag_vocabulary(cache_key: tuple):
-    from .ml.classes import class_tags
-    from .ml.suggest import build_vocabulary
-
     return build_vocabulary(word_space(), class_matrix(), list(class_tags()))
 
 

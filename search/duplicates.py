@@ -13,6 +13,7 @@ from functools import cmp_to_key
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,20 +25,20 @@ from gallery.selectors import photos_filtered
 from gallery.services import BULK_MAX_PHOTOS, photos_owned, photos_trash
 
 from .index_versions import collection, embeddings
-from .ml import duplicates as join
+from .ml import near_pairs
 from .models import NearDuplicate
+from .signals.vectors import serving_model_key
 from .spaces import image_space
+from .tasks import duplicates_check_task
 
 
 def duplicates_check(*, photo_ids: list[int]) -> int:
     """Pair each of these (just indexed) photos with the owner's photos that look the same, keeping each new
-    photo's ``PAIRS_PER_PHOTO`` best (see search.ml.duplicates); returns new pairs.
+    photo's ``PAIRS_PER_PHOTO`` best (see search.ml.near_pairs); returns new pairs.
 
     Only the new photos are compared with the gallery, exactly, so the cost per upload grows with the gallery,
     not with its square. Safe to run twice: pairs are unique.
     """
-    from .query import serving_model_key
-
     created = 0
     photos = Photo.objects.filter(id__in=photo_ids).select_related("owner")
     by_owner: dict[int, list[int]] = {}
@@ -56,39 +57,35 @@ def duplicates_check(*, photo_ids: list[int]) -> int:
         new_ids = np.array([photo_id for photo_id, _ in rows], dtype=np.int64)
         new_vectors = np.stack([np.frombuffer(bytes(vector), dtype=np.float32) for _, vector in rows])
         found = collection(owner_id=owner_id, space=image_space(model_key=model_key))
-        pairs = join.pairs_between(
+        pairs = near_pairs.pairs_between(
             new_ids, new_vectors, found.delta_ids, found.delta_vectors, settings.DUPLICATES_THRESHOLD
         )
         if found.index is not None:
-            pairs += join.pairs_between(
+            pairs += near_pairs.pairs_between(
                 new_ids, new_vectors, found.index.ids, found.index.vectors, settings.DUPLICATES_THRESHOLD
             )
         # Each part kept each new photo's best pairs; the cap holds over the whole gallery.
-        created += _store(owner_id, join.best_pairs(pairs, photos=new_ids))
+        created += _store(owner_id, near_pairs.best_pairs(pairs, photos=new_ids))
     return created
 
 
 def duplicates_check_all(*, owner_id: int) -> int:
-    """Recompute every pair of the owner's gallery (a self-join; see search.ml.duplicates); returns the count."""
-    from django.contrib.auth import get_user_model
-
-    from .query import serving_model_key
-
+    """Recompute every pair of the owner's gallery (a self-join; see search.ml.near_pairs); returns the count."""
     owner = get_user_model().objects.get(id=owner_id)
     found = collection(owner_id=owner_id, space=image_space(model_key=serving_model_key(owner=owner)))
-    ids, vectors = found.delta_ids, join.unit_rows(found.delta_vectors)
+    ids, vectors = found.delta_ids, near_pairs.unit_rows(found.delta_vectors)
     if found.index is not None:
         old = ~np.isin(found.index.ids, found.delta_ids)  # re-embedded since the build: the delta's vector wins
         ids = np.concatenate([found.index.ids[old], ids])
-        stacked = [join.unit_rows(np.asarray(found.index.vectors[np.flatnonzero(old)]))]
+        stacked = [near_pairs.unit_rows(np.asarray(found.index.vectors[np.flatnonzero(old)]))]
         vectors = np.concatenate(stacked + ([vectors] if len(vectors) else []))
-    pairs = join.self_join(ids, vectors, settings.DUPLICATES_THRESHOLD, normalised=True)
+    pairs = near_pairs.self_join(ids, vectors, settings.DUPLICATES_THRESHOLD, normalised=True)
     with transaction.atomic():
         NearDuplicate.objects.filter(owner_id=owner_id).delete()
         return _store(owner_id, pairs)
 
 
-def _store(owner_id: int, pairs: list[join.Pair]) -> int:
+def _store(owner_id: int, pairs: list[near_pairs.Pair]) -> int:
     if not pairs:
         return 0
     # Photos deleted since the index was built are still in it: keep only pairs of photos that exist.
@@ -109,8 +106,6 @@ def _store(owner_id: int, pairs: list[join.Pair]) -> int:
 
 def duplicates_check_schedule(*, photo_ids: list[int]) -> None:
     """Queue the incremental check once the photos' vectors are committed."""
-    from .tasks import duplicates_check_task
-
     if photo_ids:
         transaction.on_commit(lambda: duplicates_check_task.delay(photo_ids))
 
@@ -133,7 +128,7 @@ def duplicate_groups(*, owner: AbstractBaseUser) -> list[DuplicateGroup]:
     """The owner's groups of near-duplicates (photos in the trash left out), largest group first; within a group
     the best copy first (see ``_better``), with the reason it is best."""
     pairs = list(NearDuplicate.objects.filter(owner=owner).values_list("photo_id", "other_id", "similarity"))
-    components = join.groups(pairs)
+    components = near_pairs.groups(pairs)
     if not components:
         return []
     photos = {

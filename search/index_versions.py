@@ -19,10 +19,10 @@ from redis.exceptions import RedisError
 
 from . import components
 from .debounce import debounce, debounce_started, redis_client
-from .ml import ann as vector_index
-from .ml import softclass
+from .ml import ann, softclass
 from .models import PhotoEmbedding, SearchIndex
 from .spaces import Space, image_space, text_space
+from .tasks import rebuild_index_task
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class Collection:
     """What a query searches in one space: a published index (maybe none) plus the exact delta after it."""
 
     space: Space
-    index: vector_index.VectorIndex | softclass.ClassStore | None
+    index: ann.VectorIndex | softclass.ClassStore | None
     delta_ids: np.ndarray
     delta_vectors: np.ndarray
 
@@ -102,7 +102,7 @@ def index_rebuild(*, owner_id: int, model_key: str) -> list[SearchIndex]:
     for space in (image_space(model_key=model_key), text_space(owner_id=owner_id, model_key=model_key)):
         if len(photo_ids) == 0:  # everything was deleted: nothing to publish, and nothing old may linger
             SearchIndex.objects.filter(owner_id=owner_id, key=space.key).delete()
-            vector_index.remove_stale(owner_dir(owner_id), space.key, keep=0)
+            ann.remove_stale(owner_dir(owner_id), space.key, keep=0)
             continue
         path = _build(space, photo_ids, features, owner_dir(owner_id))
         record = SearchIndex.objects.create(
@@ -119,15 +119,15 @@ def index_rebuild(*, owner_id: int, model_key: str) -> list[SearchIndex]:
     return built
 
 
-CALIBRATION_CLASSES = 50
+CALIBRATION_CLASS_SAMPLE = 50
 
 
 def _calibration_weights(space: Space, vectors: np.ndarray) -> np.ndarray | None:
     """Conditioning weights as class-conditioned queries use them, for the index to calibrate its effort on."""
-    if space.kind != SearchIndex.Space.IMAGE or vector_index.default_kind(*vectors.shape) != "annoy":
+    if space.kind != SearchIndex.Space.IMAGE or ann.default_kind(*vectors.shape) != "annoy":
         return None
     weights, _ = components.encoder_for_key(space.model_key).classifier()
-    classes = np.random.default_rng(0).choice(weights.shape[1], CALIBRATION_CLASSES, replace=False)
+    classes = np.random.default_rng(0).choice(weights.shape[1], CALIBRATION_CLASS_SAMPLE, replace=False)
     return np.maximum(weights[:, classes].T, 0)
 
 
@@ -135,7 +135,7 @@ def _build(space: Space, photo_ids: np.ndarray, features: np.ndarray, directory:
     vectors = space.vectors(features)
     if space.scoring == softclass.KIND:
         return softclass.build_store(ids=photo_ids, probabilities=vectors, directory=directory, name=space.key)
-    return vector_index.build_index(
+    return ann.build_index(
         ids=photo_ids,
         vectors=vectors,
         directory=directory,
@@ -145,7 +145,7 @@ def _build(space: Space, photo_ids: np.ndarray, features: np.ndarray, directory:
 
 
 def _load(space: Space, path: Path):
-    return (softclass.load_store if space.scoring == softclass.KIND else vector_index.load_index)(Path(path))
+    return (softclass.load_store if space.scoring == softclass.KIND else ann.load_index)(Path(path))
 
 
 def _forget_old_versions(*, owner_id: int, space: Space) -> None:
@@ -153,7 +153,7 @@ def _forget_old_versions(*, owner_id: int, space: Space) -> None:
         KEEP_VERSIONS:
     ]
     SearchIndex.objects.filter(id__in=[record.id for record in stale]).delete()
-    vector_index.remove_stale(owner_dir(owner_id), space.key, keep=KEEP_VERSIONS)
+    ann.remove_stale(owner_dir(owner_id), space.key, keep=KEEP_VERSIONS)
 
 
 def collection(*, owner_id: int, space: Space) -> Collection:
@@ -218,7 +218,7 @@ def indexes_verify() -> int:
     failed = 0
     for record in SearchIndex.objects.filter(id__in=list(newest)).order_by("id"):
         try:
-            vector_index.manifest_read(Path(record.path))
+            ann.manifest_read(Path(record.path))
         except (OSError, ValueError) as exc:  # IndexCorrupt (now marked bad), or files gone
             record.failure = repr(exc)
             _index_unusable(record)
@@ -240,8 +240,6 @@ def _debounce_key(owner_id: int) -> str:
 def index_rebuild_schedule(*, owner_id: int, delay: float | None = None) -> None:
     """Ask for a rebuild soon (after SEARCH_INDEX_DEBOUNCE_SECONDS unless ``delay``); requests within the window
     share one rebuild."""
-    from .tasks import rebuild_index_task  # tasks import this module
-
     if delay is None:
         delay = settings.SEARCH_INDEX_DEBOUNCE_SECONDS
     debounce(key=_debounce_key(owner_id), task=rebuild_index_task, args=(owner_id,), delay=delay)

@@ -12,12 +12,13 @@ from PIL import Image
 
 from gallery.images import open_for_derivatives
 from gallery.models import Photo
+from gallery.selectors import tag_verdicts
 from gallery.services import tags_suggest
 
 from . import components
 from .index_versions import index_rebuild_schedule
+from .ml import suggest
 from .models import PhotoEmbedding
-from .suggestions import photos_suggestions
 
 
 @dataclass
@@ -56,6 +57,25 @@ def photos_embed(*, photos: list[Photo], images: list[Image.Image]) -> Embedded:
 def photos_tag(*, embedded: Embedded) -> None:
     """Store auto tags for an embedded batch: a few tags with a calibrated probability each (never the owner's own)."""
     tags_suggest(suggestions=photos_suggestions(photos=embedded.photos, logits=embedded.logits))
+
+
+def photos_suggestions(*, photos: list[Photo], logits: np.ndarray) -> dict[Photo, list[tuple[str, float]]]:
+    """{photo: [(tag, probability), ...]} with at most suggest.MAX_SUGGESTIONS tags per photo, best first.
+
+    The ranking and the calibrated probability are search.ml.suggest's (soft class matching over the vocabulary and
+    the ImageNet labels, one logistic calibration for both); what depends on the owner is added here: tags they keep
+    rejecting are suggested less (gallery.selectors.tag_verdicts).
+    """
+    if not photos:
+        return {}
+    calibration = suggest.load_calibration()
+    candidates = suggest.candidates(logits, components.tag_vocabulary(), hubness=calibration.hubness)
+    verdicts = {owner_id: tag_verdicts(owner_id=owner_id) for owner_id in {photo.owner_id for photo in photos}}
+    result = {}
+    for row, photo in enumerate(photos):
+        one = suggest.Candidates([candidates.tags[row]], [candidates.features[row]])
+        result[photo] = suggest.suggest(one, calibration, rejections=verdicts[photo.owner_id])[0]
+    return result
 
 
 def photos_missing_vectors(*, owner_id: int | None = None) -> list[int]:

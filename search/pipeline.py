@@ -31,6 +31,7 @@ from . import components, describe, ingest, workers
 from .debounce import redis_client
 from .duplicates import duplicates_check_schedule
 from .index_versions import index_rebuild_schedule
+from .tasks import photos_process_task
 from .training import projection_train_schedule
 
 logger = logging.getLogger(__name__)
@@ -129,8 +130,6 @@ def photos_queue(*, photo_ids: list[int]) -> None:
     A batch the broker refuses (Redis down) is logged, not raised: its photos are committed and the client has their
     ids, so they stay pending and the reconciler sends them again once PHOTO_RESEND_SECONDS have passed unsent.
     """
-    from .tasks import photos_process_task  # tasks import this module
-
     batch = settings.SEARCH_EMBED_BATCH
     for start in range(0, len(photo_ids), batch):
         ids = photo_ids[start : start + batch]

@@ -18,6 +18,7 @@ from PIL import Image
 from rest_framework import exceptions, status
 
 from . import components
+from .tasks import query_embed_task
 
 # Shorter side of the copy sent to the worker: above every model's input size, so the model sees the same pixels.
 QUERY_IMAGE_SIDE = 320
@@ -33,8 +34,6 @@ class QueryWorkerUnavailable(exceptions.APIException):
 
 def query_image_features(*, image: Image.Image, model_key: str) -> np.ndarray:
     """The image's feature vector from a query worker; QueryWorkerUnavailable (503) if none answers in time."""
-    from .tasks import query_embed_task  # search.tasks runs query_image_embed below: a real import cycle
-
     timeout = settings.SEARCH_QUERY_TIMEOUT_SECONDS
     # Expires with the wait: a worker that comes back later skips queries whose clients have given up.
     result = query_embed_task.apply_async((image_payload(image), model_key), expires=timeout)

@@ -22,6 +22,7 @@ from .debounce import debounce
 from .ml import softclass
 from .ml.semantic import ProjectionArrays
 from .models import SearchIndex, TextProjection
+from .tasks import projection_export_task
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,5 @@ def _load_arrays(path: str) -> ProjectionArrays:
 
 
 def _projection_export_schedule(*, projection_id: int) -> None:
-    from .tasks import projection_export_task  # a real cycle: tasks → training → spaces
 
     debounce(key=f"projection-export:{projection_id}", task=projection_export_task, args=(projection_id,), delay=0)

@@ -20,6 +20,7 @@ from .index_versions import index_rebuild_schedule, index_rebuild_try, load_feat
 from .ml.semantic import Projection, evaluate_split, tag_targets, train_projection
 from .models import TextProjection
 from .spaces import logits
+from .tasks import train_projection_task
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,6 @@ def _debounce_key(owner_id: int) -> str:
 
 def projection_train_schedule(*, owner_id: int) -> None:
     """Retrain after tag edits settle; many edits within the window share one training run."""
-    from .tasks import train_projection_task  # tasks import this module
-
     delay = settings.SEARCH_INDEX_DEBOUNCE_SECONDS * 2
     debounce(key=_debounce_key(owner_id), task=train_projection_task, args=(owner_id,), delay=delay)
 

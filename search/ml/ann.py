@@ -74,7 +74,7 @@ CALIBRATION_MARGIN = 0.005
 PLAIN_LEVELS = (0.95, 0.98, 0.99, 0.995)
 CONDITIONED_LEVELS = (0.90, 0.95, 0.97, 0.98)
 K = 10  # the k that calibration measures recall at
-CALIBRATION_CLASSES = 10  # distinct conditioning weights the conditioned self-queries share
+CALIBRATION_DISTINCT_WEIGHTS = 10  # distinct conditioning weights the conditioned self-queries share
 # Cost model for choosing among calibrated (search_k, rerank) pairs: the time to rerank one candidate, in units of
 # the time Annoy spends per node of search_k. A conditioned rerank also squares the candidate's vector.
 RERANK_COST = {"plain": 4.0, "conditioned": 8.0}
@@ -662,8 +662,8 @@ def calibrate(index: AnnoyIndex, *, weights: np.ndarray | None, fixed: dict[str,
     rows = rng.choice(n, size=plain_count, replace=False)  # random order: the conditioned ones are its first rows
     queries = index.vectors[rows]
     if weights is None or not len(weights):
-        weights = np.maximum(rng.normal(0, 1, (CALIBRATION_CLASSES, index.dim)), 0).astype(np.float32)
-    distinct = np.asarray(weights[:CALIBRATION_CLASSES], dtype=np.float32)
+        weights = np.maximum(rng.normal(0, 1, (CALIBRATION_DISTINCT_WEIGHTS, index.dim)), 0).astype(np.float32)
+    distinct = np.asarray(weights[:CALIBRATION_DISTINCT_WEIGHTS], dtype=np.float32)
     classes = np.arange(conditioned_count) % len(distinct)
     weights = distinct[classes]
     result: dict[str, Any] = {"calibration_queries": plain_count, "conditioned_calibration_queries": conditioned_count}

@@ -47,7 +47,7 @@ def test_latency_bench_reports_upload_and_query_percentiles():
 
 
 def test_duplicates_bench_reports_capped_joins_and_planted_group_scores():
-    from search.ml.duplicates import PAIRS_PER_PHOTO
+    from search.ml.near_pairs import PAIRS_PER_PHOTO
 
     result = run_bench("duplicates", "--size", "3000", "--repeats", "1")
 
