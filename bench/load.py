@@ -292,7 +292,7 @@ def many_galleries(deployment: Deployment, *, users: int, per_user: int, sample:
 
     from gallery.models import Photo
     from search import components
-    from search.index_versions import index_rebuild
+    from search.indexes import index_rebuild
     from search.models import PhotoEmbedding
 
     vectors = _feature_pool(users * per_user)

@@ -33,7 +33,8 @@ from django.utils import timezone
 from gallery import services as gallery_services
 from gallery.models import Photo
 
-from .index_versions import index_rebuild, models_in_use, owner_dir
+from .index_versions import models_in_use, owner_dir
+from .indexes import index_rebuild
 from .models import SearchIndex, TextProjection
 from .pipeline import photos_queue
 

@@ -1,4 +1,4 @@
-"""Per-user index versions: build, publish, find the current one, and schedule rebuilds.
+"""Per-user index versions: build, publish, find the current one, and schedule rebuilds (search.indexes runs them).
 
 A rebuild reads every stored vector of the owner, builds each space's index into a temporary folder and
 publishes it atomically (search.ml.ann), then records it in SearchIndex. Queries load the newest recorded
@@ -9,6 +9,7 @@ uploads → one rebuild) and serialised per user by a Redis lock.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +19,10 @@ from django.db.models import Max
 from redis.exceptions import RedisError
 
 from . import components
-from .debounce import debounce, debounce_started, redis_client
+from .debounce import debounce, redis_client
 from .ml import ann, softclass
 from .models import PhotoEmbedding, SearchIndex
-from .spaces import Space, image_space, text_space
+from .spaces import Space
 from .tasks import rebuild_index_task
 
 logger = logging.getLogger(__name__)
@@ -95,11 +96,12 @@ def _recent_rows(*, owner_id: int, model_key: str, after_id: int) -> list[tuple]
     return list(PhotoEmbedding.objects.filter(id__in=wanted).order_by("id").values_list("id", "photo_id", "vector"))
 
 
-def index_rebuild(*, owner_id: int, model_key: str) -> list[SearchIndex]:
-    """Build and publish the owner's image and text indexes for one model; safe to run at any time."""
+def spaces_publish(*, owner_id: int, model_key: str, spaces: Sequence[Space]) -> list[SearchIndex]:
+    """Build and publish the owner's index of each space for one model (search.indexes says which); safe to run at
+    any time."""
     photo_ids, features, max_id = load_features(owner_id=owner_id, model_key=model_key)
     built = []
-    for space in (image_space(model_key=model_key), text_space(owner_id=owner_id, model_key=model_key)):
+    for space in spaces:
         if len(photo_ids) == 0:  # everything was deleted: nothing to publish, and nothing old may linger
             SearchIndex.objects.filter(owner_id=owner_id, key=space.key).delete()
             ann.remove_stale(owner_dir(owner_id), space.key, keep=0)
@@ -229,11 +231,7 @@ def indexes_verify() -> int:
 # Scheduling -----------------------------------------------------------------------------------------------
 
 
-def _lock_key(owner_id: int) -> str:
-    return f"searchsite:index-rebuild-lock:{owner_id}"
-
-
-def _debounce_key(owner_id: int) -> str:
+def debounce_key(owner_id: int) -> str:
     return f"index-rebuild:{owner_id}"
 
 
@@ -242,23 +240,7 @@ def index_rebuild_schedule(*, owner_id: int, delay: float | None = None) -> None
     share one rebuild."""
     if delay is None:
         delay = settings.SEARCH_INDEX_DEBOUNCE_SECONDS
-    debounce(key=_debounce_key(owner_id), task=rebuild_index_task, args=(owner_id,), delay=delay)
-
-
-def index_rebuild_try(*, owner_id: int) -> bool:
-    """Run the scheduled rebuild under the owner's lock; False if another rebuild holds it (caller retries)."""
-    # The timeout frees the lock of a worker killed mid-build; it is far longer than bench.search's 1M build.
-    lock = redis_client().lock(_lock_key(owner_id), timeout=900, blocking=False)
-    if not lock.acquire(blocking=False):
-        return False
-    try:
-        # Cleared before reading vectors: an upload from now on schedules a fresh rebuild instead of being missed.
-        debounce_started(key=_debounce_key(owner_id))
-        for model_key in models_in_use(owner_id=owner_id):
-            index_rebuild(owner_id=owner_id, model_key=model_key)
-    finally:
-        lock.release()
-    return True
+    debounce(key=debounce_key(owner_id), task=rebuild_index_task, args=(owner_id,), delay=delay)
 
 
 def models_in_use(*, owner_id: int) -> list[str]:

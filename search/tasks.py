@@ -34,9 +34,9 @@ def photos_reconcile_task() -> dict[str, int]:
 
 @shared_task(bind=True, acks_late=True, max_retries=20)
 def rebuild_index_task(self, owner_id: int) -> None:
-    from . import index_versions
+    from . import indexes
 
-    if not index_versions.index_rebuild_try(owner_id=owner_id):
+    if not indexes.index_rebuild_try(owner_id=owner_id):
         # Another rebuild for this user is running; come back after it rather than build twice at once.
         raise self.retry(countdown=settings.SEARCH_INDEX_DEBOUNCE_SECONDS)
 

@@ -16,7 +16,8 @@ from gallery.selectors import tags_accepted
 
 from . import components
 from .debounce import debounce, debounce_started
-from .index_versions import index_rebuild_schedule, index_rebuild_try, load_features, owner_dir
+from .index_versions import index_rebuild_schedule, load_features, owner_dir
+from .indexes import index_rebuild_try
 from .ml.semantic import Projection, evaluate_split, tag_targets, train_projection
 from .models import TextProjection
 from .spaces import logits

@@ -6,7 +6,8 @@ between readings of the same length the earlier signal wins: a selective signal 
 a module here, plus a line below.
 """
 
-from .base import POSSIBLE, STRONG, WEAK, Answer, Candidates, Reading, Signal, Term, label
+from ..spaces import Space
+from .base import POSSIBLE, STRONG, WEAK, Answer, Candidates, IndexedSignal, Reading, Signal, Term, label
 from .colours import ColourSignal
 from .dates import DateSignal
 from .images import ImageSignal
@@ -32,6 +33,16 @@ def by_name(name: str) -> Signal:
     return next(s for s in SIGNALS if s.name == name)
 
 
+def indexed_spaces(*, owner_id: int, model_key: str) -> list[Space]:
+    """The spaces the signals answer from (`IndexedSignal.indexes`), each once: the owner's indexes for a model."""
+    spaces: dict[tuple[str, str], Space] = {}
+    indexed: list[IndexedSignal] = [signal for signal in SIGNALS if hasattr(signal, "indexes")]
+    for signal in indexed:
+        for space in signal.indexes(owner_id=owner_id, model_key=model_key):
+            spaces.setdefault((space.kind, space.key), space)
+    return list(spaces.values())
+
+
 __all__ = [
     "POSSIBLE",
     "SIGNALS",
@@ -39,9 +50,11 @@ __all__ = [
     "WEAK",
     "Answer",
     "Candidates",
+    "IndexedSignal",
     "Reading",
     "Signal",
     "Term",
     "by_name",
+    "indexed_spaces",
     "label",
 ]

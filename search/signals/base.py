@@ -24,6 +24,8 @@ from typing import Any, Protocol
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from ..spaces import Space
+
 # One scale for every signal: a combined score at or above these is labelled so.
 STRONG_SCORE = 0.8
 POSSIBLE_SCORE = 0.5
@@ -146,3 +148,11 @@ class Signal(Protocol):
         read less. An open signal handles its own negated terms ("cup -coffee" pushes away) and returns its best
         ``k`` among ``within``. Only ``owner``'s photos, never trashed ones."""
         ...
+
+
+class IndexedSignal(Signal, Protocol):
+    """A signal that answers from vector indexes also names them: the spaces of the owner's photos it reads, for
+    one model (search/spaces.py). Every index it names is built, published and loaded with the others
+    (search/indexes.py), with no line elsewhere."""
+
+    def indexes(self, *, owner_id: int, model_key: str) -> Sequence[Space]: ...

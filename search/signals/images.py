@@ -11,7 +11,7 @@ import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 
 from ..ml import relevance
-from ..spaces import image_space
+from ..spaces import Space, image_space
 from .base import Answer, Candidates, Reading, Term
 from .vectors import on_shared_scale, rank_vectors
 
@@ -34,6 +34,9 @@ class ImageSignal:
 
     def read(self, *, owner: AbstractBaseUser, tokens: Sequence[str]) -> Reading | None:
         return None
+
+    def indexes(self, *, owner_id: int, model_key: str) -> Sequence[Space]:
+        return [image_space(model_key=model_key)]
 
     def answer(self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Candidates, k: int) -> Answer:
         (term,) = terms  # one image query per request

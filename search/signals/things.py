@@ -42,6 +42,9 @@ class ThingSignal:
             return None
         return Reading(length=1, value=word)
 
+    def indexes(self, *, owner_id: int, model_key: str) -> Sequence[Space]:
+        return [text_space(owner_id=owner_id, model_key=model_key)]
+
     def answer(self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Candidates, k: int) -> Answer:
         model_key = serving_model_key(owner=owner)
         space = text_space(owner_id=owner.id, model_key=model_key)

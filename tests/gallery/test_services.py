@@ -47,7 +47,7 @@ def test_trash_purge_task_deletes_old_trash_for_good_files_vectors_and_index_ent
     from django.utils import timezone
 
     from gallery.tasks import trash_purge_task
-    from search import components, index_versions
+    from search import components, index_versions, indexes
     from search.models import PhotoEmbedding
     from search.pipeline import photos_process
     from tests import images
@@ -67,7 +67,7 @@ def test_trash_purge_task_deletes_old_trash_for_good_files_vectors_and_index_ent
     assert set(Photo.objects.values_list("id", flat=True)) == {recent.id, kept.id}  # the recent one waits
     assert not any(os.path.exists(path) for path in files)
     assert not PhotoEmbedding.objects.filter(photo_id=old.id).exists()
-    index_versions.index_rebuild_try(owner_id=user.id)
+    indexes.index_rebuild_try(owner_id=user.id)
     indexed, _, _ = index_versions.load_features(owner_id=user.id, model_key=components.configured_model_key())
     assert sorted(indexed.tolist()) == sorted([recent.id, kept.id])
 

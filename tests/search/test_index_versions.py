@@ -5,7 +5,7 @@ from unittest import mock
 
 import pytest
 
-from search import components, index_versions
+from search import components, index_versions, indexes
 from search.models import SearchIndex
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def test_many_schedules_within_the_window_queue_one_rebuild(user, django_capture
 
 
 def test_rebuild_clears_the_schedule_so_later_uploads_queue_again(user, gallery, django_capture_on_commit_callbacks):
-    index_versions.index_rebuild_try(owner_id=user.id)
+    indexes.index_rebuild_try(owner_id=user.id)
     with (
         mock.patch("search.tasks.rebuild_index_task.apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
@@ -32,18 +32,18 @@ def test_rebuild_clears_the_schedule_so_later_uploads_queue_again(user, gallery,
 
 
 def test_rebuild_waits_while_another_holds_the_lock(user, gallery):
-    lock = index_versions.redis_client().lock(index_versions._lock_key(user.id), timeout=30)
+    lock = index_versions.redis_client().lock(indexes.lock_key(user.id), timeout=30)
     assert lock.acquire(blocking=False)
     try:
-        assert index_versions.index_rebuild_try(owner_id=user.id) is False
+        assert indexes.index_rebuild_try(owner_id=user.id) is False
     finally:
         lock.release()
-    assert index_versions.index_rebuild_try(owner_id=user.id) is True
+    assert indexes.index_rebuild_try(owner_id=user.id) is True
 
 
 def test_rebuild_records_current_versions_and_keeps_two(user, gallery):
     for _ in range(3):
-        index_versions.index_rebuild_try(owner_id=user.id)
+        indexes.index_rebuild_try(owner_id=user.id)
     records = SearchIndex.objects.filter(owner=user, space="image")
     assert records.count() == index_versions.KEEP_VERSIONS
     newest = records.order_by("-id").first()
@@ -59,7 +59,7 @@ def test_rebuild_records_current_versions_and_keeps_two(user, gallery):
 def test_collection_has_no_delta_after_rebuild(user, gallery):
     from search.spaces import image_space
 
-    index_versions.index_rebuild_try(owner_id=user.id)
+    indexes.index_rebuild_try(owner_id=user.id)
     found = index_versions.collection(owner_id=user.id, space=image_space(model_key=components.configured_model_key()))
     assert len(found.index) == 4 and len(found.delta_ids) == 0
 
@@ -67,10 +67,10 @@ def test_collection_has_no_delta_after_rebuild(user, gallery):
 def test_rebuild_after_everything_deleted_retires_indexes(user, gallery, django_capture_on_commit_callbacks):
     from gallery import services
 
-    index_versions.index_rebuild_try(owner_id=user.id)
+    indexes.index_rebuild_try(owner_id=user.id)
     for photo in gallery.values():
         services.photo_delete(photo=photo)
-    index_versions.index_rebuild_try(owner_id=user.id)
+    indexes.index_rebuild_try(owner_id=user.id)
     assert not SearchIndex.objects.filter(owner=user).exists()
 
 
@@ -83,7 +83,7 @@ def test_collection_with_a_corrupt_index_scans_everything_exactly_and_schedules_
     from search.ml import ann
     from search.spaces import image_space
 
-    index_versions.index_rebuild_try(owner_id=user.id)
+    indexes.index_rebuild_try(owner_id=user.id)
     record = SearchIndex.objects.filter(owner=user, space="image").order_by("-id").first()
     manifest = Path(record.path) / ann.MANIFEST
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format": 1}))  # an older format's index
@@ -104,7 +104,7 @@ def _break_and_search(user, django_capture_on_commit_callbacks, damage):
     from search.ml import ann
     from search.spaces import image_space
 
-    index_versions.index_rebuild_try(owner_id=user.id)
+    indexes.index_rebuild_try(owner_id=user.id)
     record = SearchIndex.objects.filter(owner=user, space="image").order_by("-id").first()
     damage(Path(record.path))
     ann._load.cache_clear()
@@ -152,7 +152,7 @@ def test_index_truncated_after_loading_keeps_answering(user, gallery):
     """Ensure a loaded index does not map its files: truncating them from outside would otherwise be a SIGBUS."""
     from search import query
 
-    index_versions.index_rebuild_try(owner_id=user.id)
+    indexes.index_rebuild_try(owner_id=user.id)
     assert [h.photo.id for h in query.similar_to_photo(owner=user, photo_id=gallery["coffee"].id, k=1)]
     record = SearchIndex.objects.filter(owner=user, space="image").order_by("-id").first()
     for path in Path(record.path).glob("*.npy"):
@@ -195,7 +195,7 @@ def test_the_scrub_marks_a_rotted_version_bad_and_schedules_its_rebuild(
     """Ensure damage that keeps a file's size and time (bit rot) is found without any process loading it afresh."""
     from search.ml import ann
 
-    index_versions.index_rebuild_try(owner_id=user.id)
+    indexes.index_rebuild_try(owner_id=user.id)
     record = SearchIndex.objects.filter(owner=user, space="image").order_by("-id").first()
     ids = Path(record.path) / "ids.npy"
     stat = ids.stat()

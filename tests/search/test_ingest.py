@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from gallery.models import PhotoTag
-from search import components, index_versions, ingest, query
+from search import components, indexes, ingest, query
 from search.models import PhotoEmbedding
 from tests.search.conftest import names
 
@@ -118,7 +118,7 @@ def test_model_change_reembeds_while_old_vectors_serve(user, gallery, settings, 
 
     assert ingest.photos_reembed(photo_ids=missing) == 4
     assert query.serving_model_key(owner=user) == old_key  # until the new model's index is published
-    assert index_versions.index_rebuild_try(owner_id=user.id)
+    assert indexes.index_rebuild_try(owner_id=user.id)
     assert query.serving_model_key(owner=user) == "vgg16-1"
     assert PhotoEmbedding.objects.get(photo=gallery["chelsea"], model_name="vgg16").as_array().shape == (4096,)
     assert len(query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=3)) == 3
@@ -139,7 +139,7 @@ def test_runtime_change_reembeds_while_old_vectors_serve(user, gallery, settings
 
     assert ingest.photos_reembed(photo_ids=missing) == 4
     assert query.serving_model_key(owner=user) == old_key  # until the new vectors' index is published
-    assert index_versions.index_rebuild_try(owner_id=user.id)
+    assert indexes.index_rebuild_try(owner_id=user.id)
     assert query.serving_model_key(owner=user) == new_key
     assert names(query.by_text(owner=user, q="cat", k=1)) == ["chelsea"]
     assert len(query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=3)) == 3

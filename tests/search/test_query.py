@@ -87,7 +87,7 @@ def test_unknown_class_is_an_error(user, gallery):
 
 
 def test_deleted_photo_is_never_returned(user, gallery, django_capture_on_commit_callbacks):
-    from search.index_versions import index_rebuild_try
+    from search.indexes import index_rebuild_try
 
     assert index_rebuild_try(owner_id=user.id)  # the cat is now inside a published index, not only the delta
     with django_capture_on_commit_callbacks(execute=False):  # the follow-up rebuild does not run
@@ -101,7 +101,7 @@ def test_deleted_photo_is_never_returned(user, gallery, django_capture_on_commit
 
 
 def test_trashed_photo_gives_its_place_in_the_top_k_to_the_next_photo(user, gallery):
-    from search.index_versions import index_rebuild_try
+    from search.indexes import index_rebuild_try
 
     assert index_rebuild_try(owner_id=user.id)  # the trashed photo stays inside the published index
     nearest = names(query.similar_to_photo(owner=user, photo_id=gallery["chelsea"].id, k=2))
@@ -125,7 +125,7 @@ def test_results_never_include_other_users_photos(user, other_user, gallery, dja
 
 
 def test_photo_found_before_and_after_rebuild(user, gallery):
-    from search.index_versions import index_rebuild_try
+    from search.indexes import index_rebuild_try
     from search.models import SearchIndex
 
     before = names(query.by_text(owner=user, q="cat", k=4))
