@@ -38,10 +38,10 @@ test: deps system-test
 	TEST_DATABASES="sqlite postgres" scripts/test.sh $(ARGS)
 
 # The loop to run many times an hour: lint, then the unit and API tests on SQLite with the run's one real worker;
-# no browser, no PostgreSQL, no `make run` copy, no test that starts workers of its own, no benchmark run. Prints
-# the slowest 15.
+# no browser, no PostgreSQL, no `make run` copy, no nginx front, no test that starts workers of its own, no benchmark
+# run. Prints the slowest 15.
 check: lint system
-	TEST_DATABASES=sqlite scripts/test.sh -m "not browser and not stack and not own_workers and not bench" \
+	TEST_DATABASES=sqlite scripts/test.sh -m "not browser and not stack and not own_workers and not bench and not front" \
 	  --durations=15 -q $(ARGS)
 
 bench: deps

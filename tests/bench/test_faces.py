@@ -1,7 +1,11 @@
 """bench.faces runs end to end and ends with one JSON line (one detection side, no speed: the numbers are not
 checked beyond their shape)."""
 
+import pytest
+
 from tests.bench.test_bench_smoke import run_bench
+
+pytestmark = pytest.mark.bench
 
 
 def test_faces_bench_reports_detection_and_grouping():

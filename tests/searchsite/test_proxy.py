@@ -15,7 +15,7 @@ import requests
 from bench._django import ROOT, free_port, stop, wait_for_port
 from bench.slowloris import Slowloris, gunicorn, probe, warm_up
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.front]
 UPLOAD_MAX_BYTES = 1_000_000  # small, so that the body limits are quick to cross
 
 
