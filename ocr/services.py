@@ -26,6 +26,7 @@ from .core import gate, reader
 from .core.matching import fold
 from .models import OwnerWord, PhotoText, PhotoWord, TextSettings
 from .selectors import languages_of, photos_text_missing, text_settings_get
+from .tasks import text_backfill_task, text_read_task
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ BACKFILL_BATCH = 50
 
 def text_read_schedule(*, photo_ids: list[int]) -> None:
     """Queue the text pass of these photos once the transaction commits (the pipeline calls this at ready)."""
-    from .tasks import text_read_task  # tasks import this module
 
     if photo_ids:
         transaction.on_commit(lambda: text_read_task.delay(list(photo_ids)))
@@ -235,8 +235,6 @@ def text_settings_update(*, owner: AbstractBaseUser, enabled: bool, languages: l
     if not enabled:
         text_delete_all(owner=owner)
     else:
-        from .tasks import text_backfill_task  # tasks import this module
-
         transaction.on_commit(lambda: text_backfill_task.delay(owner.id))
     return row
 

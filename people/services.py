@@ -28,6 +28,7 @@ from gallery.models import Photo
 from . import ml
 from .models import Face, FaceSettings, Person, PhotoScan
 from .selectors import faces_enabled, model_version, photos_unscanned
+from .tasks import faces_backfill_task, faces_scan_task, people_recluster_task
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ CLUSTER_EVERY_STEPS = 16  # a backfill groups faces every 16 links (512 photos),
 def photos_faces_queue(*, photo_ids: list[int]) -> None:
     """After photos became ready (search.pipeline): find their faces on the "faces" queue once this commits.
     Never waits for anything: the photos are ready already."""
-    from .tasks import faces_scan_task  # people.tasks imports this module
 
     ids = list(photo_ids)
 
@@ -151,7 +151,6 @@ def _same_place(box: tuple, old: list[Face]) -> Face | None:
 def faces_backfill_schedule(*, owner_id: int) -> None:
     """Scan the owner's photos that have no faces from the current model yet (existing photos, a new model),
     in a chain of small tasks on the "faces" queue; one chain per owner at a time."""
-    from .tasks import faces_backfill_task  # people.tasks imports this module
 
     def send() -> None:
         try:
@@ -245,7 +244,6 @@ def people_recluster(*, owner: AbstractBaseUser) -> None:
 
 
 def people_recluster_schedule(*, owner: AbstractBaseUser) -> None:
-    from .tasks import people_recluster_task  # people.tasks imports this module
 
     transaction.on_commit(lambda: people_recluster_task.delay(owner.pk))
 
