@@ -16,7 +16,7 @@ import glob
 import math
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,8 @@ MARGIN = 0.5  # a line is framed by this many LETTER_PX of blank ground
 STROKE = 0.6  # the ground is taken over this many letter heights: wider than any stroke
 TALL = 1.9  # binarised marks taller than this many letter heights are ground, not letters
 BAND = 1.1  # a line's band reaches this many letter heights above and below its centre
+LINE_PITCH = 2.6  # a neighbouring line of a block is about this many letter heights away
+NEIGHBOUR_CONFIDENCE = 0.6  # a line read this surely (a word of 3+ letters) has its neighbours read too
 MAX_READS = 16  # Tesseract calls (lines, pages) per photo at most, most text-like first: bounds what textures cost
 SURE = 0.8  # a region's first reading whose every word is this sure (0–1) needs no second one
 MIN_CONFIDENCE = 30.0  # words below this (0–100) are mostly noise Tesseract finds in textures
@@ -120,7 +122,7 @@ def read(
         words = _read_block(work, joined, PSM_PAGE)
     else:
         factor = work.width / lines_size[0] if lines_size and lines_size[0] else 1.0
-        words, budget = [], MAX_READS
+        words, budget, seen = [], MAX_READS, list(lines)
         for region in _regions(lines, factor, work.size):
             if budget <= 0:
                 break
@@ -128,15 +130,57 @@ def read(
                 words += _read_page(work, joined, region)
                 budget -= 1
                 continue
-            for line in sorted(region.members, key=lambda m: m.box[1])[:budget]:
-                words += _read_line(work, joined, line, factor)
+            # Lines of text come in blocks, and the gate misses some lines of a block: a line that read well
+            # has its neighbours (one line pitch above and below, same tilt and size) read too.
+            queue = sorted(region.members, key=lambda m: m.box[1])
+            while queue and budget > 0:
+                line = queue.pop(0)
+                found = _read_line(work, joined, line, factor)
+                words += found
                 budget -= 1
+                if any(w.confidence >= NEIGHBOUR_CONFIDENCE and len(w.text) >= 3 for w in found):
+                    for step in (-LINE_PITCH, LINE_PITCH):
+                        neighbour = _neighbour(line, step)
+                        if not any(_near(neighbour, other) for other in seen):
+                            queue.append(neighbour)
+                            seen.append(neighbour)
+        words = _distinct(words)
     if scale == 1.0:
         return words
     return [
         Word(w.text, w.confidence, tuple(round(v / scale) for v in w.box), w.line_start)  # back to image pixels
         for w in words
     ]
+
+
+def _neighbour(line: Line, step: float) -> Line:
+    """The line ``step`` letter heights below ``line`` (above when negative), across its tilt."""
+    a = math.radians(line.angle)
+    dx, dy = step * line.height * math.sin(a), step * line.height * math.cos(a)
+    left, top, right, bottom = line.box
+    return replace(line, box=(left + dx, top + dy, right + dx, bottom + dy), marks=0)
+
+
+def _near(a: Line, b: Line) -> bool:
+    """Whether reading ``a`` would read ``b``'s line again: centres within a letter height across, and
+    overlapping along."""
+    ay, by = (a.box[1] + a.box[3]) / 2, (b.box[1] + b.box[3]) / 2
+    return abs(ay - by) < max(a.height, b.height) and a.box[0] < b.box[2] and b.box[0] < a.box[2]
+
+
+def _distinct(words: list[Word]) -> list[Word]:
+    """Words read twice (a line and its neighbour's band overlap): the surer reading of each is kept."""
+    kept: list[Word] = []
+    for word in sorted(words, key=lambda w: -w.confidence):
+        x, y, w, h = word.box
+        cx, cy = x + w / 2, y + h / 2
+        if not any(
+            abs(cx - (o.box[0] + o.box[2] / 2)) < o.box[2] / 2 and abs(cy - (o.box[1] + o.box[3] / 2)) < o.box[3] / 2
+            for o in kept
+        ):
+            kept.append(word)
+    order = {id(w): i for i, w in enumerate(words)}
+    return sorted(kept, key=lambda w: order[id(w)])
 
 
 def _regions(lines: list[Line], factor: float, size: tuple[int, int]) -> list[Region]:
@@ -298,7 +342,8 @@ def _otsu(pixels: np.ndarray) -> float:
     mass = np.cumsum(counts * levels)
     with np.errstate(divide="ignore", invalid="ignore"):
         between = (mass[-1] * weight / total - mass) ** 2 / (weight * (total - weight))
-    return float(np.nanargmax(between[:-1])) + 0.5
+    between = np.nan_to_num(between[:-1], nan=-1.0)
+    return float(np.argmax(between)) + 0.5 if between.max() > 0 else 255.0  # one grey level: no ink
 
 
 def _edge_colour(crop: Image.Image) -> tuple[int, ...]:
