@@ -13,17 +13,16 @@ Two kinds of evidence, either one enough:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageFilter
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-GATE_VERSION = 3  # part of the engine key: changing the gate re-runs the text pass
+GATE_VERSION = 2  # part of the engine key: changing the gate re-runs the text pass
 GATE_SIDE = 800  # longer side the measure works at, px
 MIN_CHAIN = 4  # linked marks that make a line of text
-LARGE_LETTERS = 16.0  # px at GATE_SIDE: lines of letters this tall are also looked for at half the size
 NEIGHBOURS = 6  # nearest marks considered as the next one on a line
 MAX_GAP = 0.6  # letters and words of a line: gaps up to this share of the taller mark's height
 MAX_RATIO = 1.7  # x-height letters next to ascenders (a, l): heights differ up to this
@@ -69,15 +68,7 @@ def text_lines(image: Image.Image) -> tuple[list[Line], tuple[int, int]]:
     scale = GATE_SIDE / max(gray.size)
     if scale < 1:
         gray = gray.resize((max(1, round(gray.width * scale)), max(1, round(gray.height * scale))), Image.BILINEAR)
-    lines = _scan(gray)
-    # Large letters (strokes wider than the local window) fall apart at this scale: a copy at half the size
-    # finds them; its lines count where the fine scan found none of their size.
-    half = gray.resize((max(1, gray.width // 2), max(1, gray.height // 2)), Image.BOX)
-    for line in _scan(half):
-        big = _scaled(line, gray.width / half.width)
-        if big.height >= LARGE_LETTERS and not any(_same(big, other) for other in lines):
-            lines.append(big)
-    return lines, gray.size
+    return _scan(gray), gray.size
 
 
 def _scan(gray: Image.Image) -> list[Line]:
@@ -89,16 +80,6 @@ def _scan(gray: Image.Image) -> list[Line]:
         for dark, mask in ((True, pixels < local - contrast), (False, pixels > local + contrast))
         for line in _lines(mask, pixels, dark=dark)
     ]
-
-
-def _scaled(line: Line, factor: float) -> Line:
-    return replace(line, box=tuple(v * factor for v in line.box), height=line.height * factor)
-
-
-def _same(a: Line, b: Line) -> bool:
-    """Two findings of one line: overlapping boxes, letters of about one height."""
-    overlap = a.box[0] < b.box[2] and b.box[0] < a.box[2] and a.box[1] < b.box[3] and b.box[1] < a.box[3]
-    return overlap and max(a.height, b.height) <= MAX_RATIO * min(a.height, b.height)
 
 
 def _lines(mask: np.ndarray, pixels: np.ndarray, *, dark: bool) -> list[Line]:

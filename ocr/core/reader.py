@@ -46,7 +46,7 @@ NEIGHBOUR_CONFIDENCE = 0.6  # a line read this surely (a word of 3+ letters) has
 MAX_READS = 16  # Tesseract calls (lines, pages) per photo at most, most text-like first: bounds what textures cost
 SURE = 0.8  # a region's first reading whose every word is this sure (0–1) needs no second one
 MIN_CONFIDENCE = 30.0  # words below this (0–100) are mostly noise Tesseract finds in textures
-SETTINGS_VERSION = 4  # bump when the reading settings above change: photos are read again
+SETTINGS_VERSION = 5  # bump when the reading settings above change: photos are read again
 # Tesseract's data folders as Debian installs them; OCR_TESSDATA_DIR overrides.
 TESSDATA_GLOBS = ("/usr/share/tesseract-ocr/*/tessdata", "/usr/share/tessdata")
 
