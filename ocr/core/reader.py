@@ -27,9 +27,8 @@ from scipy import ndimage
 from .gate import GATE_VERSION, Line
 
 READ_SIDE = 2400  # longer side a photo is read at: small text of a 12 MP photo survives, time stays bounded
-LETTER_PX = 32  # regions' letters are scaled to about this: Tesseract's sweet spot
+LETTER_PX = 18  # a line's letters (the gate's median mark: about the x-height) are scaled to this many px
 MAX_ENLARGE = 3.0  # small letters are enlarged at most this much
-SHRINK = 0.5  # letters over twice LETTER_PX are shrunk to it (Tesseract misses very large letters)
 PAGE_SHARE = 0.3  # a region this large (share of the photo) ...
 PAGE_LINES = 3  # ... of at least this many lines is a page: read with Tesseract's page layout
 REGION_PAD = (3.0, 1.0)  # a line's region reaches this many letter heights beyond it: ends may be unlinked
@@ -265,11 +264,7 @@ def _read_line(work: Image.Image, languages: str, line: Line, factor: float) -> 
     if box[2] <= box[0] or box[3] <= box[1]:
         return []
     crop = ImageOps.autocontrast(work.crop(box).convert("L"), cutoff=1)
-    scale = LETTER_PX / h
-    if scale > 1:
-        scale = min(MAX_ENLARGE, scale)
-    elif scale > SHRINK:
-        scale = 1.0
+    scale = min(MAX_ENLARGE, LETTER_PX / h)
     if scale != 1.0:
         crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.BICUBIC)
     angle = line.angle if abs(line.angle) >= 1.0 else 0.0
@@ -280,8 +275,10 @@ def _read_line(work: Image.Image, languages: str, line: Line, factor: float) -> 
     cy = ((top + bottom) / 2 - box[1]) * scale - crop.height / 2
     ty = cx * math.sin(a) + cy * math.cos(a) + turned.height / 2
     half = BAND * h * scale
-    band_top = max(0, round(ty - half))
-    band = turned.crop((0, band_top, turned.width, min(turned.height, round(ty + half))))
+    band_top, band_bottom = max(0, round(ty - half)), min(turned.height, round(ty + half))
+    if band_bottom - band_top < 2:  # a neighbour beyond the photo's edge
+        return []
+    band = turned.crop((0, band_top, turned.width, band_bottom))
     # Tesseract's own binarisation (one Otsu threshold) often lets a busy ground swallow the letters. The gate
     # knows the ink's polarity: ink black on white, split where this band's grey levels part. Both readings
     # are tried; the one that reads more letters more surely is kept.
