@@ -5,7 +5,7 @@ from PIL import Image
 from skimage import data
 
 from ocr.core import gate, reader
-from ocr.core.matching import fold
+from ocr.core.matching import close_words, fold
 from tests.ocr.images import SERIF_BOLD, text_photo
 
 
@@ -38,16 +38,17 @@ def test_installed_languages_include_english_but_not_orientation_data():
     assert "osd" not in reader.installed_languages()
 
 
-def test_tilted_faint_words_on_fur_are_read():
-    """Ensure words tilted by 8° in grey ink (70% of the contrast there is) on a cat's fur are read: each gate
-    line is cut to its band, turned level and its ground flattened before Tesseract sees it."""
+def test_tilted_faint_words_on_fur_are_read_well_enough_for_the_search():
+    """Ensure words tilted by 8° in grey ink (70% of the contrast there is) on a cat's fur are read, each
+    exactly or within the search's tolerance: each gate line is cut to its band, turned level and its ground
+    flattened before Tesseract sees it."""
     image = text_photo(
         ["lantern", "harbour", "meadow"], background="chelsea", size=44, angle=8, contrast=0.7, blur=0.8,
         font=SERIF_BOLD, seed=1,
     )  # fmt: skip
     verdict = gate.verdict(image=image, threshold=4)
-    words = {fold(w.text) for w in reader.read(image, lines=verdict.lines, lines_size=verdict.size)}
-    assert {"lantern", "harbour", "meadow"} <= words
+    read = [fold(w.text) for w in reader.read(image, lines=verdict.lines, lines_size=verdict.size)]
+    assert all(close_words(word, read) for word in ("lantern", "harbour", "meadow")), read
 
 
 def test_lines_of_a_block_the_gate_missed_are_read_as_neighbours_of_a_line_read_well():
