@@ -19,7 +19,9 @@ Report: gate recall on text photos and share of photos without text it skips; se
 ≥ 20 px (the photo among the signal's answers); precision of the top 5 (share of returned photos, at most 5, that
 hold the word); median seconds per photo (gate; gate + read) over ``--repeats`` runs, one thread as the text
 worker runs (OMP_THREAD_LIMIT=1); the average cost per photo in a gallery where 20% of photos hold text, and
-what a 100k-photo backfill takes on one text worker. The last stdout line is JSON.
+what a 100k-photo backfill takes on one text worker; where the missed words were lost (``words_lost_at``: the
+gate skipped the photo, no gate line touches them, Tesseract read no form of them within the search's
+tolerance, or the search missed a word that was read). The last stdout line is JSON.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # as the text worker runs (deplo
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 from skimage import data as samples
+
+from ocr.core.matching import close_words
 
 OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")  # Debian's opencv-doc
 FONT_GLOB = "/usr/share/fonts/truetype/dejavu/DejaVu*.ttf"  # Debian's fonts-dejavu-core
@@ -77,6 +81,7 @@ class Sample:
     image: Image.Image
     has_text: bool
     words: list[tuple[str, int]] = field(default_factory=list)  # rendered (word, size px)
+    box: tuple[int, int, int, int] | None = None  # where the rendered words are: left, top, right, bottom
 
 
 def _fonts() -> list[str]:
@@ -155,7 +160,15 @@ def dataset(*, rendered: int, seed: int) -> list[Sample]:
             background, words, size=size, angle=angle, contrast=contrast, blur=blur, font=font, rng=rng
         )
         label = f"{name}+{'-'.join(words)}@{size}/{angle:+.0f}°/c{contrast}/b{blur}/{Path(font).stem}"
-        out.append(Sample(name=label, image=image, has_text=True, words=[(w, size) for w in words]))
+        out.append(
+            Sample(
+                name=label,
+                image=image,
+                has_text=True,
+                words=[(w, size) for w in words],
+                box=_changed(background, image),
+            )
+        )
     plain = []
     for name, background in backgrounds:
         plain.append(Sample(name=name, image=_resize(background, rng.randint(900, 1600)), has_text=False))
@@ -169,6 +182,33 @@ def dataset(*, rendered: int, seed: int) -> list[Sample]:
             Sample(name=f"{name}~{len(plain)}", image=_resize(variant, rng.randint(700, 1600)), has_text=False)
         )
     return out + plain
+
+
+def _changed(before: Image.Image, after: Image.Image) -> tuple[int, int, int, int] | None:
+    """The box of the pixels rendering changed."""
+    diff = np.abs(np.asarray(after, dtype=np.int16) - np.asarray(before, dtype=np.int16)).sum(axis=2) > 6
+    ys, xs = np.nonzero(diff)
+    return (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if len(xs) else None
+
+
+def _loss(sample: Sample, verdict, word: str, read: list[str]) -> str:
+    """Where a rendered word the search missed was lost: the gate skipped the photo, no line the gate found
+    touches the words (region), Tesseract read no form of it within the search's tolerance (read), or it was
+    read so but the search did not return the photo (match)."""
+    if not verdict.read:
+        return "gate"
+    if close_words(word, read):
+        return "match"
+    if sample.box and verdict.size[0]:
+        factor = sample.image.width / verdict.size[0]
+        left, top, right, bottom = sample.box
+        if not any(
+            line.box[0] * factor < right and line.box[2] * factor > left
+            and line.box[1] * factor < bottom and line.box[3] * factor > top
+            for line in verdict.lines
+        ):  # fmt: skip
+            return "region"
+    return "read"
 
 
 def _jpeg(image: Image.Image) -> bytes:
@@ -193,7 +233,7 @@ def main() -> None:
         from gallery import services as gallery_services
         from ocr import services as ocr_services
         from ocr.core import reader
-        from ocr.models import PhotoText
+        from ocr.models import PhotoText, PhotoWord
         from search.signals import Candidates, Term
         from search.signals.text import WrittenText
 
@@ -211,12 +251,12 @@ def main() -> None:
 
         from gallery.models import Photo
 
-        gate_seconds, read_seconds = {}, {}
+        gate_seconds, read_seconds, verdicts = {}, {}, {}
         for photo in Photo.objects.filter(id__in=photos):
             runs_gate, runs_read = [], []
             for _ in range(args.repeats):
                 start = time.perf_counter()
-                verdict = ocr_services._gate(photo)
+                verdict = verdicts[photo.id] = ocr_services._gate(photo)
                 runs_gate.append(time.perf_counter() - start)
                 if verdict.read:
                     start = time.perf_counter()
@@ -251,7 +291,8 @@ def main() -> None:
             top = sorted(scores, key=scores.get, reverse=True)[:5]
             if top:
                 precisions.append(sum(p in holders[word] for p in top) / len(top))
-        missed_words = []
+        missed_words, losses = [], dict.fromkeys(("gate", "region", "read", "match"), 0)
+        read_words = {i: list(PhotoWord.objects.filter(photo_id=i).values_list("folded", flat=True)) for i in text_ids}
         for photo_id, sample in photos.items():
             for word, size in sample.words:
                 if size >= SEARCH_MIN_SIZE:
@@ -259,7 +300,9 @@ def main() -> None:
                     hit = photo_id in answers[word]
                     found += hit
                     if not hit:
-                        missed_words.append(f"{word}@{size} in {sample.name}")
+                        loss = _loss(sample, verdicts[photo_id], word, read_words[photo_id])
+                        losses[loss] += 1
+                        missed_words.append(f"{word}@{size} in {sample.name} ({loss})")
         word_recall = found / wanted if wanted else 0.0
         precision = statistics.mean(precisions) if precisions else 0.0
 
@@ -280,6 +323,7 @@ def main() -> None:
             "gate_skip_share": round(skipped, 3),
             "word_recall_ge20px": round(word_recall, 3),
             "words_ge20px": wanted,
+            "words_lost_at": losses,
             "top5_precision": round(precision, 3),
             "gate_seconds_mean": round(gate_mean, 4),
             "text_photo_seconds_mean": round(text_cost, 4),

@@ -4,8 +4,10 @@ Two kinds of evidence, either one enough:
 - the look of a small copy of the photo: text is rows of small, high-contrast marks of one height, side by side.
   We binarise the greyscale image against its local mean (dark marks and light ones), keep the connected
   components shaped like characters, and link each to the nearest one to its right of about the same height on
-  about the same line. Chains of four or more links are lines of text; textures (grass, gravel) rarely make
-  chains that long. The lines found also tell the reader where to look and how the text is tilted;
+  about the same line. Chains of four or more links are lines of text when they stand on a plain ground: around
+  a line of text the marks are its letters or those of the lines next to it, while a chain found in a texture
+  (grass, gravel, fur) is one of many marks there. A copy at half the size finds lines of large letters. The
+  lines found also tell the reader where to look, how the text is tilted and whether its ink is dark;
 - the image model's class probabilities, when the caller has them: classes whose photos nearly always hold text
   (website, menu, dust jacket, crossword, envelope, …).
 """
@@ -13,20 +15,21 @@ Two kinds of evidence, either one enough:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PIL import Image, ImageFilter
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-GATE_VERSION = 2  # part of the engine key: changing the gate re-runs the text pass
-GATE_SIDE = 800  # longer side the measure works at, px
+GATE_VERSION = 3  # part of the engine key: changing the gate re-runs the text pass
+GATE_SIDE = 1200  # longer side the measure works at, px: letters of 12-16 px in a photo stay 4+ px tall
 MIN_CHAIN = 4  # linked marks that make a line of text
 NEIGHBOURS = 6  # nearest marks considered as the next one on a line
 MAX_GAP = 0.6  # letters and words of a line: gaps up to this share of the taller mark's height
 MAX_RATIO = 1.7  # x-height letters next to ascenders (a, l): heights differ up to this
 ALIGN = 0.2  # shared baseline or top: within this share of the smaller mark's height
+ISOLATION = 0.3  # lines of text: at least this share of the marked pixels around them is letters of lines
 INK_SPREAD = 12.0  # grey levels: the marks of a line of text are of one ink (standard deviation below this)
 # Image model classes (as the gallery names its tags) whose photos nearly always hold written words.
 TEXT_CLASSES = frozenset(
@@ -50,6 +53,8 @@ class Line:
     height: float  # median mark height
     angle: float  # degrees, counter-clockwise positive as PIL rotates
     marks: int
+    dark: bool = True  # dark ink on a lighter ground (else light on dark): the reader binarises with it
+    isolation: float = 1.0  # share of the marked pixels around the line that are letters of lines of text
 
 
 @dataclass(frozen=True)
@@ -67,14 +72,35 @@ def text_lines(image: Image.Image) -> tuple[list[Line], tuple[int, int]]:
     scale = GATE_SIDE / max(gray.size)
     if scale < 1:
         gray = gray.resize((max(1, round(gray.width * scale)), max(1, round(gray.height * scale))), Image.BILINEAR)
-    pixels = np.asarray(gray, dtype=np.float32)
-    local = np.asarray(gray.filter(ImageFilter.BoxBlur(7)), dtype=np.float32)
-    contrast = max(12.0, float(pixels.std()) * 0.25)
-    lines = [line for mask in (pixels < local - contrast, pixels > local + contrast) for line in _lines(mask, pixels)]
+    lines = _scan(gray)
+    # Large letters (strokes wider than the local window) fall apart at this scale: a copy at half the size
+    # finds them; its lines count where the fine scan found none of their size.
+    half = gray.resize((max(1, gray.width // 2), max(1, gray.height // 2)), Image.BOX)
+    factor = gray.width / half.width
+    for line in _scan(half):
+        big = replace(line, box=tuple(v * factor for v in line.box), height=line.height * factor)
+        if not any(_same(big, other) for other in lines):
+            lines.append(big)
     return lines, gray.size
 
 
-def _lines(mask: np.ndarray, pixels: np.ndarray) -> list[Line]:
+def _scan(gray: Image.Image) -> list[Line]:
+    pixels = np.asarray(gray, dtype=np.float32)
+    local = np.asarray(gray.filter(ImageFilter.BoxBlur(7)), dtype=np.float32)
+    contrast = max(12.0, float(pixels.std()) * 0.25)
+    return [
+        line
+        for dark, mask in ((True, pixels < local - contrast), (False, pixels > local + contrast))
+        for line in _lines(mask, pixels, dark=dark)
+    ]
+
+
+def _same(a: Line, b: Line) -> bool:
+    """Two findings of one line: overlapping boxes."""
+    return a.box[0] < b.box[2] and b.box[0] < a.box[2] and a.box[1] < b.box[3] and b.box[1] < a.box[3]
+
+
+def _lines(mask: np.ndarray, pixels: np.ndarray, *, dark: bool) -> list[Line]:
     labels, count = ndimage.label(mask)
     if count == 0:
         return []
@@ -131,7 +157,7 @@ def _lines(mask: np.ndarray, pixels: np.ndarray) -> list[Line]:
         taken[j] = int(i)
     has_prev = np.zeros(len(order), dtype=bool)
     has_prev[nxt[nxt >= 0]] = True
-    lines = []
+    found = []  # (line, its marks' labels)
     for start in np.flatnonzero(~has_prev & (nxt >= 0)):
         chain, i = [start], start
         while nxt[i] >= 0 and len(chain) < len(order):
@@ -144,19 +170,38 @@ def _lines(mask: np.ndarray, pixels: np.ndarray) -> list[Line]:
             continue
         xs = (left[chain] + right[chain]) / 2
         slope = np.polyfit(xs, centres[chain], 1)[0] if np.ptp(xs) > 0 else 0.0
-        lines.append(
-            Line(
-                box=(
-                    float(left[chain].min()),
-                    float(top[chain].min()),
-                    float(right[chain].max()),
-                    float((top[chain] + h[chain]).max()),
+        found.append(
+            (
+                Line(
+                    box=(
+                        float(left[chain].min()),
+                        float(top[chain].min()),
+                        float(right[chain].max()),
+                        float((top[chain] + h[chain]).max()),
+                    ),
+                    height=float(np.median(h[chain])),
+                    angle=float(-np.degrees(np.arctan(slope))),
+                    marks=len(chain),
+                    dark=dark,
                 ),
-                height=float(np.median(h[chain])),
-                angle=float(-np.degrees(np.arctan(slope))),
-                marks=len(chain),
+                order[chain] + 1,
             )
         )
+    # Text stands on a plain ground: around a line (one letter height each way) the marks are letters of it or
+    # of the lines next to it. A chain in a texture is one of many marks there (grass, gravel, fur).
+    chained = np.zeros(count + 1, dtype=bool)
+    for _, members in found:
+        chained[members] = True
+    lines = []
+    for line, _ in found:
+        pad = line.height
+        x0, y0 = max(0, int(line.box[0] - pad)), max(0, int(line.box[1] - pad))
+        x1, y1 = int(line.box[2] + pad) + 1, int(line.box[3] + pad) + 1
+        around = labels[y0:y1, x0:x1]
+        marked = around[around > 0]
+        isolation = float(chained[marked].mean()) if marked.size else 1.0
+        if isolation >= ISOLATION:
+            lines.append(replace(line, isolation=isolation))
     return lines
 
 

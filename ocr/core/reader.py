@@ -16,25 +16,47 @@ import glob
 import math
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import tesserocr
 from PIL import Image, ImageOps
+from scipy import ndimage
 
 from .gate import GATE_VERSION, Line
 
 READ_SIDE = 2400  # longer side a photo is read at: small text of a 12 MP photo survives, time stays bounded
-LETTER_PX = 32  # regions whose letters are smaller are enlarged to about this (up to 3×): Tesseract's sweet spot
-PAGE_SHARE = 0.3  # a region this large (share of the photo) is read with Tesseract's page layout
+LETTER_PX = 18  # a line's letters (the gate's median mark: about the x-height) are scaled to this many px
+MAX_ENLARGE = 3.0  # small letters are enlarged at most this much
+PAGE_SHARE = 0.3  # a region this large (share of the photo) ...
+PAGE_LINES = 3  # ... of at least this many lines is a page: read with Tesseract's page layout
 REGION_PAD = (3.0, 1.0)  # a line's region reaches this many letter heights beyond it: ends may be unlinked
-CROP_PSM = tesserocr.PSM.SINGLE_BLOCK  # a cut-out region is one block: the page layout would call it a picture
-AUTOCONTRAST = True  # regions are stretched to full contrast: faint text on a busy photo reads better
-MAX_REGIONS = 12  # a photo's regions read at most, most marks first: bounds the time textures cost
+MERGE_HEIGHT = 1.6  # lines merge into one region when their letter heights differ less than this ratio
+MERGE_ANGLE = 4.0  # ... and their tilts less than this, degrees
+PSM_LINE = tesserocr.PSM.SINGLE_LINE  # a cut-out line: the page layout would call it a picture
+PSM_PAGE = tesserocr.PSM.AUTO
+MARGIN = 0.5  # a line is framed by this many LETTER_PX of blank ground
+STROKE = 0.6  # the ground is taken over this many letter heights: wider than any stroke
+TALL = 1.9  # binarised marks taller than this many letter heights are ground, not letters
+BAND = 1.1  # a line's band reaches this many letter heights above and below its centre
+LINE_PITCH = 2.6  # a neighbouring line of a block is about this many letter heights away
+NEIGHBOUR_CONFIDENCE = 0.6  # a line read this surely (a word of 3+ letters) has its neighbours read too
+MAX_READS = 16  # Tesseract calls (lines, pages) per photo at most, most text-like first: bounds what textures cost
+SURE = 0.8  # a region's first reading whose every word is this sure (0–1) needs no second one
 MIN_CONFIDENCE = 30.0  # words below this (0–100) are mostly noise Tesseract finds in textures
-SETTINGS_VERSION = 4  # bump when the reading settings above change: photos are read again
+SETTINGS_VERSION = 5  # bump when the reading settings above change: photos are read again
 # Tesseract's data folders as Debian installs them; OCR_TESSDATA_DIR overrides.
 TESSDATA_GLOBS = ("/usr/share/tesseract-ocr/*/tessdata", "/usr/share/tessdata")
+
+
+@dataclass(frozen=True)
+class Region:
+    box: tuple[int, int, int, int]  # left, top, right, bottom in the read image's pixels
+    height: float  # letter height, px
+    angle: float  # tilt, degrees
+    dark: bool  # dark ink
+    members: tuple[Line, ...]
 
 
 @dataclass(frozen=True)
@@ -96,12 +118,32 @@ def read(
         work = work.resize((max(1, round(work.width * scale)), max(1, round(work.height * scale))), Image.LANCZOS)
     joined = "+".join(languages)
     if not lines:
-        words = _read_block(work, joined, tesserocr.PSM.AUTO)
+        words = _read_block(work, joined, PSM_PAGE)
     else:
         factor = work.width / lines_size[0] if lines_size and lines_size[0] else 1.0
-        words = []
-        for box, height, angle in _regions(lines, factor, work.size)[:MAX_REGIONS]:
-            words += _read_region(work, joined, box, height, angle)
+        words, budget, seen = [], MAX_READS, list(lines)
+        for region in _regions(lines, factor, work.size):
+            if budget <= 0:
+                break
+            if _is_page(region, work.size):
+                words += _read_page(work, joined, region)
+                budget -= 1
+                continue
+            # Lines of text come in blocks, and the gate misses some lines of a block: a line that read well
+            # has its neighbours (one line pitch above and below, same tilt and size) read too.
+            queue = sorted(region.members, key=lambda m: m.box[1])
+            while queue and budget > 0:
+                line = queue.pop(0)
+                found = _read_line(work, joined, line, factor)
+                words += found
+                budget -= 1
+                if any(w.confidence >= NEIGHBOUR_CONFIDENCE and len(w.text) >= 3 for w in found):
+                    for step in (-LINE_PITCH, LINE_PITCH):
+                        neighbour = _neighbour(line, step)
+                        if not any(_near(neighbour, other) for other in seen):
+                            queue.append(neighbour)
+                            seen.append(neighbour)
+        words = _distinct(words)
     if scale == 1.0:
         return words
     return [
@@ -110,64 +152,195 @@ def read(
     ]
 
 
-def _regions(lines: list[Line], factor: float, size: tuple[int, int]) -> list[tuple[tuple, float, float]]:
-    """Lines grouped into regions (lines near each other), in the read image's pixels: (box, letter height,
-    tilt in degrees)."""
-    boxes = []
-    for line in lines:
+def _neighbour(line: Line, step: float) -> Line:
+    """The line ``step`` letter heights below ``line`` (above when negative), across its tilt."""
+    a = math.radians(line.angle)
+    dx, dy = step * line.height * math.sin(a), step * line.height * math.cos(a)
+    left, top, right, bottom = line.box
+    return replace(line, box=(left + dx, top + dy, right + dx, bottom + dy), marks=0)
+
+
+def _near(a: Line, b: Line) -> bool:
+    """Whether reading ``a`` would read ``b``'s line again: centres within a letter height across, and
+    overlapping along."""
+    ay, by = (a.box[1] + a.box[3]) / 2, (b.box[1] + b.box[3]) / 2
+    return abs(ay - by) < max(a.height, b.height) and a.box[0] < b.box[2] and b.box[0] < a.box[2]
+
+
+def _distinct(words: list[Word]) -> list[Word]:
+    """Words read twice (a line and its neighbour's band overlap): the surer reading of each is kept."""
+    kept: list[Word] = []
+    for word in sorted(words, key=lambda w: -w.confidence):
+        x, y, w, h = word.box
+        cx, cy = x + w / 2, y + h / 2
+        if not any(
+            abs(cx - (o.box[0] + o.box[2] / 2)) < o.box[2] / 2 and abs(cy - (o.box[1] + o.box[3] / 2)) < o.box[3] / 2
+            for o in kept
+        ):
+            kept.append(word)
+    order = {id(w): i for i, w in enumerate(words)}
+    return sorted(kept, key=lambda w: order[id(w)])
+
+
+def _regions(lines: list[Line], factor: float, size: tuple[int, int]) -> list[Region]:
+    """Lines grouped into regions (nearby lines of one ink, tilt and letter size: a paragraph, a sign), in the
+    read image's pixels, most text-like first. Lines that differ stay apart: one tilt and one scale serve a
+    region, and a word straightened by its neighbour's tilt is lost."""
+    groups: list[list] = []  # [left, top, right, bottom, members]
+    pad_x, pad_y = REGION_PAD
+    for line in sorted(lines, key=lambda m: -m.marks):
         h = line.height * factor
         left, top, right, bottom = (v * factor for v in line.box)
-        pad_x, pad_y = REGION_PAD
-        boxes.append([left - pad_x * h, top - pad_y * h, right + pad_x * h, bottom + pad_y * h, [line]])
+        groups.append([left - pad_x * h, top - pad_y * h, right + pad_x * h, bottom + pad_y * h, [line]])
     merged = True
-    while merged:  # merge overlapping boxes until none overlap
+    while merged:  # merge overlapping, compatible groups until none are left
         merged = False
-        out = []
-        for box in boxes:
+        out: list[list] = []
+        for group in groups:
             for other in out:
-                if box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]:
-                    other[:4] = [
-                        min(box[0], other[0]),
-                        min(box[1], other[1]),
-                        max(box[2], other[2]),
-                        max(box[3], other[3]),
-                    ]
-                    other[4] += box[4]
+                if _overlap(group, other) and _compatible(group[4], other[4]):
+                    other[:4] = [min(group[0], other[0]), min(group[1], other[1]), max(group[2], other[2]),
+                                 max(group[3], other[3])]  # fmt: skip
+                    other[4] += group[4]
                     merged = True
                     break
             else:
-                out.append(box)
-        boxes = out
+                out.append(group)
+        groups = out
     regions = []
-    boxes.sort(key=lambda box: -sum(m.marks for m in box[4]))  # most text-like first
-    for left, top, right, bottom, members in boxes:
+    groups.sort(key=lambda group: -sum(m.marks for m in group[4]))
+    for left, top, right, bottom, members in groups:
         weight = sum(m.marks for m in members)
-        height = sum(m.height * m.marks for m in members) / weight * factor
-        angle = sum(m.angle * m.marks for m in members) / weight
         clipped = (max(0, round(left)), max(0, round(top)), min(size[0], round(right)), min(size[1], round(bottom)))
         if clipped[2] > clipped[0] and clipped[3] > clipped[1]:
-            regions.append((clipped, height, angle))
+            regions.append(
+                Region(
+                    box=clipped,
+                    height=sum(m.height * m.marks for m in members) / weight * factor,
+                    angle=sum(m.angle * m.marks for m in members) / weight,
+                    dark=sum(m.marks for m in members if m.dark) * 2 >= weight,
+                    members=tuple(members),
+                )
+            )
     return regions
 
 
-def _read_region(work: Image.Image, languages: str, box: tuple, height: float, angle: float) -> list[Word]:
-    left, top, right, bottom = box
-    if (right - left) * (bottom - top) >= PAGE_SHARE * work.width * work.height:
-        page = work.crop(box)
-        return [
-            _shift(w, left, top, 1.0, 0.0, page.size, page.size)
-            for w in _read_block(page, languages, tesserocr.PSM.AUTO)
-        ]
-    crop = ImageOps.autocontrast(work.crop(box).convert("L"), cutoff=1) if AUTOCONTRAST else work.crop(box)
-    enlarge = min(3.0, LETTER_PX / height) if height < LETTER_PX else 1.0
-    if enlarge > 1.0:
-        crop = crop.resize((round(crop.width * enlarge), round(crop.height * enlarge)), Image.BICUBIC)
-    straight = abs(angle) >= 1.0
-    turned = (
-        crop.rotate(-angle, resample=Image.BICUBIC, expand=True, fillcolor=_edge_colour(crop)) if straight else crop
+def _overlap(a: list, b: list) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _compatible(a: list[Line], b: list[Line]) -> bool:
+    """Two groups of lines that one tilt, one scale and one ink can read together."""
+    ha = sum(m.height for m in a) / len(a)
+    hb = sum(m.height for m in b) / len(b)
+    aa = sum(m.angle for m in a) / len(a)
+    ab = sum(m.angle for m in b) / len(b)
+    return max(ha, hb) <= MERGE_HEIGHT * min(ha, hb) and abs(aa - ab) <= MERGE_ANGLE and a[0].dark == b[0].dark
+
+
+def _is_page(region: Region, size: tuple[int, int]) -> bool:
+    left, top, right, bottom = region.box
+    return len(region.members) >= PAGE_LINES and (right - left) * (bottom - top) >= PAGE_SHARE * size[0] * size[1]
+
+
+def _read_page(work: Image.Image, languages: str, region: Region) -> list[Word]:
+    left, top, _, _ = region.box
+    page = work.crop(region.box)
+    return [_shift(w, left, top, 1.0, 0.0, page.size, page.size) for w in _read_block(page, languages, PSM_PAGE)]
+
+
+def _read_line(work: Image.Image, languages: str, line: Line, factor: float) -> list[Word]:
+    """One line of text: cut out with room for the ends the gate did not link, scaled to LETTER_PX, turned
+    level, then only its band kept (the busy ground above and below is what makes Tesseract see a picture)."""
+    h = line.height * factor
+    left, top, right, bottom = (v * factor for v in line.box)
+    pad_x, pad_y = REGION_PAD
+    box = (
+        max(0, round(left - pad_x * h)),
+        max(0, round(top - pad_y * h)),
+        min(work.width, round(right + pad_x * h)),
+        min(work.height, round(bottom + pad_y * h)),
     )
-    words = _read_block(turned, languages, CROP_PSM)
-    return [_shift(w, left, top, enlarge, angle if straight else 0.0, crop.size, turned.size) for w in words]
+    if box[2] <= box[0] or box[3] <= box[1]:
+        return []
+    crop = ImageOps.autocontrast(work.crop(box).convert("L"), cutoff=1)
+    scale = min(MAX_ENLARGE, LETTER_PX / h)
+    if scale != 1.0:
+        crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))), Image.BICUBIC)
+    angle = line.angle if abs(line.angle) >= 1.0 else 0.0
+    turned = crop.rotate(-angle, resample=Image.BICUBIC, expand=True, fillcolor=_edge_colour(crop)) if angle else crop
+    # The line's centre, turned with the crop about the crop's centre, and its band around it.
+    a = math.radians(angle)
+    cx = ((left + right) / 2 - box[0]) * scale - crop.width / 2
+    cy = ((top + bottom) / 2 - box[1]) * scale - crop.height / 2
+    ty = cx * math.sin(a) + cy * math.cos(a) + turned.height / 2
+    half = BAND * h * scale
+    band_top, band_bottom = max(0, round(ty - half)), min(turned.height, round(ty + half))
+    if band_bottom - band_top < 2:  # a neighbour beyond the photo's edge
+        return []
+    band = turned.crop((0, band_top, turned.width, band_bottom))
+    # Tesseract's own binarisation (one Otsu threshold) often lets a busy ground swallow the letters. The gate
+    # knows the ink's polarity: ink black on white, split where this band's grey levels part. Both readings
+    # are tried; the one that reads more letters more surely is kept.
+    margin = max(4, round(MARGIN * LETTER_PX))  # Tesseract reads letters that touch the image's edge badly
+    best: list[Word] = []
+    letters = h * scale
+    variants = (
+        lambda: _binarised(band, dark=line.dark, height=letters),
+        lambda: band,
+        lambda: _binarised(band, dark=not line.dark, height=letters),  # the gate may have seen the counters
+    )
+    for variant in variants:
+        image = variant()
+        framed = ImageOps.expand(image, margin, fill=255 if image is not band else _edge_colour(band))
+        words = [_moved(w, -margin, -margin) for w in _read_block(framed, languages, PSM_LINE)]
+        if _weight(words) > _weight(best):
+            best = words
+        if best and min(w.confidence for w in best) >= SURE:  # a clear reading: the other is not needed
+            break
+    best = [_moved(w, 0, band_top) for w in best]
+    return [_shift(w, box[0], box[1], scale, angle, crop.size, turned.size) for w in best]
+
+
+def _moved(word: Word, dx: int, dy: int) -> Word:
+    x, y, w, h = word.box
+    return Word(word.text, word.confidence, (x + dx, y + dy, w, h), word.line_start)
+
+
+def _weight(words: list[Word]) -> float:
+    return sum(w.confidence * len(w.text) for w in words)
+
+
+def _binarised(image: Image.Image, *, dark: bool, height: float) -> Image.Image:
+    """Ink black on white; marks taller than letters (the ground's blobs reaching into the band) wiped. The
+    ground is flattened first (each pixel against the ground around it, the ink closed over), so that letters
+    crossing a light and a dark patch are split from both by one threshold."""
+    pixels = np.asarray(image, dtype=np.float32)
+    size = max(3, round(STROKE * height))
+    if dark:
+        ink_depth = ndimage.grey_closing(pixels, size=(size, size)) - pixels
+    else:
+        ink_depth = pixels - ndimage.grey_opening(pixels, size=(size, size))
+    depth = np.clip(ink_depth * (255.0 / max(1.0, float(ink_depth.max()))), 0, 255).astype(np.uint8)
+    ink = depth > _otsu(depth)
+    labels, count = ndimage.label(ink)
+    if count:
+        tall = np.array([s[0].stop - s[0].start > TALL * height for s in ndimage.find_objects(labels)])
+        ink &= ~np.concatenate([[False], tall])[labels]
+    return Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
+
+
+def _otsu(pixels: np.ndarray) -> float:
+    """The grey level that best splits the pixels in two classes (Otsu)."""
+    counts = np.bincount(pixels.ravel(), minlength=256).astype(np.float64)
+    levels = np.arange(256, dtype=np.float64)
+    weight = np.cumsum(counts)
+    total = weight[-1]
+    mass = np.cumsum(counts * levels)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mass[-1] * weight / total - mass) ** 2 / (weight * (total - weight))
+    between = np.nan_to_num(between[:-1], nan=-1.0)
+    return float(np.argmax(between)) + 0.5 if between.max() > 0 else 255.0  # one grey level: no ink
 
 
 def _edge_colour(crop: Image.Image) -> tuple[int, ...]:

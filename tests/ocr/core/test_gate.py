@@ -1,5 +1,8 @@
 """The gate: cheap, and it decides which photos are read."""
 
+from PIL import Image
+from skimage import data
+
 from ocr.core import gate
 from tests.images import sample
 from tests.ocr.images import text_photo
@@ -9,6 +12,22 @@ def test_photo_without_text_is_skipped():
     verdict = gate.verdict(image=sample("coffee"), threshold=4)
     assert verdict.read is False
     assert verdict.lines == []
+
+
+def test_textured_photo_without_text_is_skipped():
+    """Ensure grass, whose blades chain like letters, is skipped: its chains stand among many other marks, not on
+    a plain ground."""
+    verdict = gate.verdict(image=Image.fromarray(data.grass()).convert("RGB"), threshold=4)
+    assert verdict.read is False
+    assert verdict.lines == []
+
+
+def test_lines_carry_the_inks_polarity():
+    dark = gate.verdict(image=text_photo(["harbour"], background="coffee", seed=1), threshold=4)
+    light = gate.verdict(image=text_photo(["harbour"], background="rocket", seed=0), threshold=4)
+    assert dark.lines and light.lines
+    assert max(dark.lines, key=lambda line: line.marks).dark is True
+    assert max(light.lines, key=lambda line: line.marks).dark is False
 
 
 def test_photo_with_written_words_is_read_and_its_line_located():
