@@ -2,7 +2,6 @@
 worker is in test_pipeline.py)."""
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 
 from gallery import services as gallery_services
@@ -169,16 +168,15 @@ def test_a_photo_deleted_while_its_faces_are_found_leaves_no_face_and_the_rest_g
     user, ready_photo, faces_on, monkeypatch
 ):
     victim, survivor = ready_photo(user, grace()), ready_photo(user, astronaut())
-    real_find = services._photo_find
+    real_image = services._photo_image
 
-    def find_then_delete(photo):
-        found = real_find(photo)
+    def read_then_delete(photo):
+        image = real_image(photo)
         if photo.id == victim.id:
             gallery_services.photo_delete(photo=Photo.objects.get(id=victim.id))
-            connection.close()  # the scan's threads outlive the test: leave no connection open on them
-        return found
+        return image
 
-    monkeypatch.setattr(services, "_photo_find", find_then_delete)  # on the scan's thread: its own connection
+    monkeypatch.setattr(services, "_photo_image", read_then_delete)
     services.photos_scan(photo_ids=[victim.id, survivor.id])
     assert not Face.objects.filter(photo_id=victim.id).exists()
     assert not PhotoScan.objects.filter(photo_id=victim.id).exists()
@@ -192,18 +190,16 @@ def test_an_unreadable_original_counts_as_scanned_without_faces(user, ready_phot
     assert PhotoScan.objects.get(photo=photo).faces == 0
 
 
-@pytest.mark.django_db(transaction=True)  # the opt-out runs on the scan's thread: its own connection
 def test_turning_faces_off_while_a_scan_runs_stores_nothing(user, ready_photo, faces_on, monkeypatch):
     photo = ready_photo(user, grace())
-    real_find = services._photo_find
+    real_image = services._photo_image
 
-    def find_then_opt_out(found_photo):
-        found = real_find(found_photo)
+    def read_then_opt_out(read_photo):
+        image = real_image(read_photo)
         services.faces_enable(owner=user, enabled=False)
-        connection.close()
-        return found
+        return image
 
-    monkeypatch.setattr(services, "_photo_find", find_then_opt_out)
+    monkeypatch.setattr(services, "_photo_image", read_then_opt_out)
     services.photos_scan(photo_ids=[photo.id])
     assert not Face.objects.filter(owner=user).exists() and not PhotoScan.objects.filter(owner=user).exists()
 
