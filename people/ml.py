@@ -30,9 +30,11 @@ from . import resnet
 
 logger = logging.getLogger(__name__)
 
-# Detection runs on a copy whose longer side is this (smaller photos are enlarged): HOG finds faces of about 80 px
-# and more, so this sets the smallest face found, as a share of the photo, and the cost. bench.faces measures both.
-DETECT_SIDE = 1024
+# Detection runs on a copy of about this many pixels (smaller photos are enlarged, larger ones reduced): HOG finds
+# faces of about 80 px and more, so this sets the smallest face found and the cost, which follows the pixels. A
+# budget of pixels rather than a longer side keeps wide photos (panoramas, a row of people) at the same detail as
+# others for the same cost. bench.faces measures both.
+DETECT_PIXELS = 1024 * 768
 # dlib's detector score: the suit of scikit-image's astronaut scores 0.12, real faces 1 and more.
 MIN_SCORE = 0.3
 DESCRIPTOR_SIZE = 128
@@ -41,8 +43,14 @@ CROP_SIDE = 160  # px of the stored face crop (the People page shows them at 80â
 MODEL_NAME = "dlib-hog+resnet-v1"
 
 
-def model_version(side: int = DETECT_SIDE) -> str:
-    return f"{MODEL_NAME}:{side}:{MIN_SCORE}"
+def model_version(pixels: int = DETECT_PIXELS) -> str:
+    return f"{MODEL_NAME}:{pixels}px:{MIN_SCORE}"
+
+
+def detect_size(width: int, height: int, *, pixels: int = DETECT_PIXELS) -> tuple[int, int]:
+    """The size of an image of this size as detection sees it: the same shape, about ``pixels`` pixels."""
+    scale = (pixels / max(width * height, 1)) ** 0.5
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 @dataclass(frozen=True)
@@ -69,9 +77,9 @@ class FaceModel:
             logger.warning("Face descriptor: numpy port failed, using dlib's (slower)", exc_info=True)
             self.network = _DlibNetwork()
 
-    def find(self, image: Image.Image, *, side: int = DETECT_SIDE) -> list[Found]:
+    def find(self, image: Image.Image, *, pixels: int = DETECT_PIXELS) -> list[Found]:
         """The faces of an upright RGB image, largest first."""
-        small = _resized(image, side)
+        small = _resized(image, pixels)
         pixels = np.asarray(small)
         width, height = small.size
         grey = np.asarray(small.convert("L"))  # HOG on one channel, not three: a fifth faster, same faces found
@@ -130,15 +138,15 @@ class FacePool:
         self.processes = processes
         self._executor: ProcessPoolExecutor | None = None
 
-    def find(self, images: Iterable[Image.Image | None], *, side: int = DETECT_SIDE) -> list[list[Found]]:
+    def find(self, images: Iterable[Image.Image | None], *, pixels: int = DETECT_PIXELS) -> list[list[Found]]:
         """The faces of each image (none for None), in order. ``images`` may be a generator: each image is sent
         as soon as it is decoded. A process that dies (e.g. out of memory) raises BrokenProcessPool; the next
         call starts new ones."""
         if self.processes <= 1:
-            return [face_model().find(image, side=side) if image is not None else [] for image in images]
+            return [face_model().find(image, pixels=pixels) if image is not None else [] for image in images]
         executor = self._pool()
         futures: list[Future | None] = [
-            executor.submit(_find_in_process, image, side) if image is not None else None for image in images
+            executor.submit(_find_in_process, image, pixels) if image is not None else None for image in images
         ]
         try:
             return [future.result() if future is not None else [] for future in futures]
@@ -159,15 +167,14 @@ class FacePool:
             self._executor = None
 
 
-def _find_in_process(image: Image.Image, side: int) -> list[Found]:
-    return face_model().find(image, side=side)
+def _find_in_process(image: Image.Image, pixels: int) -> list[Found]:
+    return face_model().find(image, pixels=pixels)
 
 
-def _resized(image: Image.Image, side: int) -> Image.Image:
-    if max(image.size) == side:
+def _resized(image: Image.Image, pixels: int) -> Image.Image:
+    size = detect_size(*image.size, pixels=pixels)
+    if size == image.size:
         return image
-    scale = side / max(image.size)
-    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 

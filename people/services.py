@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from PIL import Image
 
 from gallery.images import open_rgb
 from gallery.models import Photo
@@ -74,7 +75,7 @@ def photos_scan(*, photo_ids: list[int], cluster: bool = True) -> int:
     if not photos:
         return 0
     results = _face_pool(settings.FACES_PROCESSES).find(
-        (_photo_image(photo) for photo in photos), side=settings.FACES_DETECT_SIDE
+        (_photo_image(photo) for photo in photos), pixels=settings.FACES_DETECT_PIXELS
     )
     for photo, found in zip(photos, results, strict=True):
         _faces_store(photo=photo, found=found, version=version)
@@ -93,7 +94,10 @@ def _photo_image(photo: Photo):
     """The photo decoded here (with every format the gallery reads) for the face processes; None if unreadable."""
     try:
         with photo.original.open("rb") as original:
-            return open_rgb(original, long_side=settings.FACES_DETECT_SIDE)
+            with Image.open(original) as header:  # the size only: the JPEG is decoded once, just large enough
+                size = ml.detect_size(*header.size, pixels=settings.FACES_DETECT_PIXELS)
+            original.seek(0)
+            return open_rgb(original, long_side=max(size))
     except Exception:  # a photo that was ready decodes; if it no longer does (file gone), it simply has no faces
         logger.warning("Faces pass: photo %s could not be read", photo.id, exc_info=True)
         return None

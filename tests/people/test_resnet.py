@@ -13,7 +13,7 @@ MODEL_FILE = face_recognition_models.face_recognition_model_location()
 
 def _chips(image, model: ml.FaceModel) -> list[np.ndarray]:
     """The aligned chips of the faces dlib finds, as people.ml.FaceModel.find makes them."""
-    small = ml._resized(image, ml.DETECT_SIDE)
+    small = ml._resized(image, ml.DETECT_PIXELS)
     pixels = np.asarray(small)
     boxes = model.detector(np.asarray(small.convert("L")), 0)
     return [dlib.get_face_chip(pixels, model.aligner(pixels, box), size=150, padding=0.25) for box in boxes]

@@ -133,10 +133,10 @@ def test_a_new_model_version_scans_again_and_keeps_the_owners_choice(user, ready
     services.photos_scan(photo_ids=[photo.id])
     person = Person.objects.create(owner=user, name="Grace")
     services.face_assign(face=photo.faces.get(), person=person)
-    with override_settings(FACES_DETECT_SIDE=800):
+    with override_settings(FACES_DETECT_PIXELS=800 * 600):
         assert services.faces_backfill_step(owner_id=user.id) == 0
         face = photo.faces.get()
-        assert face.model_version == model_version() and face.model_version.endswith(":800:0.3")
+        assert face.model_version == model_version() and face.model_version.endswith(":480000px:0.3")
     assert face.person == person and face.assigned_by_owner
 
 
