@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PIL import Image, ImageOps
 
 from people import ml
 from tests.images import sample
@@ -51,3 +52,23 @@ def test_nearest_without_references_is_nothing():
 def test_descriptor_bytes_round_trip():
     vector = np.arange(128, dtype=np.float32) / 7
     assert np.array_equal(ml.descriptor_from_bytes(ml.descriptor_bytes(vector)), vector)
+
+
+def test_a_wide_group_picture_keeps_the_detail_of_a_photo_of_the_same_pixels(model):
+    """Detection sees about DETECT_PIXELS pixels whatever the shape: five 360-px-tall tiles side by side (a row of
+    people, 1874×360) are not shrunk to a 1024-px-wide strip where the faces fall under HOG's 80 px."""
+    tiles = [grace(), astronaut(), ImageOps.mirror(astronaut()), sample("rocket"), ImageOps.mirror(grace())]
+    tiles = [tile.resize((round(tile.width * 360 / tile.height), 360)) for tile in tiles]
+    row = Image.new("RGB", (sum(tile.width for tile in tiles), 360), (128, 128, 128))
+    left = 0
+    for tile in tiles:
+        row.paste(tile, (left, 0))
+        left += tile.width
+    assert ml.detect_size(*row.size)[0] > row.width  # 0.67 MP: a little enlarged, not reduced to a 1024-px side
+    assert len(model.find(row)) == 4
+
+
+def test_detection_sees_about_the_pixel_budget_in_the_photos_shape():
+    width, height = ml.detect_size(4000, 3000)
+    assert abs(width * height - ml.DETECT_PIXELS) < 0.01 * ml.DETECT_PIXELS and abs(width / height - 4 / 3) < 0.01
+    assert ml.detect_size(300, 200, pixels=600 * 400) == (600, 400)  # small photos are enlarged
