@@ -13,12 +13,15 @@ This module knows nothing of photos, owners or Django (tests/people/test_layerin
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import dlib
@@ -132,7 +135,8 @@ def face_model() -> FaceModel:
 class FacePool:
     """find() on several processes, each with its own model: dlib holds the GIL, so threads would share one core.
     With ``processes`` ≤ 1 it runs in the calling thread. The processes start from a fresh interpreter that imports
-    only this module (forkserver), so they hold no Django state, connections or locks of the caller."""
+    only this module (forkserver), so they hold no Django state, connections or locks of the caller, and run at the
+    idle CPU priority."""
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
@@ -143,14 +147,14 @@ class FacePool:
         as soon as it is decoded. A process that dies (e.g. out of memory) raises BrokenProcessPool; the next
         call starts new ones."""
         if self.processes <= 1:
-            return [face_model().find(image, pixels=pixels) if image is not None else [] for image in images]
+            return [_find_in_process(image, pixels) if image is not None else [] for image in images]
         executor = self._pool()
-        futures: list[Future | None] = [
-            executor.submit(_find_in_process, image, pixels) if image is not None else None for image in images
-        ]
         try:
+            futures: list[Future | None] = [
+                executor.submit(_find_in_process, image, pixels) if image is not None else None for image in images
+            ]
             return [future.result() if future is not None else [] for future in futures]
-        except Exception:
+        except BrokenProcessPool:
             self.close()
             raise
 
@@ -158,7 +162,9 @@ class FacePool:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
-            self._executor = ProcessPoolExecutor(max_workers=self.processes, mp_context=context, initializer=face_model)
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.processes, mp_context=context, initializer=_process_start
+            )
         return self._executor
 
     def close(self) -> None:
@@ -167,8 +173,21 @@ class FacePool:
             self._executor = None
 
 
+def _process_start() -> None:
+    """A face process does background work: it runs only on a core nothing else wants (SCHED_IDLE, a stronger
+    yield than the worker's nice value: uploads and queries preempt it at once), then loads its models."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    face_model()
+
+
 def _find_in_process(image: Image.Image, pixels: int) -> list[Found]:
-    return face_model().find(image, pixels=pixels)
+    """One photo's faces; a photo the model fails on has none, so it cannot hold back the others of its task."""
+    try:
+        return face_model().find(image, pixels=pixels)
+    except Exception:
+        logger.warning("Faces pass: no faces for a %s×%s image the model failed on", *image.size, exc_info=True)
+        return []
 
 
 def _resized(image: Image.Image, pixels: int) -> Image.Image:

@@ -60,17 +60,3 @@ def test_the_model_runs_the_port_and_falls_back_to_dlib_when_it_cannot(monkeypat
     ported = ml.face_model().find(grace())
     [face] = fallback.find(grace())
     assert face.box == ported[0].box and np.linalg.norm(face.descriptor - ported[0].descriptor) < 1e-4
-
-
-def test_the_face_processes_find_what_the_calling_thread_finds():
-    images = [grace(), None, astronaut(), messi()]
-    pool = ml.FacePool(2)
-    try:
-        across = pool.find(iter(images))
-    finally:
-        pool.close()
-    here = ml.FacePool(1).find(images)
-    assert [len(faces) for faces in across] == [1, 0, 1, 1]
-    for theirs, ours in zip(across, here, strict=True):
-        assert [f.box for f in theirs] == [f.box for f in ours]
-        assert all(np.allclose(a.descriptor, b.descriptor, atol=1e-5) for a, b in zip(theirs, ours, strict=True))

@@ -1,6 +1,8 @@
 """The faces pass, clustering and the owner's choices, through the services (tasks run eagerly here; the real
 worker is in test_pipeline.py)."""
 
+from concurrent.futures.process import BrokenProcessPool
+
 import pytest
 from django.test import override_settings
 
@@ -8,7 +10,7 @@ from gallery import services as gallery_services
 from gallery.models import Photo
 from people import services, tasks
 from people.models import Face, FaceSettings, Person, PhotoScan
-from people.selectors import model_version
+from people.selectors import model_version, photos_unscanned
 from tests.images import sample
 from tests.people.conftest import astronaut, copies, grace
 
@@ -251,3 +253,22 @@ def test_a_long_backfill_groups_every_few_links_and_at_its_end(user, ready_photo
     assert Person.objects.get(owner=user).faces.count() == 2
     assert services.faces_backfill_step(owner_id=user.id, step=2) == 0  # the end groups
     assert Person.objects.get(owner=user).faces.count() == 3
+
+
+def test_a_face_process_that_dies_leaves_the_photos_unscanned_for_the_backfill(
+    user, ready_photo, faces_on, monkeypatch
+):
+    photo = ready_photo(user, grace())
+
+    class DeadPool:
+        def find(self, images, *, pixels):
+            list(images)
+            raise BrokenProcessPool("a face process was killed")
+
+    monkeypatch.setattr(services, "_face_pool", lambda processes: DeadPool())
+    with pytest.raises(BrokenProcessPool):
+        services.photos_scan(photo_ids=[photo.id])
+    assert not PhotoScan.objects.filter(photo=photo).exists() and not Face.objects.filter(photo=photo).exists()
+    assert list(photos_unscanned(owner_id=user.id)) == [photo]
+    monkeypatch.undo()
+    assert services.photos_scan(photo_ids=[photo.id]) == 1 and photo.faces.count() == 1
