@@ -1,6 +1,6 @@
 """Latency a user sees, over HTTP against a live gunicorn server and a real Celery worker.
 
-    python -m bench.latency [--uploads 15] [--gallery 50] [--queries 30] [--faces]
+    python -m bench.latency [--uploads 15] [--gallery 50] [--queries 30] [--faces] [--database postgres]
 
 (a) upload → searchable: POST one ~1 MP JPEG to /api/photos/, then poll GET /api/photos/<id>/ until its status
     is `ready` (ready means searchable: new vectors are scanned exactly until the next index build). Distinct
@@ -186,11 +186,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--queries", type=int, default=30, help="timed round trips per query kind in (b)")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between uploads in (a)")
     parser.add_argument("--faces", action="store_true", help="(a) without, with, without the faces worker")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args(argv)
     faces_env = {"FACES_PASS": "1", "FACES_QUEUE": FACES_QUEUE} if args.faces else {}
 
     procs: list[subprocess.Popen] = []
-    with site() as s:
+    with site(database=args.database) as s:
         try:
             from django.conf import settings
             from django.contrib.auth import get_user_model
@@ -265,6 +266,7 @@ def main(argv: list[str] | None = None) -> dict:
                     "similar_upload": {"gallery": photos, **similar_upload},
                     "text_cat": {"gallery": photos, **text},
                     "similar_photo": {"gallery": photos, **similar_photo},
+                    "database": args.database,
                     "load_average_1m": round(os.getloadavg()[0], 2),  # other processes on the 2 cores skew all this
                 }
             )
