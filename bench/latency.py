@@ -1,6 +1,6 @@
 """Latency a user sees, over HTTP against a live gunicorn server and a real Celery worker.
 
-    python -m bench.latency [--uploads 15] [--gallery 50] [--queries 30]
+    python -m bench.latency [--uploads 15] [--gallery 50] [--queries 30] [--faces] [--database postgres]
 
 (a) upload → searchable: POST one ~1 MP JPEG to /api/photos/, then poll GET /api/photos/<id>/ until its status
     is `ready` (ready means searchable: new vectors are scanned exactly until the next index build). Distinct
@@ -8,6 +8,11 @@
     Each photo is then checked to come first for POST /api/search/similar/ with its own bytes.
 (b) warm round trips against a gallery of ~50 photos: POST /api/search/similar/ with a ~1 MP JPEG,
     GET /api/search/text/?q=cat and GET /api/search/similar/?photo=ID.
+
+With --faces, the faces pass is on (FACES_PASS, its tasks on their own queue, as deployed) and (a) runs three
+times: without a faces worker (its tasks wait in their queue), with the faces worker running as deployed (nice 15,
+two face processes: it first works through the gallery's and the earlier uploads' faces), and without it again.
+The ratio of p50s tells whether the faces pass delays `ready`.
 
 Everything runs on a throwaway data folder, SQLite database and Redis; all processes are stopped at exit.
 Last stdout line is JSON.
@@ -19,6 +24,7 @@ import argparse
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -26,7 +32,7 @@ import time
 import numpy as np
 import requests
 
-from bench._django import ROOT, free_port, site, start_worker, stop, wait_for_port
+from bench._django import ROOT, free_port, site, start_worker, stop, wait_for_port, worker_command
 from bench.ingest import source_images, upscale, variant
 
 ONE_MP = (1152, 864)
@@ -133,16 +139,59 @@ def upload_to_ready(client: Client, files: list[bytes], *, pause: float, worker:
     }
 
 
+FACES_QUEUE = "faces"
+
+
+def faces_worker_effect(s, client: Client, files: list[bytes], *, before: dict, pause: float, worker) -> dict:
+    """Upload → ready with the faces worker running (as deployed: nice 15, two face processes), timed from its
+    first scan, then without it again; the ratio of p50s to the runs without it."""
+    from people.models import PhotoScan
+
+    half = len(files) // 2
+    waiting = PhotoScan.objects.count()
+    faces_worker = subprocess.Popen(
+        ["nice", "-n", "15", *worker_command(queue=FACES_QUEUE, hostname="faces@%h")],
+        cwd=ROOT,
+        env=s.child_env(FACES_PASS="1", FACES_QUEUE=FACES_QUEUE, FACES_PROCESSES="2"),
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while PhotoScan.objects.count() == waiting:  # timed from its first scan: started, warm and busy
+            if time.monotonic() > deadline or faces_worker.poll() is not None:
+                raise RuntimeError("the faces worker scanned nothing")
+            time.sleep(0.1)
+        scanned = PhotoScan.objects.count()
+        started = time.perf_counter()
+        with_faces = upload_to_ready(client, files[:half], pause=pause, worker=worker)
+        with_faces["seconds"] = round(time.perf_counter() - started, 1)
+        with_faces["faces_scanned_before"] = scanned - waiting
+        with_faces["faces_scans_meanwhile"] = PhotoScan.objects.count() - scanned
+        with_faces["faces_worker_cpu_s"] = round(cpu_seconds(faces_worker), 1)
+    finally:
+        stop(faces_worker, timeout=60)
+    after = upload_to_ready(client, files[half:], pause=pause, worker=worker)
+    without = statistics.median([before["p50_ms"], after["p50_ms"]])
+    return {
+        "with_faces_worker": with_faces,
+        "without_again": after,
+        "p50_ratio_with_to_without": round(with_faces["p50_ms"] / without, 3),
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uploads", type=int, default=15, help="timed single uploads for (a)")
     parser.add_argument("--gallery", type=int, default=50, help="photos in the gallery for (b)")
     parser.add_argument("--queries", type=int, default=30, help="timed round trips per query kind in (b)")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between uploads in (a)")
+    parser.add_argument("--faces", action="store_true", help="(a) without, with, without the faces worker")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args(argv)
+    faces_env = {"FACES_PASS": "1", "FACES_QUEUE": FACES_QUEUE} if args.faces else {}
 
     procs: list[subprocess.Popen] = []
-    with site() as s:
+    with site(database=args.database) as s:
         try:
             from django.conf import settings
             from django.contrib.auth import get_user_model
@@ -153,7 +202,7 @@ def main(argv: list[str] | None = None) -> dict:
             user = get_user_model().objects.create_user(username="bench", password="bench-password")
             token = token_rotate(user=user)
             port = free_port()
-            procs.append(worker := start_worker(s))
+            procs.append(worker := start_worker(s, env=s.child_env(**faces_env)))
             procs.append(
                 server := subprocess.Popen(
                     # gunicorn, as in production: runserver's thread-per-request adds ~40 ms to every round trip.
@@ -170,7 +219,7 @@ def main(argv: list[str] | None = None) -> dict:
                         "2",
                     ],
                     cwd=ROOT,
-                    env=s.child_env(),
+                    env=s.child_env(**faces_env),
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
@@ -185,6 +234,7 @@ def main(argv: list[str] | None = None) -> dict:
             gallery = jpegs(args.gallery)
             uploads = jpegs(args.uploads + 1, offset=args.gallery)
             queries = jpegs(4, offset=args.gallery + args.uploads + 1)
+            more = jpegs(2 * args.uploads, offset=args.gallery + args.uploads + 5) if args.faces else []
             # The gallery first: it also warms the worker (model load and trace are not what (a) measures).
             gallery_ids = []
             for start in range(0, len(gallery), settings.SEARCH_EMBED_BATCH):
@@ -193,6 +243,10 @@ def main(argv: list[str] | None = None) -> dict:
                 client.wait_ready(photo_id)
             upload_to_ready(client, uploads[:1], pause=args.pause, worker=worker)  # warm the single-photo path
             results = {"upload_to_ready": upload_to_ready(client, uploads[1:], pause=args.pause, worker=worker)}
+            if args.faces:
+                results["faces"] = faces_worker_effect(
+                    s, client, more, before=results["upload_to_ready"], pause=args.pause, worker=worker
+                )
 
             n_query = iter(range(10**9))
             similar_upload = round_trips(
@@ -212,6 +266,7 @@ def main(argv: list[str] | None = None) -> dict:
                     "similar_upload": {"gallery": photos, **similar_upload},
                     "text_cat": {"gallery": photos, **text},
                     "similar_photo": {"gallery": photos, **similar_photo},
+                    "database": args.database,
                     "load_average_1m": round(os.getloadavg()[0], 2),  # other processes on the 2 cores skew all this
                 }
             )

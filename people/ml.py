@@ -2,15 +2,26 @@
 
 dlib's HOG detector finds frontal faces, its 5-point shape predictor aligns each one, and its ResNet turns the
 aligned 150×150 chip into a 128-d descriptor on which two faces of one person lie within about 0.6 (euclidean;
-99.38% on LFW). The model files ship in the face-recognition-models package, so nothing is downloaded.
+99.38% on LFW). The model files ship in the face-recognition-models package, so nothing is downloaded. The ResNet
+runs in numpy (people/resnet.py: the same network and weights, the same descriptors, several times faster than
+dlib-bin's build without BLAS); dlib's own runs it if that port cannot read the file.
+
+dlib's calls hold the GIL, so the faces pass spreads photos over processes, not threads (FacePool).
 
 This module knows nothing of photos, owners or Django (tests/people/test_layering.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
+import multiprocessing
+import os
 import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import dlib
@@ -18,9 +29,15 @@ import face_recognition_models
 import numpy as np
 from PIL import Image
 
-# Detection runs on a copy whose longer side is this (smaller photos are enlarged): HOG finds faces of about 80 px
-# and more, so this sets the smallest face found, as a share of the photo, and the cost. bench.faces measures both.
-DETECT_SIDE = 1024
+from . import resnet
+
+logger = logging.getLogger(__name__)
+
+# Detection runs on a copy of about this many pixels (smaller photos are enlarged, larger ones reduced): HOG finds
+# faces of about 80 px and more, so this sets the smallest face found and the cost, which follows the pixels. A
+# budget of pixels rather than a longer side keeps wide photos (panoramas, a row of people) at the same detail as
+# others for the same cost. bench.faces measures both.
+DETECT_PIXELS = 1024 * 768
 # dlib's detector score: the suit of scikit-image's astronaut scores 0.12, real faces 1 and more.
 MIN_SCORE = 0.3
 DESCRIPTOR_SIZE = 128
@@ -29,8 +46,14 @@ CROP_SIDE = 160  # px of the stored face crop (the People page shows them at 80�
 MODEL_NAME = "dlib-hog+resnet-v1"
 
 
-def model_version(side: int = DETECT_SIDE) -> str:
-    return f"{MODEL_NAME}:{side}:{MIN_SCORE}"
+def model_version(pixels: int = DETECT_PIXELS) -> str:
+    return f"{MODEL_NAME}:{pixels}px:{MIN_SCORE}"
+
+
+def detect_size(width: int, height: int, *, pixels: int = DETECT_PIXELS) -> tuple[int, int]:
+    """The size of an image of this size as detection sees it: the same shape, about ``pixels`` pixels."""
+    scale = (pixels / max(width * height, 1)) ** 0.5
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 @dataclass(frozen=True)
@@ -51,16 +74,20 @@ class FaceModel:
     def __init__(self) -> None:
         self.detector = dlib.get_frontal_face_detector()
         self.aligner = dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
-        self.network = dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+        try:
+            self.network = resnet.ResNet(face_recognition_models.face_recognition_model_location())
+        except (resnet.FormatError, OSError, ValueError, IndexError):
+            logger.warning("Face descriptor: numpy port failed, using dlib's (slower)", exc_info=True)
+            self.network = _DlibNetwork()
 
-    def find(self, image: Image.Image, *, side: int = DETECT_SIDE) -> list[Found]:
+    def find(self, image: Image.Image, *, pixels: int = DETECT_PIXELS) -> list[Found]:
         """The faces of an upright RGB image, largest first."""
-        small = _resized(image, side)
+        small = _resized(image, pixels)
         pixels = np.asarray(small)
         width, height = small.size
         grey = np.asarray(small.convert("L"))  # HOG on one channel, not three: a fifth faster, same faces found
         boxes, scores, _ = self.detector.run(grey, 0, 0.0)
-        found = []
+        kept, chips = [], []
         for box, score in zip(boxes, scores, strict=True):
             if score < MIN_SCORE:
                 continue
@@ -68,35 +95,105 @@ class FaceModel:
             if box.is_empty() or box.width() < 8 or box.height() < 8:
                 continue
             shape = self.aligner(pixels, box)
-            chip = dlib.get_face_chip(pixels, shape, size=150, padding=0.25)
-            descriptor = np.asarray(self.network.compute_face_descriptor(chip), dtype=np.float32)
+            chips.append(dlib.get_face_chip(pixels, shape, size=resnet.CHIP_SIDE, padding=0.25))
+            kept.append((box, score))
+        descriptors = self.network.describe(np.stack(chips)) if chips else []
+        found = []
+        for (box, score), descriptor in zip(kept, descriptors, strict=True):
             fraction = (box.left() / width, box.top() / height, box.width() / width, box.height() / height)
             found.append(
                 Found(
                     box=tuple(round(float(v), 4) for v in fraction),
                     score=round(float(score), 3),
-                    descriptor=descriptor,
+                    descriptor=np.asarray(descriptor, dtype=np.float32),
                     crop=_crop_jpeg(image, fraction),
                 )
             )
         return sorted(found, key=lambda face: -face.box[2] * face.box[3])
 
 
+class _DlibNetwork:
+    """dlib's own descriptor network, behind the same ``describe`` as people.resnet.ResNet."""
+
+    def __init__(self) -> None:
+        self.network = dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+
+    def describe(self, chips: np.ndarray) -> np.ndarray:
+        return np.stack([np.asarray(self.network.compute_face_descriptor(chip), dtype=np.float32) for chip in chips])
+
+
 _per_thread = threading.local()
 
 
 def face_model() -> FaceModel:
-    """This thread's model (about 30 MB of weights each; the faces pass runs two threads)."""
+    """This thread's model (about 50 MB of weights each)."""
     if not hasattr(_per_thread, "model"):
         _per_thread.model = FaceModel()
     return _per_thread.model
 
 
-def _resized(image: Image.Image, side: int) -> Image.Image:
-    if max(image.size) == side:
+class FacePool:
+    """find() on several processes, each with its own model: dlib holds the GIL, so threads would share one core.
+    With ``processes`` ≤ 1 it runs in the calling thread. The processes start from a fresh interpreter that imports
+    only this module (forkserver), so they hold no Django state, connections or locks of the caller, and run at the
+    idle CPU priority."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self._executor: ProcessPoolExecutor | None = None
+
+    def find(self, images: Iterable[Image.Image | None], *, pixels: int = DETECT_PIXELS) -> list[list[Found]]:
+        """The faces of each image (none for None), in order. ``images`` may be a generator: each image is sent
+        as soon as it is decoded. A process that dies (e.g. out of memory) raises BrokenProcessPool; the next
+        call starts new ones."""
+        if self.processes <= 1:
+            return [_find_in_process(image, pixels) if image is not None else [] for image in images]
+        executor = self._pool()
+        try:
+            futures: list[Future | None] = [
+                executor.submit(_find_in_process, image, pixels) if image is not None else None for image in images
+            ]
+            return [future.result() if future is not None else [] for future in futures]
+        except BrokenProcessPool:
+            self.close()
+            raise
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.processes, mp_context=context, initializer=_process_start
+            )
+        return self._executor
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+def _process_start() -> None:
+    """A face process does background work: it runs only on a core nothing else wants (SCHED_IDLE, a stronger
+    yield than the worker's nice value: uploads and queries preempt it at once), then loads its models."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    face_model()
+
+
+def _find_in_process(image: Image.Image, pixels: int) -> list[Found]:
+    """One photo's faces; a photo the model fails on has none, so it cannot hold back the others of its task."""
+    try:
+        return face_model().find(image, pixels=pixels)
+    except Exception:
+        logger.warning("Faces pass: no faces for a %s×%s image the model failed on", *image.size, exc_info=True)
+        return []
+
+
+def _resized(image: Image.Image, pixels: int) -> Image.Image:
+    size = detect_size(*image.size, pixels=pixels)
+    if size == image.size:
         return image
-    scale = side / max(image.size)
-    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 

@@ -15,7 +15,7 @@ from .models import Face, FaceSettings, Person, PhotoScan
 
 def model_version() -> str:
     """The face model as this deployment runs it: a photo scanned with another version is scanned again."""
-    return ml.model_version(settings.FACES_DETECT_SIDE)
+    return ml.model_version(settings.FACES_DETECT_PIXELS)
 
 
 def faces_enabled(*, owner_id: int) -> bool:

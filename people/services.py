@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -21,6 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from PIL import Image
 
 from gallery.images import open_rgb
 from gallery.models import Photo
@@ -74,7 +74,9 @@ def photos_scan(*, photo_ids: list[int], cluster: bool = True) -> int:
     )
     if not photos:
         return 0
-    results = list(_scan_threads().map(_photo_find, photos))
+    results = _face_pool(settings.FACES_PROCESSES).find(
+        (_photo_image(photo) for photo in photos), pixels=settings.FACES_DETECT_PIXELS
+    )
     for photo, found in zip(photos, results, strict=True):
         _faces_store(photo=photo, found=found, version=version)
     for owner_id in sorted({photo.owner_id for photo in photos}) if cluster else ():
@@ -83,20 +85,22 @@ def photos_scan(*, photo_ids: list[int], cluster: bool = True) -> int:
 
 
 @functools.cache
-def _scan_threads() -> ThreadPoolExecutor:
-    """Two threads for the life of the worker, each with its own face model (people.ml.face_model): dlib and
-    Pillow release the GIL for part of their work, so both cores stay busy."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="faces")
+def _face_pool(processes: int) -> ml.FacePool:
+    """The worker's face processes, started on first use and kept for its life (each loads the models once)."""
+    return ml.FacePool(processes)
 
 
-def _photo_find(photo: Photo) -> list[ml.Found]:
+def _photo_image(photo: Photo):
+    """The photo decoded here (with every format the gallery reads) for the face processes; None if unreadable."""
     try:
         with photo.original.open("rb") as original:
-            image = open_rgb(original, long_side=settings.FACES_DETECT_SIDE)
-        return ml.face_model().find(image, side=settings.FACES_DETECT_SIDE)
+            with Image.open(original) as header:  # the size only: the JPEG is decoded once, just large enough
+                size = ml.detect_size(*header.size, pixels=settings.FACES_DETECT_PIXELS)
+            original.seek(0)
+            return open_rgb(original, long_side=max(size))
     except Exception:  # a photo that was ready decodes; if it no longer does (file gone), it simply has no faces
         logger.warning("Faces pass: photo %s could not be read", photo.id, exc_info=True)
-        return []
+        return None
 
 
 def _faces_store(*, photo: Photo, found: list[ml.Found], version: str) -> None:

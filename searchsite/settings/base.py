@@ -311,9 +311,12 @@ LOGGING = {
 
 # Faces (people/, docs/people.md). FACES_PASS off: no photo goes through the faces pass (existing faces stay).
 FACES_PASS = env.bool("FACES_PASS", default=True)
-# Detection runs on a copy with this longer side: larger finds smaller faces
-# and costs more (bench.faces). Changing it re-runs the faces pass on every photo in the background.
-FACES_DETECT_SIDE = env.int("FACES_DETECT_SIDE", default=1024)
+# Detection runs on a copy of about this many pixels: more finds smaller faces and costs more (bench.faces).
+# Changing it re-runs the faces pass on every photo in the background.
+FACES_DETECT_PIXELS = env.int("FACES_DETECT_PIXELS", default=1024 * 768)
+# Processes of the faces pass (one per core: dlib holds the GIL, so threads would share one); 1 runs it in the
+# worker's own process.
+FACES_PROCESSES = env.int("FACES_PROCESSES", default=2)
 # Descriptor distance under which two faces are one person, and the faces a new person needs (bench.faces).
 FACES_SAME_PERSON = env.float("FACES_SAME_PERSON", default=0.5)
 FACES_MIN_GROUP = env.int("FACES_MIN_GROUP", default=3)

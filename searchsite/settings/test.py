@@ -29,5 +29,7 @@ SEARCH_INDEX_DEBOUNCE_SECONDS = 0.5
 CELERY_TASK_ROUTES = {}
 # The faces pass costs about half a second a photo: only the tests of people/ turn it on (FACES_PASS=1 for workers).
 FACES_PASS = env.bool("FACES_PASS", default=False)  # noqa: F405
+# In-process unless a test asks for the face processes (tests/people/test_pipeline.py's worker, test_ml.py).
+FACES_PROCESSES = env.int("FACES_PROCESSES", default=1)  # noqa: F405
 # Tests must not depend on how full this machine's disk is; tests/faults/test_disk_full.py sets its own thresholds.
 STORAGE_MIN_FREE_BYTES = env.int("STORAGE_MIN_FREE_BYTES", default=0)  # noqa: F405

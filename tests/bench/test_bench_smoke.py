@@ -37,13 +37,17 @@ def test_ingest_bench_reports_throughput_and_split_per_size():
         assert set(measured["ms_per_image"]) == {"decode", "thumbnail", "preprocess", "forward", "store", "bookkeeping"}
 
 
-def test_latency_bench_reports_upload_and_query_percentiles():
-    result = run_bench("latency", "--uploads", "1", "--gallery", "2", "--queries", "2", "--pause", "0.2")
+def test_latency_bench_reports_upload_and_query_percentiles_with_and_without_the_faces_worker():
+    result = run_bench("latency", "--uploads", "2", "--gallery", "2", "--queries", "2", "--pause", "0.2", "--faces")
 
     assert result["bench"] == "latency"
-    assert result["upload_to_ready"]["n"] == 1 and result["upload_to_ready"]["not_first_for_its_own_image"] == 0
+    assert result["upload_to_ready"]["n"] == 2 and result["upload_to_ready"]["not_first_for_its_own_image"] == 0
     for kind in ("similar_upload", "text_cat", "similar_photo"):
         assert result[kind]["p50_ms"] > 0
+    faces = result["faces"]
+    assert faces["with_faces_worker"]["n"] == 2 and faces["without_again"]["n"] == 2
+    # Timed once the faces worker had scanned some of the photos waiting for it (2 in the gallery, 3 uploads).
+    assert faces["with_faces_worker"]["faces_scanned_before"] > 0 and faces["p50_ratio_with_to_without"] > 0
 
 
 def test_duplicates_bench_reports_capped_joins_and_planted_group_scores():

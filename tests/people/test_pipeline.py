@@ -14,7 +14,7 @@ from tests.people.conftest import astronaut, copies, grace, jpeg
 @pytest.mark.own_workers
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_finds_the_faces_and_groups_copies_of_one_face(start_worker, api, user):
-    start_worker(FACES_PASS="1")
+    start_worker(FACES_PASS="1", FACES_PROCESSES="2")  # the face processes, as deployed
     files = {f"grace-{i}.jpg": jpeg(image) for i, image in enumerate([grace(), *copies(grace())[:3]])}
     files |= {"astronaut.jpg": jpeg(astronaut()), "chelsea.jpg": jpeg(sample("chelsea"))}
     response = api.post("/api/photos/", {"files": [SimpleUploadedFile(n, c) for n, c in files.items()]})

@@ -1,15 +1,16 @@
 """The faces pass, clustering and the owner's choices, through the services (tasks run eagerly here; the real
 worker is in test_pipeline.py)."""
 
+from concurrent.futures.process import BrokenProcessPool
+
 import pytest
-from django.db import connection
 from django.test import override_settings
 
 from gallery import services as gallery_services
 from gallery.models import Photo
 from people import services, tasks
 from people.models import Face, FaceSettings, Person, PhotoScan
-from people.selectors import model_version
+from people.selectors import model_version, photos_unscanned
 from tests.images import sample
 from tests.people.conftest import astronaut, copies, grace
 
@@ -134,10 +135,10 @@ def test_a_new_model_version_scans_again_and_keeps_the_owners_choice(user, ready
     services.photos_scan(photo_ids=[photo.id])
     person = Person.objects.create(owner=user, name="Grace")
     services.face_assign(face=photo.faces.get(), person=person)
-    with override_settings(FACES_DETECT_SIDE=800):
+    with override_settings(FACES_DETECT_PIXELS=800 * 600):
         assert services.faces_backfill_step(owner_id=user.id) == 0
         face = photo.faces.get()
-        assert face.model_version == model_version() and face.model_version.endswith(":800:0.3")
+        assert face.model_version == model_version() and face.model_version.endswith(":480000px:0.3")
     assert face.person == person and face.assigned_by_owner
 
 
@@ -169,16 +170,15 @@ def test_a_photo_deleted_while_its_faces_are_found_leaves_no_face_and_the_rest_g
     user, ready_photo, faces_on, monkeypatch
 ):
     victim, survivor = ready_photo(user, grace()), ready_photo(user, astronaut())
-    real_find = services._photo_find
+    real_image = services._photo_image
 
-    def find_then_delete(photo):
-        found = real_find(photo)
+    def read_then_delete(photo):
+        image = real_image(photo)
         if photo.id == victim.id:
             gallery_services.photo_delete(photo=Photo.objects.get(id=victim.id))
-            connection.close()  # the scan's threads outlive the test: leave no connection open on them
-        return found
+        return image
 
-    monkeypatch.setattr(services, "_photo_find", find_then_delete)  # on the scan's thread: its own connection
+    monkeypatch.setattr(services, "_photo_image", read_then_delete)
     services.photos_scan(photo_ids=[victim.id, survivor.id])
     assert not Face.objects.filter(photo_id=victim.id).exists()
     assert not PhotoScan.objects.filter(photo_id=victim.id).exists()
@@ -192,18 +192,16 @@ def test_an_unreadable_original_counts_as_scanned_without_faces(user, ready_phot
     assert PhotoScan.objects.get(photo=photo).faces == 0
 
 
-@pytest.mark.django_db(transaction=True)  # the opt-out runs on the scan's thread: its own connection
 def test_turning_faces_off_while_a_scan_runs_stores_nothing(user, ready_photo, faces_on, monkeypatch):
     photo = ready_photo(user, grace())
-    real_find = services._photo_find
+    real_image = services._photo_image
 
-    def find_then_opt_out(found_photo):
-        found = real_find(found_photo)
+    def read_then_opt_out(read_photo):
+        image = real_image(read_photo)
         services.faces_enable(owner=user, enabled=False)
-        connection.close()
-        return found
+        return image
 
-    monkeypatch.setattr(services, "_photo_find", find_then_opt_out)
+    monkeypatch.setattr(services, "_photo_image", read_then_opt_out)
     services.photos_scan(photo_ids=[photo.id])
     assert not Face.objects.filter(owner=user).exists() and not PhotoScan.objects.filter(owner=user).exists()
 
@@ -255,3 +253,22 @@ def test_a_long_backfill_groups_every_few_links_and_at_its_end(user, ready_photo
     assert Person.objects.get(owner=user).faces.count() == 2
     assert services.faces_backfill_step(owner_id=user.id, step=2) == 0  # the end groups
     assert Person.objects.get(owner=user).faces.count() == 3
+
+
+def test_a_face_process_that_dies_leaves_the_photos_unscanned_for_the_backfill(
+    user, ready_photo, faces_on, monkeypatch
+):
+    photo = ready_photo(user, grace())
+
+    class DeadPool:
+        def find(self, images, *, pixels):
+            list(images)
+            raise BrokenProcessPool("a face process was killed")
+
+    monkeypatch.setattr(services, "_face_pool", lambda processes: DeadPool())
+    with pytest.raises(BrokenProcessPool):
+        services.photos_scan(photo_ids=[photo.id])
+    assert not PhotoScan.objects.filter(photo=photo).exists() and not Face.objects.filter(photo=photo).exists()
+    assert list(photos_unscanned(owner_id=user.id)) == [photo]
+    monkeypatch.undo()
+    assert services.photos_scan(photo_ids=[photo.id]) == 1 and photo.faces.count() == 1
