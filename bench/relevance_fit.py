@@ -33,8 +33,8 @@ from search.ml.semantic import imagenet_class_matrix
 from search.ml.words import get_word_space
 
 IMAGE_VERSIONS = 7
-STRONG_PRECISION = 0.9  # "strong": results scoring at least this were right this often
-POSSIBLE_PRECISION = 0.5
+STRONG_PRECISION = 0.99  # "strong": results scoring at least this were right this often
+POSSIBLE_PRECISION = 0.95
 
 
 def fit_threshold(scores: np.ndarray, right: np.ndarray, *, precision: float) -> float:

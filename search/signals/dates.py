@@ -30,6 +30,7 @@ class DateSignal:
     name = "dates"
     kind = "date"
     selective = True
+    factual = True
 
     def read(self, *, owner: AbstractBaseUser, tokens: Sequence[str], today: date | None = None) -> Reading | None:
         words = list(itertools.takewhile(lambda token: not token.startswith('"'), tokens))  # quoted: verbatim text
