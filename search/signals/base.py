@@ -96,9 +96,8 @@ class Answer:
     - ``calibrated``: False when the signal has no fitted scale for this model; the results then carry no label.
     - ``photos``: instead of ``scores``, a lazy QuerySet of the owner's photos that satisfy the terms, each
       scoring ``score``: for a selective answer that may hold most of a large gallery ("summer"), which the ranker
-      then applies as a condition of the search instead of listing its ids. A lazy answer holds more photos than
-      a search scores exactly (vectors.FILTER_EXACT_MAX), so the ranker does not ask how many. Its ordering, if
-      any, is the order in which a query of this term alone lists the photos.
+      then applies as a condition of the search instead of listing its ids. Its ordering, if any, is the order in
+      which a query of this term alone lists the photos.
     """
 
     scores: dict[int, float] = field(default_factory=dict)

@@ -19,11 +19,9 @@ from gallery.models import Photo
 
 from ..ml import dates
 from .base import Answer, Candidates, Reading, Term
-from .vectors import FILTER_EXACT_MAX
 
-# Up to this many photos in a period are listed with their scores; a larger answer is a condition of the search
-# (Answer.photos: more than a search scores exactly).
-LIST_MAX = FILTER_EXACT_MAX
+# Up to this many photos in a period are listed with their scores; a larger answer is a condition of the search.
+LIST_MAX = 2_000
 # A photo with no camera date is in a period only by when it was uploaded: a weak match of a date word.
 UPLOAD_DATED_SCORE = 0.4
 

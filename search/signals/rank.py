@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from django.contrib.auth.models import AbstractBaseUser
 
 from gallery.models import Photo
-from gallery.selectors import filters_active, photos_by_ids, photos_filtered
+from gallery.selectors import photos_by_ids, photos_filtered
 
 from . import by_name
 from .base import WEAK_MAX, Answer, Candidates, Term, label
@@ -42,7 +42,6 @@ def rank(
     allowed = filtered(owner=owner, filters=filters)
     dropped, kept = set(exclude), None  # kept: photo id → product of the selective scores
     condition, condition_score = None, 1.0  # lazy answers: a QuerySet every photo must be in, and their score
-    lazy = 0  # how many lazy answers make up the condition
     open_groups = []
     for name, group in groups.items():
         signal = by_name(name)
@@ -57,7 +56,6 @@ def rank(
             if answer.photos is not None:
                 condition = answer.photos if condition is None else condition & answer.photos
                 condition_score *= answer.score
-                lazy += 1
             else:
                 kept = _both(kept, answer.scores)
         for term in (t for t in group if t.also and not t.negated):
@@ -67,11 +65,7 @@ def rank(
             passing = Allowed(condition, few=0).among(kept)
             kept = {i: s * condition_score for i, s in kept.items() if i in passing}
         else:
-            # One lazy answer and no request filter: more photos than an exact search scores, known without a query.
-            many = lazy == 1 and not filters_active(filters)
-            allowed = Allowed(
-                condition & photos_filtered(owner=owner, filters=filters or {}), few=FILTER_EXACT_MAX, many=many
-            )
+            allowed = Allowed(condition & photos_filtered(owner=owner, filters=filters or {}), few=FILTER_EXACT_MAX)
     within = Candidates(ids=_ids(kept), excluded=dropped, allowed=allowed)
     if not open_groups:
         if kept is None and condition is not None:  # a lazy answer alone: its newest photos

@@ -40,10 +40,9 @@ class Allowed:
     (an indexed count), whether a few candidates are among them, or all their ids when they are few. Listing
     every id of a filter that keeps half of a large gallery cost more than the search itself (bench.filters)."""
 
-    def __init__(self, photos, *, few: int, many: bool = False):
+    def __init__(self, photos, *, few: int):
         self._photos = photos.order_by()
         self._few = few
-        self._many = many  # known to hold more than ``few`` photos (a lazy answer alone): `few` asks nothing
         self._count: int | None = None
         self._ids: set[int] | None = None
 
@@ -64,7 +63,7 @@ class Allowed:
     def few(self) -> bool:
         """Whether at most ``few`` photos pass (then their ids are kept), in one query of at most few + 1 ids: no
         count of a large answer, which costs as much as the search when its condition is many date ranges."""
-        if self._ids is None and self._count is None and not self._many:
+        if self._ids is None and self._count is None:
             head = list(self._photos.values_list("id", flat=True)[: self._few + 1])
             if len(head) <= self._few:
                 self._ids = set(head)
