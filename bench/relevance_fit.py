@@ -11,7 +11,7 @@ The scikit-image sample photos of bench/data/photo_queries.json, with the words 
   photo, scored by the cosine with the class's weights as the app does;
 - image: every version of a photo (crops, flips, scales: bench.suggest_fit.photo_variants) as a query against
   every original photo; right for its own photo.
-For each kind, "strong" is the lowest score whose results were right ≥ 90 % of the time, "possible" ≥ 50 %.
+For each kind, "strong" is the lowest score whose results were right ≥ 99 % of the time, "possible" ≥ 95 %.
 The last stdout line is JSON: per model and kind, the thresholds and the precision and recall they reach.
 """
 
@@ -33,8 +33,8 @@ from search.ml.semantic import imagenet_class_matrix
 from search.ml.words import get_word_space
 
 IMAGE_VERSIONS = 7
-STRONG_PRECISION = 0.9  # "strong": results scoring at least this were right this often
-POSSIBLE_PRECISION = 0.5
+STRONG_PRECISION = 0.99  # "strong": results scoring at least this were right this often
+POSSIBLE_PRECISION = 0.95
 
 
 def fit_threshold(scores: np.ndarray, right: np.ndarray, *, precision: float) -> float:

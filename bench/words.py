@@ -137,7 +137,12 @@ def ask_signals(owner, q: str) -> list[tuple[str, str | None]] | None:
 def evaluate(owner, queries: list, *, via: str, repeats: int) -> dict:
     ask = ask_query if via == "query" else ask_signals
     by_kind: dict[str, list[float]] = defaultdict(list)
-    misses, latencies, labelled = [], [], []  # labelled: (kind, right?) of each result labelled possible or strong
+    misses, latencies, labelled, mislabelled = (
+        [],
+        [],
+        [],
+        [],
+    )  # labelled: (kind, right?) of each result labelled possible or strong
     for kind, q, wanted in queries:
         times = []
         for _ in range(repeats):
@@ -148,6 +153,10 @@ def evaluate(owner, queries: list, *, via: str, repeats: int) -> dict:
             continue
         latencies.append(statistics.median(times))
         labelled += [(kind, name in wanted) for name, match in ranked if match in ("strong", "possible")]
+        if wrong := [
+            f"{name} ({match})" for name, match in ranked if match in ("strong", "possible") and name not in wanted
+        ]:
+            mislabelled.append({"q": q, "kind": kind, "wrong": wrong})
         ranked = [name for name, _ in ranked]
         rr = reciprocal_rank(ranked, set(wanted))
         by_kind[kind].append(rr)
@@ -171,6 +180,7 @@ def evaluate(owner, queries: list, *, via: str, repeats: int) -> dict:
         },
         "median_query_ms": round(1000 * statistics.median(latencies), 2) if latencies else None,
         "misses": misses,
+        "mislabelled": mislabelled,
     }
 
 
@@ -206,6 +216,8 @@ def main(argv: list[str] | None = None) -> dict:
         report = evaluate(owner, data["queries"], via=args.via, repeats=args.repeats)
     for miss in report.pop("misses"):
         print(f"  rr {miss['rr']:.3f}  {miss['q']!r}: top {miss['top']}, wanted {miss['wanted']}")
+    for wrong in report.pop("mislabelled"):
+        print(f"  labelled but wrong  {wrong['kind']} {wrong['q']!r}: {', '.join(wrong['wrong'])}")
     summary = {"bench": "words", "photos": len(files), "ingest_s": round(ingest_s, 1), "k": K, **report}
     print(json.dumps(summary))
     return summary

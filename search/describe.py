@@ -25,7 +25,7 @@ from .ml import places
 logger = logging.getLogger(__name__)
 
 # Raise when the geocoding or the colour reading changes: the background pass redoes older photos.
-DESCRIBE_VERSION = 1
+DESCRIBE_VERSION = 2
 BACKFILL_BATCH = 200
 
 

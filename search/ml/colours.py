@@ -16,7 +16,9 @@ NAMES = ("red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", 
 ACHROMATIC = ("black", "white", "grey")
 SIDE = 64  # pixels on the long side of the copy the colours are read from
 KEEP_SHARE = 0.05  # shares below this are noise, not a colour of the photo
-# At most this chroma (CIELAB C*) at the 95th percentile of pixels: black-and-white (JPEG noise stays below it).
+# At most this chroma (CIELAB C*) at the 99th percentile of pixels: black-and-white (JPEG noise and a print's
+# paper tint stay below it). The 99th, not the 95th: a few colourful pixels (galaxies on a black sky) or a dull
+# colour photo's greens and roofs make a colour photo.
 MONOCHROME_CHROMA = 8.0
 FUZZ = 8.0  # ΔE over which a pixel's membership of a farther name fades (a just-noticeable difference is ~2.3)
 
@@ -75,7 +77,7 @@ def colours(image: Image.Image) -> Colours:
     by_name = np.minimum.reduceat(squared, _NAME_STARTS, axis=1)  # pixel → squared ΔE to each name's nearest
     # Names are fuzzy: a pixel between red and orange counts partly as each, the nearer more.
     chroma = np.hypot(pixels[:, 1], pixels[:, 2])
-    monochrome = bool(np.percentile(chroma, 95) <= MONOCHROME_CHROMA)
+    monochrome = bool(np.percentile(chroma, 99) <= MONOCHROME_CHROMA)
     if monochrome:  # its faint tints are noise: only black, white and grey can name it
         by_name[:, [name not in ACHROMATIC for name in NAMES]] = np.inf
     membership = np.exp(-(by_name - by_name.min(axis=1, keepdims=True)) / (2 * FUZZ**2))

@@ -2,8 +2,8 @@
 
 Each kind of search scores on its own scale (soft class matching for words, a cosine with a class's weights, a
 cosine between two photos), so a raw score means nothing across kinds. Per kind and model, two thresholds turn
-a score into a label: "strong" from the lowest score at which results were right at least 90 % of the time on
-labelled real photos, "possible" at 50 %. `python -m bench.relevance_fit` fits them and stores them beside this
+a score into a label: "strong" from the lowest score at which results were right at least 99 % of the time on
+labelled real photos, "possible" at 95 %. `python -m bench.relevance_fit` fits them and stores them beside this
 module (relevance_thresholds.json) with the precision and recall they reached.
 No Django here.
 """

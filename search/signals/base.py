@@ -30,6 +30,10 @@ from ..spaces import Space
 STRONG_SCORE = 0.8
 POSSIBLE_SCORE = 0.5
 STRONG, POSSIBLE, WEAK = "strong", "possible", "weak"
+TAIL_SHARE = 0.1  # see calibrate
+# A photo that lacks a fact a term names (where, when, what colour, who) scores at most this: weak, whatever an
+# alternative reading of the words (the word written in it) finds.
+WEAK_MAX = 0.49
 
 
 def label(score: float) -> str:
@@ -42,11 +46,15 @@ def calibrate(raw: float, *, possible: float, strong: float) -> float:
     STRONG_SCORE, linear between, saturating towards 0 below and 1 above. Strictly increasing, so one signal's
     order is kept."""
     spread = max(strong - possible, 1e-6)
+    # The tails fade over at least a tenth of the threshold: thresholds fitted equal (nothing between "possible"
+    # and "strong" on the labelled photos) must not squash every other score to 0 or 1, which would lose the
+    # signal's order once terms are multiplied.
+    tail = max(spread, TAIL_SHARE * abs(strong), 1e-6)
     if raw < possible:
-        return POSSIBLE_SCORE * math.exp((raw - possible) / spread)
+        return POSSIBLE_SCORE * math.exp((raw - possible) / tail)
     if raw < strong:
         return POSSIBLE_SCORE + (STRONG_SCORE - POSSIBLE_SCORE) * (raw - possible) / spread
-    return STRONG_SCORE + (1 - STRONG_SCORE) * (1 - math.exp(-(raw - strong) / spread))
+    return STRONG_SCORE + (1 - STRONG_SCORE) * (1 - math.exp(-(raw - strong) / tail))
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,9 @@ class Signal(Protocol):
     # True for a signal whose reading widens another's instead of replacing it (written text: "coffee" finds the
     # photos showing coffee and those with the word written). Signals without the attribute replace.
     alternative: bool
+    # True for a signal whose terms name a fact a photo has or lacks (where, when, what colour, who): a photo
+    # lacking it is at most weak (WEAK_MAX) even when an alternative reading finds it. Absent: False.
+    factual: bool
 
     def read(self, *, owner: AbstractBaseUser, tokens: Sequence[str]) -> Reading | None:
         """Whether the tokens, starting at tokens[0], name something this signal answers (longest reading

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from gallery.models import Photo
 
 from ..ml.colours import NAMES
-from .base import Answer, Candidates, Reading, Term
+from .base import Answer, Candidates, Reading, Term, calibrate
 
 MONOCHROME = "black and white"
 # Words (as token tuples) → a colour name of the vocabulary, or MONOCHROME; longest phrases are tried first.
@@ -29,13 +29,17 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("greyscale",): MONOCHROME,
 }
 LONGEST = max(len(phrase) for phrase in PHRASES)
-FULL_SHARE = 0.5  # a colour covering this much of the (subject-weighted) photo is the photo's colour: score 1
+# A colour covering this share of the (subject-weighted) photo makes it a possible match of the colour's word,
+# this one a strong match (docs/places-dates-colours.md: how they were chosen and what they reach).
+POSSIBLE_SHARE = 0.45
+STRONG_SHARE = 0.75
 
 
 class ColourSignal:
     name = "colours"
     kind = "colour"
     selective = True
+    factual = True
 
     def read(self, *, owner: AbstractBaseUser, tokens: Sequence[str]) -> Reading | None:
         for length in range(min(len(tokens), LONGEST), 0, -1):
@@ -44,8 +48,8 @@ class ColourSignal:
         return None
 
     def answer(self, *, owner: AbstractBaseUser, terms: Sequence[Term], within: Candidates, k: int) -> Answer:
-        """Photos that show every colour of the terms (and are black-and-white, if asked). Score 1 where each
-        colour fills the photo, down towards 0.5 where it is only present (colour_score)."""
+        """Photos that show every colour of the terms (and are black-and-white, if asked, a fact: score 1), each
+        colour scored by colour_score, several multiplied."""
         photos = Photo.objects.filter(owner=owner, trashed_at__isnull=True)
         wanted = {term.value for term in terms}
         if MONOCHROME in wanted:
@@ -65,6 +69,7 @@ class ColourSignal:
 
 
 def colour_score(shares: dict[str, float], name: str) -> float:
-    """0.5 + half the colour's share up to FULL_SHARE: present is possible, filling the photo is sure; more of
-    it ranks first."""
-    return 0.5 + 0.5 * min(1.0, shares.get(name, 0.0) / FULL_SHARE)
+    """How surely the photo answers the colour's word, on the shared scale: about half the photo in that colour
+    is a possible match, most of it a strong one, a touch of it (a red flag behind an orange suit) weak; more
+    of it ranks first."""
+    return calibrate(shares.get(name, 0.0), possible=POSSIBLE_SHARE, strong=STRONG_SHARE)

@@ -19,7 +19,7 @@ from .things import STOP_WORDS
 from .vectors import QueryError
 
 _TOKEN = re.compile(r'-?"[^"]*"?|[^\s,"]+')
-_WORD = re.compile(r"^-?[\w'’.:/-]+$")
+_WORD = re.compile(r"^-?[\w'’.:/&-]+$")  # "&": "b&w", "black & white"
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class PeopleSignal:
     name = "people"
     kind = "person"
     selective = True
+    factual = True
 
     def read(self, *, owner: AbstractBaseUser, tokens: Sequence[str]) -> Reading | None:
         if not tokens:

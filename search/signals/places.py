@@ -29,6 +29,7 @@ class PlaceSignal:
     name = "places"
     kind = "place"
     selective = True
+    factual = True
 
     def read(self, *, owner: AbstractBaseUser, tokens: Sequence[str]) -> Reading | None:
         if not tokens or tokens[0].startswith('"'):

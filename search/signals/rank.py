@@ -17,7 +17,7 @@ from gallery.models import Photo
 from gallery.selectors import photos_by_ids, photos_filtered
 
 from . import by_name
-from .base import Answer, Candidates, Term, label
+from .base import WEAK_MAX, Answer, Candidates, Term, label
 from .vectors import FILTER_EXACT_MAX, MAX_K, Allowed, filtered
 
 # An open signal scores at most this many of the photos the selective terms left; more are ranked by it alone.
@@ -105,11 +105,15 @@ def rank(
 
 
 def _answer(owner, term: Term, within: Candidates, k: int) -> dict[int, float]:
-    """One term's scores, widened by its alternatives' (the best of them for each photo)."""
-    scores: dict[int, float] = {}
-    for part in (replace(term, also=()), *term.also):
+    """One term's scores, widened by its alternatives' (the best of them for each photo). A photo that lacks the
+    fact a factual term names ("paris": not taken there) and only satisfies an alternative reading ("paris"
+    written in it, or an OCR misreading of "parts") is at most weak."""
+    signal = by_name(term.signal)
+    scores = dict(signal.answer(owner=owner, terms=[replace(term, also=())], within=within, k=k).listed())
+    ceiling, satisfied = (WEAK_MAX if getattr(signal, "factual", False) else 1.0), set(scores)
+    for part in term.also:
         for i, score in by_name(part.signal).answer(owner=owner, terms=[part], within=within, k=k).listed().items():
-            scores[i] = max(scores.get(i, 0.0), score)
+            scores[i] = max(scores.get(i, 0.0), score if i in satisfied else min(score, ceiling))
     return scores
 
 

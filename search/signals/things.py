@@ -26,7 +26,7 @@ from .vectors import QueryError, on_shared_scale, photo_features, rank_vectors, 
 TAG_MATCH_BONUS = 1.0  # a photo the owner tagged with a query word outranks any vector similarity
 # Words that only frame a query ("a photo of the sea"): no thing is read from them.
 STOP_WORDS = frozenset(
-    "a an the in at of on with from and or to for by photo photos picture pictures pic pics image images".split()  # noqa: SIM905
+    "a an the in at of on with from and & or to for by photo photos picture pictures pic pics image images".split()  # noqa: SIM905
 )
 WORD, PHOTO, CLASS = "thing", "photo", "class"  # Term.kind of what this signal answers
 

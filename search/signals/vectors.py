@@ -25,6 +25,7 @@ from .base import Candidates, calibrate
 
 MAX_K = 100
 IN_QUERY_MAX = 10_000  # ids in one `id IN (…)` query
+SHARE_SAMPLE = 256  # index ids checked against a large filter to size the over-fetch (Allowed.share)
 # Up to this many allowed photos a filtered query scores exactly those photos' vectors; above it, the index is
 # over-fetched in proportion to how much of the collection the filter keeps (bench/filters.py measures both).
 FILTER_EXACT_MAX = 2_000
@@ -59,6 +60,26 @@ class Allowed:
             self._ids = set(self._photos.values_list("id", flat=True))
         return self._ids
 
+    def few(self) -> bool:
+        """Whether at most ``few`` photos pass (then their ids are kept), in one query of at most few + 1 ids: no
+        count of a large answer, which costs as much as the search when its condition is many date ranges."""
+        if self._ids is None and self._count is None:
+            head = list(self._photos.values_list("id", flat=True)[: self._few + 1])
+            if len(head) <= self._few:
+                self._ids = set(head)
+        return self._ids is not None and len(self._ids) <= self._few
+
+    def share(self, ids: np.ndarray) -> float:
+        """About what share of ``ids`` (the index's) passes, from a fixed sample of SHARE_SAMPLE of them: the
+        over-fetch factor of a search needs no more. At least (few + 1) / len(ids), since more than few pass."""
+        if not len(ids):
+            return 1.0
+        if self._count is not None or self._ids is not None:
+            return min(1.0, len(self) / len(ids))
+        sample = ids if len(ids) <= SHARE_SAMPLE else np.random.default_rng(0).choice(ids, SHARE_SAMPLE, replace=False)
+        passing = len(self.among(int(i) for i in sample))
+        return max(passing / len(sample), (self._few + 1) / len(ids))
+
     def among(self, photo_ids) -> set[int]:
         """Which of these photo ids pass the filter."""
         wanted = set(photo_ids)
@@ -85,6 +106,12 @@ class KnownIds:
 
     def ids(self) -> set[int]:
         return self._ids
+
+    def few(self) -> bool:
+        return len(self._ids) <= FILTER_EXACT_MAX
+
+    def share(self, ids: np.ndarray) -> float:
+        return min(1.0, len(self._ids) / max(len(ids), 1))
 
     def among(self, photo_ids) -> set[int]:
         return self._ids & set(photo_ids)
@@ -161,16 +188,16 @@ def rank_vectors(
     fetch = k + len(exclude) + len(bonus) + 8
     if allowed is not None:
         total = len(found.index or ()) + len(found.delta_ids)
-        if not allowed or not total:
+        if not total:
             return []
-        if len(allowed) <= FILTER_EXACT_MAX or found.index is None:
+        if found.index is None or allowed.few():
             scores = _scores_within(found, query, allowed.ids(), weights=weights)
             for photo_id in exclude:
                 scores.pop(photo_id, None)
             for photo_id, extra in bonus.items():
                 scores[photo_id] = scores.get(photo_id, 0.0) + extra
             return sorted(scores.items(), key=lambda item: -item[1])[:k]
-        fetch = int(fetch * 2 * total / len(allowed))
+        fetch = int(fetch * 2 / allowed.share(found.index.ids))
     visible = allowed if allowed is not None else _visible(owner)
     while True:
         candidates: dict[int, float] = {}

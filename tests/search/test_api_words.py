@@ -80,6 +80,12 @@ def test_black_and_white_finds_the_black_and_white_photo_first(api, shot):
     assert [t["as"] for t in response.json()["terms"]] == ["colour"]
 
 
+def test_every_spelling_of_black_and_white_finds_the_black_and_white_photo_as_a_strong_match(api, shot):
+    for q in ("b&w", "b/w", "black & white", "monochrome", "grayscale", "greyscale", "black-and-white photo"):
+        results = search(api, q).json()["results"]
+        assert [(r["photo"]["original_name"], r["match"]) for r in results] == [("camera.jpg", "strong")], q
+
+
 def test_a_thing_in_a_place_keeps_only_photos_taken_there(api, shot):
     assert result_names(search(api, "coffee in rome")) == ["coffee"]
     assert set(result_names(search(api, "cat in rome"))) <= {"coffee"}  # the cat was in Leuven

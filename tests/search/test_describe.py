@@ -109,7 +109,11 @@ def test_the_backfill_of_a_photo_whose_thumbnail_is_gone_keeps_its_place_and_mov
     Photo.objects.filter(id=chelsea.id).update(described_version=0, place_city="")
     assert describe.photos_describe_missing(limit=100) == 1
     chelsea.refresh_from_db()
-    assert chelsea.place_city == "Leuven" and chelsea.colours is None and chelsea.described_version == 1
+    assert (
+        chelsea.place_city == "Leuven"
+        and chelsea.colours is None
+        and chelsea.described_version == describe.DESCRIBE_VERSION
+    )
     assert describe.photos_describe_missing(limit=100) == 0
 
 

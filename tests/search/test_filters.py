@@ -95,6 +95,20 @@ def test_over_fetch_path_checks_candidates_without_listing_every_allowed_photo(u
     assert [h.photo.id for h in fetched] == [h.photo.id for h in exact]
 
 
+def test_over_fetch_path_sizes_itself_from_a_sample_without_counting_the_allowed_photos(user, shot, monkeypatch):
+    filters = {"near": (*PARIS, 50)}
+    exact = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters=filters)
+    monkeypatch.setattr(vectors, "FILTER_EXACT_MAX", 0)
+    monkeypatch.setattr(vectors, "SHARE_SAMPLE", 2)
+
+    def counted(self):
+        raise AssertionError("the allowed photos were counted")
+
+    monkeypatch.setattr(vectors.Allowed, "__len__", counted)
+    fetched = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters=filters)
+    assert [h.photo.id for h in fetched] == [h.photo.id for h in exact]
+
+
 def test_candidates_are_checked_against_the_filter_in_chunks(user, shot, monkeypatch):
     monkeypatch.setattr(vectors, "IN_QUERY_MAX", 1)
     allowed = vectors.filtered(owner=user, filters={"near": (*PARIS, 50)})

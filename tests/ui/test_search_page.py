@@ -86,6 +86,31 @@ def test_photo_page_shows_close_matches_first_and_lines_up_with_the_header(searc
     axe(page)
 
 
+def test_similar_photos_show_the_possible_and_strong_ones_and_fold_the_weak_ones(searcher, live_server):
+    """A crop of the cat is close to it; the coffee, the rocket and the astronaut are not: one card shows, the
+    three weak ones wait behind the button."""
+    from gallery.models import Photo
+    from search.pipeline import photos_process
+    from tests import images
+    from tests.factories import PhotoFactory
+
+    _, page = searcher
+    owner = Photo.objects.get(original_name="chelsea.jpg").owner
+    crop = images.encode(images.sample("chelsea").crop((30, 20, 420, 280)), "JPEG", quality=90)
+    copy = PhotoFactory(owner=owner, name="chelsea-crop.jpg", content=crop)
+    photos_process(photo_ids=[copy.id])
+    page.goto(f"{live_server.url}/photos/{_id('chelsea')}/")
+    similar = page.locator("#similar-list")
+    shown = similar.locator(".card:not([hidden])")
+    expect(shown).to_have_count(1, timeout=SLOW)
+    expect(shown).to_have_attribute("data-photo-id", str(copy.id))
+    assert shown.get_attribute("data-match") in ("strong", "possible")
+    folded = similar.locator(".card[hidden]")
+    assert sorted(folded.evaluate_all("cards => cards.map(card => card.dataset.match)")) == ["weak"] * 3
+    page.get_by_role("button", name="Show 3 more, less alike").click()
+    expect(shown).to_have_count(4)
+
+
 @pytest.fixture(params=SIZES)
 def traveller(request, browser, live_server, csp_violations, transactional_db):
     """Chelsea taken in Paris in 2019 and coffee in 2021 (no place), processed with the real model."""

@@ -58,6 +58,17 @@ def test_a_black_and_white_copy_of_a_colour_photo_is_monochrome():
     assert not colours.colours(images.sample("coffee")).monochrome
 
 
+@pytest.mark.parametrize("name", ["opencv:left01.jpg", "opencv:sudoku.png"])
+def test_a_greyscale_photo_and_a_print_on_tinted_paper_are_black_and_white(name):
+    assert colours.colours(load_image(name)).monochrome  # Debian's opencv-doc
+
+
+@pytest.mark.parametrize("name", ["skimage:hubble_deep_field", "opencv:aero3.jpg"])
+def test_few_colourful_pixels_on_black_and_a_dull_colour_photo_are_not_black_and_white(name):
+    """Galaxies on a black sky (few, vivid), and an aerial photo's faded greens and roofs (many, pale)."""
+    assert not colours.colours(load_image(name)).monochrome
+
+
 def test_the_red_motorcycle_is_red():
     found = colours.colours(Image.fromarray(samples.stereo_motorcycle()[0]))
     assert found.shares["red"] >= 0.25 and not found.monochrome

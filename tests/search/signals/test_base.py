@@ -20,6 +20,14 @@ def test_calibrate_is_strictly_increasing_and_stays_in_the_unit_interval():
     assert mapped[0] > 0 and mapped[-1] < 1
 
 
+def test_equal_thresholds_keep_the_order_below_and_above_them():
+    """Fitted equal (nothing between "possible" and "strong"), the tails still fade over a tenth of the threshold:
+    a score a little under it stays a product-worthy weak score instead of 0."""
+    below = calibrate(0.60, possible=0.665, strong=0.665)
+    assert 0.1 < below < calibrate(0.64, possible=0.665, strong=0.665) < 0.5
+    assert calibrate(0.665, possible=0.665, strong=0.665) == 0.8 < calibrate(0.7, possible=0.665, strong=0.665) < 1
+
+
 def test_candidates_leave_out_the_excluded_and_keep_to_their_ids():
     within = Candidates(ids={1, 2, 3}, excluded={2})
     assert within.among([1, 2, 3, 4]) == {1, 3}

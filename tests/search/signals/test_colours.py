@@ -3,7 +3,7 @@
 import pytest
 
 from search.signals import by_name
-from search.signals.base import Candidates, Term
+from search.signals.base import POSSIBLE, STRONG, WEAK, Candidates, Term, label
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,9 @@ def answer(owner, *texts, within=None):
         ("monochrome", 1, "black and white"),
         ("grayscale", 1, "black and white"),
         ("b&w", 1, "black and white"),
+        ("b/w", 1, "black and white"),
+        ("greyscale", 1, "black and white"),
+        ("black-and-white", 1, "black and white"),
         ("black cat", 1, "black"),
     ],
 )
@@ -52,12 +55,24 @@ def test_other_words_are_not_colours(user):
     assert read(user, "motorcycle") is None and read(user, "and white") is None
 
 
-def test_a_colour_filling_the_photo_scores_one_and_a_present_one_less(user, painted):
+def test_every_photo_showing_the_colour_is_found_more_of_it_first(user, painted):
     scores = answer(user, "red")
-    assert set(scores) == {painted["red_bike"].id, painted["red_wall"].id, painted["hint_of_red"].id}
-    assert scores[painted["red_wall"].id] == 1.0
-    assert scores[painted["red_bike"].id] == pytest.approx(0.5 + 0.5 * 0.33 / 0.5)
-    assert scores[painted["hint_of_red"].id] == pytest.approx(0.6)
+    assert sorted(scores, key=scores.get, reverse=True) == [
+        painted["red_wall"].id,
+        painted["red_bike"].id,
+        painted["hint_of_red"].id,
+    ]
+
+
+def test_only_a_colour_filling_much_of_the_photo_is_a_possible_or_strong_match(user, painted, photo_with):
+    half_red = photo_with(user, colours={"red": 0.5, "grey": 0.5}, monochrome=False)
+    labels = {photo_id: label(score) for photo_id, score in answer(user, "red").items()}
+    assert labels == {
+        painted["red_wall"].id: STRONG,
+        half_red.id: POSSIBLE,
+        painted["red_bike"].id: WEAK,  # a third of it: present, not the photo's colour
+        painted["hint_of_red"].id: WEAK,
+    }
 
 
 def test_black_and_white_finds_monochrome_photos_only(user, painted):

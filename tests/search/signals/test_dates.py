@@ -85,6 +85,26 @@ def test_within_restricts_the_answer(user, taken):
     assert answer(user, "2019", within=within) == {}
 
 
+def test_a_period_of_more_than_list_max_photos_is_a_condition_found_without_counting(user, taken, monkeypatch):
+    from django.db.models import QuerySet
+
+    from search.signals import dates
+
+    monkeypatch.setattr(dates, "LIST_MAX", 1)
+
+    def counted(self):
+        raise AssertionError("the period's photos were counted")
+
+    monkeypatch.setattr(QuerySet, "count", counted)
+    terms = [
+        Term(text="july", signal=signal.name, kind=signal.kind, value=signal.read(owner=user, tokens=["july"]).value)
+    ]
+    found = signal.answer(owner=user, terms=terms, within=Candidates(), k=10)
+    assert found.scores == {} and set(found.photos.values_list("id", flat=True)) == ids(
+        taken, "july_2019_leuven", "july_2019_sydney"
+    )
+
+
 @pytest.mark.parametrize(
     "text",
     [

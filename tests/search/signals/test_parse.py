@@ -49,3 +49,15 @@ def test_an_exact_query_keeps_its_typo_and_fails_on_it(user):
 def test_a_word_nobody_knows_and_nothing_resembles_is_an_error(user):
     with pytest.raises(QueryError, match="Unknown word: “qxzvkj”"):
         parse(owner=user, q="qxzvkj")
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["black and white photo", "black & white", "b&w", "B/W", "monochrome", "grayscale", "greyscale photos"],
+)
+def test_every_spelling_of_black_and_white_is_one_colour_term(user, q):
+    assert [(t.kind, t.value) for t in parse(owner=user, q=q).terms] == [("colour", "black and white")]
+
+
+def test_an_ampersand_between_words_is_a_stop_word(user):
+    assert read(parse(owner=user, q="cat & dog").terms) == [("cat", "thing", False), ("dog", "thing", False)]

@@ -112,3 +112,32 @@ def test_a_lazy_answer_and_a_listed_one_keep_the_photos_in_both(user, gallery, m
     services.tag_add(photo=gallery["coffee"], name="xmas2024")
     services.tag_add(photo=gallery["chelsea"], name="xmas2024")
     assert names(query.by_text(owner=user, q="xmas2024 2019", k=4)) == ["coffee"]
+
+
+FACTUAL = {  # a word each factual signal reads, and the fields that make the coffee photo satisfy it
+    "2019": {"taken_at": "2019-07-01T12:00:00Z"},
+    "red": {"colours": {"red": 0.9}, "monochrome": False},
+    "rome": {"place_city": "Rome", "place_region": "Lazio", "place_country": "Italy", "place_country_code": "IT"},
+}
+
+
+@pytest.mark.parametrize("word", FACTUAL)
+def test_a_photo_lacking_a_factual_terms_fact_is_never_above_weak(user, gallery, written_on_rocket, word):
+    """The rocket has the word written on it (an alternative reading, scored 1.0) but lacks the date, the colour
+    or the place: it is found, weak; the coffee photo, which has the fact, is strong."""
+    from gallery.models import Photo
+
+    Photo.objects.filter(id=gallery["coffee"].id).update(**FACTUAL[word])
+    written_on_rocket.read = lambda *, owner, tokens: Reading(1, tokens[0]) if tokens[0] == word else None
+    assert [t.kind for t in parse(owner=user, q=word).terms] != ["text"]  # the factual signal read it
+    hits = query.by_text(owner=user, q=word, k=4)
+    matches = {name: hit.match for name, hit in zip(names(hits), hits)}
+    assert (matches["coffee"], matches["rocket"]) == (STRONG, "weak")
+
+
+def test_the_signals_of_places_dates_colours_and_people_are_factual():
+    from search.signals import by_name
+
+    factual = {s.name for s in SIGNALS if getattr(s, "factual", False)}
+    assert factual == {"dates", "colours", "places", "people"}
+    assert not getattr(by_name("thing"), "factual", False)
