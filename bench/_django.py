@@ -251,18 +251,27 @@ def start_worker(s: Site, *, env: dict[str, str] | None = None, loglevel: str = 
     )
 
 
-def placeholder_photos(*, owner, count: int, prefix: str = "", **fields) -> None:
-    """``count`` ready photo rows of ``owner`` with no files (``fields`` set on each): a large gallery for benches
-    and fault tests without processing thousands of uploads. ``prefix`` keeps names and hashes unique per call."""
+def placeholder_photos(*, owner, count: int, prefix: str = "", files: bool = False, **fields) -> None:
+    """``count`` ready photo rows of ``owner`` (``fields`` set on each): a large gallery for benches and fault tests
+    without processing thousands of uploads. ``prefix`` keeps names and hashes unique per call. The originals are
+    small placeholder files with ``files`` (as a backup needs), otherwise absent."""
+    from django.conf import settings
+
     from gallery.models import Photo
 
+    names = [f"originals/placeholder/{prefix}{i}.jpg" for i in range(count)]
+    if files:
+        for name in names:
+            path = Path(settings.MEDIA_ROOT) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"placeholder " + name.encode())
     Photo.objects.bulk_create(
         (
             Photo(
                 owner=owner,
-                original=f"originals/placeholder/{prefix}{i}.jpg",
+                original=name,
                 original_name=f"{i}.jpg",
-                sha256=f"{prefix}{i:064x}"[-64:],
+                sha256=f"{prefix}{i:x}".rjust(64, "0")[-64:],
                 size_bytes=1,
                 format="jpg",
                 width=1,
@@ -270,7 +279,7 @@ def placeholder_photos(*, owner, count: int, prefix: str = "", **fields) -> None
                 status=Photo.Status.READY,
                 **fields,
             )
-            for i in range(count)
+            for i, name in enumerate(names)
         ),
         batch_size=5000,
     )

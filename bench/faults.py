@@ -53,7 +53,17 @@ import numpy as np
 import requests
 from PIL import Image
 
-from bench._django import ROOT, beat_command, free_port, site, start_redis, start_worker, stop, wait_for_port
+from bench._django import (
+    ROOT,
+    beat_command,
+    free_port,
+    placeholder_photos,
+    site,
+    start_redis,
+    start_worker,
+    stop,
+    wait_for_port,
+)
 from search.ml import ann
 
 
@@ -185,7 +195,6 @@ class Bench:
     def synthetic_gallery(self, count: int, *, owner=None, files: bool = False):
         """``count`` ready photos with stored vectors of the configured model (no processing): an Annoy-sized
         gallery in seconds. With ``files``, each gets a small original file, as a backup needs."""
-        from django.conf import settings
         from django.contrib.auth import get_user_model
 
         from gallery.models import Photo
@@ -196,30 +205,7 @@ class Bench:
             self.users += 1
             owner = get_user_model().objects.create_user(username=f"fault-{self.users}")
         name, version = components.model_parts(components.configured_model_key())
-        start = Photo.objects.count()
-        names = [f"originals/synthetic/{owner.id}/{i}.jpg" for i in range(count)]
-        if files:
-            folder = Path(settings.MEDIA_ROOT) / f"originals/synthetic/{owner.id}"
-            folder.mkdir(parents=True, exist_ok=True)
-            for i in range(count):
-                (folder / f"{i}.jpg").write_bytes(b"synthetic %d" % i)
-        Photo.objects.bulk_create(
-            [
-                Photo(
-                    owner=owner,
-                    original=names[i],
-                    original_name=f"{i}.jpg",
-                    sha256=f"{owner.id:08x}{start + i:056x}",
-                    size_bytes=1,
-                    format="jpg",
-                    width=1,
-                    height=1,
-                    status=Photo.Status.READY,
-                )
-                for i in range(count)
-            ],
-            batch_size=2000,
-        )
+        placeholder_photos(owner=owner, count=count, prefix=f"{owner.id:x}-", files=files)
         ids = sorted(Photo.objects.filter(owner=owner).values_list("id", flat=True))[-count:]
         rng = np.random.default_rng(owner.id)
         centres = rng.random((20, 1280), dtype=np.float32)
