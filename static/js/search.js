@@ -9,6 +9,9 @@ import { Viewer } from "./viewer.js";
 // Results come a page at a time; "Show more" asks again for a longer list, up to the API's MAX_K.
 const PAGE = 24;
 const MAX_RESULTS = 100;
+// When nothing is a close match, the few nearest still show (each labelled weak): the model often ranks the right
+// photo first without being sure of it, and a page that hides it behind a button reads as "not found".
+const NEAREST_SHOWN = 4;
 let K = PAGE;
 let unfolded = false; // the weak results of this query were asked for
 let more = false; // the API has more results than are on screen
@@ -194,10 +197,12 @@ async function run() {
   results.replaceChildren(...hits.map((hit, i) => resultCard(hit, i + 1)));
   more = data.results.length >= K && K < MAX_RESULTS;
   showClassOffers(data.classes || []);
-  // Relevance cutoff: strong and possible matches first; weak ones fold away until asked for.
+  // Relevance cutoff: strong and possible matches first; weak ones fold away until asked for (the nearest few
+  // stay when nothing is close).
   const close = hits.filter(({ match }) => match !== "weak");
   const far = hits.length - close.length;
-  fold(far > 0 && !unfolded);
+  const nearest = close.length ? 0 : Math.min(NEAREST_SHOWN, far);
+  fold(far > nearest && !unfolded, nearest);
   tagResults.hidden = !close.length; // tagging is for results that are right, not for the nearest of nothing
   if (!hits.length) {
     setStatus(el("div", { class: "empty" },
@@ -206,8 +211,8 @@ async function run() {
   } else if (!close.length) {
     setStatus(el("div", { class: "empty" },
       el("h2", { text: "No close matches" }),
-      el("p", { text: `Nothing in your gallery is close to ${describe()}. Try other words, or look at the nearest photos anyway.` })));
-    foldToggle.textContent = `Show the ${far} nearest photo${far === 1 ? "" : "s"}`;
+      el("p", { text: `No photo in your gallery is a sure match for ${describe()}. The nearest ${nearest === 1 ? "is" : "are"} shown, labelled weak; try other words if none is right.` })));
+    foldToggle.textContent = `Show ${far - nearest} more, less alike`;
   } else {
     const strong = close.filter(({ match }) => match === "strong").length;
     const counts = [[strong, "strong"], [close.length - strong, "possible"]].filter(([n]) => n).map(([n, w]) => `${n} ${w}`);
@@ -282,9 +287,12 @@ terms.addEventListener("click", (event) => {
   headerInput?.focus();
 });
 
-/** Fold the weak results away (or show them again); the toggle says how many there are. */
-function fold(folded) {
-  for (const card of results.querySelectorAll('.card[data-match="weak"]')) card.hidden = folded;
+let keptOpen = 0; // weak results left unfolded: the nearest, when nothing is close
+
+/** Fold the weak results after the first `keep` away (or show them all again); the toggle says how many. */
+function fold(folded, keep = keptOpen) {
+  keptOpen = keep;
+  results.querySelectorAll('.card[data-match="weak"]').forEach((card, i) => { card.hidden = folded && i >= keep; });
   foldToggle.hidden = !folded;
   foldToggle.setAttribute("aria-expanded", String(!folded));
   moreResults.hidden = folded || !more; // further pages score lower still: offered once the weak ones are shown
@@ -474,7 +482,7 @@ headerInput?.form.addEventListener("submit", (event) => {
 foldToggle.addEventListener("click", () => {
   unfolded = true;
   fold(false);
-  results.querySelector('.card[data-match="weak"] .card-link')?.focus();
+  results.querySelectorAll('.card[data-match="weak"] .card-link')[keptOpen]?.focus();
 });
 
 moreResults.addEventListener("click", () => {

@@ -4,6 +4,7 @@ cutoff with plain match labels, and paging past the first page."""
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from search.pipeline import photos_process
@@ -61,19 +62,22 @@ def test_a_typo_shows_the_results_for_the_word_meant(searcher, shoot, axe):
     expect(searcher).to_have_url(re.compile(r"\?q=coffe&exact=1$"))
 
 
-def test_nothing_close_says_so_and_folds_the_nearest_away(searcher, shoot, axe):
+def test_nothing_close_says_so_shows_the_four_nearest_and_folds_the_rest(searcher, ready_photos, shoot, axe):
+    ready_photos(User.objects.get(username="grace"), ["camera"])  # five photos: one more than the nearest shown
     search(searcher, "giraffe")
     expect(searcher.get_by_role("heading", name="No close matches")).to_be_visible(timeout=SLOW)
+    expect(searcher.locator("#results-status")).to_contain_text("The nearest are shown, labelled weak")
     cards = searcher.locator("#results .card")
-    expect(cards).to_have_count(4)
-    expect(cards.first).to_be_hidden()
+    expect(cards).to_have_count(5)
+    shown = searcher.locator("#results .card:not([hidden])")
+    expect(shown).to_have_count(4)
+    expect(shown.locator(".score")).to_have_text(["Weak match"] * 4)
     axe()
     shoot("results-no-close-matches")
-    toggle = searcher.get_by_role("button", name="Show the 4 nearest photos")
+    toggle = searcher.get_by_role("button", name="Show 1 more, less alike")
     toggle.click()
-    for card in cards.all():
-        expect(card).to_be_visible()
-        expect(card.locator(".score")).to_have_text("Weak match")
+    expect(shown).to_have_count(5)
+    expect(cards.last.locator(".score")).to_have_text("Weak match")
     expect(toggle).to_be_hidden()
 
 
