@@ -8,7 +8,7 @@ class PeopleConfig(AppConfig):
         # people depends on gallery; gallery never imports people (tests/people/test_layering.py).
         from gallery import extensions
 
-        from . import selectors
+        from . import checks, selectors  # noqa: F401 (checks registers itself)
         from .api.serializers import person_filter_field
 
         extensions.photo_detail_part_register(name="faces", build=selectors.photo_faces)
