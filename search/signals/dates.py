@@ -7,18 +7,20 @@ puts a period into the database's terms, so that answering reads only the ids of
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q
+from django.db.models import BooleanField, Expression, F, Q
 from django.utils import timezone
 
 from gallery.models import Photo
 
 from ..ml import dates
 from .base import Answer, Candidates, Reading, Term
+from .vectors import IN_QUERY_MAX
 
 # Up to this many photos in a period are listed with their scores; a larger answer is a condition of the search.
 LIST_MAX = 2_000
@@ -56,16 +58,44 @@ class DateSignal:
             photos = photos.filter(when_q(term.value, years=years))
         if within.ids is not None:  # a few candidates already: check just those
             photos = photos.filter(id__in=within.ids)
-        # At most LIST_MAX + 1 rows are read, never counted: counting a period that holds most of a large gallery
-        # costs as much as the search (bench.filters).
-        listed = photos.order_by().values_list("id", Q(taken_at__isnull=False))  # unsorted: LIMIT stops early
-        rows = listed if within.ids is not None else listed[: LIST_MAX + 1]
-        found = {photo_id: 1.0 if camera_dated else UPLOAD_DATED_SCORE for photo_id, camera_dated in rows}
+        # At most LIST_MAX + 1 ids are read, never counted (counting a period that holds most of a large gallery
+        # costs as much as the search, bench.filters), unsorted so that LIMIT stops early; ids alone, which the
+        # (owner, trashed_at, shot_at) index holds.
+        listed = photos.order_by().values_list("id", flat=True)
+        found = set(listed if within.ids is not None else listed[: LIST_MAX + 1])
         if len(found) > LIST_MAX and within.ids is None:
             # A period may hold most of a large gallery: a condition, not a list of ids. Listed alone, photos the
             # camera dated come before those dated by their upload, newest first.
-            return Answer(photos=photos.order_by(F("taken_at").desc(nulls_last=True), "-shot_at", "-id"))
-        return Answer(scores=found)
+            return Answer(
+                photos=photos.order_by(F("taken_at").desc(nulls_last=True), "-shot_at", "-id"),
+                among=functools.partial(_in_periods, owner=owner, whens=[term.value for term in terms]),
+                more_than=LIST_MAX,
+            )
+        # Those without a camera date, looked up by id (in chunks: SQLite caps the parameters of one statement).
+        ids = sorted(found)
+        undated = {
+            photo_id
+            for start in range(0, len(ids), IN_QUERY_MAX)
+            for photo_id in Photo.objects.filter(id__in=ids[start : start + IN_QUERY_MAX], taken_at__isnull=True)
+            .order_by()
+            .values_list("id", flat=True)
+        }
+        return Answer(scores={i: UPLOAD_DATED_SCORE if i in undated else 1.0 for i in found})
+
+
+def _in_periods(ids: set[int], *, owner: AbstractBaseUser, whens: list[dates.When]) -> set[int]:
+    """Which of a few ``ids`` are the owner's photos outside the trash with a day in every one of ``whens``, by
+    `When.matches` on their stored day and latitude: the same days as `when_q`, looked up by id."""
+    rows = (
+        Photo.objects.filter(owner=owner, trashed_at__isnull=True, id__in=ids)
+        .order_by()
+        .values_list("id", "shot_at", "latitude")
+    )
+    return {
+        photo_id
+        for photo_id, shot_at, latitude in rows
+        if all(when.matches(shot_at.astimezone(UTC).date(), latitude=latitude) for when in whens)
+    }
 
 
 def when_q(when: dates.When, *, years: range) -> Q:
@@ -123,10 +153,35 @@ def _ranges_q(ranges: list[tuple[date, date]]) -> Q:
             merged.append([start, end])
     if not merged:
         return Q(pk__in=[])
-    return Q(
-        *[Q(shot_at__gte=_day_start(start), shot_at__lt=_day_start(end)) for start, end in merged],
-        _connector=Q.OR,
-    )
+    return Q(_Spans("shot_at", tuple((_day_start(start), _day_start(end)) for start, end in merged)))
+
+
+class _Spans(Expression):
+    """``column`` in any of ``spans``, each [start, end): the SQL of a Q that ORs one pair of range lookups per
+    span, built in one step. As such a Q, the dozens of ranges of a recurring period cost more to build and
+    compile than the query takes to run (bench.filters, "summer")."""
+
+    conditional = True
+
+    def __init__(self, column: str, spans: tuple[tuple[datetime, datetime], ...]):
+        super().__init__(output_field=BooleanField())
+        self.column = F(column)
+        self.spans = spans
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, expressions):
+        (self.column,) = expressions
+
+    def as_sql(self, compiler, connection):
+        column, column_params = compiler.compile(self.column)
+        field = self.column.output_field
+        params = []
+        for start, end in self.spans:
+            params += [*column_params, field.get_db_prep_value(start, connection)]
+            params += [*column_params, field.get_db_prep_value(end, connection)]
+        return "(" + " OR ".join([f"({column} >= %s AND {column} < %s)"] * len(self.spans)) + ")", params
 
 
 def _next_month(day: date) -> date:

@@ -8,6 +8,8 @@ visible (non-trashed) photos, so a photo deleted since the last rebuild, or anyb
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -38,11 +40,14 @@ class QueryError(ValidationError):
 class Allowed:
     """The photos a filtered search may return, read only as far as the search needs them: how many there are
     (an indexed count), whether a few candidates are among them, or all their ids when they are few. Listing
-    every id of a filter that keeps half of a large gallery cost more than the search itself (bench.filters)."""
+    every id of a filter that keeps half of a large gallery cost more than the search itself (bench.filters).
+    ``among`` and ``more_than`` are what a lazy answer knows of its photos (`Answer.among`, `Answer.more_than`)."""
 
-    def __init__(self, photos, *, few: int):
+    def __init__(self, photos, *, few: int, among: Callable[[set[int]], set[int]] | None = None, more_than: int = 0):
         self._photos = photos.order_by()
         self._few = few
+        self._among = among
+        self._more_than = more_than
         self._count: int | None = None
         self._ids: set[int] | None = None
 
@@ -64,6 +69,8 @@ class Allowed:
         """Whether at most ``few`` photos pass (then their ids are kept), in one query of at most few + 1 ids: no
         count of a large answer, which costs as much as the search when its condition is many date ranges."""
         if self._ids is None and self._count is None:
+            if self._more_than and self._more_than >= self._few:
+                return False
             head = list(self._photos.values_list("id", flat=True)[: self._few + 1])
             if len(head) <= self._few:
                 self._ids = set(head)
@@ -71,14 +78,15 @@ class Allowed:
 
     def share(self, ids: np.ndarray) -> float:
         """About what share of ``ids`` (the index's) passes, from a fixed sample of SHARE_SAMPLE of them: the
-        over-fetch factor of a search needs no more. At least (few + 1) / len(ids), since more than few pass."""
+        over-fetch factor of a search needs no more. At least (few + 1) / len(ids), since more than few pass (an
+        index built before photos were added may hold fewer)."""
         if not len(ids):
             return 1.0
         if self._count is not None or self._ids is not None:
             return min(1.0, len(self) / len(ids))
         sample = ids if len(ids) <= SHARE_SAMPLE else np.random.default_rng(0).choice(ids, SHARE_SAMPLE, replace=False)
         passing = len(self.among(int(i) for i in sample))
-        return max(passing / len(sample), (self._few + 1) / len(ids))
+        return min(1.0, max(passing / len(sample), (self._few + 1) / len(ids)))
 
     def among(self, photo_ids) -> set[int]:
         """Which of these photo ids pass the filter."""
@@ -88,10 +96,11 @@ class Allowed:
         if self._ids is not None:
             return self._ids & wanted
         ids = sorted(wanted)  # asked in chunks: SQLite caps the parameters of one statement
+        chunks = (ids[start : start + IN_QUERY_MAX] for start in range(0, len(ids), IN_QUERY_MAX))
+        if self._among is not None:
+            return set().union(*(self._among(set(chunk)) for chunk in chunks))
         return {
-            photo_id
-            for start in range(0, len(ids), IN_QUERY_MAX)
-            for photo_id in self._photos.filter(id__in=ids[start : start + IN_QUERY_MAX]).values_list("id", flat=True)
+            photo_id for chunk in chunks for photo_id in self._photos.filter(id__in=chunk).values_list("id", flat=True)
         }
 
 
