@@ -85,16 +85,17 @@ class DateSignal:
 
 def _in_periods(ids: set[int], *, owner: AbstractBaseUser, whens: list[dates.When]) -> set[int]:
     """Which of a few ``ids`` are the owner's photos outside the trash with a day in every one of ``whens``, by
-    `When.matches` on their stored day and latitude: the same days as `when_q`, looked up by id."""
+    `When.matches` on their stored day and latitude: the same days as `when_q`. Only the ids are in the query,
+    so that the database looks each one up (given the owner too, SQLite may walk the owner's index instead)."""
     rows = (
-        Photo.objects.filter(owner=owner, trashed_at__isnull=True, id__in=ids)
-        .order_by()
-        .values_list("id", "shot_at", "latitude")
+        Photo.objects.filter(id__in=ids).order_by().values_list("id", "owner_id", "trashed_at", "shot_at", "latitude")
     )
     return {
         photo_id
-        for photo_id, shot_at, latitude in rows
-        if all(when.matches(shot_at.astimezone(UTC).date(), latitude=latitude) for when in whens)
+        for photo_id, owner_id, trashed_at, shot_at, latitude in rows
+        if owner_id == owner.id
+        and trashed_at is None
+        and all(when.matches(shot_at.astimezone(UTC).date(), latitude=latitude) for when in whens)
     }
 
 

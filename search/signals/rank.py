@@ -85,7 +85,10 @@ def rank(
         scores = {i: kept[i] for i in within.among(kept or {})}
         order = sorted(scores, key=lambda i: (-scores[i], -i))  # equally sure: the newest upload first
         return _hits(owner, order[:k], scores=scores, raw=scores, calibrated=True)
-    wanted = k if kept is None else min(max(k, len(within.ids)), OPEN_WITHIN_MAX)
+    # The selective terms' scores reorder what an open signal ranks, so it scores all they left (up to a bound);
+    # unless they all score the same and one open signal ranks alone: then its own top k are the top k.
+    alike = kept is not None and len(open_groups) == 1 and len(set(kept.values())) <= 1
+    wanted = k if kept is None or alike else min(max(k, len(within.ids)), OPEN_WITHIN_MAX)
     answers: list[Answer] = [
         signal.answer(owner=owner, terms=group, within=within, k=wanted) for signal, group in open_groups
     ]

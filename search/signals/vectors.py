@@ -259,18 +259,13 @@ def _scores_within(found, query, allowed: set[int], *, weights=None) -> dict[int
     soft = isinstance(query, softclass.SoftQuery)
     if found.index is not None and soft:
         scores.update(found.index.scores_of(query, wanted))
-    parts = [(found.delta_ids, found.delta_vectors)]
-    if found.index is not None and not soft:
-        parts.insert(0, (found.index.ids, found.index.vectors))
-    for ids, vectors in parts:  # the delta comes last: a re-embedded photo's newer vector wins
-        if not len(ids):
-            continue
-        rows = np.flatnonzero(np.isin(ids, wanted))
-        if not len(rows):
-            continue
-        if soft:
-            delta = softclass.dense_scores(np.asarray(vectors[rows]), query)
-            scores.update({int(i): float(v) for i, v in zip(ids[rows], delta)})
-        else:
-            scores.update(exact_search(ids[rows], np.asarray(vectors[rows]), query, len(rows), weights=weights))
+    elif found.index is not None and len(rows := np.flatnonzero(np.isin(found.index.ids, wanted))):
+        scores.update(found.index.scores_at(rows, query, weights=weights))
+    ids, vectors = found.delta_ids, found.delta_vectors  # last: a re-embedded photo's newer vector wins
+    rows = np.flatnonzero(np.isin(ids, wanted)) if len(ids) else ()
+    if len(rows) and soft:
+        delta = softclass.dense_scores(np.asarray(vectors[rows]), query)
+        scores.update({int(i): float(v) for i, v in zip(ids[rows], delta)})
+    elif len(rows):
+        scores.update(exact_search(ids[rows], np.asarray(vectors[rows]), query, len(rows), weights=weights))
     return scores
