@@ -20,10 +20,11 @@ from gallery.models import Photo
 
 from ..ml import dates
 from .base import Answer, Candidates, Reading, Term
-from .vectors import IN_QUERY_MAX
+from .vectors import FILTER_EXACT_MAX, IN_QUERY_MAX
 
-# Up to this many photos in a period are listed with their scores; a larger answer is a condition of the search.
-LIST_MAX = 2_000
+# Up to this many photos in a period are listed with their scores; a larger answer is a condition of the search,
+# which then holds more photos than a search scores exactly (Answer.more_than): it is not listed again.
+LIST_MAX = FILTER_EXACT_MAX
 # A photo with no camera date is in a period only by when it was uploaded: a weak match of a date word.
 UPLOAD_DATED_SCORE = 0.4
 
@@ -47,13 +48,15 @@ class DateSignal:
         ``shot_at`` only (a recurring period becomes one range per year of the owner's photos), so that the
         (owner, trashed_at, shot_at) index serves it and no date function runs per row."""
         photos = Photo.objects.filter(owner=owner, trashed_at__isnull=True)
-        # The first and the last day, each one step down the (owner, trashed_at, shot_at) index: SQLite reads
-        # MIN and MAX together by scanning every row.
-        days = photos.order_by().values_list("shot_at", flat=True)
-        first, last = days.order_by("shot_at").first(), days.order_by("-shot_at").first()
-        if first is None:
-            return Answer()
-        years = range(first.year - 1, last.year + 1)  # a winter may start the year before
+        years = range(0)  # of the owner's photos, for periods that recur every year; one span of days needs none
+        if any(_recurs(term.value) for term in terms):
+            # The first and the last day, each one step down the (owner, trashed_at, shot_at) index: SQLite reads
+            # MIN and MAX together by scanning every row.
+            days = photos.order_by().values_list("shot_at", flat=True)
+            first, last = days.order_by("shot_at").first(), days.order_by("-shot_at").first()
+            if first is None:
+                return Answer()
+            years = range(first.year - 1, last.year + 1)  # a winter may start the year before
         for term in terms:
             photos = photos.filter(when_q(term.value, years=years))
         if within.ids is not None:  # a few candidates already: check just those
@@ -115,6 +118,11 @@ def when_q(when: dates.When, *, years: range) -> Q:
     if when.days is not None:
         ranges = _within(ranges, [(day, day + timedelta(days=1)) for day in _days(when.days, years)])
     return _ranges_q(ranges) if ranges is not None else Q()
+
+
+def _recurs(when: dates.When) -> bool:
+    """Whether `when_q` needs the years of the owner's photos: months, days or a season of any year."""
+    return when.months is not None or when.days is not None or (when.season is not None and when.season_year is None)
 
 
 def _season_q(season: str, year: int | None, years: range) -> Q:

@@ -206,7 +206,13 @@ def rank_vectors(
             for photo_id, extra in bonus.items():
                 scores[photo_id] = scores.get(photo_id, 0.0) + extra
             return sorted(scores.items(), key=lambda item: -item[1])[:k]
-        fetch = int(fetch * 2 / allowed.share(found.index.ids))
+        share = allowed.share(found.index.ids)
+        fetch = int(fetch * 2 / share)
+        # Candidates are checked best first, about twice as many as hold k passing ones at a time: the rest of
+        # the over-fetch is only a margin.
+        step = max(k, int(2 * k / share))
+    else:
+        step = None  # unfiltered: the few candidates at once
     visible = allowed if allowed is not None else _visible(owner)
     while True:
         candidates: dict[int, float] = {}
@@ -220,12 +226,23 @@ def rank_vectors(
         ranked = sorted(candidates.items(), key=lambda item: -item[1])
         # Candidates trashed or deleted since the last build drop out here, before they can take a place in the
         # top k.
-        passing = visible.among(i for i, _ in ranked)
-        top = [(i, score) for i, score in ranked if i in passing][:k]
+        top = _passing(ranked, visible, k=k, step=step or len(ranked) or 1)
         exhausted = len(ranked) < fetch or fetch >= len(found.index or ()) + len(found.delta_ids)
         if len(top) == k or exhausted:
             return top
         fetch *= 4  # photos deleted since the last build took places in the candidates: look further
+
+
+def _passing(ranked: list[tuple[int, float]], allowed, *, k: int, step: int) -> list[tuple[int, float]]:
+    """The first k of ``ranked`` that ``allowed`` passes, asking it about ``step`` of them at a time."""
+    top: list[tuple[int, float]] = []
+    for start in range(0, len(ranked), step):
+        chunk = ranked[start : start + step]
+        passing = allowed.among(i for i, _ in chunk)
+        top += [(i, score) for i, score in chunk if i in passing]
+        if len(top) >= k:
+            break
+    return top[:k]
 
 
 def _visible(owner) -> Allowed:

@@ -140,6 +140,19 @@ def test_a_filter_with_its_own_check_of_ids_asks_it_in_chunks_instead_of_the_dat
     assert sorted(map(sorted, asked)) == sorted([[shot["rocket"].id], [shot["coffee"].id]])
 
 
+def test_over_fetched_candidates_are_checked_best_first_until_k_pass():
+    asked = []
+
+    class EvenIds:
+        def among(self, ids):
+            asked.append(list(ids))
+            return {i for i in asked[-1] if i % 2 == 0}
+
+    ranked = [(i, 1 - i / 100) for i in range(40)]
+    assert vectors._passing(ranked, EvenIds(), k=3, step=4) == [(0, 1.0), (2, 0.98), (4, 0.96)]
+    assert asked == [[0, 1, 2, 3], [4, 5, 6, 7]]
+
+
 @pytest.mark.parametrize(
     "path, params",
     [
