@@ -48,6 +48,9 @@ class Allowed:
         self._few = few
         self._among = among
         self._more_than = more_than
+        # Checking fewer ids pays only when each costs its own lookup: SQLite may answer the SQL condition of a
+        # wide range by walking the range, whatever the ids asked (bench.filters, "year 2000").
+        self.by_id = among is not None
         self._count: int | None = None
         self._ids: set[int] | None = None
 
@@ -106,6 +109,8 @@ class Allowed:
 
 class KnownIds:
     """A set of ids known in full (what selective terms left), with Allowed's interface."""
+
+    by_id = False  # a set lookup: asking about fewer ids saves nothing
 
     def __init__(self, ids: set[int]):
         self._ids = ids
@@ -208,11 +213,11 @@ def rank_vectors(
             return sorted(scores.items(), key=lambda item: -item[1])[:k]
         share = allowed.share(found.index.ids)
         fetch = int(fetch * 2 / share)
-        # Candidates are checked best first, about twice as many as hold k passing ones at a time: the rest of
-        # the over-fetch is only a margin.
-        step = max(k, int(2 * k / share))
+        # Candidates looked up by id are checked best first, about twice as many as hold k passing ones at a
+        # time: the rest of the over-fetch is only a margin.
+        step = max(k, int(2 * k / share)) if allowed.by_id else None
     else:
-        step = None  # unfiltered: the few candidates at once
+        step = None  # all the candidates at once
     visible = allowed if allowed is not None else _visible(owner)
     while True:
         candidates: dict[int, float] = {}
