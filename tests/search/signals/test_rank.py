@@ -19,6 +19,16 @@ def test_a_selective_term_keeps_only_the_photos_that_satisfy_it(user, gallery):
     assert names(query.by_text(owner=user, q="cup xmas2024", k=4)) == ["coffee", "rocket"]
 
 
+def test_an_open_term_after_selective_terms_that_score_alike_keeps_its_own_top_k(user, gallery):
+    """Ensure asking the open signal for only its top k (the selective scores being all the same) gives the first
+    k of the ranking of every photo the selective terms left."""
+    for name in ("coffee", "rocket", "chelsea"):
+        services.tag_add(photo=gallery[name], name="xmas2024")
+    everything = names(query.by_text(owner=user, q="cup xmas2024", k=4))
+    assert len(everything) == 3
+    assert [names(query.by_text(owner=user, q="cup xmas2024", k=k)) for k in (1, 2)] == [everything[:1], everything[:2]]
+
+
 def test_a_negated_selective_term_removes_its_photos(user, gallery):
     services.tag_add(photo=gallery["chelsea"], name="xmas2024")
     assert "chelsea" not in names(query.by_text(owner=user, q="cat -xmas2024", k=4))
