@@ -151,6 +151,12 @@ class VectorIndex(ABC):
         `exclude` is for a few ids (the query photo, deletions since the build): each widens the candidate pool.
         """
 
+    def scores_at(self, positions: np.ndarray, query: np.ndarray, *, weights: np.ndarray | None = None) -> dict:
+        """Exact cosine (with weights, conditioned) of the rows at ``positions``: {id: score}; empty for a query
+        of no length."""
+        rows = np.asarray(self.vectors[positions], dtype=np.float32)
+        return dict(exact_search(self.ids[positions], rows, query, len(positions), weights=weights))
+
 
 class ExactIndex(VectorIndex):
     """Full numpy scan over float32 rows: exact, no build cost; the right choice for small collections."""
@@ -230,6 +236,15 @@ class AnnoyIndex(VectorIndex):
             search_k=self.params[prefix + "search_k"],
             rerank=self.params[prefix + "rerank"],
         )
+
+    def scores_at(self, positions, query, *, weights=None) -> dict:
+        # On the uint8 rows as they are, as search reranks them: decoding thousands first costs several times more.
+        query = np.asarray(query, dtype=np.float32)
+        u = None if weights is None else np.square(weights, dtype=np.float32)
+        if (np.linalg.norm(query) if u is None else np.sqrt(np.dot(query * query, u))) == 0:
+            return {}
+        scores = _quantized_scores(self.vectors, self.norms, positions, query, weights)
+        return dict(zip(self.ids[positions].tolist(), scores.tolist()))
 
     def search_with(self, query, k, *, search_k: int, rerank: int, weights=None, exclude=()) -> list[Neighbour]:
         """search() at a given effort: probe `search_k` Annoy nodes, rerank the best `rerank` candidates."""

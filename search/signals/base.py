@@ -18,7 +18,7 @@ Adding a signal is one module with a class that follows `Signal`, plus one line 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -100,6 +100,11 @@ class Answer:
       scoring ``score``: for a selective answer that may hold most of a large gallery ("summer"), which the ranker
       then applies as a condition of the search instead of listing its ids. Its ordering, if any, is the order in
       which a query of this term alone lists the photos.
+    - ``among``: with ``photos``, optionally, which of a few given photo ids are among them, found without
+      ``photos``' SQL condition (a recurring period is dozens of ranges, and SQLite reads a wide range's index
+      rather than look a few ids up).
+    - ``more_than``: with ``photos``, how many photos they are known to exceed (0: not known), so that the ranker
+      need not list them again to learn that they are many.
     """
 
     scores: dict[int, float] = field(default_factory=dict)
@@ -108,6 +113,8 @@ class Answer:
     calibrated: bool = True
     photos: Any = None
     score: float = 1.0
+    among: Callable[[set[int]], set[int]] | None = None
+    more_than: int = 0
 
     def listed(self) -> dict[int, float]:
         """``scores``, or every photo of a lazy answer with its score (for tests and benches, not the ranker)."""

@@ -60,7 +60,7 @@ class ColourSignal:
         if within.ids is not None:
             photos = photos.filter(id__in=within.ids)
         scores = {}
-        for photo_id, shares in photos.values_list("id", "colours"):
+        for photo_id, shares in photos.order_by().values_list("id", "colours"):  # unsorted: no sort of them all
             score = 1.0
             for name in names:
                 score *= colour_score(shares, name)

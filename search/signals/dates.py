@@ -7,21 +7,24 @@ puts a period into the database's terms, so that answering reads only the ids of
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q
+from django.db.models import BooleanField, Expression, F, Q
 from django.utils import timezone
 
 from gallery.models import Photo
 
 from ..ml import dates
 from .base import Answer, Candidates, Reading, Term
+from .vectors import FILTER_EXACT_MAX, IN_QUERY_MAX
 
-# Up to this many photos in a period are listed with their scores; a larger answer is a condition of the search.
-LIST_MAX = 2_000
+# Up to this many photos in a period are listed with their scores; a larger answer is a condition of the search,
+# which then holds more photos than a search scores exactly (Answer.more_than): it is not listed again.
+LIST_MAX = FILTER_EXACT_MAX
 # A photo with no camera date is in a period only by when it was uploaded: a weak match of a date word.
 UPLOAD_DATED_SCORE = 0.4
 
@@ -45,27 +48,58 @@ class DateSignal:
         ``shot_at`` only (a recurring period becomes one range per year of the owner's photos), so that the
         (owner, trashed_at, shot_at) index serves it and no date function runs per row."""
         photos = Photo.objects.filter(owner=owner, trashed_at__isnull=True)
-        # The first and the last day, each one step down the (owner, trashed_at, shot_at) index: SQLite reads
-        # MIN and MAX together by scanning every row.
-        days = photos.order_by().values_list("shot_at", flat=True)
-        first, last = days.order_by("shot_at").first(), days.order_by("-shot_at").first()
-        if first is None:
-            return Answer()
-        years = range(first.year - 1, last.year + 1)  # a winter may start the year before
+        years = range(0)  # of the owner's photos, for periods that recur every year; one span of days needs none
+        if any(_recurs(term.value) for term in terms):
+            # The first and the last day, each one step down the (owner, trashed_at, shot_at) index: SQLite reads
+            # MIN and MAX together by scanning every row.
+            days = photos.order_by().values_list("shot_at", flat=True)
+            first, last = days.order_by("shot_at").first(), days.order_by("-shot_at").first()
+            if first is None:
+                return Answer()
+            years = range(first.year - 1, last.year + 1)  # a winter may start the year before
         for term in terms:
             photos = photos.filter(when_q(term.value, years=years))
         if within.ids is not None:  # a few candidates already: check just those
             photos = photos.filter(id__in=within.ids)
-        # At most LIST_MAX + 1 rows are read, never counted: counting a period that holds most of a large gallery
-        # costs as much as the search (bench.filters).
-        listed = photos.order_by().values_list("id", Q(taken_at__isnull=False))  # unsorted: LIMIT stops early
-        rows = listed if within.ids is not None else listed[: LIST_MAX + 1]
-        found = {photo_id: 1.0 if camera_dated else UPLOAD_DATED_SCORE for photo_id, camera_dated in rows}
+        # At most LIST_MAX + 1 ids are read, never counted (counting a period that holds most of a large gallery
+        # costs as much as the search, bench.filters), unsorted so that LIMIT stops early; ids alone, which the
+        # (owner, trashed_at, shot_at) index holds.
+        listed = photos.order_by().values_list("id", flat=True)
+        found = set(listed if within.ids is not None else listed[: LIST_MAX + 1])
         if len(found) > LIST_MAX and within.ids is None:
             # A period may hold most of a large gallery: a condition, not a list of ids. Listed alone, photos the
             # camera dated come before those dated by their upload, newest first.
-            return Answer(photos=photos.order_by(F("taken_at").desc(nulls_last=True), "-shot_at", "-id"))
-        return Answer(scores=found)
+            return Answer(
+                photos=photos.order_by(F("taken_at").desc(nulls_last=True), "-shot_at", "-id"),
+                among=functools.partial(_in_periods, owner=owner, whens=[term.value for term in terms]),
+                more_than=LIST_MAX,
+            )
+        # Those without a camera date, looked up by id (in chunks: SQLite caps the parameters of one statement).
+        ids = sorted(found)
+        undated = {
+            photo_id
+            for start in range(0, len(ids), IN_QUERY_MAX)
+            for photo_id in Photo.objects.filter(id__in=ids[start : start + IN_QUERY_MAX], taken_at__isnull=True)
+            .order_by()
+            .values_list("id", flat=True)
+        }
+        return Answer(scores={i: UPLOAD_DATED_SCORE if i in undated else 1.0 for i in found})
+
+
+def _in_periods(ids: set[int], *, owner: AbstractBaseUser, whens: list[dates.When]) -> set[int]:
+    """Which of a few ``ids`` are the owner's photos outside the trash with a day in every one of ``whens``, by
+    `When.matches` on their stored day and latitude: the same days as `when_q`. Only the ids are in the query,
+    so that the database looks each one up (given the owner too, SQLite may walk the owner's index instead)."""
+    rows = (
+        Photo.objects.filter(id__in=ids).order_by().values_list("id", "owner_id", "trashed_at", "shot_at", "latitude")
+    )
+    return {
+        photo_id
+        for photo_id, owner_id, trashed_at, shot_at, latitude in rows
+        if owner_id == owner.id
+        and trashed_at is None
+        and all(when.matches(shot_at.astimezone(UTC).date(), latitude=latitude) for when in whens)
+    }
 
 
 def when_q(when: dates.When, *, years: range) -> Q:
@@ -84,6 +118,11 @@ def when_q(when: dates.When, *, years: range) -> Q:
     if when.days is not None:
         ranges = _within(ranges, [(day, day + timedelta(days=1)) for day in _days(when.days, years)])
     return _ranges_q(ranges) if ranges is not None else Q()
+
+
+def _recurs(when: dates.When) -> bool:
+    """Whether `when_q` needs the years of the owner's photos: months, days or a season of any year."""
+    return when.months is not None or when.days is not None or (when.season is not None and when.season_year is None)
 
 
 def _season_q(season: str, year: int | None, years: range) -> Q:
@@ -123,10 +162,35 @@ def _ranges_q(ranges: list[tuple[date, date]]) -> Q:
             merged.append([start, end])
     if not merged:
         return Q(pk__in=[])
-    return Q(
-        *[Q(shot_at__gte=_day_start(start), shot_at__lt=_day_start(end)) for start, end in merged],
-        _connector=Q.OR,
-    )
+    return Q(_Spans("shot_at", tuple((_day_start(start), _day_start(end)) for start, end in merged)))
+
+
+class _Spans(Expression):
+    """``column`` in any of ``spans``, each [start, end): the SQL of a Q that ORs one pair of range lookups per
+    span, built in one step. As such a Q, the dozens of ranges of a recurring period cost more to build and
+    compile than the query takes to run (bench.filters, "summer")."""
+
+    conditional = True
+
+    def __init__(self, column: str, spans: tuple[tuple[datetime, datetime], ...]):
+        super().__init__(output_field=BooleanField())
+        self.column = F(column)
+        self.spans = spans
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, expressions):
+        (self.column,) = expressions
+
+    def as_sql(self, compiler, connection):
+        column, column_params = compiler.compile(self.column)
+        field = self.column.output_field
+        params = []
+        for start, end in self.spans:
+            params += [*column_params, field.get_db_prep_value(start, connection)]
+            params += [*column_params, field.get_db_prep_value(end, connection)]
+        return "(" + " OR ".join([f"({column} >= %s AND {column} < %s)"] * len(self.spans)) + ")", params
 
 
 def _next_month(day: date) -> date:

@@ -51,7 +51,8 @@ class PlaceSignal:
             photos = photos.filter(_condition(term.value))
         if within.ids is not None:
             photos = photos.filter(id__in=within.ids)
-        return Answer(scores=dict.fromkeys(photos.values_list("id", flat=True), 1.0))
+        # Unsorted: the photo model's default ordering would sort every photo of the place first.
+        return Answer(scores=dict.fromkeys(photos.order_by().values_list("id", flat=True), 1.0))
 
 
 Vocabulary = dict[str, tuple[tuple[tuple[tuple[str, str], ...], ...], str]]  # name → (place paths, shown)

@@ -42,6 +42,7 @@ def rank(
     allowed = filtered(owner=owner, filters=filters)
     dropped, kept = set(exclude), None  # kept: photo id → product of the selective scores
     condition, condition_score = None, 1.0  # lazy answers: a QuerySet every photo must be in, and their score
+    lazy: list[Answer] = []
     open_groups = []
     for name, group in groups.items():
         signal = by_name(name)
@@ -56,16 +57,23 @@ def rank(
             if answer.photos is not None:
                 condition = answer.photos if condition is None else condition & answer.photos
                 condition_score *= answer.score
+                lazy.append(answer)
             else:
                 kept = _both(kept, answer.scores)
         for term in (t for t in group if t.also and not t.negated):
             kept = _both(kept, _answer(owner, term, Candidates(allowed=allowed, ids=_ids(kept)), k))
     if condition is not None:
         if kept is not None:
-            passing = Allowed(condition, few=0).among(kept)
+            passing = Allowed(condition, few=0, among=_among(lazy)).among(kept)
             kept = {i: s * condition_score for i, s in kept.items() if i in passing}
         else:
-            allowed = Allowed(condition & photos_filtered(owner=owner, filters=filters or {}), few=FILTER_EXACT_MAX)
+            alone = len(lazy) == 1 and allowed is None  # as large as it said: no other term or filter keeps fewer
+            allowed = Allowed(
+                condition & photos_filtered(owner=owner, filters=filters or {}),
+                few=FILTER_EXACT_MAX,
+                among=_among(lazy, request=allowed),
+                more_than=lazy[0].more_than if alone else 0,
+            )
     within = Candidates(ids=_ids(kept), excluded=dropped, allowed=allowed)
     if not open_groups:
         if kept is None and condition is not None:  # a lazy answer alone: its newest photos
@@ -77,7 +85,10 @@ def rank(
         scores = {i: kept[i] for i in within.among(kept or {})}
         order = sorted(scores, key=lambda i: (-scores[i], -i))  # equally sure: the newest upload first
         return _hits(owner, order[:k], scores=scores, raw=scores, calibrated=True)
-    wanted = k if kept is None else min(max(k, len(within.ids)), OPEN_WITHIN_MAX)
+    # The selective terms' scores reorder what an open signal ranks, so it scores all they left (up to a bound);
+    # unless they all score the same and one open signal ranks alone: then its own top k are the top k.
+    alike = kept is not None and len(open_groups) == 1 and len(set(kept.values())) <= 1
+    wanted = k if kept is None or alike else min(max(k, len(within.ids)), OPEN_WITHIN_MAX)
     answers: list[Answer] = [
         signal.answer(owner=owner, terms=group, within=within, k=wanted) for signal, group in open_groups
     ]
@@ -115,6 +126,20 @@ def _answer(owner, term: Term, within: Candidates, k: int) -> dict[int, float]:
         for i, score in by_name(part.signal).answer(owner=owner, terms=[part], within=within, k=k).listed().items():
             scores[i] = max(scores.get(i, 0.0), score if i in satisfied else min(score, ceiling))
     return scores
+
+
+def _among(lazy: list[Answer], *, request: Allowed | None = None):
+    """Which of some ids are in every lazy answer (through their own `Answer.among`) and pass the request's
+    filters; None when an answer has no `among` (then its SQL condition decides)."""
+    if any(answer.among is None for answer in lazy):
+        return None
+
+    def among(ids: set[int]) -> set[int]:
+        for answer in lazy:
+            ids = answer.among(ids) if ids else ids
+        return request.among(ids) if request is not None else ids
+
+    return among
 
 
 def _both(kept: dict[int, float] | None, scores: dict[int, float]) -> dict[int, float]:

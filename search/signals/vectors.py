@@ -8,6 +8,8 @@ visible (non-trashed) photos, so a photo deleted since the last rebuild, or anyb
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -38,11 +40,17 @@ class QueryError(ValidationError):
 class Allowed:
     """The photos a filtered search may return, read only as far as the search needs them: how many there are
     (an indexed count), whether a few candidates are among them, or all their ids when they are few. Listing
-    every id of a filter that keeps half of a large gallery cost more than the search itself (bench.filters)."""
+    every id of a filter that keeps half of a large gallery cost more than the search itself (bench.filters).
+    ``among`` and ``more_than`` are what a lazy answer knows of its photos (`Answer.among`, `Answer.more_than`)."""
 
-    def __init__(self, photos, *, few: int):
+    def __init__(self, photos, *, few: int, among: Callable[[set[int]], set[int]] | None = None, more_than: int = 0):
         self._photos = photos.order_by()
         self._few = few
+        self._among = among
+        self._more_than = more_than
+        # Checking fewer ids pays only when each costs its own lookup: SQLite may answer the SQL condition of a
+        # wide range by walking the range, whatever the ids asked (bench.filters, "year 2000").
+        self.by_id = among is not None
         self._count: int | None = None
         self._ids: set[int] | None = None
 
@@ -64,6 +72,8 @@ class Allowed:
         """Whether at most ``few`` photos pass (then their ids are kept), in one query of at most few + 1 ids: no
         count of a large answer, which costs as much as the search when its condition is many date ranges."""
         if self._ids is None and self._count is None:
+            if self._more_than and self._more_than >= self._few:
+                return False
             head = list(self._photos.values_list("id", flat=True)[: self._few + 1])
             if len(head) <= self._few:
                 self._ids = set(head)
@@ -71,14 +81,15 @@ class Allowed:
 
     def share(self, ids: np.ndarray) -> float:
         """About what share of ``ids`` (the index's) passes, from a fixed sample of SHARE_SAMPLE of them: the
-        over-fetch factor of a search needs no more. At least (few + 1) / len(ids), since more than few pass."""
+        over-fetch factor of a search needs no more. At least (few + 1) / len(ids), since more than few pass (an
+        index built before photos were added may hold fewer)."""
         if not len(ids):
             return 1.0
         if self._count is not None or self._ids is not None:
             return min(1.0, len(self) / len(ids))
         sample = ids if len(ids) <= SHARE_SAMPLE else np.random.default_rng(0).choice(ids, SHARE_SAMPLE, replace=False)
         passing = len(self.among(int(i) for i in sample))
-        return max(passing / len(sample), (self._few + 1) / len(ids))
+        return min(1.0, max(passing / len(sample), (self._few + 1) / len(ids)))
 
     def among(self, photo_ids) -> set[int]:
         """Which of these photo ids pass the filter."""
@@ -88,15 +99,18 @@ class Allowed:
         if self._ids is not None:
             return self._ids & wanted
         ids = sorted(wanted)  # asked in chunks: SQLite caps the parameters of one statement
+        chunks = (ids[start : start + IN_QUERY_MAX] for start in range(0, len(ids), IN_QUERY_MAX))
+        if self._among is not None:
+            return set().union(*(self._among(set(chunk)) for chunk in chunks))
         return {
-            photo_id
-            for start in range(0, len(ids), IN_QUERY_MAX)
-            for photo_id in self._photos.filter(id__in=ids[start : start + IN_QUERY_MAX]).values_list("id", flat=True)
+            photo_id for chunk in chunks for photo_id in self._photos.filter(id__in=chunk).values_list("id", flat=True)
         }
 
 
 class KnownIds:
     """A set of ids known in full (what selective terms left), with Allowed's interface."""
+
+    by_id = False  # a set lookup: asking about fewer ids saves nothing
 
     def __init__(self, ids: set[int]):
         self._ids = ids
@@ -197,7 +211,13 @@ def rank_vectors(
             for photo_id, extra in bonus.items():
                 scores[photo_id] = scores.get(photo_id, 0.0) + extra
             return sorted(scores.items(), key=lambda item: -item[1])[:k]
-        fetch = int(fetch * 2 / allowed.share(found.index.ids))
+        share = allowed.share(found.index.ids)
+        fetch = int(fetch * 2 / share)
+        # Candidates looked up by id are checked best first, about twice as many as hold k passing ones at a
+        # time: the rest of the over-fetch is only a margin.
+        step = max(k, int(2 * k / share)) if allowed.by_id else None
+    else:
+        step = None  # all the candidates at once
     visible = allowed if allowed is not None else _visible(owner)
     while True:
         candidates: dict[int, float] = {}
@@ -211,12 +231,23 @@ def rank_vectors(
         ranked = sorted(candidates.items(), key=lambda item: -item[1])
         # Candidates trashed or deleted since the last build drop out here, before they can take a place in the
         # top k.
-        passing = visible.among(i for i, _ in ranked)
-        top = [(i, score) for i, score in ranked if i in passing][:k]
+        top = _passing(ranked, visible, k=k, step=step or len(ranked) or 1)
         exhausted = len(ranked) < fetch or fetch >= len(found.index or ()) + len(found.delta_ids)
         if len(top) == k or exhausted:
             return top
         fetch *= 4  # photos deleted since the last build took places in the candidates: look further
+
+
+def _passing(ranked: list[tuple[int, float]], allowed, *, k: int, step: int) -> list[tuple[int, float]]:
+    """The first k of ``ranked`` that ``allowed`` passes, asking it about ``step`` of them at a time."""
+    top: list[tuple[int, float]] = []
+    for start in range(0, len(ranked), step):
+        chunk = ranked[start : start + step]
+        passing = allowed.among(i for i, _ in chunk)
+        top += [(i, score) for i, score in chunk if i in passing]
+        if len(top) >= k:
+            break
+    return top[:k]
 
 
 def _visible(owner) -> Allowed:
@@ -250,18 +281,13 @@ def _scores_within(found, query, allowed: set[int], *, weights=None) -> dict[int
     soft = isinstance(query, softclass.SoftQuery)
     if found.index is not None and soft:
         scores.update(found.index.scores_of(query, wanted))
-    parts = [(found.delta_ids, found.delta_vectors)]
-    if found.index is not None and not soft:
-        parts.insert(0, (found.index.ids, found.index.vectors))
-    for ids, vectors in parts:  # the delta comes last: a re-embedded photo's newer vector wins
-        if not len(ids):
-            continue
-        rows = np.flatnonzero(np.isin(ids, wanted))
-        if not len(rows):
-            continue
-        if soft:
-            delta = softclass.dense_scores(np.asarray(vectors[rows]), query)
-            scores.update({int(i): float(v) for i, v in zip(ids[rows], delta)})
-        else:
-            scores.update(exact_search(ids[rows], np.asarray(vectors[rows]), query, len(rows), weights=weights))
+    elif found.index is not None and len(rows := np.flatnonzero(np.isin(found.index.ids, wanted))):
+        scores.update(found.index.scores_at(rows, query, weights=weights))
+    ids, vectors = found.delta_ids, found.delta_vectors  # last: a re-embedded photo's newer vector wins
+    rows = np.flatnonzero(np.isin(ids, wanted)) if len(ids) else ()
+    if len(rows) and soft:
+        delta = softclass.dense_scores(np.asarray(vectors[rows]), query)
+        scores.update({int(i): float(v) for i, v in zip(ids[rows], delta)})
+    elif len(rows):
+        scores.update(exact_search(ids[rows], np.asarray(vectors[rows]), query, len(rows), weights=weights))
     return scores

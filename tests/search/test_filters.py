@@ -1,5 +1,6 @@
 """Time and place filters on every search type, "beach 2023" queries, and "more like these" (Rocchio)."""
 
+import numpy as np
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -115,6 +116,41 @@ def test_candidates_are_checked_against_the_filter_in_chunks(user, shot, monkeyp
     candidates = [photo.id for photo in shot.values()]
     expected = set(photos_filtered(owner=user, filters={"near": (*PARIS, 50)}).values_list("id", flat=True))
     assert allowed.among(candidates) == expected & set(candidates)
+
+
+def test_a_filter_known_to_keep_more_photos_than_the_exact_path_takes_is_not_listed_to_learn_it(
+    user, shot, django_assert_num_queries
+):
+    allowed = vectors.Allowed(photos_filtered(owner=user, filters={}), few=2, more_than=2)
+    with django_assert_num_queries(0):
+        assert not allowed.few()
+
+
+def test_the_over_fetch_share_is_at_most_one_when_the_index_holds_fewer_photos_than_pass(user, shot):
+    allowed = vectors.Allowed(photos_filtered(owner=user, filters={}), few=2, more_than=3)
+    assert not allowed.few()
+    assert allowed.share(np.array([shot["rocket"].id])) == 1.0
+
+
+def test_a_filter_with_its_own_check_of_ids_asks_it_in_chunks_instead_of_the_database(user, shot, monkeypatch):
+    monkeypatch.setattr(vectors, "IN_QUERY_MAX", 1)
+    asked = []
+    allowed = vectors.Allowed(Photo.objects.none(), few=0, among=lambda ids: asked.append(ids) or ids)
+    assert allowed.among([shot["rocket"].id, shot["coffee"].id]) == {shot["rocket"].id, shot["coffee"].id}
+    assert sorted(map(sorted, asked)) == sorted([[shot["rocket"].id], [shot["coffee"].id]])
+
+
+def test_over_fetched_candidates_are_checked_best_first_until_k_pass():
+    asked = []
+
+    class EvenIds:
+        def among(self, ids):
+            asked.append(list(ids))
+            return {i for i in asked[-1] if i % 2 == 0}
+
+    ranked = [(i, 1 - i / 100) for i in range(40)]
+    assert vectors._passing(ranked, EvenIds(), k=3, step=4) == [(0, 1.0), (2, 0.98), (4, 0.96)]
+    assert asked == [[0, 1, 2, 3], [4, 5, 6, 7]]
 
 
 @pytest.mark.parametrize(

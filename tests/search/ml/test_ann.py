@@ -121,6 +121,22 @@ def test_conditioned_search_ranks_by_exact_conditioned_cosine(tmp_path):
     assert found[0][1] == pytest.approx(cosine(vectors[found[0][0]] * weights, query * weights), abs=1e-5)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_scores_at_positions_are_the_exact_cosines_of_the_stored_rows(small_annoy, weighted):
+    """Ensure scores_at (the exact path of a filtered search) gives, on the uint8 rows as they are, the cosine of
+    the rows they decode to, for a plain and a class-conditioned query."""
+    weights = np.maximum(np.random.default_rng(3).normal(0, 1, 32), 0).astype(np.float32) if weighted else None
+    query = clustered(1, seed=4)[0]
+    positions = np.array([5, 17, 2999])
+    found = small_annoy.scores_at(positions, query, weights=weights)
+    w = np.ones(32, np.float32) if weights is None else weights
+    decoded = small_annoy.vectors[positions]
+    expected = {int(small_annoy.ids[p]): cosine(row * w, query * w) for p, row in zip(positions, decoded)}
+    assert found.keys() == expected.keys()
+    assert all(found[i] == pytest.approx(expected[i], abs=1e-5) for i in expected)
+    assert small_annoy.scores_at(positions, np.zeros(32, np.float32)) == {}
+
+
 def test_exact_search_treats_raw_rows_by_cosine():
     """Ensure scale does not matter: a delta scan gets raw, unnormalised feature rows."""
     vectors = clustered(200)

@@ -103,6 +103,32 @@ def test_a_period_of_more_than_list_max_photos_is_a_condition_found_without_coun
     assert found.scores == {} and set(found.photos.values_list("id", flat=True)) == ids(
         taken, "july_2019_leuven", "july_2019_sydney"
     )
+    assert found.more_than == 1
+
+
+@pytest.mark.parametrize("text", ["2019", "july", "summer", "winter 2019", "christmas", "14 july", "new year"])
+def test_a_period_answered_as_a_condition_checks_ids_as_its_condition_does(
+    user, other_user, photo_with, monkeypatch, text
+):
+    """Ensure the ids a lazy answer keeps by their stored day and latitude (Answer.among) are those its SQL
+    condition keeps, in both hemispheres and late in a UTC day, without trashed or other users' photos."""
+    from search.signals import dates
+
+    monkeypatch.setattr(dates, "LIST_MAX", 0)
+    day, photos = date(2018, 12, 20), []
+    while day < date(2020, 3, 1):
+        for latitude in (None, 51.0, -34.0):
+            photos.append(photo_with(user, taken=f"{day.isoformat()}T23:30:00", latitude=latitude))
+        day += timedelta(days=4 if day.month in (12, 1, 7) else 11)
+    photos.append(photo_with(other_user, taken="2019-07-14T12:00:00"))
+    photos.append(photo_with(other_user, taken="2019-12-25T12:00:00"))
+    services.photos_trash(owner=user, photo_ids=[p.id for p in photos[:60:3]])
+    reading = signal.read(owner=user, tokens=text.split(), today=TODAY)
+    term = Term(text=text, signal=signal.name, kind=signal.kind, value=reading.value)
+    found = signal.answer(owner=user, terms=[term], within=Candidates(), k=10)
+    assert found.photos is not None and found.scores == {}
+    kept = set(found.photos.values_list("id", flat=True))
+    assert kept and found.among({p.id for p in photos}) == kept
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """The ranker: selective terms restrict (all of them), negated ones remove, open ones score what is left."""
 
+from datetime import date
+
 import pytest
 
 from gallery import services
@@ -15,6 +17,16 @@ def test_a_selective_term_keeps_only_the_photos_that_satisfy_it(user, gallery):
     services.tag_add(photo=gallery["coffee"], name="xmas2024")
     services.tag_add(photo=gallery["rocket"], name="xmas2024")
     assert names(query.by_text(owner=user, q="cup xmas2024", k=4)) == ["coffee", "rocket"]
+
+
+def test_an_open_term_after_selective_terms_that_score_alike_keeps_its_own_top_k(user, gallery):
+    """Ensure asking the open signal for only its top k (the selective scores being all the same) gives the first
+    k of the ranking of every photo the selective terms left."""
+    for name in ("coffee", "rocket", "chelsea"):
+        services.tag_add(photo=gallery[name], name="xmas2024")
+    everything = names(query.by_text(owner=user, q="cup xmas2024", k=4))
+    assert len(everything) == 3
+    assert [names(query.by_text(owner=user, q="cup xmas2024", k=k)) for k in (1, 2)] == [everything[:1], everything[:2]]
 
 
 def test_a_negated_selective_term_removes_its_photos(user, gallery):
@@ -91,6 +103,23 @@ def test_a_lazy_answer_is_a_condition_of_the_search(user, gallery, monkeypatch):
     assert names(query.by_text(owner=user, q="cup 2019", k=4)) == ["coffee"]
     assert names(query.by_text(owner=user, q="2019", k=4)) == ["coffee"]
     assert "coffee" not in names(query.by_text(owner=user, q="cup -2019", k=4))
+
+
+def test_a_lazy_answer_over_fetched_keeps_the_photos_the_exact_path_keeps_under_the_requests_filters(
+    user, gallery, monkeypatch
+):
+    from gallery.models import Photo
+    from search.signals import dates, rank
+
+    monkeypatch.setattr(dates, "LIST_MAX", 0)
+    Photo.objects.filter(id=gallery["coffee"].id).update(taken_at="2019-07-01T12:00:00Z")
+    Photo.objects.filter(id=gallery["rocket"].id).update(taken_at="2019-03-01T12:00:00Z")
+    filters = {"taken_after": date(2019, 6, 1)}
+    exact = query.by_text(owner=user, q="cup 2019", k=4, filters=filters)
+    monkeypatch.setattr(rank, "FILTER_EXACT_MAX", 0)  # over-fetched: the answer's own check of the candidates
+    fetched = query.by_text(owner=user, q="cup 2019", k=4, filters=filters)
+    assert names(fetched) == names(exact) == ["coffee"]
+    assert sorted(names(query.by_text(owner=user, q="cup 2019", k=4))) == ["coffee", "rocket"]
 
 
 def test_a_photo_dated_only_by_its_upload_is_a_weak_match_of_a_date_word(user, gallery):
