@@ -208,7 +208,7 @@ def _regions(lines: list[Line], factor: float, size: tuple[int, int]) -> list[Re
                 out.append(group)
         groups = out
     regions = []
-    groups.sort(key=lambda group: -sum(m.marks for m in group[4]))
+    groups.sort(key=lambda group: -max(m.score for m in group[4]))  # the gate's most text-like first
     for left, top, right, bottom, members in groups:
         weight = sum(m.marks for m in members)
         clipped = (max(0, round(left)), max(0, round(top)), min(size[0], round(right)), min(size[1], round(bottom)))
