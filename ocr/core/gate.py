@@ -31,6 +31,8 @@ MAX_GAP = 0.6  # letters and words of a line: gaps up to this share of the talle
 MAX_RATIO = 1.7  # x-height letters next to ascenders (a, l): heights differ up to this
 ALIGN = 0.3  # shared baseline or top: within this share of the smaller mark's height (tilted lines drift)
 COARSE = (2, 4)  # copies this many times smaller find large letters, whose strokes outgrow the local window
+LOW_CONTRAST = 0.25  # marks: pixels this many standard deviations of the image from their neighbourhood's mean
+HIGH_CONTRAST = 0.6  # ... and, on the coarse copies, this many too
 INK_SPREAD = 12.0  # grey levels: the marks of a line of text are of one ink (standard deviation below this)
 # Image model classes (as the gallery names its tags) whose photos nearly always hold written words.
 TEXT_CLASSES = frozenset(
@@ -45,8 +47,9 @@ TEXT_CLASSES = frozenset(
 )  # fmt: skip
 # A line's text score (line_score): logistic weights over line_vector, fitted by bench.ocr_gate_fit on rendered
 # words (bench seeds 1-4) and the same sample photos without text; docs/ocr.md has the figures.
-LINE_WEIGHTS = np.array([-4.451, 3.27, -1.074, -1.048, -3.767, -4.352, 3.18, -1.304, -2.227, 0.368, 3.712, -0.282])
-TEXT_SCORE = -0.5  # a photo is read when its best line scores this (log-odds; best recall + skip share on the fit)
+LINE_WEIGHTS = np.array([-3.188, 3.45, -1.694, -0.734, -3.009, -7.223, 4.465, -2.388, -1.883, 2.068, 3.388, -2.065])
+TEXT_SCORE = -1.5  # a photo is read when its best line scores this (log-odds): the best recall on the fit seeds
+# that leaves every one of them skipping 75% of its photos without text (the target is 70%)
 LINE_FLOOR = -3.0  # lines scoring below this are dropped; those between are read once the photo is read
 CLASS_THRESHOLD = 0.2  # summed probability of text classes at or above which a photo is read regardless
 
@@ -80,26 +83,35 @@ def text_lines(image: Image.Image) -> tuple[list[Line], tuple[int, int]]:
     scale = GATE_SIDE / max(gray.size)
     if scale < 1:
         gray = gray.resize((max(1, round(gray.width * scale)), max(1, round(gray.height * scale))), Image.BILINEAR)
-    lines = _scan(gray)
+    found = _scan(gray, contrast=LOW_CONTRAST)
     # Large letters (strokes wider than the local window) fall apart at this scale: copies at a half and a
-    # quarter of the size find them; their lines count where the finer scans found none there.
+    # quarter of the size find them. There a second, stricter threshold too: large letters on a busy ground
+    # touch its marks at the low one.
     for shrink in COARSE:
         small = gray.resize((max(1, gray.width // shrink), max(1, gray.height // shrink)), Image.BOX)
         factor = gray.width / small.width
-        for line in _scan(small):
-            big = replace(line, box=tuple(v * factor for v in line.box), height=line.height * factor)
-            if not any(_same(big, other) for other in lines):
-                lines.append(big)
+        for contrast in (LOW_CONTRAST, HIGH_CONTRAST):
+            found += [
+                replace(line, box=tuple(v * factor for v in line.box), height=line.height * factor)
+                for line in _scan(small, contrast=contrast)
+            ]
+    # One finding per place: the most text-like.
+    lines: list[Line] = []
+    for line in sorted(found, key=lambda line: -line.score):
+        if not any(_same(line, other) for other in lines):
+            lines.append(line)
     return lines, gray.size
 
 
-def _scan(gray: Image.Image) -> list[Line]:
+def _scan(gray: Image.Image, *, contrast: float) -> list[Line]:
+    """Lines of dark and of light marks: pixels darker (lighter) than their neighbourhood by ``contrast`` of the
+    image's standard deviation (12 grey levels at least)."""
     pixels = np.asarray(gray, dtype=np.float32)
     local = np.asarray(gray.filter(ImageFilter.BoxBlur(7)), dtype=np.float32)
-    contrast = max(12.0, float(pixels.std()) * 0.25)
+    step = max(12.0, float(pixels.std()) * contrast)
     return [
         line
-        for dark, mask in ((True, pixels < local - contrast), (False, pixels > local + contrast))
+        for dark, mask in ((True, pixels < local - step), (False, pixels > local + step))
         for line in _lines(mask, pixels, dark=dark)
     ]
 
@@ -126,10 +138,13 @@ def _lines(mask: np.ndarray, pixels: np.ndarray, *, dark: bool) -> list[Line]:
         return []
     order = idx
     # Stroke width of each mark: twice its area over its outline.
-    outline = np.bincount(labels[mask & ~ndimage.binary_erosion(mask)], minlength=count + 1)[1:]
+    inner = np.zeros_like(mask)  # marked pixels whose four neighbours are marked too
+    inner[1:-1, 1:-1] = mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]
+    outline = np.bincount(labels[mask & ~inner], minlength=count + 1)[1:]
     stroke = (2 * areas / np.maximum(outline, 1))[order].astype(np.float32)
     # Ink of each mark: letters of one line share a pen; blobs of a texture differ.
-    ink = np.asarray(ndimage.mean(pixels, labels, order + 1), dtype=np.float32)
+    ink = (np.bincount(labels.ravel(), weights=pixels.ravel(), minlength=count + 1)[1:] / areas)[order]
+    ink = ink.astype(np.float32)
     h = heights[order].astype(np.float32)
     top = tops[order].astype(np.float32)
     bottom = top + h
