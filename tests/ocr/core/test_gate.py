@@ -47,3 +47,23 @@ def test_text_classes_of_the_image_model_open_the_gate_without_lines():
 def test_other_classes_do_not_open_the_gate():
     verdict = gate.verdict(image=sample("coffee"), class_probabilities={"espresso": 0.9})
     assert verdict.read is False
+
+
+def test_a_chain_among_many_marks_or_on_a_busy_ground_scores_below_the_same_chain_on_a_plain_ground():
+    """Ensure the line score falls as a texture's evidence rises: a lower share of letters around the chain
+    (isolation), a busier ground between its marks."""
+    features = (0.1, 0.05, 0.22, 0.2, 0.05, 0.5, 12.0)  # heights, strokes, ground, gaps of a clean word
+    clean = gate.line_score(isolation=0.9, marks=6, features=features)
+    crowded = gate.line_score(isolation=0.25, marks=6, features=features)
+    busy = gate.line_score(isolation=0.9, marks=6, features=(0.1, 0.05, 0.22, 0.9, 0.05, 0.5, 12.0))
+    assert clean >= gate.TEXT_SCORE
+    assert crowded < clean and busy < clean
+
+
+def test_large_light_letters_on_a_busy_ground_are_found_on_a_coarse_copy():
+    """Ensure 120-px letters, whose strokes outgrow the fine scan's window, are found as a line."""
+    image = text_photo(["summer"], background="chelsea", size=120, contrast=1.0, seed=2)
+    verdict = gate.verdict(image=image)
+    assert verdict.read is True
+    best = verdict.lines[0]
+    assert best.height > 30  # in the gate image's pixels: a large letter's height, not a texture's speck
