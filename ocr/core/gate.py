@@ -4,10 +4,10 @@ Two kinds of evidence, either one enough:
 - the look of a small copy of the photo: text is rows of small, high-contrast marks of one height, side by side.
   We binarise the greyscale image against its local mean (dark marks and light ones), keep the connected
   components shaped like characters, and link each to the nearest one to its right of about the same height on
-  about the same line. Chains of four or more links are lines of text when they stand on a plain ground: around
-  a line of text the marks are its letters or those of the lines next to it, while a chain found in a texture
-  (grass, gravel, fur) is one of many marks there. A copy at half the size finds lines of large letters. The
-  lines found also tell the reader where to look, how the text is tilted and whether its ink is dark;
+  about the same line. Chains of four or more links are scored (line_score) by what lines of text have and chains
+  through a texture (grass, gravel, fur) lack: a plain ground around and between the marks, even strokes,
+  heights and gaps. Copies at a half and a quarter of the size find lines of large letters. The lines found also
+  tell the reader where to look, how the text is tilted and whether its ink is dark;
 - the image model's class probabilities, when the caller has them: classes whose photos nearly always hold text
   (website, menu, dust jacket, crossword, envelope, …).
 """
