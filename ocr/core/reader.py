@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import tesserocr
-from PIL import Image, ImageOps
+from PIL import Image, ImageFilter, ImageOps
 from scipy import ndimage
 
 from .gate import GATE_VERSION, Line
@@ -44,6 +44,7 @@ LINE_PITCH = 2.6  # a neighbouring line of a block is about this many letter hei
 NEIGHBOUR_CONFIDENCE = 0.6  # a line read this surely (a word of 3+ letters) has its neighbours read too
 MAX_READS = 16  # Tesseract calls (lines, pages) per photo at most, most text-like first: bounds what textures cost
 TIGHT = 1.5  # a second reading of an unsure line spans its marks and this many letter heights beyond
+THIN = 0.15  # ... and once more without ink thinner than this many letter heights
 SURE = 0.8  # a region's first reading whose every word is this sure (0–1) needs no second one
 MIN_CONFIDENCE = 30.0  # words below this (0–100) are mostly noise Tesseract finds in textures
 SETTINGS_VERSION = 6  # bump when the reading settings above change: photos are read again
@@ -308,10 +309,15 @@ def _read_line(work: Image.Image, languages: str, line: Line, factor: float) -> 
         x1 = min(band.width, round(ends[1] + TIGHT * letters))
         if x1 - x0 > letters:
             image = _binarised(band.crop((x0, 0, x1, band.height)), dark=line.dark, height=letters)
-            framed = ImageOps.expand(image, margin, fill=255)
-            words = [_moved(w, x0 - margin, -margin) for w in _read_block(framed, languages, PSM_LINE)]
-            if _weight(words) > _weight(best):
-                best = words
+            # Then without the ink thinner than a letter's stroke (a painting's brush marks, scratches).
+            thin = max(3, round(THIN * letters) | 1)
+            for variant in (image, image.filter(ImageFilter.MaxFilter(thin)).filter(ImageFilter.MinFilter(thin))):
+                framed = ImageOps.expand(variant, margin, fill=255)
+                words = [_moved(w, x0 - margin, -margin) for w in _read_block(framed, languages, PSM_LINE)]
+                if _weight(words) > _weight(best):
+                    best = words
+                if best and min(w.confidence for w in best) >= SURE:
+                    break
     best = [_moved(w, 0, band_top) for w in best]
     return [_shift(w, box[0], box[1], scale, angle, crop.size, turned.size) for w in best]
 
