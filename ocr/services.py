@@ -30,7 +30,6 @@ from .tasks import text_backfill_task, text_read_task
 
 logger = logging.getLogger(__name__)
 
-GATE_THRESHOLD = 4  # marks in lines of text (ocr.core.gate) from which a photo is read: one line is enough
 BACKFILL_BATCH = 50
 
 
@@ -83,7 +82,7 @@ def _gate(photo: Photo) -> gate.Verdict:
     classes = dict(
         PhotoTag.objects.filter(photo=photo, source=PhotoTag.Source.AUTO).values_list("tag__name", "confidence")
     )
-    return gate.verdict(image=image, class_probabilities=classes, threshold=GATE_THRESHOLD)
+    return gate.verdict(image=image, class_probabilities=classes)
 
 
 def _read(photo: Photo, languages: tuple[str, ...], verdict: gate.Verdict) -> list[reader.Word]:

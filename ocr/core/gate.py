@@ -4,16 +4,17 @@ Two kinds of evidence, either one enough:
 - the look of a small copy of the photo: text is rows of small, high-contrast marks of one height, side by side.
   We binarise the greyscale image against its local mean (dark marks and light ones), keep the connected
   components shaped like characters, and link each to the nearest one to its right of about the same height on
-  about the same line. Chains of four or more links are lines of text when they stand on a plain ground: around
-  a line of text the marks are its letters or those of the lines next to it, while a chain found in a texture
-  (grass, gravel, fur) is one of many marks there. A copy at half the size finds lines of large letters. The
-  lines found also tell the reader where to look, how the text is tilted and whether its ink is dark;
+  about the same line. Chains of four or more links are scored (line_score) by what lines of text have and chains
+  through a texture (grass, gravel, fur) lack: a plain ground around and between the marks, even strokes,
+  heights and gaps. Copies at a half and a quarter of the size find lines of large letters. The lines found also
+  tell the reader where to look, how the text is tilted and whether its ink is dark;
 - the image model's class probabilities, when the caller has them: classes whose photos nearly always hold text
   (website, menu, dust jacket, crossword, envelope, …).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -22,14 +23,16 @@ from PIL import Image, ImageFilter
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-GATE_VERSION = 3  # part of the engine key: changing the gate re-runs the text pass
+GATE_VERSION = 4  # part of the engine key: changing the gate re-runs the text pass
 GATE_SIDE = 1200  # longer side the measure works at, px: letters of 12-16 px in a photo stay 4+ px tall
 MIN_CHAIN = 4  # linked marks that make a line of text
 NEIGHBOURS = 6  # nearest marks considered as the next one on a line
 MAX_GAP = 0.6  # letters and words of a line: gaps up to this share of the taller mark's height
 MAX_RATIO = 1.7  # x-height letters next to ascenders (a, l): heights differ up to this
-ALIGN = 0.2  # shared baseline or top: within this share of the smaller mark's height
-ISOLATION = 0.3  # lines of text: at least this share of the marked pixels around them is letters of lines
+ALIGN = 0.3  # shared baseline or top: within this share of the smaller mark's height (tilted lines drift)
+COARSE = (2, 4)  # copies this many times smaller find large letters, whose strokes outgrow the local window
+LOW_CONTRAST = 0.25  # marks: pixels this many standard deviations of the image from their neighbourhood's mean
+HIGH_CONTRAST = 0.6  # ... and, on the coarse copies, this many too
 INK_SPREAD = 12.0  # grey levels: the marks of a line of text are of one ink (standard deviation below this)
 # Image model classes (as the gallery names its tags) whose photos nearly always hold written words.
 TEXT_CLASSES = frozenset(
@@ -42,6 +45,12 @@ TEXT_CLASSES = frozenset(
         "police van", "trolleybus", "parking meter", "ruler measuring stick",
     }
 )  # fmt: skip
+# A line's text score (line_score): logistic weights over line_vector, fitted by bench.ocr_gate_fit on rendered
+# words (bench seeds 1-4) and the same sample photos without text; docs/ocr.md has the figures.
+LINE_WEIGHTS = np.array([-3.188, 3.45, -1.694, -0.734, -3.009, -7.223, 4.465, -2.388, -1.883, 2.068, 3.388, -2.065])
+TEXT_SCORE = -1.5  # a photo is read when its best line scores this (log-odds): the best recall on the fit seeds
+# that leaves every one of them skipping 75% of its photos without text (the target is 70%)
+LINE_FLOOR = -3.0  # lines scoring below this are dropped; those between are read once the photo is read
 CLASS_THRESHOLD = 0.2  # summed probability of text classes at or above which a photo is read regardless
 
 
@@ -55,12 +64,14 @@ class Line:
     marks: int
     dark: bool = True  # dark ink on a lighter ground (else light on dark): the reader binarises with it
     isolation: float = 1.0  # share of the marked pixels around the line that are letters of lines of text
+    score: float = 0.0  # how much it looks like text, not texture (log-odds, line_score)
+    features: tuple[float, ...] = ()  # what the score was computed from (FEATURES), for fitting LINE_WEIGHTS
 
 
 @dataclass(frozen=True)
 class Verdict:
     read: bool
-    score: float  # marks in lines of text
+    score: float  # the best line's text score (line_score), LINE_FLOOR without lines
     class_score: float  # summed probability of text classes (0 when the caller had none)
     lines: list[Line] = field(default_factory=list)  # in the gate image's coordinates, scaled to the photo's
     size: tuple[int, int] = (0, 0)  # the gate image's size, to scale ``lines`` to another copy of the photo
@@ -72,25 +83,35 @@ def text_lines(image: Image.Image) -> tuple[list[Line], tuple[int, int]]:
     scale = GATE_SIDE / max(gray.size)
     if scale < 1:
         gray = gray.resize((max(1, round(gray.width * scale)), max(1, round(gray.height * scale))), Image.BILINEAR)
-    lines = _scan(gray)
-    # Large letters (strokes wider than the local window) fall apart at this scale: a copy at half the size
-    # finds them; its lines count where the fine scan found none of their size.
-    half = gray.resize((max(1, gray.width // 2), max(1, gray.height // 2)), Image.BOX)
-    factor = gray.width / half.width
-    for line in _scan(half):
-        big = replace(line, box=tuple(v * factor for v in line.box), height=line.height * factor)
-        if not any(_same(big, other) for other in lines):
-            lines.append(big)
+    found = _scan(gray, contrast=LOW_CONTRAST)
+    # Large letters (strokes wider than the local window) fall apart at this scale: copies at a half and a
+    # quarter of the size find them. There a second, stricter threshold too: large letters on a busy ground
+    # touch its marks at the low one.
+    for shrink in COARSE:
+        small = gray.resize((max(1, gray.width // shrink), max(1, gray.height // shrink)), Image.BOX)
+        factor = gray.width / small.width
+        for contrast in (LOW_CONTRAST, HIGH_CONTRAST):
+            found += [
+                replace(line, box=tuple(v * factor for v in line.box), height=line.height * factor)
+                for line in _scan(small, contrast=contrast)
+            ]
+    # One finding per place: the most text-like.
+    lines: list[Line] = []
+    for line in sorted(found, key=lambda line: -line.score):
+        if not any(_same(line, other) for other in lines):
+            lines.append(line)
     return lines, gray.size
 
 
-def _scan(gray: Image.Image) -> list[Line]:
+def _scan(gray: Image.Image, *, contrast: float) -> list[Line]:
+    """Lines of dark and of light marks: pixels darker (lighter) than their neighbourhood by ``contrast`` of the
+    image's standard deviation (12 grey levels at least)."""
     pixels = np.asarray(gray, dtype=np.float32)
     local = np.asarray(gray.filter(ImageFilter.BoxBlur(7)), dtype=np.float32)
-    contrast = max(12.0, float(pixels.std()) * 0.25)
+    step = max(12.0, float(pixels.std()) * contrast)
     return [
         line
-        for dark, mask in ((True, pixels < local - contrast), (False, pixels > local + contrast))
+        for dark, mask in ((True, pixels < local - step), (False, pixels > local + step))
         for line in _lines(mask, pixels, dark=dark)
     ]
 
@@ -116,8 +137,14 @@ def _lines(mask: np.ndarray, pixels: np.ndarray, *, dark: bool) -> list[Line]:
     if len(idx) < MIN_CHAIN:
         return []
     order = idx
+    # Stroke width of each mark: twice its area over its outline.
+    inner = np.zeros_like(mask)  # marked pixels whose four neighbours are marked too
+    inner[1:-1, 1:-1] = mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]
+    outline = np.bincount(labels[mask & ~inner], minlength=count + 1)[1:]
+    stroke = (2 * areas / np.maximum(outline, 1))[order].astype(np.float32)
     # Ink of each mark: letters of one line share a pen; blobs of a texture differ.
-    ink = np.asarray(ndimage.mean(pixels, labels, order + 1), dtype=np.float32)
+    ink = (np.bincount(labels.ravel(), weights=pixels.ravel(), minlength=count + 1)[1:] / areas)[order]
+    ink = ink.astype(np.float32)
     h = heights[order].astype(np.float32)
     top = tops[order].astype(np.float32)
     bottom = top + h
@@ -169,6 +196,28 @@ def _lines(mask: np.ndarray, pixels: np.ndarray, *, dark: bool) -> list[Line]:
         if ink[chain].std() > INK_SPREAD:
             continue
         xs = (left[chain] + right[chain]) / 2
+        # Text's marks are drawn by one pen on a plain ground: similar heights and stroke widths, even gaps, and
+        # a ground between them that varies little against the ink's contrast (a texture's ground is busy).
+        mid = float(np.median(h[chain]))
+        x0, y0, x1, y1 = (
+            int(left[chain].min()),
+            int(top[chain].min()),
+            int(right[chain].max()),
+            int(bottom[chain].max()),
+        )
+        ground = pixels[y0:y1, x0:x1][labels[y0:y1, x0:x1] == 0]
+        ground_noise = (
+            float(ground.std()) / max(abs(float(ink[chain].mean() - ground.mean())), 1.0) if ground.size else 0.0
+        )
+        features = (
+            float(h[chain].std()) / mid,
+            float(stroke[chain].std() / max(float(stroke[chain].mean()), 1e-3)),
+            float(np.median(stroke[chain])) / mid,
+            ground_noise,
+            float((np.maximum(left[chain][1:] - right[chain][:-1], 0) / mid).std()),
+            float(fill[order][chain].mean()),
+            mid,
+        )
         slope = np.polyfit(xs, centres[chain], 1)[0] if np.ptp(xs) > 0 else 0.0
         found.append(
             (
@@ -183,6 +232,7 @@ def _lines(mask: np.ndarray, pixels: np.ndarray, *, dark: bool) -> list[Line]:
                     angle=float(-np.degrees(np.arctan(slope))),
                     marks=len(chain),
                     dark=dark,
+                    features=features,
                 ),
                 order[chain] + 1,
             )
@@ -200,20 +250,50 @@ def _lines(mask: np.ndarray, pixels: np.ndarray, *, dark: bool) -> list[Line]:
         around = labels[y0:y1, x0:x1]
         marked = around[around > 0]
         isolation = float(chained[marked].mean()) if marked.size else 1.0
-        if isolation >= ISOLATION:
-            lines.append(replace(line, isolation=isolation))
+        score = line_score(isolation=isolation, marks=line.marks, features=line.features)
+        if score >= LINE_FLOOR:
+            lines.append(replace(line, isolation=isolation, score=score))
     return lines
 
 
-def verdict(*, image: Image.Image, class_probabilities: Mapping[str, float] | None = None, threshold: int) -> Verdict:
-    """Read the photo when ``threshold`` or more marks sit in lines of text, or the model saw text."""
+def line_vector(*, isolation: float, marks: int, features: tuple[float, ...]) -> np.ndarray:
+    """A line's description for the score: FEATURES' order, logs where a feature spans orders of size."""
+    height_spread, stroke_spread, stroke_share, ground_noise, gap_spread, fill, height = features
+    stroke_log = math.log(stroke_share + 0.02) - math.log(0.22)  # letters: strokes about a fifth of their height
+    return np.array(
+        [
+            1.0,
+            math.log(max(isolation, 0.02)),
+            math.log(ground_noise + 0.05),
+            math.log(stroke_spread + 0.03),  # small marks measure no finer
+            height_spread,
+            gap_spread,
+            math.log(marks),
+            stroke_log,
+            stroke_log * stroke_log,
+            fill,
+            fill * fill,
+            math.log(max(height, 1.0)),
+        ]
+    )
+
+
+def line_score(*, isolation: float, marks: int, features: tuple[float, ...]) -> float:
+    """Log-odds that a chain of marks is a line of text rather than a texture (logistic, LINE_WEIGHTS)."""
+    return float(line_vector(isolation=isolation, marks=marks, features=features) @ LINE_WEIGHTS)
+
+
+def verdict(
+    *, image: Image.Image, class_probabilities: Mapping[str, float] | None = None, threshold: float = TEXT_SCORE
+) -> Verdict:
+    """Read the photo when its most text-like line scores ``threshold`` or more, or the model saw text."""
     class_score = sum(p for name, p in (class_probabilities or {}).items() if name.lower() in TEXT_CLASSES)
     lines, size = text_lines(image)
-    score = sum(line.marks for line in lines)
+    score = max((line.score for line in lines), default=LINE_FLOOR)
     return Verdict(
-        read=score >= threshold or class_score >= CLASS_THRESHOLD,
+        read=(bool(lines) and score >= threshold) or class_score >= CLASS_THRESHOLD,
         score=score,
         class_score=class_score,
-        lines=lines,
+        lines=sorted(lines, key=lambda line: -line.score),
         size=size,
     )

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import tesserocr
-from PIL import Image, ImageOps
+from PIL import Image, ImageFilter, ImageOps
 from scipy import ndimage
 
 from .gate import GATE_VERSION, Line
@@ -43,9 +43,11 @@ BAND = 1.1  # a line's band reaches this many letter heights above and below its
 LINE_PITCH = 2.6  # a neighbouring line of a block is about this many letter heights away
 NEIGHBOUR_CONFIDENCE = 0.6  # a line read this surely (a word of 3+ letters) has its neighbours read too
 MAX_READS = 16  # Tesseract calls (lines, pages) per photo at most, most text-like first: bounds what textures cost
+TIGHT = 1.5  # a second reading of an unsure line spans its marks and this many letter heights beyond
+THIN = 0.15  # ... and once more without ink thinner than this many letter heights
 SURE = 0.8  # a region's first reading whose every word is this sure (0–1) needs no second one
 MIN_CONFIDENCE = 30.0  # words below this (0–100) are mostly noise Tesseract finds in textures
-SETTINGS_VERSION = 5  # bump when the reading settings above change: photos are read again
+SETTINGS_VERSION = 6  # bump when the reading settings above change: photos are read again
 # Tesseract's data folders as Debian installs them; OCR_TESSDATA_DIR overrides.
 TESSDATA_GLOBS = ("/usr/share/tesseract-ocr/*/tessdata", "/usr/share/tessdata")
 
@@ -208,7 +210,7 @@ def _regions(lines: list[Line], factor: float, size: tuple[int, int]) -> list[Re
                 out.append(group)
         groups = out
     regions = []
-    groups.sort(key=lambda group: -sum(m.marks for m in group[4]))
+    groups.sort(key=lambda group: -max(m.score for m in group[4]))  # the gate's most text-like first
     for left, top, right, bottom, members in groups:
         weight = sum(m.marks for m in members)
         clipped = (max(0, round(left)), max(0, round(top)), min(size[0], round(right)), min(size[1], round(bottom)))
@@ -274,6 +276,7 @@ def _read_line(work: Image.Image, languages: str, line: Line, factor: float) -> 
     cx = ((left + right) / 2 - box[0]) * scale - crop.width / 2
     cy = ((top + bottom) / 2 - box[1]) * scale - crop.height / 2
     ty = cx * math.sin(a) + cy * math.cos(a) + turned.height / 2
+    tx = cx * math.cos(a) - cy * math.sin(a) + turned.width / 2
     half = BAND * h * scale
     band_top, band_bottom = max(0, round(ty - half)), min(turned.height, round(ty + half))
     if band_bottom - band_top < 2:  # a neighbour beyond the photo's edge
@@ -298,6 +301,23 @@ def _read_line(work: Image.Image, languages: str, line: Line, factor: float) -> 
             best = words
         if best and min(w.confidence for w in best) >= SURE:  # a clear reading: the other is not needed
             break
+    if not any(w.confidence >= NEIGHBOUR_CONFIDENCE for w in best):
+        # Marks of a busy ground beside the line glue onto its first and last letters ("Wlorchara"): read once
+        # more only from the line's first mark to its last, which the gate saw.
+        ends = [cx_ + (v - (left + right) / 2) * scale * math.cos(a) for v, cx_ in ((left, tx), (right, tx))]
+        x0 = max(0, round(ends[0] - TIGHT * letters))
+        x1 = min(band.width, round(ends[1] + TIGHT * letters))
+        if x1 - x0 > letters:
+            image = _binarised(band.crop((x0, 0, x1, band.height)), dark=line.dark, height=letters)
+            # Then without the ink thinner than a letter's stroke (a painting's brush marks, scratches).
+            thin = max(3, round(THIN * letters) | 1)
+            for variant in (image, image.filter(ImageFilter.MaxFilter(thin)).filter(ImageFilter.MinFilter(thin))):
+                framed = ImageOps.expand(variant, margin, fill=255)
+                words = [_moved(w, x0 - margin, -margin) for w in _read_block(framed, languages, PSM_LINE)]
+                if _weight(words) > _weight(best):
+                    best = words
+                if best and min(w.confidence for w in best) >= SURE:
+                    break
     best = [_moved(w, 0, band_top) for w in best]
     return [_shift(w, box[0], box[1], scale, angle, crop.size, turned.size) for w in best]
 
