@@ -7,6 +7,7 @@ import pytest
 from gallery import services
 from gallery.models import Photo
 from search.signals import by_name
+from search.signals import dates as dates_signal
 from search.signals.base import Candidates, Term
 from search.signals.dates import when_q
 
@@ -159,6 +160,21 @@ def test_the_database_query_keeps_the_same_days_as_when_matches(user, photo_with
     when = signal.read(owner=user, tokens=text.split(), today=TODAY).value
     expected = {p.id for p in photos if when.matches(p.taken_at.date(), latitude=p.latitude)}
     years = range(2018, 2021)
-    assert set(Photo.objects.filter(owner=user).filter(when_q(when, years=years)).values_list("id", flat=True)) == (
-        expected
-    )
+    found = Photo.objects.filter(owner=user).filter(when_q(when, years=years, owner_id=user.id))
+    assert set(found.values_list("id", flat=True)) == expected
+
+
+def test_a_recurring_period_in_several_unions_keeps_the_owners_photos_outside_the_trash(
+    user, other_user, photo_with, monkeypatch
+):
+    """Ensure the ranges of a recurring period, split into several UNION ALLs, keep every Christmas photo of the
+    owner outside the trash and nobody else's."""
+    monkeypatch.setattr(dates_signal, "UNION_MAX", 2)
+    kept = [photo_with(user, taken=f"{year}-12-25T12:00:00") for year in range(2015, 2021)]
+    trashed = photo_with(user, taken="2019-12-24T12:00:00")
+    services.photos_trash(owner=user, photo_ids=[trashed.id])
+    photo_with(user, taken="2019-12-28T12:00:00")
+    photo_with(other_user, taken="2019-12-25T12:00:00")
+    when = signal.read(owner=user, tokens=["christmas"], today=TODAY).value
+    found = Photo.objects.filter(when_q(when, years=range(2014, 2022), owner_id=user.id))
+    assert set(found.values_list("id", flat=True)) == {photo.id for photo in kept}
