@@ -13,7 +13,7 @@ import pytest
 
 from gallery.models import Photo
 from gallery.selectors import EARTH_RADIUS_KM
-from search.index_versions import owner_dir
+from search.index_versions import collection, owner_dir
 from search.ml import ann
 from search.models import PhotoEmbedding, SearchIndex
 from search.signals import Term, by_name, dates, vectors
@@ -88,7 +88,12 @@ def _at(text: str) -> datetime:
 
 
 @pytest.fixture
-def world(user, other_user):
+def index_params():
+    return {"kind": "exact"}
+
+
+@pytest.fixture
+def world(user, other_user, index_params):
     """The user's photos over nine years (some trashed, some uploaded only, two without a vector) in both
     hemispheres and none, another user's at the same moments, and the user's published exact index."""
     counter = itertools.count()
@@ -143,7 +148,7 @@ def world(user, other_user):
             photo_id=photo_id, model_name=name, model_version=version, vector=vector.tobytes()
         )
     path = ann.build_index(
-        ids=indexed, vectors=vectors_, directory=owner_dir(user.id), name=space.key, params={"kind": "exact"}
+        ids=indexed, vectors=vectors_, directory=owner_dir(user.id), name=space.key, params=dict(index_params)
     )
     SearchIndex.objects.create(
         owner=user,
@@ -283,7 +288,7 @@ QUERIES = [  # (words, request filters)
 ]
 
 
-def _run(user, rows, units, words: str, filters: dict, *, k: int, image: bool) -> tuple[list[str], bool]:
+def _run(user, rows, units, words: str, filters: dict, *, k: int, image: bool, slack: float) -> tuple[list[str], bool]:
     """The differences between the ranker's answer and the brute force's, described; whether the date terms were
     a condition."""
     terms = [_term(user, w) for w in words.split("|")]
@@ -298,19 +303,25 @@ def _run(user, rows, units, words: str, filters: dict, *, k: int, image: bool) -
     cosine = {i: float(units[i] @ (q / np.linalg.norm(q))) for i in kept if i in units}
     shared, _ = on_shared_scale(cosine, model_key=MODEL_KEY, kind="image")
     value = {i: (shared[i] * kept[i], cosine[i]) for i in cosine}
+    # As "more like this photo" does: the best two are the query's own examples, never returned.
+    exclude = set(sorted(value, key=value.get, reverse=True)[:2]) if k == 3 else set()
+    value = {i: v for i, v in value.items() if i not in exclude}
     term = Term(text="q", signal="image", kind="photo", value=ImageQuery(model_key=MODEL_KEY, vector=q))
-    got = [hit.photo.id for hit in ranker.rank(owner=user, terms=[*terms, term], k=k, filters=filters)]
+    hits = ranker.rank(owner=user, terms=[*terms, term], k=k, filters=filters, exclude=frozenset(exclude))
+    got = [hit.photo.id for hit in hits]
     problems = []
     if stray := set(got) - set(value):
         problems.append(f"{label}: not allowed {sorted(stray)}")
     if len(got) != min(k, len(value)):
         problems.append(f"{label}: {len(got)} hits, want {min(k, len(value))}")
     if got and not stray:
+        if any(value[a][0] < value[b][0] - slack for a, b in itertools.pairwise(got)):
+            problems.append(f"{label}: out of order {got}")
         last = min(value[i] for i in got)
         better = [
             i
             for i in set(value) - set(got)
-            if value[i][0] > last[0] + 1e-6 or (abs(value[i][0] - last[0]) <= 1e-6 and value[i][1] > last[1] + 1e-6)
+            if value[i][0] > last[0] + slack or (abs(value[i][0] - last[0]) <= slack and value[i][1] > last[1] + slack)
         ]
         if better:
             problems.append(f"{label}: missing {sorted(better)} better than the last of {got}")
@@ -329,13 +340,50 @@ MODES = {
 
 @pytest.mark.parametrize("mode", MODES)
 def test_terms_and_filters_return_what_a_brute_force_finds(user, world, monkeypatch, mode):
-    rows, units = world
+    _differential(user, world, monkeypatch, mode, slack=1e-6)
+
+
+# An Annoy index scores its uint8 rows (search/ml/ann.py `scores_at`, and the rerank): close to the exact cosine.
+ANNOY = {"kind": "annoy", "n_trees": 4, "components": 16, "search_k": 10_000, "rerank": 400}
+
+
+@pytest.mark.parametrize("index_params", [ANNOY])
+@pytest.mark.parametrize("mode", ["listed", "over-fetched"])
+def test_over_an_annoy_index_too(user, world, monkeypatch, mode, index_params):
+    assert collection(owner_id=user.id, space=image_space(model_key=MODEL_KEY)).index.kind == "annoy"
+    _differential(user, world, monkeypatch, mode, slack=0.02)
+
+
+@pytest.mark.parametrize("index_params", [ANNOY])
+def test_over_an_annoy_index_the_listed_and_the_over_fetched_paths_score_alike(user, world, monkeypatch, index_params):
+    """Ensure a search that scores the few allowed photos' uint8 rows (`scores_at`) and one that reranks what the
+    index over-fetched give each photo the same score, with the date terms a condition in both."""
+    found = {}
+    for mode in ("lazy", "over-fetched"):
+        _configure(monkeypatch, mode)
+        for words, filters in QUERIES:
+            q = np.random.default_rng(zlib.crc32(words.encode())).normal(size=DIM).astype(np.float32)
+            terms = [_term(user, w) for w in words.split("|")]
+            image = Term(text="q", signal="image", kind="photo", value=ImageQuery(model_key=MODEL_KEY, vector=q))
+            hits = ranker.rank(owner=user, terms=[*terms, image], k=500, filters=filters)
+            found.setdefault((words, str(filters)), []).append({hit.photo.id: hit.score for hit in hits})
+    for query, (listed, fetched) in found.items():
+        assert listed.keys() == fetched.keys(), query
+        assert all(math.isclose(listed[i], fetched[i], abs_tol=1e-5) for i in listed), query
+
+
+def _configure(monkeypatch, mode: str) -> None:
     settings = MODES[mode]
     monkeypatch.setattr(dates, "LIST_MAX", settings["LIST_MAX"])
     monkeypatch.setattr(ranker, "FILTER_EXACT_MAX", settings["FILTER_EXACT_MAX"])
     monkeypatch.setattr(vectors, "FILTER_EXACT_MAX", settings["FILTER_EXACT_MAX"])
     monkeypatch.setattr(vectors, "IN_QUERY_MAX", settings["IN_QUERY_MAX"])
     monkeypatch.setattr(vectors, "SHARE_SAMPLE", settings["SHARE_SAMPLE"])
+
+
+def _differential(user, world, monkeypatch, mode: str, *, slack: float) -> None:
+    rows, units = world
+    _configure(monkeypatch, mode)
     seen = {"in_periods": 0, "stepped": 0}
     in_periods, passing = dates._in_periods, vectors._passing
 
@@ -350,8 +398,8 @@ def test_terms_and_filters_return_what_a_brute_force_finds(user, world, monkeypa
     monkeypatch.setattr(dates, "_in_periods", counted_in_periods)
     monkeypatch.setattr(vectors, "_passing", counted_passing)
     problems, lazy = [], 0
-    for (words, filters), k, image in itertools.product(QUERIES, (3, 500), (False, True)):
-        found, was_lazy = _run(user, rows, units, words, filters, k=k, image=image)
+    for (words, filters), k, image in itertools.product(QUERIES, (1, 3, 500), (False, True)):
+        found, was_lazy = _run(user, rows, units, words, filters, k=k, image=image, slack=slack)
         problems += found
         lazy += was_lazy
     assert problems == []
