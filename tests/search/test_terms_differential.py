@@ -300,6 +300,11 @@ QUERIES = [  # (words, request filters)
 ]
 
 
+def _conditioned(x: np.ndarray, q: np.ndarray, weights: np.ndarray) -> float:
+    x, q = x * weights, q * weights
+    return float(x @ q / (np.linalg.norm(x) * np.linalg.norm(q)))
+
+
 def _run(user, rows, units, words: str, filters: dict, *, k: int, image: bool, slack: float) -> tuple[list[str], bool]:
     """The differences between the ranker's answer and the brute force's, described; whether the date terms were
     a condition."""
@@ -312,13 +317,20 @@ def _run(user, rows, units, words: str, filters: dict, *, k: int, image: bool, s
         return ([] if got == want else [f"{label}: got {got}, want {want}"]), lazy
     rng = np.random.default_rng(zlib.crc32(words.encode()))
     q = rng.normal(size=DIM).astype(np.float32)
-    cosine = {i: float(units[i] @ (q / np.linalg.norm(q))) for i in kept if i in units}
+    # With k=1, class-conditioned (per-feature weights): the cosine of the weighted vectors.
+    weights = (np.abs(rng.normal(size=DIM)) + 0.1).astype(np.float32) if k == 1 else np.ones(DIM, np.float32)
+    cosine = {i: _conditioned(units[i], q, weights) for i in kept if i in units}
     shared, _ = on_shared_scale(cosine, model_key=MODEL_KEY, kind="image")
     value = {i: (shared[i] * kept[i], cosine[i]) for i in cosine}
     # As "more like this photo" does: the best two are the query's own examples, never returned.
     exclude = set(sorted(value, key=value.get, reverse=True)[:2]) if k == 3 else set()
     value = {i: v for i, v in value.items() if i not in exclude}
-    term = Term(text="q", signal="image", kind="photo", value=ImageQuery(model_key=MODEL_KEY, vector=q))
+    term = Term(
+        text="q",
+        signal="image",
+        kind="photo",
+        value=ImageQuery(model_key=MODEL_KEY, vector=q, weights=weights if k == 1 else None),
+    )
     hits = ranker.rank(owner=user, terms=[*terms, term], k=k, filters=filters, exclude=frozenset(exclude))
     got = [hit.photo.id for hit in hits]
     problems = []
@@ -356,7 +368,15 @@ def test_terms_and_filters_return_what_a_brute_force_finds(user, world, monkeypa
 
 
 # An Annoy index scores its uint8 rows (search/ml/ann.py `scores_at`, and the rerank): close to the exact cosine.
-ANNOY = {"kind": "annoy", "n_trees": 4, "components": 16, "search_k": 10_000, "rerank": 400}
+ANNOY = {
+    "kind": "annoy",
+    "n_trees": 4,
+    "components": 16,
+    "search_k": 10_000,
+    "rerank": 400,
+    "conditioned_search_k": 10_000,
+    "conditioned_rerank": 400,
+}
 
 
 @pytest.mark.parametrize("index_params", [ANNOY])
@@ -369,16 +389,20 @@ def test_over_an_annoy_index_too(user, world, monkeypatch, mode, index_params):
 @pytest.mark.parametrize("index_params", [ANNOY])
 def test_over_an_annoy_index_the_listed_and_the_over_fetched_paths_score_alike(user, world, monkeypatch, index_params):
     """Ensure a search that scores the few allowed photos' uint8 rows (`scores_at`) and one that reranks what the
-    index over-fetched give each photo the same score, with the date terms a condition in both."""
+    index over-fetched give each photo the same score, with the date terms a condition in both, plain and
+    class-conditioned."""
     found = {}
     for mode in ("lazy", "over-fetched"):
         _configure(monkeypatch, mode)
-        for words, filters in QUERIES:
-            q = np.random.default_rng(zlib.crc32(words.encode())).normal(size=DIM).astype(np.float32)
+        for (words, filters), conditioned in itertools.product(QUERIES, (False, True)):
+            rng = np.random.default_rng(zlib.crc32(words.encode()))
+            q = rng.normal(size=DIM).astype(np.float32)
+            weights = (np.abs(rng.normal(size=DIM)) + 0.1).astype(np.float32) if conditioned else None
             terms = [_term(user, w) for w in words.split("|")]
-            image = Term(text="q", signal="image", kind="photo", value=ImageQuery(model_key=MODEL_KEY, vector=q))
+            query = ImageQuery(model_key=MODEL_KEY, vector=q, weights=weights)
+            image = Term(text="q", signal="image", kind="photo", value=query)
             hits = ranker.rank(owner=user, terms=[*terms, image], k=500, filters=filters)
-            found.setdefault((words, str(filters)), []).append({hit.photo.id: hit.score for hit in hits})
+            found.setdefault((words, str(filters), conditioned), []).append({h.photo.id: h.score for h in hits})
     for query, (listed, fetched) in found.items():
         assert listed.keys() == fetched.keys(), query
         assert all(math.isclose(listed[i], fetched[i], abs_tol=1e-5) for i in listed), query
