@@ -197,6 +197,7 @@ class _Spans(Expression):
         pk, pk_params = compiler.compile(self.pk)
         quote, fields = connection.ops.quote_name, Photo._meta
         shot_at = fields.get_field("shot_at")
+        as_datetime = shot_at.output_field  # a generated column: its own prep would hand sqlite3 raw datetimes
         one = (
             f"SELECT {quote(fields.pk.column)} FROM {quote(fields.db_table)}"
             f" WHERE {quote(fields.get_field('owner').column)} = %s"
@@ -209,8 +210,8 @@ class _Spans(Expression):
             for start, end in self.spans[first : first + UNION_MAX]:
                 values += [
                     self.owner_id,
-                    shot_at.get_db_prep_value(start, connection),
-                    shot_at.get_db_prep_value(end, connection),
+                    as_datetime.get_db_prep_value(start, connection),
+                    as_datetime.get_db_prep_value(end, connection),
                 ]
             return values
 

@@ -168,9 +168,11 @@ def test_a_recurring_period_in_several_unions_keeps_the_owners_photos_outside_th
     user, other_user, photo_with, monkeypatch
 ):
     """Ensure the ranges of a recurring period, split into several UNION ALLs, keep every Christmas photo of the
-    owner outside the trash and nobody else's."""
+    owner outside the trash, from the first moment of 24 December, and nobody else's."""
     monkeypatch.setattr(dates_signal, "UNION_MAX", 2)
     kept = [photo_with(user, taken=f"{year}-12-25T12:00:00") for year in range(2015, 2021)]
+    kept.append(photo_with(user, taken="2016-12-24T00:00:00"))
+    photo_with(user, taken="2016-12-23T23:59:59")
     trashed = photo_with(user, taken="2019-12-24T12:00:00")
     services.photos_trash(owner=user, photo_ids=[trashed.id])
     photo_with(user, taken="2019-12-28T12:00:00")
