@@ -165,62 +165,65 @@ def _ranges_q(ranges: list[tuple[date, date]], owner_id: int) -> Q:
     spans = tuple((_day_start(start), _day_start(end)) for start, end in merged)
     if len(spans) == 1:  # one range of the (owner, trashed_at, shot_at) index
         return Q(shot_at__gte=spans[0][0], shot_at__lt=spans[0][1])
-    return Q(_Spans(spans, owner_id=owner_id))
+    covered = sum((end - start for start, end in spans), timedelta())
+    narrow = covered <= NARROW_SHARE * (spans[-1][1] - spans[0][0])
+    return Q(_Spans(spans, owner_id=owner_id, narrow=narrow))
 
 
-UNION_MAX = 250  # spans per UNION ALL: SQLite allows 500 SELECTs in one compound by default
+# A recurring period covering at most this share of the days between its first and last range is narrow ("july",
+# "christmas"): few photos are in it, so looking each range up beats walking the owner's photos until enough are
+# found. SQLite allows 500 SELECTs in one compound by default; a narrow period's ranges are asked UNION_MAX at once.
+NARROW_SHARE = 0.15
+UNION_MAX = 250
 
 
 class _Spans(Expression):
-    """The owner's photos outside the trash with ``shot_at`` in any of ``spans``, each [start, end), as the ids
-    of one index range per span (UNION ALL), built and compiled in one step.
+    """``shot_at`` in any of ``spans``, each [start, end), for the owner's photos outside the trash, built and
+    compiled in one step: as a Q of range lookups, the dozens of ranges of a recurring period cost more to build
+    and compile than the query takes to run (bench.filters, "summer").
 
-    Not an OR of ranges: under the query's own owner condition, SQLite answers such an OR by walking every photo
-    of the owner (200 ms at 100k photos for "christmas", bench.filters), and as a Q of range lookups the dozens
-    of ranges of a recurring period cost more to build and compile than the query takes to run ("summer")."""
+    A wide period is an OR of ranges, read as the query walks the owner's photos (a LIMIT stops it early, since
+    most photos pass). A narrow one is the ids of one index range per span (UNION ALL): under the query's own
+    owner condition SQLite answers an OR of ranges by walking every photo of the owner, 200 ms at 100k photos for
+    "christmas", where the ranges take 3 ms; but it reads all the ids of a union before a LIMIT applies."""
 
     conditional = True
 
-    def __init__(self, spans: tuple[tuple[datetime, datetime], ...], *, owner_id: int):
+    def __init__(self, spans: tuple[tuple[datetime, datetime], ...], *, owner_id: int, narrow: bool):
         super().__init__(output_field=BooleanField())
-        self.pk = F("pk")
+        self.pk, self.shot_at = F("pk"), F("shot_at")
         self.spans = spans
         self.owner_id = owner_id
+        self.narrow = narrow
 
     def get_source_expressions(self):
-        return [self.pk]
+        return [self.pk, self.shot_at]
 
     def set_source_expressions(self, expressions):
-        (self.pk,) = expressions
+        self.pk, self.shot_at = expressions
 
     def as_sql(self, compiler, connection):
+        # The generated column's output field: the column's own prep would hand sqlite3 raw datetimes.
+        as_datetime = Photo._meta.get_field("shot_at").output_field
+        bounds = [[as_datetime.get_db_prep_value(moment, connection) for moment in span] for span in self.spans]
+        if not self.narrow:
+            column, column_params = compiler.compile(self.shot_at)
+            params = [p for start, end in bounds for p in (*column_params, start, *column_params, end)]
+            return "(" + " OR ".join([f"({column} >= %s AND {column} < %s)"] * len(bounds)) + ")", params
         pk, pk_params = compiler.compile(self.pk)
         quote, fields = connection.ops.quote_name, Photo._meta
-        shot_at = fields.get_field("shot_at")
-        as_datetime = shot_at.output_field  # a generated column: its own prep would hand sqlite3 raw datetimes
+        shot_at = quote(fields.get_field("shot_at").column)
         one = (
             f"SELECT {quote(fields.pk.column)} FROM {quote(fields.db_table)}"
             f" WHERE {quote(fields.get_field('owner').column)} = %s"
-            f" AND {quote(fields.get_field('trashed_at').column)} IS NULL"
-            f" AND {quote(shot_at.column)} >= %s AND {quote(shot_at.column)} < %s"
+            f" AND {quote(fields.get_field('trashed_at').column)} IS NULL AND {shot_at} >= %s AND {shot_at} < %s"
         )
-
-        def params_of(first: int) -> list:
-            values = list(pk_params)
-            for start, end in self.spans[first : first + UNION_MAX]:
-                values += [
-                    self.owner_id,
-                    as_datetime.get_db_prep_value(start, connection),
-                    as_datetime.get_db_prep_value(end, connection),
-                ]
-            return values
-
-        ins = [
-            f"{pk} IN ({' UNION ALL '.join([one] * len(self.spans[start : start + UNION_MAX]))})"
-            for start in range(0, len(self.spans), UNION_MAX)
-        ]
-        params = [value for start in range(0, len(self.spans), UNION_MAX) for value in params_of(start)]
-        return "(" + " OR ".join(ins) + ")", params
+        sql, params = [], []
+        for first in range(0, len(bounds), UNION_MAX):
+            chunk = bounds[first : first + UNION_MAX]
+            sql.append(f"{pk} IN ({' UNION ALL '.join([one] * len(chunk))})")
+            params += [*pk_params, *(p for start, end in chunk for p in (self.owner_id, start, end))]
+        return "(" + " OR ".join(sql) + ")", params
 
 
 def _next_month(day: date) -> date:
