@@ -71,6 +71,11 @@ def run(vectors: np.ndarray, queries: np.ndarray, *, source: str, repeats: int) 
         count = max(1, round(share * n))
         years[order[start : start + count]] = 2000 + i
         start += count
+    # 1 % of the rest was taken on 15 July and 1 % on Christmas Day (for the "july" and "christmas" terms).
+    days = np.full((n, 2), (6, 1))
+    rest = order[start:]
+    days[rest[: n // 100]] = (7, 15)
+    days[rest[n // 100 : 2 * (n // 100)]] = (12, 25)
     Photo.objects.bulk_create(
         [
             Photo(
@@ -83,7 +88,7 @@ def run(vectors: np.ndarray, queries: np.ndarray, *, source: str, repeats: int) 
                 width=1,
                 height=1,
                 status=Photo.Status.READY,
-                taken_at=datetime(int(years[i]), 6, 1, tzinfo=UTC),
+                taken_at=datetime(int(years[i]), int(days[i, 0]), int(days[i, 1]), tzinfo=UTC),
                 latitude=48.0 + (0.001 if years[i] == 2002 else 5.0),
                 longitude=2.0,
             )
@@ -163,12 +168,13 @@ def term_cases(*, owner, space, queries: np.ndarray, repeats: int) -> list[dict]
     from search.signals.images import ImageQuery
     from search.signals.rank import rank
 
-    # The year-2002 slice (2%) was taken in Paris; all photos are from 1 June of their year.
+    # The year-2002 slice (2%) was taken in Paris; photos are from 1 June of their year, but for 1 % in July and 1 %
+    # at Christmas.
     Photo.objects.filter(owner=owner, taken_at__year=2002).update(
         place_city="Paris", place_region="Île-de-France", place_country="France", place_country_code="FR"
     )
     rows = []
-    # "july" and "christmas" recur every year and match none of these 1 June photos: the whole period is read.
+    # "july" and "christmas" recur every year and hold 1 % of the photos each.
     cases = [("paris", "places"), ("2001", "dates"), ("2000", "dates"), ("summer", "dates")]
     cases += [("july", "dates"), ("christmas", "dates")]
     for words, signal_name in cases:

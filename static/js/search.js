@@ -211,7 +211,7 @@ async function run() {
   } else if (!close.length) {
     setStatus(el("div", { class: "empty" },
       el("h2", { text: "No close matches" }),
-      el("p", { text: `No photo in your gallery is a sure match for ${describe()}. The nearest ${nearest === 1 ? "is" : "are"} shown, labelled weak; try other words if none is right.` })));
+      el("p", { text: `No photo is a sure match for ${describe()}. The nearest ${nearest === 1 ? "is" : "are"} shown, labelled weak.` })));
     foldToggle.textContent = `Show ${far - nearest} more, less alike`;
   } else {
     const strong = close.filter(({ match }) => match === "strong").length;

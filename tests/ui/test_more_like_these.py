@@ -34,7 +34,7 @@ def test_more_like_these_then_less_like_these_then_trash(page, log_in, ready_pho
     expect(results).to_have_count(2, timeout=SLOW)  # the examples themselves are left out
     # A cat and a cup have nothing else in common here: the other two photos show, labelled weak.
     status = page.locator("#results-status")
-    expect(status).to_contain_text("No photo in your gallery is a sure match for photos like these 2")
+    expect(status).to_contain_text("No photo is a sure match for photos like these 2")
     expect(results.locator(".score")).to_have_text(["Weak match"] * 2)
     axe()
     shoot("more-like-these")
