@@ -83,29 +83,24 @@ def test_over_fetch_path_gives_the_same_answer_as_the_exact_path(user, shot, mon
     assert [(h.photo.id, round(h.score, 5)) for h in fetched] == [(h.photo.id, round(h.score, 5)) for h in exact]
 
 
-def test_over_fetch_path_checks_candidates_without_listing_every_allowed_photo(user, shot, monkeypatch):
+@pytest.mark.parametrize(
+    ("read", "knobs"),
+    [("ids", {}), ("__len__", {"SHARE_SAMPLE": 2})],
+    ids=["without-listing-every-allowed-photo", "sized-from-a-sample-without-counting-them"],
+)
+def test_over_fetch_path_checks_candidates_without_reading_every_allowed_photo(user, shot, monkeypatch, read, knobs):
+    """Ensure the over-fetch path neither lists the allowed photos' ids nor counts them (it sizes its over-fetch
+    from a sample), and finds what the exact path finds."""
     filters = {"near": (*PARIS, 50)}
     exact = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters=filters)
     monkeypatch.setattr(vectors, "FILTER_EXACT_MAX", 0)
+    for name, value in knobs.items():
+        monkeypatch.setattr(vectors, name, value)
 
-    def listed(self):
-        raise AssertionError("every allowed id was read")
+    def forbidden(self):
+        raise AssertionError(f"Allowed.{read} was read")
 
-    monkeypatch.setattr(vectors.Allowed, "ids", listed)
-    fetched = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters=filters)
-    assert [h.photo.id for h in fetched] == [h.photo.id for h in exact]
-
-
-def test_over_fetch_path_sizes_itself_from_a_sample_without_counting_the_allowed_photos(user, shot, monkeypatch):
-    filters = {"near": (*PARIS, 50)}
-    exact = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters=filters)
-    monkeypatch.setattr(vectors, "FILTER_EXACT_MAX", 0)
-    monkeypatch.setattr(vectors, "SHARE_SAMPLE", 2)
-
-    def counted(self):
-        raise AssertionError("the allowed photos were counted")
-
-    monkeypatch.setattr(vectors.Allowed, "__len__", counted)
+    monkeypatch.setattr(vectors.Allowed, read, forbidden)
     fetched = query.similar_to_photo(owner=user, photo_id=shot["rocket"].id, k=10, filters=filters)
     assert [h.photo.id for h in fetched] == [h.photo.id for h in exact]
 
