@@ -23,7 +23,10 @@ from PIL import Image, ImageFilter
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-GATE_VERSION = 4  # part of the engine key: changing the gate re-runs the text pass
+from . import detector
+from .lines import Line
+
+GATE_VERSION = 5  # part of the engine key: changing the gate re-runs the text pass
 GATE_SIDE = 1200  # longer side the measure works at, px: letters of 12-16 px in a photo stay 4+ px tall
 MIN_CHAIN = 4  # linked marks that make a line of text
 NEIGHBOURS = 6  # nearest marks considered as the next one on a line
@@ -48,30 +51,16 @@ TEXT_CLASSES = frozenset(
 # A line's text score (line_score): logistic weights over line_vector, fitted by bench.ocr_gate_fit on rendered
 # words (bench seeds 1-4) and the same sample photos without text; docs/ocr.md has the figures.
 LINE_WEIGHTS = np.array([-3.188, 3.45, -1.694, -0.734, -3.009, -7.223, 4.465, -2.388, -1.883, 2.068, 3.388, -2.065])
-TEXT_SCORE = -1.5  # a photo is read when its best line scores this (log-odds): the best recall on the fit seeds
-# that leaves every one of them skipping 75% of its photos without text (the target is 70%)
+TEXT_SCORE = 0.0  # a photo the detector passed over is read when its best chain scores this (log-odds): the best
+# recall on the fit seeds that leaves every one of them skipping 75% of its photos without text (the target is 70%)
 LINE_FLOOR = -3.0  # lines scoring below this are dropped; those between are read once the photo is read
 CLASS_THRESHOLD = 0.2  # summed probability of text classes at or above which a photo is read regardless
 
 
 @dataclass(frozen=True)
-class Line:
-    """A probable line of text, in the coordinates of the image the gate was given."""
-
-    box: tuple[float, float, float, float]  # left, top, right, bottom
-    height: float  # median mark height
-    angle: float  # degrees, counter-clockwise positive as PIL rotates
-    marks: int
-    dark: bool = True  # dark ink on a lighter ground (else light on dark): the reader binarises with it
-    isolation: float = 1.0  # share of the marked pixels around the line that are letters of lines of text
-    score: float = 0.0  # how much it looks like text, not texture (log-odds, line_score)
-    features: tuple[float, ...] = ()  # what the score was computed from (FEATURES), for fitting LINE_WEIGHTS
-
-
-@dataclass(frozen=True)
 class Verdict:
     read: bool
-    score: float  # the best line's text score (line_score), LINE_FLOOR without lines
+    score: float  # the best line's text score (line_score, or the detector's log-odds), LINE_FLOOR without lines
     class_score: float  # summed probability of text classes (0 when the caller had none)
     lines: list[Line] = field(default_factory=list)  # in the gate image's coordinates, scaled to the photo's
     size: tuple[int, int] = (0, 0)  # the gate image's size, to scale ``lines`` to another copy of the photo
@@ -286,13 +275,27 @@ def line_score(*, isolation: float, marks: int, features: tuple[float, ...]) -> 
 def verdict(
     *, image: Image.Image, class_probabilities: Mapping[str, float] | None = None, threshold: float = TEXT_SCORE
 ) -> Verdict:
-    """Read the photo when its most text-like line scores ``threshold`` or more, or the model saw text."""
+    """Read the photo when the detector found a line of text, when the most text-like chain of marks scores
+    ``threshold`` or more, or when the model saw text."""
     class_score = sum(p for name, p in (class_probabilities or {}).items() if name.lower() in TEXT_CLASSES)
-    lines, size = text_lines(image)
-    score = max((line.score for line in lines), default=LINE_FLOOR)
+    chains, size = text_lines(image)
+    factor = size[0] / image.width
+    found = [
+        replace(line, box=tuple(v * factor for v in line.box), height=line.height * factor)
+        for line in detector.text_lines(image)
+    ]
+    chain_score = max((line.score for line in chains), default=LINE_FLOOR)
+    # One finding per place. Where a chain of marks and the detector agree, the chain's geometry is kept (its
+    # height is measured on the letters themselves, and the reader is tuned to it) with the surer score; the
+    # detector's other lines are added.
+    lines = [
+        replace(line, score=max([line.score, *(other.score for other in found if _same(line, other))]))
+        for line in chains
+    ]
+    lines += [line for line in found if not any(_same(line, other) for other in chains)]
     return Verdict(
-        read=(bool(lines) and score >= threshold) or class_score >= CLASS_THRESHOLD,
-        score=score,
+        read=bool(found) or chain_score >= threshold or class_score >= CLASS_THRESHOLD,
+        score=max((line.score for line in lines), default=LINE_FLOOR),
         class_score=class_score,
         lines=sorted(lines, key=lambda line: -line.score),
         size=size,

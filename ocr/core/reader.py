@@ -25,6 +25,8 @@ from PIL import Image, ImageFilter, ImageOps
 from scipy import ndimage
 
 from .gate import GATE_VERSION, Line
+from . import recogniser
+from .levels import otsu
 
 READ_SIDE = 2400  # longer side a photo is read at: small text of a 12 MP photo survives, time stays bounded
 LETTER_PX = 18  # a line's letters (the gate's median mark: about the x-height) are scaled to this many px
@@ -46,8 +48,9 @@ MAX_READS = 16  # Tesseract calls (lines, pages) per photo at most, most text-li
 TIGHT = 1.5  # a second reading of an unsure line spans its marks and this many letter heights beyond
 THIN = 0.15  # ... and once more without ink thinner than this many letter heights
 SURE = 0.8  # a region's first reading whose every word is this sure (0–1) needs no second one
+SECOND_SURE = 0.85  # words of the second reader (recogniser.py) below this (0–1) are mostly a texture's noise
 MIN_CONFIDENCE = 30.0  # words below this (0–100) are mostly noise Tesseract finds in textures
-SETTINGS_VERSION = 6  # bump when the reading settings above change: photos are read again
+SETTINGS_VERSION = 7  # bump when the reading settings above change: photos are read again
 # Tesseract's data folders as Debian installs them; OCR_TESSDATA_DIR overrides.
 TESSDATA_GLOBS = ("/usr/share/tesseract-ocr/*/tessdata", "/usr/share/tessdata")
 
@@ -318,6 +321,15 @@ def _read_line(work: Image.Image, languages: str, line: Line, factor: float) -> 
                     best = words
                 if best and min(w.confidence for w in best) >= SURE:
                     break
+    if not best or min(w.confidence for w in best) < SURE:
+        # Tesseract is unsure: the scene-text recogniser reads the grey band, and the surer reading is kept.
+        second = [
+            Word(text, round(confidence, 3), (left, 0, right - left, band.height), n == 0)
+            for n, (text, confidence, left, right) in enumerate(recogniser.recognise(band))
+            if confidence >= SECOND_SURE and any(c.isalnum() for c in text)
+        ]
+        if _weight(second) > _weight(best):
+            best = second
     best = [_moved(w, 0, band_top) for w in best]
     return [_shift(w, box[0], box[1], scale, angle, crop.size, turned.size) for w in best]
 
@@ -342,25 +354,12 @@ def _binarised(image: Image.Image, *, dark: bool, height: float) -> Image.Image:
     else:
         ink_depth = pixels - ndimage.grey_opening(pixels, size=(size, size))
     depth = np.clip(ink_depth * (255.0 / max(1.0, float(ink_depth.max()))), 0, 255).astype(np.uint8)
-    ink = depth > _otsu(depth)
+    ink = depth > otsu(depth)
     labels, count = ndimage.label(ink)
     if count:
         tall = np.array([s[0].stop - s[0].start > TALL * height for s in ndimage.find_objects(labels)])
         ink &= ~np.concatenate([[False], tall])[labels]
     return Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
-
-
-def _otsu(pixels: np.ndarray) -> float:
-    """The grey level that best splits the pixels in two classes (Otsu)."""
-    counts = np.bincount(pixels.ravel(), minlength=256).astype(np.float64)
-    levels = np.arange(256, dtype=np.float64)
-    weight = np.cumsum(counts)
-    total = weight[-1]
-    mass = np.cumsum(counts * levels)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = (mass[-1] * weight / total - mass) ** 2 / (weight * (total - weight))
-    between = np.nan_to_num(between[:-1], nan=-1.0)
-    return float(np.argmax(between)) + 0.5 if between.max() > 0 else 255.0  # one grey level: no ink
 
 
 def _edge_colour(crop: Image.Image) -> tuple[int, ...]:

@@ -1,0 +1,51 @@
+"""The learned text detector (PP-OCRv4's DBNet through onnxruntime) on real photos and rendered words."""
+
+from PIL import Image
+from skimage import data
+
+from ocr.core import detector
+from tests.images import sample
+from tests.ocr.images import text_photo
+
+
+def test_the_model_ships_inside_the_installed_package():
+    assert detector.package_file(detector.MODEL).is_file()
+
+
+def test_a_photo_without_text_has_no_lines():
+    assert detector.text_lines(sample("coffee")) == []
+
+
+def test_handwriting_the_chains_of_marks_never_found_is_a_line():
+    lines = detector.text_lines(Image.fromarray(data.text()).convert("RGB"))
+
+    assert lines
+    assert all(line.score >= 1.0 for line in lines)  # log-odds of the map's mean: at least LINE_PROBABILITY
+
+
+def test_a_tilted_word_is_one_line_with_its_tilt_box_and_ink():
+    photo = text_photo(["orchard"], angle=8.0, size=64)
+
+    lines = detector.text_lines(photo)
+
+    assert len(lines) == 1
+    (line,) = lines
+    assert 5.0 <= line.angle <= 11.0  # counter-clockwise positive, as PIL rotates
+    # The word's x-height (about half of the 64-px font) is the reader's scale.
+    assert 20 <= line.height <= 45
+    assert line.box[2] - line.box[0] > 3 * (line.box[3] - line.box[1]) / 2
+
+
+def test_light_words_on_a_dark_ground_are_light_ink():
+    photo = text_photo(["harbour"], background="camera", size=64)  # camera: a dark coat, a light sky
+
+    inks = {line.dark for line in detector.text_lines(photo)}
+
+    assert len(inks) == 1
+    # render_words draws dark ink on a light place and light ink on a dark one; the line's box tells which.
+    assert inks == {_ground_is_light(photo, detector.text_lines(photo)[0].box)}
+
+
+def _ground_is_light(photo, box) -> bool:
+    crop = photo.convert("L").crop(tuple(round(v) for v in box))
+    return sorted(crop.getdata())[len(crop.getdata()) // 2] > 128
