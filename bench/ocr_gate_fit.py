@@ -6,8 +6,8 @@ Every line the gate finds (all of them: no floor) in bench.ocr's labelled photos
 text when it touches the rendered words' box or lies in a real text photo, texture when it lies in a photo
 without text or away from the rendered words. A logistic regression (L2) on gate.line_vector is fitted on the
 fit seeds; the photos' recall and skip share at a few thresholds (a photo is read when the learned detector,
-ocr.core.detector, found a line, or its best chain scores the threshold) are printed for the fit seeds and the test seeds
-(bench.ocr's default seed is 0: keep it out of the fit seeds to hold it out). The photos without text are the
+ocr.core.detector, found a line, or its best chain scores the threshold) are printed for the fit seeds and the
+test seeds (bench.ocr's default seed is 0: keep it out of the fit seeds to hold it out). The photos without text are the
 same sample photos in every seed (other sizes, crops and flips), so they are not held out. The last stdout
 line is JSON: the weights, for LINE_WEIGHTS.
 """

@@ -21,8 +21,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from .lines import Line
 from .levels import otsu
+from .lines import Line
 
 DETECT_SIDE = 960  # longer side the detector sees, px (a multiple of 32): words of 20 px in a photo stay legible
 MAP_THRESHOLD = 0.3  # a pixel belongs to a text area above this probability (PaddleOCR's own)

@@ -24,8 +24,8 @@ import tesserocr
 from PIL import Image, ImageFilter, ImageOps
 from scipy import ndimage
 
-from .gate import GATE_VERSION, Line
 from . import recogniser
+from .gate import GATE_VERSION, Line
 from .levels import otsu
 
 READ_SIDE = 2400  # longer side a photo is read at: small text of a 12 MP photo survives, time stays bounded
