@@ -48,7 +48,8 @@ MAX_READS = 16  # Tesseract calls (lines, pages) per photo at most, most text-li
 TIGHT = 1.5  # a second reading of an unsure line spans its marks and this many letter heights beyond
 THIN = 0.15  # ... and once more without ink thinner than this many letter heights
 SURE = 0.8  # a region's first reading whose every word is this sure (0–1) needs no second one
-SECOND_SURE = 0.85  # words of the second reader (recogniser.py) below this (0–1) are mostly a texture's noise
+SECOND_SURE = 0.8  # words of the second reader (recogniser.py) below this (0–1) are mostly a texture's noise
+SECOND_PAD = 1.0  # its tight reading spans the line's marks and this many letter heights beyond
 MIN_CONFIDENCE = 30.0  # words below this (0–100) are mostly noise Tesseract finds in textures
 SETTINGS_VERSION = 7  # bump when the reading settings above change: photos are read again
 # Tesseract's data folders as Debian installs them; OCR_TESSDATA_DIR overrides.
@@ -304,10 +305,11 @@ def _read_line(work: Image.Image, languages: str, line: Line, factor: float) -> 
             best = words
         if best and min(w.confidence for w in best) >= SURE:  # a clear reading: the other is not needed
             break
+    # The line's first and last mark, which the gate saw, in the band's pixels.
+    ends = [tx + (v - (left + right) / 2) * scale * math.cos(a) for v in (left, right)]
     if not any(w.confidence >= NEIGHBOUR_CONFIDENCE for w in best):
         # Marks of a busy ground beside the line glue onto its first and last letters ("Wlorchara"): read once
-        # more only from the line's first mark to its last, which the gate saw.
-        ends = [cx_ + (v - (left + right) / 2) * scale * math.cos(a) for v, cx_ in ((left, tx), (right, tx))]
+        # more only from the line's first mark to its last.
         x0 = max(0, round(ends[0] - TIGHT * letters))
         x1 = min(band.width, round(ends[1] + TIGHT * letters))
         if x1 - x0 > letters:
@@ -322,14 +324,26 @@ def _read_line(work: Image.Image, languages: str, line: Line, factor: float) -> 
                 if best and min(w.confidence for w in best) >= SURE:
                     break
     if not best or min(w.confidence for w in best) < SURE:
-        # Tesseract is unsure: the scene-text recogniser reads the grey band, and the surer reading is kept.
-        second = [
-            Word(text, round(confidence, 3), (left, 0, right - left, band.height), n == 0)
-            for n, (text, confidence, left, right) in enumerate(recogniser.recognise(band))
-            if confidence >= SECOND_SURE and any(c.isalnum() for c in text)
-        ]
-        if _weight(second) > _weight(best):
-            best = second
+        # Tesseract is unsure: the scene-text recogniser reads the grey band; when it is unsure of all of it, once
+        # more from the line's first mark to its last (a busy ground beside the line reads as letters too, but
+        # the gate's chain can miss a word's first letters, so the whole band goes first).
+        spans = ((0, band.width), (round(ends[0] - SECOND_PAD * letters), round(ends[1] + SECOND_PAD * letters)))
+        for x0, x1 in spans:
+            x0, x1 = max(0, x0), min(band.width, x1)
+            if x1 - x0 <= letters:
+                continue
+            second = [
+                Word(text, round(confidence, 3), (x0 + start, 0, end - start, band.height), n == 0)
+                for n, (text, confidence, start, end) in enumerate(
+                    recogniser.recognise(band.crop((x0, 0, x1, band.height)))
+                )
+                if confidence >= SECOND_SURE and any(c.isalnum() for c in text)
+            ]
+            # Judged by how sure each letter is, not how many: Tesseract's misreadings of a busy ground run long.
+            if second and (not best or _sureness(second) > _sureness(best)):
+                best = second
+            if second:
+                break
     best = [_moved(w, 0, band_top) for w in best]
     return [_shift(w, box[0], box[1], scale, angle, crop.size, turned.size) for w in best]
 
@@ -341,6 +355,10 @@ def _moved(word: Word, dx: int, dy: int) -> Word:
 
 def _weight(words: list[Word]) -> float:
     return sum(w.confidence * len(w.text) for w in words)
+
+
+def _sureness(words: list[Word]) -> float:
+    return _weight(words) / max(1, sum(len(w.text) for w in words))
 
 
 def _binarised(image: Image.Image, *, dark: bool, height: float) -> Image.Image:
