@@ -67,3 +67,14 @@ def test_large_light_letters_on_a_busy_ground_are_found_on_a_coarse_copy():
     assert verdict.read is True
     best = verdict.lines[0]
     assert best.height > 30  # in the gate image's pixels: a large letter's height, not a texture's speck
+
+
+def test_handwriting_the_chains_of_marks_never_find_opens_the_gate_through_the_detector():
+    image = Image.fromarray(data.text()).convert("RGB")
+    chains, _ = gate.text_lines(image)
+
+    verdict = gate.verdict(image=image)
+
+    assert max((line.score for line in chains), default=gate.LINE_FLOOR) < gate.TEXT_SCORE
+    assert verdict.read is True
+    assert verdict.lines and verdict.lines[0].features == ()  # the detector's line: no chain features
