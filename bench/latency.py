@@ -1,6 +1,6 @@
 """Latency a user sees, over HTTP against a live gunicorn server and a real Celery worker.
 
-    python -m bench.latency [--uploads 15] [--gallery 50] [--queries 30] [--faces] [--database postgres]
+    python -m bench.latency [--uploads 15] [--gallery 50] [--queries 30] [--faces] [--text] [--database postgres]
 
 (a) upload → searchable: POST one ~1 MP JPEG to /api/photos/, then poll GET /api/photos/<id>/ until its status
     is `ready` (ready means searchable: new vectors are scanned exactly until the next index build). Distinct
@@ -12,7 +12,8 @@
 With --faces, the faces pass is on (FACES_PASS, its tasks on their own queue, as deployed) and (a) runs three
 times: without a faces worker (its tasks wait in their queue), with the faces worker running as deployed (nice 15,
 two face processes: it first works through the gallery's and the earlier uploads' faces), and without it again.
-The ratio of p50s tells whether the faces pass delays `ready`.
+The ratio of p50s tells whether the faces pass delays `ready`. --text does the same with the text pass's worker
+(queue "text", nice 15, one thread: the detector, Tesseract and the recogniser), which is always queued.
 
 Everything runs on a throwaway data folder, SQLite database and Redis; all processes are stopped at exit.
 Last stdout line is JSON.
@@ -28,6 +29,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import requests
@@ -140,42 +143,82 @@ def upload_to_ready(client: Client, files: list[bytes], *, pause: float, worker:
 
 
 FACES_QUEUE = "faces"
+TEXT_QUEUE = "text"
 
 
-def faces_worker_effect(s, client: Client, files: list[bytes], *, before: dict, pause: float, worker) -> dict:
-    """Upload → ready with the faces worker running (as deployed: nice 15, two face processes), timed from its
-    first scan, then without it again; the ratio of p50s to the runs without it."""
+@dataclass(frozen=True)
+class Background:
+    """A background pass whose worker must not delay `ready`: how it is deployed, and how its progress shows."""
+
+    name: str
+    command: list[str]
+    routes: dict[str, str]  # settings of every process: the pass on, its tasks routed to its queue
+    env: dict[str, str]  # settings of its worker
+    done: Callable[[], int]  # photos it has finished so far
+
+
+def _faces_scans() -> int:
     from people.models import PhotoScan
 
-    half = len(files) // 2
-    waiting = PhotoScan.objects.count()
-    faces_worker = subprocess.Popen(
+    return PhotoScan.objects.count()
+
+
+def _text_passes() -> int:
+    from ocr.models import PhotoText
+
+    return PhotoText.objects.count()
+
+
+BACKGROUND = {
+    # As deploy/supervisord.conf runs them: nice 15; faces with two processes, text solo with one thread.
+    "faces": Background(
+        "faces",
         ["nice", "-n", "15", *worker_command(queue=FACES_QUEUE, hostname="faces@%h")],
-        cwd=ROOT,
-        env=s.child_env(FACES_PASS="1", FACES_QUEUE=FACES_QUEUE, FACES_PROCESSES="2"),
-        stdout=subprocess.DEVNULL,
+        {"FACES_PASS": "1", "FACES_QUEUE": FACES_QUEUE},
+        {"FACES_PROCESSES": "2"},
+        _faces_scans,
+    ),
+    "text": Background(
+        "text",
+        ["nice", "-n", "15", *worker_command(queue=TEXT_QUEUE, hostname="text@%h")],
+        {"TEXT_QUEUE": TEXT_QUEUE},
+        {"OMP_THREAD_LIMIT": "1"},
+        _text_passes,
+    ),
+}
+
+
+def background_worker_effect(
+    s, client: Client, files: list[bytes], *, kind: Background, before: dict, pause: float, worker
+) -> dict:
+    """Upload → ready with the pass's worker running, timed from its first finished photo (started, warm and
+    busy with the gallery's backlog), then without it again; the ratio of p50s to the runs without it."""
+    half = len(files) // 2
+    waiting = kind.done()
+    background = subprocess.Popen(
+        kind.command, cwd=ROOT, env=s.child_env(**kind.routes, **kind.env), stdout=subprocess.DEVNULL
     )
     try:
         deadline = time.monotonic() + 180
-        while PhotoScan.objects.count() == waiting:  # timed from its first scan: started, warm and busy
-            if time.monotonic() > deadline or faces_worker.poll() is not None:
-                raise RuntimeError("the faces worker scanned nothing")
+        while kind.done() == waiting:
+            if time.monotonic() > deadline or background.poll() is not None:
+                raise RuntimeError(f"the {kind.name} worker finished no photo")
             time.sleep(0.1)
-        scanned = PhotoScan.objects.count()
+        finished = kind.done()
         started = time.perf_counter()
-        with_faces = upload_to_ready(client, files[:half], pause=pause, worker=worker)
-        with_faces["seconds"] = round(time.perf_counter() - started, 1)
-        with_faces["faces_scanned_before"] = scanned - waiting
-        with_faces["faces_scans_meanwhile"] = PhotoScan.objects.count() - scanned
-        with_faces["faces_worker_cpu_s"] = round(cpu_seconds(faces_worker), 1)
+        running = upload_to_ready(client, files[:half], pause=pause, worker=worker)
+        running["seconds"] = round(time.perf_counter() - started, 1)
+        running[f"{kind.name}_done_before"] = finished - waiting
+        running[f"{kind.name}_done_meanwhile"] = kind.done() - finished
+        running[f"{kind.name}_worker_cpu_s"] = round(cpu_seconds(background), 1)
     finally:
-        stop(faces_worker, timeout=60)
+        stop(background, timeout=60)
     after = upload_to_ready(client, files[half:], pause=pause, worker=worker)
     without = statistics.median([before["p50_ms"], after["p50_ms"]])
     return {
-        "with_faces_worker": with_faces,
+        f"with_{kind.name}_worker": running,
         "without_again": after,
-        "p50_ratio_with_to_without": round(with_faces["p50_ms"] / without, 3),
+        "p50_ratio_with_to_without": round(running["p50_ms"] / without, 3),
     }
 
 
@@ -186,9 +229,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--queries", type=int, default=30, help="timed round trips per query kind in (b)")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between uploads in (a)")
     parser.add_argument("--faces", action="store_true", help="(a) without, with, without the faces worker")
+    parser.add_argument("--text", action="store_true", help="(a) without, with, without the text (OCR) worker")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args(argv)
-    faces_env = {"FACES_PASS": "1", "FACES_QUEUE": FACES_QUEUE} if args.faces else {}
+    passes = [BACKGROUND[name] for name in ("faces", "text") if getattr(args, name)]
+    routes = {key: value for kind in passes for key, value in kind.routes.items()}
 
     procs: list[subprocess.Popen] = []
     with site(database=args.database) as s:
@@ -202,7 +247,7 @@ def main(argv: list[str] | None = None) -> dict:
             user = get_user_model().objects.create_user(username="bench", password="bench-password")
             token = token_rotate(user=user)
             port = free_port()
-            procs.append(worker := start_worker(s, env=s.child_env(**faces_env)))
+            procs.append(worker := start_worker(s, env=s.child_env(**routes)))
             procs.append(
                 server := subprocess.Popen(
                     # gunicorn, as in production: runserver's thread-per-request adds ~40 ms to every round trip.
@@ -219,7 +264,7 @@ def main(argv: list[str] | None = None) -> dict:
                         "2",
                     ],
                     cwd=ROOT,
-                    env=s.child_env(**faces_env),
+                    env=s.child_env(**routes),
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
@@ -234,7 +279,7 @@ def main(argv: list[str] | None = None) -> dict:
             gallery = jpegs(args.gallery)
             uploads = jpegs(args.uploads + 1, offset=args.gallery)
             queries = jpegs(4, offset=args.gallery + args.uploads + 1)
-            more = jpegs(2 * args.uploads, offset=args.gallery + args.uploads + 5) if args.faces else []
+            more = jpegs(2 * args.uploads * len(passes), offset=args.gallery + args.uploads + 5)
             # The gallery first: it also warms the worker (model load and trace are not what (a) measures).
             gallery_ids = []
             for start in range(0, len(gallery), settings.SEARCH_EMBED_BATCH):
@@ -243,9 +288,15 @@ def main(argv: list[str] | None = None) -> dict:
                 client.wait_ready(photo_id)
             upload_to_ready(client, uploads[:1], pause=args.pause, worker=worker)  # warm the single-photo path
             results = {"upload_to_ready": upload_to_ready(client, uploads[1:], pause=args.pause, worker=worker)}
-            if args.faces:
-                results["faces"] = faces_worker_effect(
-                    s, client, more, before=results["upload_to_ready"], pause=args.pause, worker=worker
+            for n, kind in enumerate(passes):
+                results[kind.name] = background_worker_effect(
+                    s,
+                    client,
+                    more[2 * args.uploads * n : 2 * args.uploads * (n + 1)],
+                    kind=kind,
+                    before=results["upload_to_ready"],
+                    pause=args.pause,
+                    worker=worker,
                 )
 
             n_query = iter(range(10**9))

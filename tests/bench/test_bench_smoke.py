@@ -47,7 +47,18 @@ def test_latency_bench_reports_upload_and_query_percentiles_with_and_without_the
     faces = result["faces"]
     assert faces["with_faces_worker"]["n"] == 2 and faces["without_again"]["n"] == 2
     # Timed once the faces worker had scanned some of the photos waiting for it (2 in the gallery, 3 uploads).
-    assert faces["with_faces_worker"]["faces_scanned_before"] > 0 and faces["p50_ratio_with_to_without"] > 0
+    assert "text" not in result
+    assert faces["with_faces_worker"]["faces_done_before"] > 0 and faces["p50_ratio_with_to_without"] > 0
+
+
+def test_latency_bench_reports_upload_to_ready_with_and_without_the_text_worker():
+    result = run_bench("latency", "--uploads", "2", "--gallery", "2", "--queries", "2", "--pause", "0.2", "--text")
+
+    text = result["text"]
+    assert text["with_text_worker"]["n"] == 2 and text["without_again"]["n"] == 2
+    # Timed once the text worker had read (or skipped) some of the photos waiting for it.
+    assert text["with_text_worker"]["text_done_before"] > 0 and text["p50_ratio_with_to_without"] > 0
+    assert "faces" not in result
 
 
 def test_duplicates_bench_reports_capped_joins_and_planted_group_scores():
