@@ -337,7 +337,8 @@ def _read_line(work: Image.Image, languages: str, line: Line, factor: float) -> 
                 for n, (text, confidence, start, end) in enumerate(
                     recogniser.recognise(band.crop((x0, 0, x1, band.height)))
                 )
-                if confidence >= SECOND_SURE and any(c.isalnum() for c in text)
+                # Its alphabet is mostly Chinese: outside ASCII it is guessing at a texture, not reading our words.
+                if confidence >= SECOND_SURE and text.isascii() and any(c.isalnum() for c in text)
             ]
             # Judged by how sure each letter is, not how many: Tesseract's misreadings of a busy ground run long.
             if second and (not best or _sureness(second) > _sureness(best)):
