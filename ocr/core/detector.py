@@ -1,9 +1,8 @@
 """A learned text detector: where lines of text are, whatever their ground, tilt or hand.
 
 The mark chains of gate.text_lines need letters that stand apart on a plain ground; blurred, handwritten or
-textured text falls through them. PaddleOCR's PP-OCRv4 detector (a DBNet, 4.7 MB, Apache-2.0) marks each pixel
-with the probability that it lies in text. It installs offline inside the ``rapidocr-onnxruntime`` package, and
-runs on onnxruntime's CPU provider with one thread (the text worker's share of the machine).
+textured text falls through them. PaddleOCR's PP-OCRv4 detector (a DBNet, 4.7 MB, Apache-2.0, paddle.py) marks
+each pixel with the probability that it lies in text.
 
 Its map is cut at MAP_THRESHOLD; each connected area is a candidate line, kept when the map is sure of it
 (LINE_PROBABILITY) and it is shaped like a line of text: longer than thick, thick enough to hold letters, not
@@ -12,15 +11,13 @@ upright. Upright areas are mostly edges, fur and stripes; words written upright 
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import threading
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from . import paddle
 from .levels import otsu
 from .lines import Line
 
@@ -38,33 +35,6 @@ MODEL = "models/ch_PP-OCRv4_det_infer.onnx"
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
-_lock = threading.Lock()
-_session = None
-
-
-def package_file(name: str) -> Path:
-    """A file of the installed rapidocr-onnxruntime package (found without importing it: its __init__ needs
-    OpenCV)."""
-    spec = importlib.util.find_spec("rapidocr_onnxruntime")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("rapidocr-onnxruntime is not installed (requirements.txt): it holds the text models")
-    return Path(next(iter(spec.submodule_search_locations))) / name
-
-
-def _model():
-    global _session
-    with _lock:
-        if _session is None:
-            import onnxruntime
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = 1
-            options.inter_op_num_threads = 1
-            _session = onnxruntime.InferenceSession(
-                str(package_file(MODEL)), options, providers=["CPUExecutionProvider"]
-            )
-        return _session
-
 
 def probability_map(image: Image.Image) -> tuple[np.ndarray, float]:
     """The detector's text probability per pixel of a copy DETECT_SIDE long, and that copy's scale."""
@@ -74,7 +44,7 @@ def probability_map(image: Image.Image) -> tuple[np.ndarray, float]:
     height = max(32, round(rgb.height * scale / 32) * 32)
     pixels = np.asarray(rgb.resize((width, height), Image.BILINEAR), dtype=np.float32)[:, :, ::-1] / 255.0
     batch = ((pixels - MEAN) / STD).transpose(2, 0, 1)[None]
-    session = _model()
+    session = paddle.session(MODEL)
     out = session.run(None, {session.get_inputs()[0].name: np.ascontiguousarray(batch)})[0]
     return out[0, 0], width / rgb.width
 

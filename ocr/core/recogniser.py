@@ -10,43 +10,28 @@ unsure (reader.py).
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import numpy as np
 from PIL import Image
 
-from .detector import package_file
+from . import paddle
 
 MODEL = "models/ch_PP-OCRv4_rec_infer.onnx"
 HEIGHT = 48  # px: the network's input height
 MAX_WIDTH = 1600  # px at HEIGHT: longer lines are squeezed (the recogniser reads about 8 px per time step)
 
-_lock = threading.Lock()
-_session = None
-_alphabet: list[str] = []
 
-
-def _model():
-    global _session, _alphabet
-    with _lock:
-        if _session is None:
-            import onnxruntime
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = 1
-            options.inter_op_num_threads = 1
-            session = onnxruntime.InferenceSession(
-                str(package_file(MODEL)), options, providers=["CPUExecutionProvider"]
-            )
-            # CTC: class 0 is "no letter"; then the model's own alphabet; then the space.
-            _alphabet = ["", *session.get_modelmeta().custom_metadata_map["character"].splitlines(), " "]
-            _session = session
-        return _session
+@functools.cache
+def _alphabet() -> list[str]:
+    """CTC's classes: 0 is "no letter"; then the model's own alphabet; then the space."""
+    meta = paddle.session(MODEL).get_modelmeta().custom_metadata_map
+    return ["", *meta["character"].splitlines(), " "]
 
 
 def recognise(line: Image.Image) -> list[tuple[str, float, int, int]]:
     """The words of one level line: (text, confidence 0–1, left, right) with x in the line image's pixels."""
-    session = _model()
+    session, alphabet = paddle.session(MODEL), _alphabet()
     width = min(MAX_WIDTH, max(HEIGHT // 2, round(line.width * HEIGHT / max(1, line.height))))
     pixels = np.asarray(line.convert("RGB").resize((width, HEIGHT), Image.BILINEAR), dtype=np.float32)
     batch = ((pixels[:, :, ::-1] / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)[None]  # BGR, as PaddleOCR trained it
@@ -56,7 +41,7 @@ def recognise(line: Image.Image) -> list[tuple[str, float, int, int]]:
     words, current, previous = [], [], 0
     for t, (index, p) in enumerate(zip(best.tolist(), sure.tolist())):
         if index != previous and index != 0:
-            letter = _alphabet[index] if index < len(_alphabet) else ""
+            letter = alphabet[index] if index < len(alphabet) else ""
             if letter == " ":
                 words.append(current)
                 current = []

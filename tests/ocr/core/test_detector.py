@@ -4,13 +4,13 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-from ocr.core import detector
+from ocr.core import detector, paddle
 from tests.images import sample
 from tests.ocr.images import text_photo
 
 
 def test_the_model_ships_inside_the_installed_package():
-    assert detector.package_file(detector.MODEL).is_file()
+    assert paddle.package_file(detector.MODEL).is_file()
 
 
 def test_a_photo_without_text_has_no_lines():

@@ -2,7 +2,7 @@
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr.core import recogniser
+from ocr.core import paddle, recogniser
 from tests.ocr.images import FONT
 
 
@@ -38,4 +38,4 @@ def test_a_blank_band_reads_nothing():
 
 
 def test_the_model_ships_inside_the_installed_package():
-    assert recogniser.package_file(recogniser.MODEL).is_file()
+    assert paddle.package_file(recogniser.MODEL).is_file()
