@@ -28,9 +28,9 @@ from ocr.core import detector, gate
 THRESHOLDS = (-2.0, -1.5, -1.0, -0.5, 0.0)
 
 
-def _lines(seed: int) -> list[tuple[str, bool, list[tuple[np.ndarray, bool]]]]:
-    """Per photo: its name, whether it holds text (or, for the rates, whether the detector opened the gate), and
-    its chains of marks (vector, is text)."""
+def _lines(seed: int) -> list[tuple[str, tuple[bool, bool], list[tuple[np.ndarray, bool]]]]:
+    """Per photo: its name, (whether it holds text, whether the detector opened the gate), and its chains of marks
+    (vector, is text)."""
     out = []
     for sample in dataset(rendered=40, seed=seed):
         image = Image.open(io.BytesIO(_jpeg(sample.image))).convert("RGB")

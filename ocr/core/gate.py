@@ -1,6 +1,8 @@
 """The cheap first look: does a photo probably hold text, and where? Only photos that pass are read (reader.py).
 
-Two kinds of evidence, either one enough:
+Three kinds of evidence, any one enough:
+- lines found by a learned text detector (detector.py): blurred, handwritten or faint text on a busy ground,
+  which the marks below miss;
 - the look of a small copy of the photo: text is rows of small, high-contrast marks of one height, side by side.
   We binarise the greyscale image against its local mean (dark marks and light ones), keep the connected
   components shaped like characters, and link each to the nearest one to its right of about the same height on
