@@ -56,8 +56,7 @@ def photo_text_read(*, photo_id: int) -> PhotoText | None:
     if existing is not None:
         return existing
     try:
-        verdict = _gate(photo)
-        words = _read(photo, languages, verdict) if verdict.read else []
+        verdict, words = _read_if_text(photo, languages, _gate(photo))
     except OSError:  # the files went with the photo meanwhile, or are unreadable: nothing to store
         logger.warning("Text pass: photo %s could not be opened", photo.id, exc_info=True)
         return None
@@ -83,6 +82,21 @@ def _gate(photo: Photo) -> gate.Verdict:
         PhotoTag.objects.filter(photo=photo, source=PhotoTag.Source.AUTO).values_list("tag__name", "confidence")
     )
     return gate.verdict(image=image, class_probabilities=classes)
+
+
+def _read_if_text(
+    photo: Photo, languages: tuple[str, ...], verdict: gate.Verdict
+) -> tuple[gate.Verdict, list[reader.Word]]:
+    """The words of a photo the gate passed, or of a near miss whose best lines hold a sure word; the verdict
+    says which (read)."""
+    if not verdict.near:
+        return verdict, _read(photo, languages, verdict) if verdict.read else []
+    first = _read(photo, languages, verdict.confirming())
+    if not gate.confirms(first):
+        return verdict, []
+    # Read in full, the confirming words kept: regions of more lines are read at another tilt and scale.
+    verdict = verdict.confirmed()
+    return verdict, reader.merged(first, _read(photo, languages, verdict))
 
 
 def _read(photo: Photo, languages: tuple[str, ...], verdict: gate.Verdict) -> list[reader.Word]:

@@ -15,6 +15,8 @@ SAMPLES = {
     "astronaut": samples.astronaut,
     "rocket": samples.rocket,
     "camera": samples.camera,
+    "grass": samples.grass,
+    "gravel": samples.gravel,
 }
 
 

@@ -17,8 +17,9 @@ Three kinds of evidence, any one enough:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -28,7 +29,10 @@ from scipy.spatial import cKDTree
 from . import detector
 from .lines import Line
 
-GATE_VERSION = 5  # part of the engine key: changing the gate re-runs the text pass
+if TYPE_CHECKING:
+    from .reader import Word
+
+GATE_VERSION = 6  # part of the engine key: changing the gate re-runs the text pass
 GATE_SIDE = 1200  # longer side the measure works at, px: letters of 12-16 px in a photo stay 4+ px tall
 MIN_CHAIN = 4  # linked marks that make a line of text
 NEIGHBOURS = 6  # nearest marks considered as the next one on a line
@@ -56,6 +60,14 @@ LINE_WEIGHTS = np.array([-3.188, 3.45, -1.694, -0.734, -3.009, -7.223, 4.465, -2
 TEXT_SCORE = 0.0  # a photo the detector passed over is read when its best chain scores this (log-odds): the best
 # recall on the fit seeds that leaves every one of them skipping 75% of its photos without text (the target is 70%)
 LINE_FLOOR = -3.0  # lines scoring below this are dropped; those between are read once the photo is read
+# A photo whose best chain falls short of TEXT_SCORE by little is a near miss: faint, blurred or small words on a
+# busy ground score there, and so do textures. Its best CONFIRM_LINES chains are read, and one sure word
+# (CONFIRM_LETTERS letters at least, each read CONFIRM_SURE surely) makes it read in full. Textures yield short
+# or unsure strings.
+CONFIRM_SCORE = -2.0
+CONFIRM_LINES = 3
+CONFIRM_LETTERS = 4
+CONFIRM_SURE = 0.8
 CLASS_THRESHOLD = 0.2  # summed probability of text classes at or above which a photo is read regardless
 
 
@@ -66,6 +78,24 @@ class Verdict:
     class_score: float  # summed probability of text classes (0 when the caller had none)
     lines: list[Line] = field(default_factory=list)  # in the gate image's coordinates, scaled to the photo's
     size: tuple[int, int] = (0, 0)  # the gate image's size, to scale ``lines`` to another copy of the photo
+    near: bool = False  # not read outright, but a near miss: read when its best lines hold a sure word (confirm)
+
+    def confirming(self) -> Verdict:
+        """The near miss reduced to what confirms it: its best lines."""
+        return replace(self, lines=self.lines[:CONFIRM_LINES])
+
+    def confirmed(self) -> Verdict:
+        return replace(self, read=True, near=False)
+
+
+def confirms(words: Iterable[Word]) -> bool:
+    """Whether the words read on a near miss's best lines hold a sure word (see CONFIRM_SCORE)."""
+    return any(
+        len(letters := "".join(c for c in word.text if c.isalpha())) >= CONFIRM_LETTERS
+        and letters == word.text.strip(".,;:!?'\"()")
+        and word.confidence >= CONFIRM_SURE
+        for word in words
+    )
 
 
 def text_lines(image: Image.Image) -> tuple[list[Line], tuple[int, int]]:
@@ -295,8 +325,10 @@ def verdict(
         for line in chains
     ]
     lines += [line for line in found if not any(_same(line, other) for other in chains)]
+    read = bool(found) or chain_score >= threshold or class_score >= CLASS_THRESHOLD
     return Verdict(
-        read=bool(found) or chain_score >= threshold or class_score >= CLASS_THRESHOLD,
+        read=read,
+        near=not read and chain_score >= CONFIRM_SCORE,
         score=max((line.score for line in lines), default=LINE_FLOOR),
         class_score=class_score,
         lines=sorted(lines, key=lambda line: -line.score),

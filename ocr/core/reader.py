@@ -173,6 +173,11 @@ def _near(a: Line, b: Line) -> bool:
     return abs(ay - by) < max(a.height, b.height) and a.box[0] < b.box[2] and b.box[0] < a.box[2]
 
 
+def merged(first: list[Word], second: list[Word]) -> list[Word]:
+    """Two readings of one image as one: where both read a word, the surer reading is kept."""
+    return _distinct(first + second)
+
+
 def _distinct(words: list[Word]) -> list[Word]:
     """Words read twice (a line and its neighbour's band overlap): the surer reading of each is kept."""
     kept: list[Word] = []

@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from gallery import services as gallery_services
 from ocr import selectors, services
 from ocr.core import reader
+from ocr.core.matching import close_words
 from ocr.models import OwnerWord, PhotoText, PhotoWord, TextSettings
 from tests.factories import PhotoFactory
+from tests.images import jpeg
 from tests.ocr.conftest import ready
 from tests.ocr.images import text_jpeg
 
@@ -32,6 +34,28 @@ def test_gate_skips_a_photo_without_text(plain_photo):
     assert text.read is False and text.word_count == 0
     assert not PhotoWord.objects.filter(photo=plain_photo).exists()
     assert selectors.photo_text_part(plain_photo) is None  # not read: `text` is null in the API
+
+
+def test_a_near_miss_whose_best_lines_hold_a_sure_word_is_read_in_full(user):
+    """Faint, blurred words on gravel: the gate's chains fall short of TEXT_SCORE and the detector misses them,
+    but a reading of the best lines finds a sure word, so the photo is read."""
+    content = text_jpeg(
+        ["kitchen", "meadow", "station"], background="gravel", size=32, contrast=0.7, blur=1.5, angle=-4
+    )
+    photo = ready(PhotoFactory(owner=user, content=content))
+    verdict = services._gate(photo)
+    assert verdict.read is False and verdict.near is True
+    text = services.photo_text_read(photo_id=photo.id)
+    assert text.read is True
+    assert close_words("kitchen", PhotoWord.objects.filter(photo=photo).values_list("folded", flat=True))
+
+
+def test_a_near_miss_of_a_texture_is_recorded_unread(user):
+    photo = ready(PhotoFactory(owner=user, content=jpeg("grass")))
+    assert services._gate(photo).near is True
+    text = services.photo_text_read(photo_id=photo.id)
+    assert text.read is False and text.word_count == 0
+    assert not PhotoWord.objects.filter(photo=photo).exists()
 
 
 def test_reading_twice_keeps_one_pass(text_photo):

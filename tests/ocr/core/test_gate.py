@@ -4,6 +4,7 @@ from PIL import Image
 from skimage import data
 
 from ocr.core import gate
+from ocr.core.reader import Word
 from tests.images import sample
 from tests.ocr.images import text_photo
 
@@ -78,3 +79,32 @@ def test_handwriting_the_chains_of_marks_never_find_opens_the_gate_through_the_d
     assert max((line.score for line in chains), default=gate.LINE_FLOOR) < gate.TEXT_SCORE
     assert verdict.read is True
     assert verdict.lines and verdict.lines[0].features == ()  # the detector's line: no chain features
+
+
+def test_a_texture_a_little_like_text_is_a_near_miss_and_a_plain_photo_is_not():
+    grass = gate.verdict(image=sample("grass"))
+    assert grass.read is False and grass.near is True
+    assert gate.CONFIRM_SCORE <= grass.score < gate.TEXT_SCORE
+    assert gate.verdict(image=sample("coffee")).near is False
+
+
+def test_a_near_miss_is_confirmed_by_its_best_lines_only():
+    verdict = gate.verdict(image=sample("grass"))
+    assert len(verdict.confirming().lines) == min(len(verdict.lines), gate.CONFIRM_LINES)
+    assert verdict.confirming().lines == verdict.lines[: gate.CONFIRM_LINES]
+    assert verdict.confirmed().read is True and verdict.confirmed().near is False
+
+
+def _word(text: str, confidence: float) -> Word:
+    return Word(text=text, confidence=confidence, box=(0, 0, 10, 10))
+
+
+def test_one_sure_word_of_four_letters_confirms_a_near_miss():
+    assert gate.confirms([_word("oh", 0.35), _word("holiday,", 0.85)]) is True
+
+
+def test_short_unsure_or_mixed_strings_do_not_confirm_a_near_miss():
+    """The strings textures yield: short ones, unsure ones, letters mixed with digits or symbols."""
+    assert gate.confirms([_word("HHC", 0.83), _word("eM,", 0.9)]) is False
+    assert gate.confirms([_word("Paves", 0.34), _word("kitchen", 0.79)]) is False
+    assert gate.confirms([_word("(374", 0.95), _word("1.0a5", 0.9), _word("“SNM", 0.9)]) is False
