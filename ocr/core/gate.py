@@ -12,6 +12,9 @@ Three kinds of evidence, any one enough:
   tell the reader where to look, how the text is tilted and whether its ink is dark;
 - the image model's class probabilities, when the caller has them: classes whose photos nearly always hold text
   (website, menu, dust jacket, crossword, envelope, …).
+
+A photo whose best chain falls just short is a near miss (Verdict.near): the caller reads its best lines, and
+reads it in full when they hold a sure word (confirms).
 """
 
 from __future__ import annotations
