@@ -113,4 +113,6 @@ def test_ocr_bench_reports_gate_search_and_cost():
     assert result["no_text_photos"] >= result["text_photos"]
     assert 0 <= result["gate_recall"] <= 1 and 0 <= result["gate_skip_share"] <= 1
     assert 0 <= result["gate_recall_ge20px"] <= 1 and 6 <= result["text_photos_ge20px"] <= 9  # the 6 real ones
+    missed = round((1 - result["gate_recall"]) * result["text_photos"])
+    assert 0 <= result["gate_skipped_legible"] <= missed and 0 <= result["near_miss_share"] <= 1
     assert result["cost_per_photo_at_20pct_text"] > 0 and result["backfill_100k_hours_one_worker"] > 0
