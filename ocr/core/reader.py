@@ -51,7 +51,7 @@ SURE = 0.8  # a region's first reading whose every word is this sure (0–1) nee
 SECOND_SURE = 0.8  # words of the second reader (recogniser.py) below this (0–1) are mostly a texture's noise
 SECOND_PAD = 1.0  # its tight reading spans the line's marks and this many letter heights beyond
 MIN_CONFIDENCE = 30.0  # words below this (0–100) are mostly noise Tesseract finds in textures
-SETTINGS_VERSION = 7  # bump when the reading settings above change: photos are read again
+SETTINGS_VERSION = 8  # bump when the reading settings above change: photos are read again
 # Tesseract's data folders as Debian installs them; OCR_TESSDATA_DIR overrides.
 TESSDATA_GLOBS = ("/usr/share/tesseract-ocr/*/tessdata", "/usr/share/tessdata")
 
@@ -132,9 +132,14 @@ def read(
             if budget <= 0:
                 break
             if _is_page(region, work.size):
-                words += _read_page(work, joined, region)
+                page = _read_page(work, joined, region)
+                words += page
                 budget -= 1
-                continue
+                if any(w.confidence >= NEIGHBOUR_CONFIDENCE and len(w.text) >= 3 for w in page):
+                    continue
+                # A few lines of large letters on a busy ground also cover a page's share, and the page layout
+                # calls them a picture: they are read line by line too, as any other region (words read twice
+                # are kept once, the surer reading).
             # Lines of text come in blocks, and the gate misses some lines of a block: a line that read well
             # has its neighbours (one line pitch above and below, same tilt and size) read too.
             queue = sorted(region.members, key=lambda m: m.box[1])

@@ -104,3 +104,19 @@ def test_large_monospace_tesseract_misreads_on_a_busy_ground_is_read_by_the_scen
 
     assert not close_words("library", alone) and not close_words("violet", alone), alone
     assert {"library", "violet"} <= set(both), both
+
+
+def test_a_few_large_lines_the_page_layout_calls_a_picture_are_read_line_by_line():
+    """Three lines of 96-px bold oblique on the cat cover a page's share of the photo; Tesseract's page layout
+    reads nothing there, so each line is read on its own."""
+    bold_oblique = sorted(glob.glob(FONT_GLOB.replace("DejaVu*", "DejaVuSans-BoldOblique")))[0]
+    image = text_photo(
+        ["breakfast", "orchard", "pencil"], background="chelsea", size=96, contrast=0.45, angle=10, font=bold_oblique
+    )
+    verdict = gate.verdict(image=image)
+    regions = reader._regions(verdict.lines, image.width / verdict.size[0], image.size)
+    pages = [region for region in regions if reader._is_page(region, image.size)]
+    assert pages and not reader._read_page(image, "eng", pages[0])  # what the page layout makes of it
+    words = reader.read(image, lines=verdict.lines, lines_size=verdict.size)
+    read = [fold(w.text) for w in words]
+    assert all(close_words(word, read) for word in ("breakfast", "orchard", "pencil"))
