@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -30,12 +29,9 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from . import detector
-from .lines import Line
+from .lines import Line, Word
 
-if TYPE_CHECKING:
-    from .reader import Word
-
-GATE_VERSION = 6  # part of the engine key: changing the gate re-runs the text pass
+GATE_VERSION = 7  # part of the engine key: changing the gate re-runs the text pass
 GATE_SIDE = 1200  # longer side the measure works at, px: letters of 12-16 px in a photo stay 4+ px tall
 MIN_CHAIN = 4  # linked marks that make a line of text
 NEIGHBOURS = 6  # nearest marks considered as the next one on a line
@@ -138,6 +134,17 @@ def _scan(gray: Image.Image, *, contrast: float) -> list[Line]:
         for dark, mask in ((True, pixels < local - step), (False, pixels > local + step))
         for line in _lines(mask, pixels, dark=dark)
     ]
+
+
+def _reach(chain: Line, overlapping: list[Line]) -> tuple[float, float, float, float]:
+    """The chain's box grown to the ends of the detector's lines that run along it (their middle within its box:
+    not the line above or below, whose box a widened detector line may touch). Its top and bottom stay: the reader
+    centres its band, and finds the neighbouring lines, from them."""
+    left, top, right, bottom = chain.box
+    for other in overlapping:
+        if top <= (other.box[1] + other.box[3]) / 2 <= bottom:
+            left, right = min(left, other.box[0]), max(right, other.box[2])
+    return left, top, right, bottom
 
 
 def _same(a: Line, b: Line) -> bool:
@@ -320,11 +327,16 @@ def verdict(
         for line in detector.text_lines(image)
     ]
     chain_score = max((line.score for line in chains), default=LINE_FLOOR)
-    # One finding per place. Where a chain of marks and the detector agree, the chain's geometry is kept (its
-    # height is measured on the letters themselves, and the reader is tuned to it) with the surer score; the
-    # detector's other lines are added.
+    # One finding per place. Where a chain of marks and the detector agree, the chain's height, tilt and ink are
+    # kept (measured on the letters themselves; the reader is tuned to them) with the surer score, and its box
+    # reaches as far as the detector's line: a chain often starts a few letters into a word ("umn" of autumn).
+    # The detector's other lines are added.
     lines = [
-        replace(line, score=max([line.score, *(other.score for other in found if _same(line, other))]))
+        replace(
+            line,
+            box=_reach(line, [other for other in found if _same(line, other)]),
+            score=max([line.score, *(other.score for other in found if _same(line, other))]),
+        )
         for line in chains
     ]
     lines += [line for line in found if not any(_same(line, other) for other in chains)]

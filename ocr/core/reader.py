@@ -27,6 +27,7 @@ from scipy import ndimage
 from . import recogniser
 from .gate import GATE_VERSION, Line
 from .levels import otsu
+from .lines import Word
 
 READ_SIDE = 2400  # longer side a photo is read at: small text of a 12 MP photo survives, time stays bounded
 LETTER_PX = 18  # a line's letters (the gate's median mark: about the x-height) are scaled to this many px
@@ -63,14 +64,6 @@ class Region:
     angle: float  # tilt, degrees
     dark: bool  # dark ink
     members: tuple[Line, ...]
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    confidence: float  # 0–1
-    box: tuple[int, int, int, int]  # x, y, width, height in the pixels of the image read
-    line_start: bool = False  # the first word of a line of text
 
 
 def tessdata_dir() -> str:

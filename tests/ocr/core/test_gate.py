@@ -4,7 +4,7 @@ from PIL import Image
 from skimage import data
 
 from ocr.core import gate
-from ocr.core.reader import Word
+from ocr.core.lines import Word
 from tests.images import sample
 from tests.ocr.images import text_photo
 
