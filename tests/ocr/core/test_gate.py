@@ -4,7 +4,7 @@ from PIL import Image
 from skimage import data
 
 from ocr.core import gate
-from ocr.core.lines import Word
+from ocr.core.lines import Line, Word
 from tests.images import sample
 from tests.ocr.images import text_photo
 
@@ -108,3 +108,13 @@ def test_short_unsure_or_mixed_strings_do_not_confirm_a_near_miss():
     assert gate.confirms([_word("HHC", 0.83), _word("eM,", 0.9)]) is False
     assert gate.confirms([_word("Paves", 0.34), _word("kitchen", 0.79)]) is False
     assert gate.confirms([_word("(374", 0.95), _word("1.0a5", 0.9), _word("“SNM", 0.9)]) is False
+
+
+def test_a_chain_reaches_the_ends_of_the_detector_line_along_it_but_not_of_the_line_above():
+    """The chain found "umn" of "autumn" (building.jpg, bench seed 2); the detector's line holds the whole word,
+    and its widened box for the line above touches the chain too."""
+    chain = Line(box=(128, 522, 188, 542), height=14, angle=7, marks=5)
+    along = Line(box=(72, 521, 230, 559), height=17, angle=6, marks=1)
+    above = Line(box=(40, 480, 320, 530), height=17, angle=6, marks=1)
+    assert gate._reach(chain, [along, above]) == (72, 522, 230, 542)  # top and bottom stay the chain's
+    assert gate._reach(chain, [above]) == chain.box

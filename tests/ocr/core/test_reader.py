@@ -89,7 +89,7 @@ def test_a_line_on_the_photos_bottom_edge_is_read_though_its_neighbour_below_is_
 
 def test_large_monospace_tesseract_misreads_on_a_busy_ground_is_read_by_the_scene_text_recogniser(monkeypatch):
     """96-px bold monospace, tilted and blurred, on the coffee photo: Tesseract alone reads no form of either
-    word; with the second reader both are read exactly."""
+    word; with the second reader both are read within the search's tolerance."""
     mono = sorted(glob.glob(FONT_GLOB.replace("DejaVu*", "DejaVuSansMono-Bold")))[0]
     image = text_photo(["library", "violet"], background="coffee", size=96, angle=10, contrast=0.7, blur=1.5, font=mono)
     verdict = gate.verdict(image=image)
@@ -103,7 +103,7 @@ def test_large_monospace_tesseract_misreads_on_a_busy_ground_is_read_by_the_scen
     both = read()
 
     assert not close_words("library", alone) and not close_words("violet", alone), alone
-    assert {"library", "violet"} <= set(both), both
+    assert close_words("library", both) and close_words("violet", both), both
 
 
 def test_a_few_large_lines_the_page_layout_calls_a_picture_are_read_line_by_line():
