@@ -168,9 +168,17 @@ class FacePool:
         return self._executor
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        """Stop the face processes. After one was killed, a process started meanwhile can wait forever on a queue
+        the dead one left locked, and hold its pipe open; the pool's thread then waits for it, and so does the
+        interpreter's exit. So every process still running is stopped by force."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        processes = list((executor._processes or {}).values())  # the executor forgets them on shutdown
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
 
 
 def _process_start() -> None:

@@ -98,13 +98,21 @@ def test_a_face_process_that_dies_fails_that_call_and_the_next_starts_new_ones()
     pool = ml.FacePool(2)
     try:
         assert len(pool.find([grace()])[0]) == 1
-        for process in list(pool._executor._processes.values()):
+        first = pool._executor._processes  # the executor adds each process it starts to this dict
+        for process in list(first.values()):
             os.kill(process.pid, signal.SIGKILL)  # e.g. the kernel's out-of-memory killer
         with pytest.raises(BrokenProcessPool):
             pool.find([grace(), astronaut()])
+        broken = list(first.values())
         assert [len(faces) for faces in pool.find([grace(), astronaut()])] == [1, 1]
+        working = list(pool._executor._processes.values())
     finally:
         pool.close()
+    # None is left running: one started while the others died could wait on their queues for ever, and the
+    # interpreter's exit with it.
+    for process in broken + working:
+        process.join(timeout=10)
+        assert not process.is_alive()
 
 
 def test_an_image_the_model_fails_on_has_no_faces_and_the_others_theirs(monkeypatch):
